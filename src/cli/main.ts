@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { isAuditError } from '../core/errors.js';
+import { EXIT_CONFIG } from '../config/load.js';
+
+/** A subcommand: takes its own arguments, returns the process exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  worker: { summary: 'Consume SQS notifications and index every access-log record (long-running).', load: async () => (await import('./worker.js')).run },
+  parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
+  replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
+  reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
+  check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
+  'genesys-sim': { summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).', load: async () => (await import('./genesys-sim.js')).run },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: recording-audit <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'recording-audit <command> --help' for a command's options.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 64 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
+    return 64;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    if (isAuditError(err, 'CONFIG_INVALID')) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`recording-audit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

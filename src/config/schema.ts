@@ -1,0 +1,98 @@
+import { bool, int, list, oneOf, str, url, type Setting } from './settings.js';
+
+const bucketName = (v: string): string | undefined =>
+  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not a valid S3 bucket name';
+
+/**
+ * Every setting recording-audit reads. Names are environment variable names; the optional
+ * `--config` file is a JSON object with the same keys. Units are part of the names.
+ *
+ * The AWS SDK's own variables (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3,
+ * AWS_ENDPOINT_URL_SQS, AWS_PROFILE, the credential chain) are read by the SDK itself, unchanged.
+ */
+export const SCHEMA = {
+  // core
+  LOG_LEVEL: oneOf('core', 'Minimum level of the JSON log lines written to stdout.', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, { default: 'info' }),
+  LOG_BUCKETS: list('core', 'Allow-list of S3 server access log buckets. A notification for any other bucket is refused and counted.', { item: bucketName }),
+  SHUTDOWN_GRACE_SECS: int('core', 'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.', { default: 90, min: 1, max: 3600 }),
+  SELF_USER_AGENT_SUFFIX: str('core', "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.", { default: 'recording-audit' }),
+
+  // sqs
+  SQS_QUEUE_URL: url('sqs', 'The queue that receives the log bucket\'s ObjectCreated notifications (direct, SNS-wrapped or EventBridge).'),
+  SQS_WAIT_TIME_SECS: int('sqs', 'Long-poll wait of each ReceiveMessage call.', { default: 20, min: 0, max: 20 }),
+  SQS_MAX_MESSAGES: int('sqs', 'Messages asked for per ReceiveMessage call.', { default: 10, min: 1, max: 10 }),
+  SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', { default: 20, min: 1, max: 1000 }),
+  SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 30, max: 43200 }),
+  SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', { default: 60, min: 1, max: 21600 }),
+  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `skip` counts it, logs a warning and deletes the message; `retry` leaves the message for redelivery and the dead-letter queue.', ['skip', 'retry'] as const, { default: 'skip' }),
+
+  // opensearch
+  OPENSEARCH_URL: url('opensearch', 'OpenSearch endpoint, for example https://search-x.eu-west-1.es.amazonaws.com.'),
+  OPENSEARCH_AUTH: oneOf('opensearch', '`basic` uses OPENSEARCH_USERNAME/PASSWORD; `sigv4` signs with the AWS credential chain (Amazon OpenSearch Service); `none` for a local node.', ['none', 'basic', 'sigv4'] as const, { default: 'none' }),
+  OPENSEARCH_USERNAME: str('opensearch', 'Basic-auth user.'),
+  OPENSEARCH_PASSWORD: str('opensearch', 'Basic-auth password.', { secret: true }),
+  OPENSEARCH_SIGV4_SERVICE: oneOf('opensearch', 'SigV4 service name: `es` for managed domains, `aoss` for Serverless.', ['es', 'aoss'] as const, { default: 'es' }),
+  OPENSEARCH_REQUEST_TIMEOUT_MS: int('opensearch', 'Timeout of one request to OpenSearch.', { default: 30_000, min: 100, max: 600_000 }),
+  INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is `<prefix>`.', { default: 'recording-access', pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/, patternDoc: 'lowercase letters, digits, - and _' }),
+  INDEX_SHARDS: int('opensearch', 'Primary shards of each monthly index.', { default: 1, min: 1, max: 64 }),
+  INDEX_REPLICAS: int('opensearch', 'Replicas of each monthly index.', { default: 1, min: 0, max: 5 }),
+  RETENTION_DAYS: int('opensearch', 'ISM policy: delete monthly indices this long after creation. HIPAA asks for six years.', { default: 2192, min: 1 }),
+  BULK_MAX_BYTES: int('opensearch', 'Flush a bulk request at this many body bytes (before gzip).', { default: 5 * 1024 * 1024, min: 1024, max: 100 * 1024 * 1024 }),
+  BULK_MAX_DOCS: int('opensearch', 'Flush a bulk request at this many documents.', { default: 2000, min: 1, max: 100_000 }),
+  BULK_FLUSH_INTERVAL_MS: int('opensearch', 'Flush a partly filled bulk request after this long.', { default: 1000, min: 10, max: 60_000 }),
+  BULK_CONCURRENCY: int('opensearch', 'Bulk requests in flight at once.', { default: 2, min: 1, max: 32 }),
+  BULK_GZIP: bool('opensearch', 'Gzip bulk request bodies.', { default: true }),
+  BULK_RETRY_BASE_MS: int('opensearch', 'First backoff of a retried bulk item (429, 5xx, connection error); doubles each time, full jitter.', { default: 200, min: 1 }),
+  BULK_RETRY_MAX_MS: int('opensearch', 'Cap of one backoff.', { default: 30_000, min: 1 }),
+  BULK_RETRY_MAX_ATTEMPTS: int('opensearch', 'Attempts per item before the object fails and its message is left for redelivery (nothing is dropped).', { default: 8, min: 1, max: 100 }),
+
+  // pipeline
+  OBJECT_CONCURRENCY: int('pipeline', 'Log objects processed at once.', { default: 4, min: 1, max: 256 }),
+  OBJECT_READ_TIMEOUT_MS: int('pipeline', 'Idle timeout while streaming a log object from S3.', { default: 60_000, min: 100 }),
+
+  // quarantine
+  QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', { default: 'file:///tmp/recording-audit/quarantine', pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/, patternDoc: 's3://bucket/prefix or file:///path' }),
+
+  // genesys
+  GENESYS_CLIENT_ID: str('genesys', 'OAuth client-credentials client id. Without it the worker resolves from keys only.'),
+  GENESYS_CLIENT_SECRET: str('genesys', 'OAuth client secret.', { secret: true }),
+  GENESYS_ENVIRONMENT: str('genesys', 'Genesys Cloud region domain, for example mypurecloud.com, usw2.pure.cloud.', { default: 'mypurecloud.com' }),
+  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>.'),
+  GENESYS_REQUESTS_PER_MINUTE: int('genesys', 'Client-side rate limit of all Genesys API calls.', { default: 300, min: 1, max: 100_000 }),
+  GENESYS_REQUEST_TIMEOUT_MS: int('genesys', 'Timeout of one Genesys API call.', { default: 10_000, min: 100 }),
+  GENESYS_RETRY_MAX_ATTEMPTS: int('genesys', 'Attempts of one call on 5xx or network errors.', { default: 4, min: 1, max: 20 }),
+  GENESYS_WAIT_BUDGET_MS: int('genesys', 'Longest an event waits for Genesys (rate limits included) before it is written with enrichment.status pending.', { default: 30_000, min: 0 }),
+  GENESYS_BATCH_WINDOW_MS: int('genesys', 'How long lookups are gathered into one batched call.', { default: 50, min: 0, max: 10_000 }),
+  GENESYS_BATCH_MAX_IDS: int('genesys', 'Most ids in one batched call.', { default: 100, min: 1, max: 100 }),
+  GENESYS_CACHE_MAX_ENTRIES: int('genesys', 'Bound of each lookup cache.', { default: 100_000, min: 10 }),
+  GENESYS_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached lookup.', { default: 3600, min: 1 }),
+  GENESYS_NEGATIVE_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached "not found".', { default: 300, min: 1 }),
+  REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
+
+  // recordings
+  RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternDoc: 'an S3 bucket name' }),
+  RECORDINGS_KMS_KEY_ARN: str('recordings', '`check`: the KMS key the recordings bucket must use by default.'),
+  RECORDINGS_RETENTION_DAYS: int('recordings', '`check`: no lifecycle rule may expire recordings earlier than this.', { default: 2192, min: 1 }),
+  RECORDING_KEY_PATTERNS: list('recordings', 'Extra key patterns (JavaScript regular expressions with named groups org, cid, rid, ext, year, month, day, hour), tried before the built-in ones. Separated by newlines or `;;`.', { separator: ';;' }),
+
+  // replay
+  REPLAY_CHECKPOINT_URL: str('replay', 'Where replay keeps its checkpoint: `file:///path/checkpoint.json` or `s3://bucket/key`.', { default: 'file:///tmp/recording-audit/replay-checkpoint.json' }),
+  REPLAY_MARGIN_SECS: int('replay', 'Objects delivered up to this long after --to are listed too, because records arrive late.', { default: 3 * 3600, min: 0 }),
+  REPLAY_MAX_LINES_PER_SEC: int('replay', 'Throttle of a replay; 0 is unlimited.', { default: 0, min: 0 }),
+
+  // ops
+  HEALTH_PORT: int('ops', 'Port of /livez, /readyz and /metrics; 0 turns the server off.', { default: 8080, min: 0, max: 65535 }),
+  HEALTH_HOST: str('ops', 'Address the health server binds to.', { default: '0.0.0.0' }),
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SCHEMA;
+
+type ValueOf<S> = S extends Setting<infer T> ? T : never;
+type HasDefault<S> = S extends { default: unknown } ? true : false;
+
+/** The validated configuration: settings with a default are always present. */
+export type Config = {
+  readonly [K in SettingName]: HasDefault<(typeof SCHEMA)[K]> extends true
+    ? ValueOf<(typeof SCHEMA)[K]>
+    : ValueOf<(typeof SCHEMA)[K]> | undefined;
+};
