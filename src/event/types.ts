@@ -1,0 +1,114 @@
+/**
+ * The unified access event: one document per S3 server access log record, the shape stored in
+ * OpenSearch. Names follow ECS, and Elastic Filebeat's `aws.s3access.*` for the raw S3 fields, so
+ * a security team's existing queries and habits carry over. A field whose log value is `-` is absent.
+ *
+ * The OpenSearch mapping (src/event/mapping.ts) is kept in sync with these types by a test.
+ */
+
+/** Raw S3 server access log fields, in log order, with Filebeat's names. */
+export interface S3AccessFields {
+  bucket_owner?: string;
+  bucket?: string;
+  remote_ip?: string;
+  requester?: string;
+  request_id?: string;
+  operation?: string;
+  key?: string;
+  request_uri?: string;
+  http_status?: number;
+  error_code?: string;
+  bytes_sent?: number;
+  object_size?: number;
+  total_time?: number;
+  turn_around_time?: number;
+  referrer?: string;
+  user_agent?: string;
+  version_id?: string;
+  host_id?: string;
+  signature_version?: string;
+  cipher_suite?: string;
+  authentication_type?: string;
+  host_header?: string;
+  tls_version?: string;
+  access_point_arn?: string;
+  acl_required?: string;
+  source_region?: string;
+  /** Fields after the 27 known ones, kept verbatim: S3 appends fields over time. */
+  unknown_fields?: string[];
+  /** How many fields the record had (17..27+), to tell legacy records apart. */
+  field_count?: number;
+}
+
+export type EventOutcome = 'success' | 'failure' | 'unknown';
+
+export type EnrichmentStatus = 'resolved' | 'partial' | 'pending' | 'not_found' | 'not_a_recording';
+
+export interface GenesysParticipant {
+  user_id?: string;
+  name?: string;
+  purpose?: string;
+}
+
+export interface GenesysFields {
+  organization?: { id?: string };
+  conversation?: { id?: string; start?: string };
+  recording?: {
+    id?: string;
+    file?: 'media' | 'metadata';
+    media_type?: string;
+    start?: string;
+    end?: string;
+    file_state?: string;
+  };
+  participants?: GenesysParticipant[];
+  agent?: { user_ids?: string[] };
+}
+
+export interface AccessEvent {
+  '@timestamp': string;
+  event: {
+    kind: 'event';
+    dataset: 'aws.s3access';
+    action?: string;
+    outcome: EventOutcome;
+    category: string[];
+    type: string[];
+    /** sha256 of the raw line bytes, hex. The evidence fingerprint. */
+    hash: string;
+    /** Set when credential values were removed from request_uri/url/referrer. */
+    redacted?: boolean;
+    /** Set when the request was made by recording-audit itself (its User-Agent suffix). */
+    self?: boolean;
+    /** When the worker first produced this document. */
+    ingested?: string;
+  };
+  cloud: { provider: 'aws'; region?: string };
+  source?: { ip?: string; address?: string };
+  user_agent?: { original?: string };
+  http?: {
+    request?: { method?: string };
+    response?: { status_code?: number; body?: { bytes?: number } };
+  };
+  tls?: { version?: string; cipher?: string; version_protocol?: string };
+  url?: { original?: string; path?: string; query?: string };
+  user?: { id?: string; name?: string };
+  related: { ip?: string[]; user?: string[] };
+  aws: {
+    s3access: S3AccessFields;
+    s3: {
+      bucket: { name?: string; arn?: string };
+      object: { key?: string; key_decode_failed?: boolean };
+    };
+  };
+  log: { file: { path: string }; offset: number };
+  genesys?: GenesysFields;
+  enrichment?: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
+}
+
+/** A document ready for the sink: its deterministic id and its monthly index suffix. */
+export interface IndexableEvent {
+  /** sha256(log bucket name, raw line bytes), hex: the same record delivered twice has one id. */
+  readonly id: string;
+  readonly event: AccessEvent;
+}
