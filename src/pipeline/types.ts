@@ -1,0 +1,42 @@
+import type { AuditError } from '../core/errors.js';
+
+/** One log object to process. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly size?: number;
+}
+
+/**
+ * What became of every line of one log object. Invariant (checked before a message is deleted):
+ * lines === indexed + duplicates + quarantined.
+ */
+export interface ObjectResult {
+  readonly ref: ObjectRef;
+  /** 'missing': the object no longer exists (404) and MISSING_OBJECT_POLICY said skip. */
+  readonly status: 'done' | 'missing';
+  readonly bytes: number;
+  readonly lines: number;
+  readonly blankLines: number;
+  readonly indexed: number;
+  readonly duplicates: number;
+  readonly quarantined: number;
+  /** Quarantined lines by reason code. */
+  readonly quarantinedByReason: Readonly<Record<string, number>>;
+  /** Events per UTC day (YYYY-MM-DD of @timestamp), for replay's reconciliation report. */
+  readonly linesByDay: Readonly<Record<string, { lines: number; indexed: number; duplicates: number; quarantined: number }>>;
+  readonly durationMs: number;
+}
+
+/** Processes log objects end to end: read, decode, parse, enrich, index, account. */
+export interface ObjectProcessor {
+  /**
+   * Resolves only when every line is accounted for (indexed, confirmed duplicate or durably
+   * quarantined). Rejects with an AuditError when that cannot be guaranteed (read failure,
+   * truncated gzip, sink retries exhausted, aborted): the caller must not acknowledge the object.
+   */
+  process(ref: ObjectRef, signal?: AbortSignal): Promise<ObjectResult>;
+}
+
+export type ObjectFailure = AuditError;
