@@ -1,0 +1,64 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Client } from '@opensearch-project/opensearch';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
+import { createEnricher, type Enricher } from '../enrich/enricher.js';
+import type { Metrics } from '../ops/metrics.js';
+import { BulkIndexer } from '../sinks/opensearch/bulk.js';
+import { createOpenSearchClient } from '../sinks/opensearch/client.js';
+import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
+import { createQuarantineStore, type QuarantineStore } from '../sinks/quarantine.js';
+import { createS3Client } from '../sources/s3-object.js';
+import { StreamingObjectProcessor } from './object.js';
+import type { ObjectProcessor } from './types.js';
+
+/** Everything the worker and replay share: one pipeline, one set of ids, one index layout. */
+export interface Runtime {
+  readonly processor: ObjectProcessor;
+  readonly s3: S3Client;
+  readonly opensearch: Client;
+  readonly sink: BulkIndexer;
+  readonly enricher: Enricher;
+  readonly quarantine: QuarantineStore;
+  /** Flushes the sink and releases clients; in-flight objects must have settled first. */
+  close(): Promise<void>;
+}
+
+export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics: Metrics }): Promise<Runtime> {
+  const { logger, metrics } = deps;
+  const s3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
+  const opensearch = createOpenSearchClient(cfg);
+  await ensureIndexSetup(opensearch, cfg, logger);
+  const quarantine = createQuarantineStore(cfg, { s3, logger });
+  const sink = new BulkIndexer(
+    opensearch,
+    {
+      indexPrefix: cfg.INDEX_PREFIX,
+      maxBytes: cfg.BULK_MAX_BYTES,
+      maxDocs: cfg.BULK_MAX_DOCS,
+      flushIntervalMs: cfg.BULK_FLUSH_INTERVAL_MS,
+      concurrency: cfg.BULK_CONCURRENCY,
+      gzip: cfg.BULK_GZIP,
+      retry: { baseMs: cfg.BULK_RETRY_BASE_MS, maxMs: cfg.BULK_RETRY_MAX_MS, maxAttempts: cfg.BULK_RETRY_MAX_ATTEMPTS },
+    },
+    { logger, metrics, quarantine },
+  );
+  const enricher = createEnricher(cfg, { logger, metrics, s3 });
+  const processor = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
+  return {
+    processor,
+    s3,
+    opensearch,
+    sink,
+    enricher,
+    quarantine,
+    async close() {
+      await sink.flush();
+      await sink.close();
+      await enricher.close();
+      await quarantine.close();
+      await opensearch.close();
+      s3.destroy();
+    },
+  };
+}
