@@ -1,0 +1,159 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '../config/schema.js';
+import { AuditError, describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Metrics } from '../ops/metrics.js';
+import { isAllowedBucket, parseNotification } from '../sources/notification.js';
+import { SqsSource, type Disposition, type InFlightMessage } from '../sources/sqs.js';
+import { Semaphore } from './semaphore.js';
+import type { Runtime } from './runtime.js';
+import type { ObjectRef, ObjectResult } from './types.js';
+
+export interface WorkerTotals {
+  messages: number;
+  deleted: number;
+  retried: number;
+  objects: number;
+  lines: number;
+  indexed: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+/**
+ * The live worker: every notification names log objects; a message is deleted only when every
+ * object it names is accounted for. Anything else leaves it for redelivery, and the queue's redrive
+ * policy, not the worker, decides when it becomes a dead letter.
+ */
+export class Worker {
+  readonly totals: WorkerTotals = { messages: 0, deleted: 0, retried: 0, objects: 0, lines: 0, indexed: 0, duplicates: 0, quarantined: 0 };
+  private readonly source: SqsSource;
+  private readonly objects: Semaphore;
+  private idleSince = Date.now();
+  private probing = false;
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly runtime: Runtime,
+    sqs: SQSClient,
+    private readonly deps: { logger: Logger; metrics: Metrics },
+  ) {
+    this.objects = new Semaphore(cfg.OBJECT_CONCURRENCY);
+    this.source = new SqsSource(
+      sqs,
+      {
+        queueUrl: cfg.SQS_QUEUE_URL ?? '',
+        waitTimeSecs: cfg.SQS_WAIT_TIME_SECS,
+        maxMessages: cfg.SQS_MAX_MESSAGES,
+        maxInFlight: cfg.SQS_MAX_IN_FLIGHT_MESSAGES,
+        visibilityTimeoutSecs: cfg.SQS_VISIBILITY_TIMEOUT_SECS,
+        heartbeatIntervalSecs: cfg.SQS_HEARTBEAT_INTERVAL_SECS,
+      },
+      { logger: deps.logger, metrics: deps.metrics, canReceive: () => this.sinkAvailable() },
+    );
+  }
+
+  /** Runs until stop(). */
+  async run(): Promise<void> {
+    await this.source.run((msg) => this.handle(msg));
+  }
+
+  /** Stops receiving; in-flight messages get graceMs to finish, then are left to reappear. */
+  async stop(graceMs: number): Promise<void> {
+    await this.source.stop(graceMs);
+  }
+
+  get inFlight(): number {
+    return this.source.inFlight;
+  }
+
+  /** Milliseconds since the worker last held a message (for "run until drained"). */
+  get idleMs(): number {
+    return this.source.inFlight > 0 ? 0 : Date.now() - this.idleSince;
+  }
+
+  /**
+   * Receiving pauses while OpenSearch is down: taking messages we cannot finish only burns their
+   * receive counts toward the dead-letter queue. One probe loop runs until it answers again.
+   */
+  private sinkAvailable(): boolean {
+    if (this.runtime.sink.available) return true;
+    if (!this.probing) {
+      this.probing = true;
+      this.deps.logger.warn('OpenSearch is unavailable; receiving paused until it answers again.');
+      void this.runtime.sink.waitUntilAvailable().then(() => {
+        this.probing = false;
+        this.deps.logger.info('OpenSearch answers again; receiving resumed.');
+      });
+    }
+    return false;
+  }
+
+  async handle(msg: InFlightMessage): Promise<Disposition> {
+    const { logger, metrics } = this.deps;
+    this.totals.messages += 1;
+    const disposition = await this.dispose(msg).catch((err: unknown) => {
+      logger.error({ messageId: msg.messageId, err: describeError(err) }, 'Message handling failed; left for redelivery.');
+      return 'retry' as const;
+    });
+    if (disposition === 'delete') this.totals.deleted += 1;
+    else {
+      this.totals.retried += 1;
+      metrics.messagesAbandoned.inc({ reason: msg.signal.aborted ? 'aborted' : 'not_accounted' });
+    }
+    this.idleSince = Date.now();
+    return disposition;
+  }
+
+  private async dispose(msg: InFlightMessage): Promise<Disposition> {
+    const { logger, metrics } = this.deps;
+    const parsed = parseNotification(msg.body);
+    if (!parsed.ok) {
+      // Unparsable bodies are poison: redelivery cannot fix them, the redrive policy moves them to
+      // the dead-letter queue where an operator can look.
+      metrics.messagesIgnored.inc({ reason: 'invalid' });
+      logger.error({ messageId: msg.messageId, reason: parsed.reason, receiveCount: msg.receiveCount }, 'Notification is not understood; left for the dead-letter queue.');
+      return 'retry';
+    }
+    const refs: ObjectRef[] = [];
+    let refused = false;
+    for (const record of parsed.records) {
+      if (record.kind === 'test_event') {
+        metrics.messagesIgnored.inc({ reason: 'test_event' });
+        logger.info({ messageId: msg.messageId, bucket: record.bucket }, 'S3 test event acknowledged.');
+      } else if (record.kind === 'ignored') {
+        metrics.messagesIgnored.inc({ reason: record.reason });
+        logger.info({ messageId: msg.messageId, eventName: record.eventName }, 'Notification is not an ObjectCreated event; acknowledged.');
+      } else if (!isAllowedBucket(record.bucket, this.cfg.LOG_BUCKETS ?? [])) {
+        metrics.messagesIgnored.inc({ reason: 'bucket_not_allowed' });
+        logger.error({ messageId: msg.messageId, bucket: record.bucket }, 'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.');
+        refused = true;
+      } else {
+        refs.push({ bucket: record.bucket, key: record.key, ...(record.versionId ? { versionId: record.versionId } : {}), ...(record.size !== undefined ? { size: record.size } : {}) });
+      }
+    }
+    if (refused) return 'retry';
+
+    const results = await Promise.allSettled(refs.map((ref) => this.objects.run(() => this.processObject(ref, msg))));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      for (const f of failed) {
+        logger.warn({ messageId: msg.messageId, err: describeError(f.reason), receiveCount: msg.receiveCount }, 'Log object not accounted for; message left for redelivery.');
+      }
+      return 'retry';
+    }
+    if (msg.signal.aborted) return 'retry';
+    return 'delete';
+  }
+
+  private async processObject(ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
+    if (msg.signal.aborted) throw new AuditError('SHUTDOWN', 'Message abandoned before its object started.', { retryable: true });
+    const result = await this.runtime.processor.process(ref, msg.signal);
+    this.totals.objects += 1;
+    this.totals.lines += result.lines;
+    this.totals.indexed += result.indexed;
+    this.totals.duplicates += result.duplicates;
+    this.totals.quarantined += result.quarantined;
+    return result;
+  }
+}
