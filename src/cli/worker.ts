@@ -1,5 +1,76 @@
-// Placeholder until the issue that owns this command lands; it fails loudly, never pretends.
-export function run(_argv: string[]): Promise<number> {
-  process.stderr.write('recording-audit worker: not built yet\n');
-  return Promise.resolve(2);
+import { parseArgs } from 'node:util';
+import { loadConfigOrThrow } from '../config/load.js';
+import { describeError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { createMetrics } from '../ops/metrics.js';
+import { probeOpenSearch, probeSqs, startHealthServer } from '../ops/health.js';
+import { createRuntime } from '../pipeline/runtime.js';
+import { Worker } from '../pipeline/worker.js';
+import { createSqsClient } from '../sources/s3-object.js';
+
+const HELP = `Usage: recording-audit worker [--config FILE]
+
+Consumes S3 notifications for new access-log objects from SQS_QUEUE_URL and indexes every record
+into OpenSearch. Settings come from environment variables and the optional JSON file; see README.
+The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a second one exits at once.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const cfg = loadConfigOrThrow({ ...(values.config ? { file: values.config } : {}), required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'] });
+  const logger = createLogger(cfg.LOG_LEVEL);
+  const metrics = createMetrics();
+  const sqs = createSqsClient(cfg);
+  const runtime = await createRuntime(cfg, { logger, metrics });
+  logger.info(
+    { queue: cfg.SQS_QUEUE_URL, logBuckets: cfg.LOG_BUCKETS, indexPrefix: cfg.INDEX_PREFIX, enrichment: runtime.enricher.mode, objectConcurrency: cfg.OBJECT_CONCURRENCY },
+    runtime.enricher.mode === 'genesys' ? 'Worker starting.' : 'Worker starting without Genesys credentials; recordings are resolved from their keys only.',
+  );
+
+  const worker = new Worker(cfg, runtime, sqs, { logger, metrics });
+  const health =
+    cfg.HEALTH_PORT > 0
+      ? await startHealthServer({
+          host: cfg.HEALTH_HOST,
+          port: cfg.HEALTH_PORT,
+          metrics,
+          logger,
+          readiness: async () => ({
+            checks: [
+              await probeSqs(sqs, cfg.SQS_QUEUE_URL ?? ''),
+              await probeOpenSearch(runtime.opensearch),
+            ],
+          }),
+        })
+      : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'Second signal; exiting now. Unfinished messages will reappear.');
+      process.exit(130);
+    }
+    logger.info({ signal, graceSecs: cfg.SHUTDOWN_GRACE_SECS }, 'Stopping: no new messages; finishing in-flight work.');
+    stopping = worker.stop(cfg.SHUTDOWN_GRACE_SECS * 1000);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    await worker.run();
+  } catch (err) {
+    logger.fatal({ err: describeError(err) }, 'Worker loop failed.');
+    return 1;
+  } finally {
+    await stopping;
+    await runtime.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the pipeline failed.'));
+    await health?.close();
+    sqs.destroy();
+  }
+  logger.info({ ...worker.totals }, 'Worker stopped.');
+  return 0;
 }
