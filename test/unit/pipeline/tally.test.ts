@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { AuditError } from '../../../src/core/errors.js';
+import type { IndexableEvent } from '../../../src/event/types.js';
+import { ObjectTally } from '../../../src/pipeline/tally.js';
+import { Semaphore } from '../../../src/pipeline/semaphore.js';
+
+const doc = (ts: string): IndexableEvent => ({ id: ts, event: { '@timestamp': ts } as IndexableEvent['event'] });
+
+describe('ObjectTally', () => {
+  it('reconciles outcomes per day and resolves drained once nothing is outstanding', async () => {
+    const tally = new ObjectTally();
+    tally.expect(3);
+    tally.expect(2);
+    let drained = false;
+    const wait = tally.drained().then(() => (drained = true));
+    tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T10:00:00.000Z'));
+    tally.onOutcome({ status: 'duplicate' }, doc('2024-05-01T11:00:00.000Z'));
+    tally.onOutcome({ status: 'quarantined', reason: 'mapper_parsing_exception' }, doc('2024-05-02T00:00:00.000Z'));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    tally.onQuarantined(['too_few_fields', 'bad_time']);
+    await wait;
+    expect(tally.settled).toBe(5);
+    expect(tally.quarantinedByReason).toEqual({ mapper_parsing_exception: 1, too_few_fields: 1, bad_time: 1 });
+    expect(tally.linesByDay['2024-05-01']).toEqual({ lines: 2, indexed: 1, duplicates: 1, quarantined: 0 });
+    expect(tally.linesByDay.unparsed).toEqual({ lines: 2, indexed: 0, duplicates: 0, quarantined: 2 });
+    expect(tally.failure).toBeUndefined();
+  });
+
+  it('keeps the first failure and never counts it as settled', async () => {
+    const tally = new ObjectTally();
+    tally.expect(2);
+    tally.onOutcome({ status: 'failed', error: new AuditError('SINK_UNAVAILABLE', 'down') }, doc('2024-05-01T00:00:00Z'));
+    tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T00:00:00Z'));
+    await tally.drained();
+    expect(tally.failure?.code).toBe('SINK_UNAVAILABLE');
+    expect(tally.settled).toBe(1);
+  });
+
+  it('treats an outcome reported twice as a failure of the books', () => {
+    const tally = new ObjectTally();
+    tally.expect(1);
+    tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T00:00:00Z'));
+    tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T00:00:00Z'));
+    expect(tally.failure?.code).toBe('INTERNAL');
+  });
+});
+
+describe('Semaphore', () => {
+  it('never runs more than its limit at once', async () => {
+    const sem = new Semaphore(3);
+    let active = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sem.run(async () => {
+          active += 1;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, (i % 4) + 1));
+          active -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+  });
+});
