@@ -16,6 +16,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     messagesIgnored: new Counter({ name: 'recording_audit_sqs_messages_ignored_total', help: 'Notification records acknowledged without work: test events, non-ObjectCreated events, foreign buckets.', labelNames: ['reason'] as const, registers: r }),
     messagesInFlight: new Gauge({ name: 'recording_audit_sqs_messages_in_flight', help: 'SQS messages held by this worker now.', registers: r }),
     heartbeatExtensions: new Counter({ name: 'recording_audit_sqs_heartbeat_extensions_total', help: 'Visibility timeout extensions, by result.', labelNames: ['result'] as const, registers: r }),
+    sqsReceiveErrors: new Counter({ name: 'recording_audit_sqs_receive_errors_total', help: 'ReceiveMessage calls that failed (the poller backs off and keeps going).', registers: r }),
     queueLagSeconds: new Gauge({ name: 'recording_audit_sqs_oldest_message_age_seconds', help: 'Age of the oldest message this worker holds (sent time to now).', registers: r }),
     objects: new Counter({ name: 'recording_audit_objects_total', help: 'Log objects processed, by result.', labelNames: ['result'] as const, registers: r }),
     objectBytes: new Counter({ name: 'recording_audit_object_bytes_total', help: 'Bytes of log objects read (as stored, before gunzip).', registers: r }),
