@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
+import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
+import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
+import { allDocuments, countDocuments, deleteIndices, openSearch, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+function recordings(n: number, day: Date): ExportedRecording[] {
+  return Array.from({ length: n }, (_, i) => ({
+    orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
+    conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(i).padStart(12, '0')}`,
+    recordingId: `9f8e7d6c-5b4a-4392-8170-${String(i).padStart(12, '0')}`,
+    start: new Date(day.getTime() + i * 600_000),
+  }));
+}
+
+function s3EventBody(bucket: string, key: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { s3SchemaVersion: '1.0', configurationId: 'logs', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: 1 } },
+      },
+    ],
+  });
+}
+
+describe('worker against the real stack', () => {
+  let s3: S3Client;
+  let sqs: SQSClient;
+  const os = openSearch();
+  const prefix = uniqueName('t-worker');
+  let res: LogPipelineResources;
+  let worker: InProcessWorker | undefined;
+  let quarantineDir = '';
+  const day = new Date(Date.UTC(2024, 4, 14));
+  const expectedHashes = new Set<string>();
+
+  beforeAll(async () => {
+    applyStackEnv();
+    s3 = new S3Client({ forcePathStyle: true });
+    sqs = new SQSClient({});
+    res = await createLogPipeline(s3, sqs, {
+      recordingsBucket: uniqueName('recordings'),
+      logBucket: uniqueName('access-logs'),
+      queue: uniqueName('notifications'),
+      maxReceiveCount: 2,
+      visibilityTimeoutSecs: 30,
+    });
+    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '4', SQS_HEARTBEAT_INTERVAL_SECS: '2' });
+    quarantineDir = fileURLToPath(env.QUARANTINE_URL ?? '');
+    worker = await startWorker(env);
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await deleteIndices(os, prefix);
+    await os.close();
+  });
+
+  it('indexes every record of plain and gzip log objects exactly once, with parsed fields', async () => {
+    const { objects, recordsWritten } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: recordings(20, day), day, seed: 7 });
+    let i = 0;
+    for (const o of objects) {
+      const body = `${o.lines.join('\n')}\n`;
+      for (const line of o.lines) expectedHashes.add(sha256(line));
+      await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, o.deliveredAt, `U${i}`), i % 2 === 0 ? Buffer.from(body) : gzipSync(body));
+      i += 1;
+    }
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
+    const docs = await allDocuments(os, `${prefix}-*`);
+    expect(docs.size).toBe(recordsWritten);
+    expect(new Set([...docs.values()].map((d) => (d.event as { hash: string }).hash))).toEqual(expectedHashes);
+    const denied = [...docs.values()].filter((d) => (d.http as { response: { status_code: number } }).response.status_code === 403);
+    expect(denied.length).toBeGreaterThan(0);
+    for (const d of denied) {
+      expect(d.event).toMatchObject({ outcome: 'failure', action: 'REST.GET.OBJECT' });
+      expect((d.aws as { s3access: { error_code: string } }).s3access.error_code).toBe('AccessDenied');
+    }
+    const someGet = [...docs.values()].find((d) => (d.aws as { s3access: { operation: string } }).s3access.operation === 'REST.GET.OBJECT');
+    expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(/^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/);
+    // Presigned signatures never reach the index.
+    expect(JSON.stringify([...docs.values()])).not.toMatch(/X-Amz-Signature=[0-9a-f]{16}/);
+    expect(worker?.metrics.integrityAlarms.get()).toBeDefined();
+  });
+
+  it('indexes nothing twice: the same notification again, and the same records inside another log object', async () => {
+    const before = await countDocuments(os, `${prefix}-*`);
+    const listed = readdirSync(quarantineDir).length;
+    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: recordings(20, day), day, seed: 7 });
+    const first = objects[0];
+    expect(first).toBeDefined();
+    const key = logObjectKey(res.logPrefix, new Date(), 'REDELIVERED');
+    await putLogObject(s3, res.logBucket, key, `${first?.lines.join('\r\n') ?? ''}\r\n`);
+    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody(res.logBucket, key) }));
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
+    expect(await countDocuments(os, `${prefix}-*`)).toBe(before);
+    expect(readdirSync(quarantineDir).length).toBe(listed);
+  });
+
+  it('accepts SNS and EventBridge wrappers, acknowledges test events, and quarantines malformed lines with a reason', async () => {
+    const before = await countDocuments(os, `${prefix}-*`);
+    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'b'.repeat(64), accountId: '123456789012', recordings: recordings(2, day), day, seed: 99 }).objects.flatMap((o) => o.lines);
+    const lines = [...good.slice(0, 3), 'this is not an access log line', '', good[3] ?? '', 'b'.repeat(64) + ' bucket [99/Foo/2024:00:00:00 +0000] 1.2.3.4 - X REST.GET.OBJECT k "GET / HTTP/1.1" 200'];
+    const snsKey = `manual/sns/${uniqueName('obj')}`;
+    await putLogObject(s3, res.logBucket, snsKey, lines.join('\n'));
+    const ebKey = `manual/eventbridge/${uniqueName('obj')}`;
+    await putLogObject(s3, res.logBucket, ebKey, good.slice(4).join('\n'));
+    // These keys are outside the notification prefix: only the wrapped notifications below name them.
+    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:logs', Message: s3EventBody(res.logBucket, snsKey), Timestamp: new Date().toISOString() }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: res.queueUrl,
+        MessageBody: JSON.stringify({ version: '0', id: 'e1', 'detail-type': 'Object Created', source: 'aws.s3', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [`arn:aws:s3:::${res.logBucket}`], detail: { version: '0', bucket: { name: res.logBucket }, object: { key: ebKey, size: 1 }, reason: 'PutObject' } }),
+      }),
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: res.logBucket, RequestId: 'R', HostId: 'H' }) }));
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
+    expect(await countDocuments(os, `${prefix}-*`)).toBe(before + good.length);
+    const quarantined = readdirSync(quarantineDir)
+      .flatMap((f) => readFileSync(join(quarantineDir, f), 'utf8').split('\n'))
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { reason: string; source: string; line: number });
+    const mine = quarantined.filter((q) => q.source === `s3://${res.logBucket}/${snsKey}`);
+    // Each malformed line is quarantined with its line number; redelivery may write it again, never lose it.
+    expect(new Set(mine.map((q) => q.line))).toEqual(new Set([4, 7]));
+    for (const q of mine) expect(q.reason).toMatch(/^[a-z_]+$/);
+    expect(worker?.metrics.messagesIgnored.get()).toBeDefined();
+  });
+
+  it('refuses a notification for a bucket outside LOG_BUCKETS: never deleted by the worker, it reaches the dead-letter queue', async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody('someone-elses-bucket', 'x/y') }));
+    const deadline = Date.now() + 60_000;
+    let dead: string | undefined;
+    while (Date.now() < deadline && dead === undefined) {
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: res.dlqUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      dead = got.Messages?.find((m) => m.Body?.includes('someone-elses-bucket'))?.Body;
+    }
+    expect(dead).toBeDefined();
+  });
+});

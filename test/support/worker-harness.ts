@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Client } from '@opensearch-project/opensearch';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/core/log.js';
+import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
+import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
+import { Worker } from '../../src/pipeline/worker.js';
+import { createSqsClient } from '../../src/sources/s3-object.js';
+import { stackEnv } from './stack-env.js';
+
+/** The environment a worker needs against the local stack, plus test-specific settings. */
+export function workerEnv(settings: Record<string, string>): Record<string, string> {
+  const stack = stackEnv();
+  return {
+    AWS_ENDPOINT_URL: stack.awsEndpointUrl,
+    AWS_REGION: stack.region,
+    AWS_ACCESS_KEY_ID: stack.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
+    OPENSEARCH_URL: stack.opensearchUrl,
+    LOG_LEVEL: 'warn',
+    HEALTH_PORT: '0',
+    SQS_WAIT_TIME_SECS: '1',
+    SQS_VISIBILITY_TIMEOUT_SECS: '30',
+    SQS_HEARTBEAT_INTERVAL_SECS: '10',
+    BULK_FLUSH_INTERVAL_MS: '100',
+    INDEX_REPLICAS: '0',
+    QUARANTINE_URL: `file://${mkdtempSync(join(tmpdir(), 'quarantine-'))}`,
+    ...settings,
+  };
+}
+
+export interface InProcessWorker {
+  readonly cfg: Config;
+  readonly worker: Worker;
+  readonly runtime: Runtime;
+  readonly metrics: Metrics;
+  readonly sqs: SQSClient;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Runs the real worker (same classes as the CLI) inside the test process. */
+export async function startWorker(env: Record<string, string>): Promise<InProcessWorker> {
+  const cfg = loadConfigOrThrow({ env, required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'] });
+  const logger = createLogger(cfg.LOG_LEVEL);
+  const metrics = createMetrics({ defaultMetrics: false });
+  // The AWS SDK reads its endpoint from the environment, as in production.
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('AWS_')) process.env[k] = v;
+  const sqs = createSqsClient(cfg);
+  const runtime = await createRuntime(cfg, { logger, metrics });
+  const worker = new Worker(cfg, runtime, sqs, { logger, metrics });
+  const running = worker.run();
+  let stopped = false;
+  return {
+    cfg,
+    worker,
+    runtime,
+    metrics,
+    sqs,
+    async stop(graceMs = 10_000) {
+      if (stopped) return;
+      stopped = true;
+      await worker.stop(graceMs);
+      await running;
+      await runtime.close();
+      sqs.destroy();
+    },
+  };
+}
+
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const attrs = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return {
+    visible: Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Waits until the queue has stayed empty (nothing visible, nothing in flight) for `quietMs`. */
+export async function waitForEmptyQueue(sqs: SQSClient, queueUrl: string, options: { timeoutMs: number; quietMs?: number }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  const quiet = options.quietMs ?? 1500;
+  let emptySince: number | undefined;
+  while (Date.now() < deadline) {
+    const depth = await queueDepth(sqs, queueUrl);
+    if (depth.visible === 0 && depth.inFlight === 0) {
+      emptySince ??= Date.now();
+      if (Date.now() - emptySince >= quiet) return;
+    } else {
+      emptySince = undefined;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const depth = await queueDepth(sqs, queueUrl);
+  throw new Error(`Queue not drained within ${options.timeoutMs} ms: ${JSON.stringify(depth)}`);
+}
+
+export function openSearch(): Client {
+  return new Client({ node: stackEnv().opensearchUrl });
+}
+
+/** Every document under an index pattern, as id → source (search_after over _id). */
+export async function allDocuments(client: Client, index: string): Promise<Map<string, Record<string, unknown>>> {
+  await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const docs = new Map<string, Record<string, unknown>>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const res = await client.search({
+      index,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body: { size: 5000, sort: [{ 'event.hash': 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }], ...(after ? { search_after: after } : {}), query: { match_all: {} } },
+    } as never);
+    const hits = (res.body as { hits: { hits: { _id: string; _source: Record<string, unknown>; sort: unknown[] }[] } }).hits.hits;
+    if (hits.length === 0) break;
+    for (const h of hits) {
+      if (docs.has(h._id)) throw new Error(`Document ${h._id} returned twice`);
+      docs.set(h._id, h._source);
+    }
+    after = hits[hits.length - 1]?.sort;
+  }
+  return docs;
+}
+
+/** Counts documents (after a refresh) under an index pattern. */
+export async function countDocuments(client: Client, index: string): Promise<number> {
+  await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  const res = await client.count({ index, ignore_unavailable: true, allow_no_indices: true } as never);
+  return (res.body as { count: number }).count;
+}
+
+export async function deleteIndices(client: Client, prefix: string): Promise<void> {
+  await client.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true } as never).catch(() => undefined);
+  await client.indices.deleteIndexTemplate({ name: prefix } as never).catch(() => undefined);
+}
+
+/** Spawns the real CLI worker as a child process (for kill and signal tests). */
+export function spawnWorker(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
