@@ -1,0 +1,215 @@
+/**
+ * npm run bench -- e2e [--lines N] [--objects M] [--big-object-mb MB] [--skip-big]
+ *
+ * The live worker, end to end through moto (SQS + S3) into the local OpenSearch, against the raw
+ * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
+ * run. Then peak RSS of the worker for one large log object.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { createLogger } from '../../src/core/log.js';
+import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../src/demo/aws-setup.js';
+import { logObjectKey } from '../../src/demo/scenario.js';
+import { buildEvent } from '../../src/event/build.js';
+import type { IndexableEvent } from '../../src/event/types.js';
+import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
+import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
+import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
+import { Semaphore } from '../../src/pipeline/semaphore.js';
+import { applyStackEnv, uniqueName } from '../support/stack-env.js';
+import { countDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
+import { corpusLines } from './e2e-corpus.js';
+
+interface WorkerRun {
+  seconds: number;
+  peakRssMb: number;
+  lines: number;
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** Runs the CLI worker as a child until `expected` documents are in and the queue is empty. */
+async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: string, expected: number, extra: Record<string, string> = {}): Promise<WorkerRun> {
+  const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, LOG_LEVEL: 'info', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30', BULK_FLUSH_INTERVAL_MS: '500', ...extra });
+  const child = spawnWorker(env);
+  const pid = child.pid ?? 0;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const m = rssOf(pid);
+    peak = Math.max(peak, m.hwm, m.rss);
+  }, 200);
+  const objectSpans: { start: number; end: number; lines: number }[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (!line.includes('Log object accounted for.')) continue;
+      const rec = JSON.parse(line) as { time: string; durationMs: number; lines: number };
+      const end = Date.parse(rec.time);
+      objectSpans.push({ start: end - rec.durationMs, end, lines: rec.lines });
+    }
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const os = openSearch();
+  try {
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 3_600_000, quietMs: 2000 });
+    const got = await countDocuments(os, `${prefix}-*`);
+    if (got !== expected) throw new Error(`Expected ${expected} documents, found ${got}. ${stderr.slice(-2000)}`);
+  } finally {
+    clearInterval(sampler);
+    const m = rssOf(pid);
+    peak = Math.max(peak, m.hwm, m.rss);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    await os.close();
+  }
+  const first = Math.min(...objectSpans.map((s) => s.start));
+  const last = Math.max(...objectSpans.map((s) => s.end));
+  return { seconds: (last - first) / 1000, peakRssMb: peak / 1024 / 1024, lines: objectSpans.reduce((n, s) => n + s.lines, 0) };
+}
+
+async function uploadCorpus(s3: S3Client, res: LogPipelineResources, lines: number, objects: number, seed: number): Promise<string[][]> {
+  const perObject = Math.ceil(lines / objects);
+  const gen = corpusLines(lines, seed);
+  const sem = new Semaphore(8);
+  const all: string[][] = [];
+  const uploads: Promise<void>[] = [];
+  for (let o = 0; o < objects; o += 1) {
+    const chunk: string[] = [];
+    for (let i = 0; i < perObject; i += 1) {
+      const next = gen.next();
+      if (next.done === true) break;
+      chunk.push(next.value);
+    }
+    if (chunk.length === 0) break;
+    all.push(chunk);
+    const key = logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 4, 1) + o * 60_000), `B${seed}X${o}`);
+    uploads.push(sem.run(() => putLogObject(s3, res.logBucket, key, `${chunk.join('\n')}\n`)));
+  }
+  await Promise.all(uploads);
+  return all;
+}
+
+async function rawBaseline(objects: string[][], logBucket: string, prefix: string, bulkDocs: number): Promise<number> {
+  const env = workerEnv({ INDEX_PREFIX: prefix });
+  const cfg = loadConfigOrThrow({ env });
+  const client = createOpenSearchClient(cfg);
+  await ensureIndexSetup(client, cfg, createLogger('warn'));
+  let seconds = 0;
+  let batch: IndexableEvent[] = [];
+  const timed = async (): Promise<void> => {
+    const t0 = performance.now();
+    await rawBulkLoad(client, batch, bulkDocs, prefix);
+    seconds += (performance.now() - t0) / 1000;
+    batch = [];
+  };
+  for (const lines of objects) {
+    let n = 0;
+    for (const line of lines) {
+      n += 1;
+      const r = buildEvent({ number: n, bytes: Buffer.from(line) }, { logBucket, filePath: `s3://${logBucket}/baseline` });
+      if (r.ok) batch.push(r.doc);
+    }
+    if (batch.length >= 100_000) await timed();
+  }
+  if (batch.length > 0) await timed();
+  await client.close();
+  return seconds;
+}
+
+async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number): Promise<WorkerRun & { bytes: number }> {
+  const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-big'), queue: uniqueName('bench-big'), visibilityTimeoutSecs: 120 });
+  const key = logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 5, 1)), 'BIG');
+  const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: res.logBucket, Key: key }));
+  const partBytes = 64 * 1024 * 1024;
+  const gen = corpusLines(Number.MAX_SAFE_INTEGER, 4242);
+  let total = 0;
+  let lines = 0;
+  const parts: { ETag: string; PartNumber: number }[] = [];
+  while (total < megabytes * 1024 * 1024) {
+    const chunks: string[] = [];
+    let size = 0;
+    while (size < partBytes && total + size < megabytes * 1024 * 1024) {
+      const line = `${gen.next().value as string}\n`;
+      chunks.push(line);
+      size += line.length;
+      lines += 1;
+    }
+    const body = Buffer.from(chunks.join(''));
+    const part = await s3.send(new UploadPartCommand({ Bucket: res.logBucket, Key: key, UploadId: upload.UploadId, PartNumber: parts.length + 1, Body: body }));
+    parts.push({ ETag: part.ETag ?? '', PartNumber: parts.length + 1 });
+    total += body.length;
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: res.logBucket, Key: key, UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }));
+  const prefix = uniqueName('bench-big');
+  try {
+    const run = await runWorker(res, sqs, prefix, lines);
+    return { ...run, bytes: total };
+  } finally {
+    const os = openSearch();
+    await deleteIndices(os, prefix);
+    await os.close();
+  }
+}
+
+export async function bench(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false } } });
+  const lines = Number(values.lines);
+  const objectCount = Number(values.objects);
+  applyStackEnv();
+  const s3 = new S3Client({ forcePathStyle: true });
+  const sqs = new SQSClient({});
+  const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-logs'), queue: uniqueName('bench-q'), visibilityTimeoutSecs: 120 });
+  process.stdout.write(`e2e: writing ${lines} lines in ${objectCount} log objects to moto...\n`);
+  const objects = await uploadCorpus(s3, res, lines, objectCount, 1);
+  const workerPrefix = uniqueName('bench-worker');
+  const rawPrefix = uniqueName('bench-raw');
+  const os = openSearch();
+  try {
+    process.stdout.write('e2e: running the worker until the queue is drained...\n');
+    const worker = await runWorker(res, sqs, workerPrefix, lines);
+    process.stdout.write('e2e: bulk-loading the same documents directly (raw bulk limit)...\n');
+    const rawSeconds = await rawBaseline(objects, res.logBucket, rawPrefix, 2000);
+    const workerRate = worker.lines / worker.seconds;
+    const rawRate = lines / rawSeconds;
+    const report: Record<string, unknown> = {
+      lines,
+      objects: objects.length,
+      worker_events_per_sec: Math.round(workerRate),
+      worker_seconds_first_receive_to_last_delete: Number(worker.seconds.toFixed(2)),
+      raw_bulk_events_per_sec: Math.round(rawRate),
+      ratio_worker_to_raw: Number((workerRate / rawRate).toFixed(3)),
+      worker_peak_rss_mb: Math.round(worker.peakRssMb),
+    };
+    if (!values['skip-big']) {
+      process.stdout.write(`e2e: one ${values['big-object-mb']} MB log object...\n`);
+      const big = await bigObject(s3, sqs, Number(values['big-object-mb']));
+      report.big_object_mb = Math.round(big.bytes / 1024 / 1024);
+      report.big_object_lines = big.lines;
+      report.big_object_events_per_sec = Math.round(big.lines / big.seconds);
+      report.big_object_peak_rss_mb = Math.round(big.peakRssMb);
+    }
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`targets: ratio >= 0.8 (${String(report.ratio_worker_to_raw)}), peak RSS < 300 MB (${String(report.worker_peak_rss_mb)}${report.big_object_peak_rss_mb !== undefined ? ` / big object ${String(report.big_object_peak_rss_mb)}` : ''})\n`);
+  } finally {
+    await deleteIndices(os, workerPrefix);
+    await deleteIndices(os, rawPrefix);
+    await os.close();
+  }
+}
