@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { createEnricher, type Enricher } from '../enrich/enricher.js';
 import type { Metrics } from '../ops/metrics.js';
-import { BulkIndexer } from '../sinks/opensearch/bulk.js';
+import { BulkIndexer, bulkOptionsFrom } from '../sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
 import { createQuarantineStore, type QuarantineStore } from '../sinks/quarantine.js';
@@ -30,19 +30,7 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
   const opensearch = createOpenSearchClient(cfg);
   await ensureIndexSetup(opensearch, cfg, logger);
   const quarantine = createQuarantineStore(cfg, { s3, logger });
-  const sink = new BulkIndexer(
-    opensearch,
-    {
-      indexPrefix: cfg.INDEX_PREFIX,
-      maxBytes: cfg.BULK_MAX_BYTES,
-      maxDocs: cfg.BULK_MAX_DOCS,
-      flushIntervalMs: cfg.BULK_FLUSH_INTERVAL_MS,
-      concurrency: cfg.BULK_CONCURRENCY,
-      gzip: cfg.BULK_GZIP,
-      retry: { baseMs: cfg.BULK_RETRY_BASE_MS, maxMs: cfg.BULK_RETRY_MAX_MS, maxAttempts: cfg.BULK_RETRY_MAX_ATTEMPTS },
-    },
-    { logger, metrics, quarantine },
-  );
+  const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });
   const processor = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
   return {
