@@ -67,6 +67,7 @@ export const SCHEMA = {
   GENESYS_CACHE_MAX_ENTRIES: int('genesys', 'Bound of each lookup cache.', { default: 100_000, min: 10 }),
   GENESYS_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached lookup.', { default: 3600, min: 1 }),
   GENESYS_NEGATIVE_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached "not found".', { default: 300, min: 1 }),
+  GENESYS_RECORDING_METADATA: oneOf('genesys', 'When GET /api/v2/conversations/{id}/recordingmetadata is called (one call per conversation, the costliest lookup): `never`; `lazy` only when the sidecar, analytics and the key extension leave the media type open; `always` also for recording start, end and file state.', ['never', 'lazy', 'always'] as const, { default: 'lazy' }),
   REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
 
   // recordings

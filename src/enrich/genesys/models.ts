@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Our own shapes of the Genesys responses we use, parsed at the boundary. Field names are the
+ * SDK models' (purecloud-platform-client-v2 index.d.ts); everything we do not read is dropped,
+ * and every field is optional because the API omits empty ones.
+ */
+
+const str = z.string().optional();
+
+const SessionSchema = z.object({
+  mediaType: str,
+  direction: str,
+  recording: z.boolean().optional(),
+});
+
+const ParticipantSchema = z.object({
+  participantId: str,
+  participantName: str,
+  purpose: str,
+  userId: str,
+  screenRecording: z.boolean().optional(),
+  sessions: z.array(SessionSchema).optional(),
+});
+
+export const ConversationDetailSchema = z.object({
+  conversationId: z.string(),
+  conversationStart: str,
+  conversationEnd: str,
+  originatingDirection: str,
+  participants: z.array(ParticipantSchema).optional(),
+});
+export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
+
+/** GET /api/v2/analytics/conversations/details?id=... (AnalyticsConversationWithoutAttributesMultiGetResponse). */
+export const ConversationDetailsResponseSchema = z.object({
+  conversations: z.array(ConversationDetailSchema).optional(),
+});
+
+export const UserSchema = z.object({
+  id: z.string(),
+  name: str,
+  email: str,
+  state: str,
+});
+export type GenesysUser = z.infer<typeof UserSchema>;
+
+/** GET /api/v2/users?id=...&state=any (UserEntityListing). */
+export const UserListingSchema = z.object({
+  entities: z.array(UserSchema).optional(),
+  pageSize: z.number().optional(),
+  pageNumber: z.number().optional(),
+  pageCount: z.number().optional(),
+  total: z.number().optional(),
+  nextUri: str,
+});
+
+export const RecordingMetadataSchema = z.object({
+  id: z.string(),
+  conversationId: str,
+  startTime: str,
+  endTime: str,
+  media: str,
+  mediaSubtype: str,
+  fileState: str,
+});
+export type RecordingMetadata = z.infer<typeof RecordingMetadataSchema>;
+
+/** GET /api/v2/conversations/{id}/recordingmetadata: Array<RecordingMetadata>. */
+export const RecordingMetadataListSchema = z.array(RecordingMetadataSchema);
+
+/** GET /api/v2/recordings/retention/query (RecordingRetentionCursorEntityListing). */
+export const RetentionListingSchema = z.object({
+  entities: z
+    .array(
+      z.object({
+        conversationId: str,
+        recordingId: str,
+      }),
+    )
+    .optional(),
+  nextUri: str,
+});
+
+/** GET /api/v2/tokens/me (TokenInfo): who the client is, for `check`. */
+export const TokenInfoSchema = z.object({
+  organization: z.object({ id: str, name: str }).optional(),
+  OAuthClient: z.object({ id: str, name: str }).optional(),
+});
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+
+/**
+ * The export's `{rid}.{ext}_metadata.json`. Only part of its schema is documented (mediaType,
+ * provider, userIds; conversationId, recordingId, startTime, endTime seen in real files).
+ */
+export const SidecarSchema = z.object({
+  conversationId: str,
+  recordingId: str,
+  mediaType: str,
+  userIds: z.array(z.string()).optional(),
+  startTime: str,
+  endTime: str,
+});
+export type Sidecar = z.infer<typeof SidecarSchema>;
+
+/** A Genesys error body (`{message, code, status}`), for logs only. */
+export const ErrorBodySchema = z.object({ message: str, code: str, status: z.number().optional() });
+
+/**
+ * Media type in one vocabulary (RecordingMetadata.media: audio, chat, messaging, email, screen)
+ * whether it came from the recording, an analytics session or an export sidecar.
+ */
+export function normalizeMediaType(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = value.toLowerCase();
+  switch (v) {
+    case 'voice':
+    case 'call':
+    case 'callback':
+    case 'audio':
+      return 'audio';
+    case 'message':
+    case 'messaging':
+      return 'messaging';
+    case 'screen':
+    case 'screenshare':
+    case 'screenmonitoring':
+      return 'screen';
+    default:
+      return v;
+  }
+}
+
+/** Extensions that are audio whatever the conversation was (exported calls are `.opus`). */
+const AUDIO_EXTENSIONS = new Set(['opus', 'wav', 'mp3', 'ogg', 'oga', 'm4a', 'flac', 'gsm']);
+
+export function isAudioExtension(ext: string | undefined): boolean {
+  return ext !== undefined && AUDIO_EXTENSIONS.has(ext.toLowerCase());
+}
