@@ -1,0 +1,112 @@
+import { errors, type Client } from '@opensearch-project/opensearch';
+import { AuditError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { Metrics } from '../../ops/metrics.js';
+import { probeDelayMs } from './retry.js';
+
+/** Whole-request 5xx answers in a row after which the sink counts as down. */
+export const FIVE_XX_STORM = 3;
+
+/**
+ * Whether OpenSearch answers, as seen by the bulk writer's own requests, plus a probe loop that
+ * the worker waits on while the sink is down (it stops receiving from SQS meanwhile: SQS stays
+ * the only buffer).
+ */
+export class SinkAvailability {
+  private up = true;
+  private fiveXxInARow = 0;
+  private probing: Promise<void> | undefined;
+  private waiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>();
+  private stopped = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly timing: { baseMs: number; maxMs: number; probeTimeoutMs: number },
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly random: () => number,
+  ) {
+    metrics.sinkAvailable.set(1);
+  }
+
+  get available(): boolean {
+    return this.up;
+  }
+
+  /** OpenSearch answered a request (any bulk response, any probe answer below 500). */
+  answered(): void {
+    this.fiveXxInARow = 0;
+    if (this.up) return;
+    this.up = true;
+    this.metrics.sinkAvailable.set(1);
+    this.logger.info('OpenSearch answers again.');
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+  }
+
+  /** A whole request failed: connection refused/reset, timeout, or an HTTP error status. */
+  requestFailed(kind: 'connection' | 'timeout' | 'status', status?: number): void {
+    if (kind === 'status') {
+      if (status === undefined || status < 500) return;
+      this.fiveXxInARow += 1;
+      if (this.fiveXxInARow < FIVE_XX_STORM) return;
+    }
+    if (!this.up) return;
+    this.up = false;
+    this.metrics.sinkAvailable.set(0);
+    this.logger.warn({ kind, status }, 'OpenSearch is not answering; bulk items wait for retries.');
+  }
+
+  waitUntilAvailable(signal?: AbortSignal): Promise<void> {
+    if (this.up) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
+    if (signal?.aborted) return Promise.reject(new AuditError('SHUTDOWN', 'aborted while waiting for OpenSearch'));
+    this.probing ??= this.probeUntilUp().finally(() => {
+      this.probing = undefined;
+    });
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (err: Error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      const onAbort = (): void => {
+        this.waiters.delete(waiter);
+        waiter.reject(new AuditError('SHUTDOWN', 'aborted while waiting for OpenSearch'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.waiters) w.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
+    this.waiters.clear();
+  }
+
+  private async probeUntilUp(): Promise<void> {
+    for (let n = 1; !this.up && !this.stopped && this.waiters.size > 0; n += 1) {
+      await new Promise((r) => setTimeout(r, probeDelayMs(n, this.timing.baseMs, this.timing.maxMs, this.random)));
+      if (this.up || this.stopped) return;
+      if (await this.probe()) this.answered();
+    }
+  }
+
+  /** Any HTTP answer below 500 means the node is there (a 401/403 is an answer, not an outage). */
+  private async probe(): Promise<boolean> {
+    try {
+      await this.client.transport.request({ method: 'HEAD', path: '/' }, { requestTimeout: this.timing.probeTimeoutMs });
+      return true;
+    } catch (err) {
+      if (err instanceof errors.ResponseError && err.statusCode < 500) return true;
+      this.logger.debug({ err: describeError(err) }, 'OpenSearch probe failed.');
+      return false;
+    }
+  }
+}

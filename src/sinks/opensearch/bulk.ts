@@ -1,0 +1,424 @@
+import { errors, type Client } from '@opensearch-project/opensearch';
+import type { Config } from '../../config/schema.js';
+import { AuditError, describeError, isAuditError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { IndexableEvent } from '../../event/types.js';
+import type { Metrics } from '../../ops/metrics.js';
+import type { QuarantineRecord, QuarantineStore } from '../quarantine.js';
+import { SinkAvailability } from './availability.js';
+import { ByteBudget } from './budget.js';
+import { readBulkItems, readMgetHashes } from './bulk-response.js';
+import { indexNameFor } from './index-name.js';
+import { backoffMs, classifyItem } from './retry.js';
+
+export type ItemOutcome =
+  | { status: 'indexed' }
+  /** 409 and the stored event.hash equals ours. */
+  | { status: 'duplicate' }
+  /** Written to quarantine durably before this is reported. */
+  | { status: 'quarantined'; reason: string }
+  /** Retries exhausted or the quarantine write failed: the object must not be acknowledged. */
+  | { status: 'failed'; error: AuditError };
+
+export interface WriteTracker {
+  onOutcome(outcome: ItemOutcome, doc: IndexableEvent): void;
+}
+
+export interface BulkOptions {
+  prefix: string;
+  /** Flush at this many NDJSON body bytes (before gzip). */
+  maxBytes: number;
+  maxDocs: number;
+  flushIntervalMs: number;
+  /** Bulk requests in flight at once. */
+  concurrency: number;
+  gzip: boolean;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  retryMaxAttempts: number;
+  /** Cap of bytes held: open batch + in flight + awaiting retry. Default 3 × maxBytes. */
+  maxBufferedBytes?: number;
+  /** Timeout of an availability probe. Default 5 s. */
+  probeTimeoutMs?: number;
+}
+
+export function bulkOptionsFrom(cfg: Config): BulkOptions {
+  return {
+    prefix: cfg.INDEX_PREFIX,
+    maxBytes: cfg.BULK_MAX_BYTES,
+    maxDocs: cfg.BULK_MAX_DOCS,
+    flushIntervalMs: cfg.BULK_FLUSH_INTERVAL_MS,
+    concurrency: cfg.BULK_CONCURRENCY,
+    gzip: cfg.BULK_GZIP,
+    retryBaseMs: cfg.BULK_RETRY_BASE_MS,
+    retryMaxMs: cfg.BULK_RETRY_MAX_MS,
+    retryMaxAttempts: cfg.BULK_RETRY_MAX_ATTEMPTS,
+  };
+}
+
+export interface BulkDeps {
+  logger: Logger;
+  metrics: Metrics;
+  quarantine: QuarantineStore;
+  /** Where a quarantined document came from; default: its log.file.path. */
+  sourceOf?: (doc: IndexableEvent) => { source: string; line?: number };
+  /** Jitter source (tests). */
+  random?: () => number;
+}
+
+interface Pending {
+  readonly seq: number;
+  readonly doc: IndexableEvent;
+  readonly tracker: WriteTracker;
+  readonly index: string;
+  /** Action line + source line, serialized once. */
+  readonly line: string;
+  /** Bytes held in the budget (0 for documents refused before admission). */
+  readonly bytes: number;
+  attempts: number;
+  settled: boolean;
+}
+
+interface Reject {
+  p: Pending;
+  reason: string;
+  detail?: string;
+}
+
+const INDEXED: ItemOutcome = Object.freeze({ status: 'indexed' });
+const DUPLICATE: ItemOutcome = Object.freeze({ status: 'duplicate' });
+
+const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
+
+/**
+ * Bulk writer with `create` and the deterministic id. Each write settles exactly once through its
+ * tracker; nothing is dropped: a document is indexed, confirmed duplicate, durably quarantined, or
+ * reported failed (and then its SQS message is not deleted).
+ */
+export class BulkIndexer {
+  private readonly budget: ByteBudget;
+  private readonly availability: SinkAvailability;
+  private readonly random: () => number;
+  private readonly actionPrefixes = new Map<string, string>();
+  private open: Pending[] = [];
+  private openBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly ready: Pending[][] = [];
+  private inFlight = 0;
+  private seq = 0;
+  private unsettled = 0;
+  private flushWaiters: { limit: number; remaining: number; resolve: () => void }[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: BulkOptions,
+    private readonly deps: BulkDeps,
+  ) {
+    this.budget = new ByteBudget(options.maxBufferedBytes ?? 3 * options.maxBytes);
+    this.random = deps.random ?? Math.random;
+    this.availability = new SinkAvailability(
+      client,
+      { baseMs: options.retryBaseMs, maxMs: Math.min(options.retryMaxMs, 5000), probeTimeoutMs: options.probeTimeoutMs ?? 5000 },
+      deps.logger,
+      deps.metrics,
+      this.random,
+    );
+  }
+
+  /** Resolves once the document is accepted into the bounded buffer (this await is the backpressure). */
+  async write(doc: IndexableEvent, tracker: WriteTracker): Promise<void> {
+    if (this.closed) throw new AuditError('SHUTDOWN', 'bulk indexer is closed');
+    let index: string;
+    let line: string;
+    try {
+      index = indexNameFor(this.options.prefix, doc.event['@timestamp']);
+      line = this.actionPrefix(index) + JSON.stringify(doc.id) + '}}\n' + JSON.stringify(doc.event) + '\n';
+    } catch (err) {
+      // Not sendable at all (no usable @timestamp): quarantine without touching the budget.
+      const reason = isAuditError(err) && typeof err.details.reason === 'string' ? err.details.reason : 'serialization_failed';
+      const p = this.admit(doc, tracker, '', '', 0);
+      void this.quarantineItems([{ p, reason, detail: describeError(err).message }]);
+      return;
+    }
+    const bytes = Buffer.byteLength(line);
+    if (!this.budget.tryAcquire(bytes)) await this.budget.acquire(bytes);
+    this.enqueue(this.admit(doc, tracker, index, line, bytes));
+  }
+
+  /** Sends everything buffered; resolves when every write so far has its outcome reported. */
+  async flush(): Promise<void> {
+    this.seal();
+    if (this.unsettled === 0) return;
+    await new Promise<void>((resolve) => {
+      this.flushWaiters.push({ limit: this.seq, remaining: this.unsettled, resolve });
+    });
+  }
+
+  get available(): boolean {
+    return this.availability.available;
+  }
+
+  waitUntilAvailable(signal?: AbortSignal): Promise<void> {
+    return this.availability.waitUntilAvailable(signal);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.availability.stop();
+  }
+
+  private admit(doc: IndexableEvent, tracker: WriteTracker, index: string, line: string, bytes: number): Pending {
+    this.seq += 1;
+    this.unsettled += 1;
+    return { seq: this.seq, doc, tracker, index, line, bytes, attempts: 0, settled: false };
+  }
+
+  private actionPrefix(index: string): string {
+    let prefix = this.actionPrefixes.get(index);
+    if (prefix === undefined) {
+      prefix = '{"create":{"_index":' + JSON.stringify(index) + ',"_id":';
+      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear();
+      this.actionPrefixes.set(index, prefix);
+    }
+    return prefix;
+  }
+
+  private enqueue(p: Pending): void {
+    if (this.open.length > 0 && this.openBytes + p.bytes > this.options.maxBytes) this.seal();
+    this.open.push(p);
+    this.openBytes += p.bytes;
+    if (this.open.length >= this.options.maxDocs || this.openBytes >= this.options.maxBytes) this.seal();
+    else this.timer ??= setTimeout(() => this.seal(), this.options.flushIntervalMs);
+  }
+
+  private seal(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.open.length === 0) return;
+    this.ready.push(this.open);
+    this.open = [];
+    this.openBytes = 0;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.concurrency) {
+      const batch = this.ready.shift();
+      if (batch === undefined) return;
+      this.inFlight += 1;
+      this.send(batch).catch((err: unknown) => {
+        // A bug in response handling must not strand documents: retry what is unsettled.
+        this.deps.logger.error({ err: describeError(err) }, 'Bulk response handling failed.');
+        for (const p of batch) if (!p.settled) this.retryOrFail(p, 'internal', describeError(err).message, false);
+      });
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const { metrics } = this.deps;
+    const body = batch.map((p) => p.line).join('');
+    const endTimer = metrics.bulkLatency.startTimer();
+    let response: unknown;
+    try {
+      const res = await this.client.transport.request(
+        { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } },
+        this.options.gzip ? { compression: 'gzip' } : {},
+      );
+      response = res.body;
+    } catch (err) {
+      endTimer();
+      this.inFlight -= 1;
+      this.pump();
+      this.requestFailed(batch, err);
+      return;
+    }
+    endTimer();
+    this.inFlight -= 1;
+    this.pump();
+    this.availability.answered();
+
+    const items = readBulkItems(response, batch.length);
+    if (items === undefined) {
+      metrics.bulkRequests.inc({ result: 'bad_response' });
+      this.deps.logger.error({ docs: batch.length }, 'Bulk response does not match the request; retrying its items.');
+      for (const p of batch) this.retryOrFail(p, 'bad_response', 'bulk response does not match the request', false);
+      return;
+    }
+    const conflicts: Pending[] = [];
+    const rejects: Reject[] = [];
+    let failedItems = 0;
+    for (let i = 0; i < batch.length; i += 1) {
+      const p = batch[i]!;
+      const item = items[i]!;
+      const d = classifyItem(item.status, item.errorType);
+      switch (d.kind) {
+        case 'indexed':
+          this.settle(p, INDEXED);
+          break;
+        case 'conflict':
+          conflicts.push(p);
+          break;
+        case 'retry':
+          failedItems += 1;
+          this.retryOrFail(p, d.status, item.errorType ?? `status ${item.status}`, false);
+          break;
+        case 'reject':
+          failedItems += 1;
+          rejects.push({ p, reason: d.reason, ...(item.errorReason !== undefined ? { detail: item.errorReason } : {}) });
+          break;
+      }
+    }
+    metrics.bulkRequests.inc({ result: failedItems === 0 ? 'ok' : 'partial' });
+    if (conflicts.length > 0) void this.resolveConflicts(conflicts);
+    if (rejects.length > 0) void this.quarantineItems(rejects);
+  }
+
+  private requestFailed(batch: Pending[], err: unknown): void {
+    let label: string;
+    let connection = false;
+    if (err instanceof errors.ResponseError) {
+      label = err.statusCode === 429 ? '429' : err.statusCode >= 500 ? '5xx' : String(err.statusCode);
+      this.availability.requestFailed('status', err.statusCode);
+    } else if (err instanceof errors.TimeoutError) {
+      label = 'timeout';
+      connection = true;
+      this.availability.requestFailed('timeout');
+    } else {
+      label = 'connection';
+      connection = true;
+      this.availability.requestFailed('connection');
+    }
+    this.deps.metrics.bulkRequests.inc({ result: label === '429' ? 'rejected' : 'error' });
+    this.deps.logger.warn({ err: describeError(err), docs: batch.length, status: label }, 'Bulk request failed; its items will be retried.');
+    for (const p of batch) this.retryOrFail(p, label, describeError(err).message, connection);
+  }
+
+  private retryOrFail(p: Pending, status: string, why: string, connection: boolean): void {
+    if (p.settled) return;
+    p.attempts += 1;
+    if (p.attempts < this.options.retryMaxAttempts) {
+      this.deps.metrics.bulkItemRetries.inc({ status });
+      const delay = backoffMs(p.attempts, this.options.retryBaseMs, this.options.retryMaxMs, this.random);
+      setTimeout(() => this.requeue(p), delay);
+      return;
+    }
+    const error = new AuditError(
+      connection ? 'SINK_UNAVAILABLE' : 'SINK_REJECTED',
+      `bulk item not written after ${p.attempts} attempts (last: ${status}: ${why})`,
+      { retryable: true, details: { id: p.doc.id, index: p.index, attempts: p.attempts, status } },
+    );
+    this.settle(p, { status: 'failed', error });
+  }
+
+  private requeue(p: Pending): void {
+    this.enqueue(p);
+    // A flush is waiting: do not hold the retried item for the flush interval.
+    if (this.flushWaiters.length > 0) this.seal();
+  }
+
+  /**
+   * 409 on `create`: the id is there. Compare the stored event.hash with ours (one mget for the
+   * batch): equal is a duplicate delivery; different is an integrity alarm, and the new record is
+   * quarantined — the stored document is never overwritten.
+   */
+  private async resolveConflicts(conflicts: Pending[]): Promise<void> {
+    let hashes: ({ found: true; hash: string | undefined } | { found: false } | undefined)[];
+    try {
+      const res = await this.client.transport.request({
+        method: 'POST',
+        path: '/_mget',
+        querystring: { _source_includes: 'event.hash', filter_path: 'docs.found,docs._source,docs.error' },
+        body: { docs: conflicts.map((p) => ({ _index: p.index, _id: p.doc.id })) },
+      });
+      hashes = readMgetHashes(res.body, conflicts.length);
+    } catch (err) {
+      for (const p of conflicts) this.retryOrFail(p, 'mget', describeError(err).message, !(err instanceof errors.ResponseError));
+      return;
+    }
+    const mismatches: Reject[] = [];
+    for (let i = 0; i < conflicts.length; i += 1) {
+      const p = conflicts[i]!;
+      const stored = hashes[i];
+      if (stored === undefined) {
+        this.retryOrFail(p, 'mget', 'mget returned an error for this document', false);
+      } else if (!stored.found) {
+        // Deleted between the create and the mget: create it again.
+        this.retryOrFail(p, '409', 'conflicting document vanished', false);
+      } else if (stored.hash === p.doc.event.event.hash) {
+        this.settle(p, DUPLICATE);
+      } else {
+        this.deps.metrics.integrityAlarms.inc();
+        this.deps.logger.error(
+          { id: p.doc.id, index: p.index, storedHash: stored.hash ?? null, newHash: p.doc.event.event.hash },
+          'Integrity alarm: a stored event has the same id but a different hash. The stored document is kept; the new one goes to quarantine.',
+        );
+        mismatches.push({
+          p,
+          reason: 'integrity_mismatch',
+          detail: `stored event.hash ${stored.hash ?? '(none)'} differs from ${p.doc.event.event.hash}`,
+        });
+      }
+    }
+    if (mismatches.length > 0) await this.quarantineItems(mismatches);
+  }
+
+  private async quarantineItems(rejects: Reject[]): Promise<void> {
+    const at = new Date().toISOString();
+    const records = rejects.map(({ p, reason, detail }): QuarantineRecord => {
+      const origin = this.deps.sourceOf?.(p.doc) ?? { source: p.doc.event.log.file.path };
+      return {
+        reason,
+        stage: 'index',
+        source: origin.source,
+        ...(origin.line !== undefined ? { line: origin.line } : {}),
+        id: p.doc.id,
+        hash: p.doc.event.event.hash,
+        document: p.doc.event,
+        ...(detail !== undefined ? { detail } : {}),
+        at,
+      };
+    });
+    try {
+      await this.deps.quarantine.put(records);
+    } catch (err) {
+      const error = isAuditError(err) ? err : new AuditError('QUARANTINE_WRITE_FAILED', 'quarantine write failed', { cause: err, retryable: true });
+      for (const { p } of rejects) this.settle(p, { status: 'failed', error });
+      return;
+    }
+    const byReason: Record<string, number> = {};
+    for (const { p, reason } of rejects) {
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+      this.deps.metrics.quarantined.inc({ reason });
+      this.settle(p, { status: 'quarantined', reason });
+    }
+    this.deps.logger.warn({ byReason, firstId: rejects[0]?.p.doc.id }, 'Documents refused by OpenSearch were quarantined.');
+  }
+
+  private settle(p: Pending, outcome: ItemOutcome): void {
+    if (p.settled) return;
+    p.settled = true;
+    if (p.bytes > 0) this.budget.release(p.bytes);
+    this.unsettled -= 1;
+    try {
+      p.tracker.onOutcome(outcome, p.doc);
+    } catch (err) {
+      this.deps.logger.error({ err: describeError(err), id: p.doc.id }, 'A write tracker threw.');
+    }
+    if (this.flushWaiters.length === 0) return;
+    let done = false;
+    for (const w of this.flushWaiters) {
+      if (p.seq <= w.limit) {
+        w.remaining -= 1;
+        if (w.remaining === 0) {
+          done = true;
+          w.resolve();
+        }
+      }
+    }
+    if (done) this.flushWaiters = this.flushWaiters.filter((w) => w.remaining > 0);
+  }
+}

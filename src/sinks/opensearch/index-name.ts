@@ -1,0 +1,25 @@
+import { AuditError } from '../../core/errors.js';
+
+// The parser writes `@timestamp` as `YYYY-MM-DDTHH:mm:ss(.sss)Z`; that form is read by slicing, which
+// keeps the per-document cost low. Anything else goes through Date.
+const CANONICAL_UTC = /^(\d{4})-(0[1-9]|1[0-2])-\d{2}T[\d:.]+Z$/;
+
+/**
+ * `<prefix>-YYYY.MM` of the event's own time in UTC. Never processing time: a replay or a late log
+ * object must land in the same index as the first delivery, or `create` could not detect the
+ * duplicate.
+ */
+export function indexNameFor(prefix: string, timestampIso: string): string {
+  const m = CANONICAL_UTC.exec(timestampIso);
+  if (m !== null) return `${prefix}-${m[1]!}.${m[2]!}`;
+  const t = Date.parse(timestampIso);
+  if (Number.isNaN(t)) {
+    throw new AuditError('SINK_REJECTED', 'event @timestamp is not a date', { details: { reason: 'invalid_timestamp' } });
+  }
+  const d = new Date(t);
+  const year = d.getUTCFullYear();
+  if (year < 0 || year > 9999) {
+    throw new AuditError('SINK_REJECTED', 'event @timestamp is out of range', { details: { reason: 'invalid_timestamp' } });
+  }
+  return `${prefix}-${String(year).padStart(4, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@opensearch-project/opensearch';
+import type { Config } from '../../config/schema.js';
+import { AuditError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+
+export type IsmSettings = Pick<Config, 'INDEX_PREFIX' | 'RETENTION_DAYS'>;
+
+/**
+ * A monthly index is created when the month's first event arrives, but holds events up to the end
+ * of that month. ISM ages an index from its creation, so deleting at creation + RETENTION_DAYS
+ * would remove the month's last events up to a month early. The extra month keeps every event for
+ * at least RETENTION_DAYS.
+ */
+export const MONTH_MARGIN_DAYS = 31;
+
+export function ismPolicyId(prefix: string): string {
+  return `${prefix}-retention`;
+}
+
+export interface IsmPolicyBody {
+  policy: {
+    description: string;
+    default_state: string;
+    states: unknown[];
+    ism_template: { index_patterns: string[]; priority: number }[];
+  };
+}
+
+/**
+ * hot → delete after RETENTION_DAYS + one month, attached to new `<prefix>-*` indices through
+ * `ism_template` (never through `index.plugins.index_state_management.*` settings in the index
+ * template: those make every index creation fail on a cluster without ISM). The description ends
+ * with a digest of the policy, which is how a later start recognises its own version.
+ */
+export function ismPolicyBody(cfg: IsmSettings): IsmPolicyBody {
+  const prefix = cfg.INDEX_PREFIX;
+  const deleteAfterDays = cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS;
+  const content = {
+    default_state: 'hot',
+    states: [
+      { name: 'hot', actions: [], transitions: [{ state_name: 'delete', conditions: { min_index_age: `${deleteAfterDays}d` } }] },
+      { name: 'delete', actions: [{ delete: {} }], transitions: [] },
+    ],
+    ism_template: [{ index_patterns: [`${prefix}-*`], priority: 100 }],
+  };
+  const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
+  return {
+    policy: {
+      description: `recording-audit retention: delete ${prefix}-* indices ${deleteAfterDays} days after creation (RETENTION_DAYS=${cfg.RETENTION_DAYS} + ${MONTH_MARGIN_DAYS}) [v:${version}]`,
+      ...content,
+    },
+  };
+}
+
+/** Whether the index-management plugin answers on this cluster. */
+export async function ismAvailable(client: Client, policyId: string): Promise<boolean> {
+  try {
+    const res = await client.transport.request({ method: 'GET', path: '/_cat/plugins', querystring: { format: 'json', h: 'component' } });
+    const rows = res.body as { component?: unknown }[];
+    if (Array.isArray(rows)) return rows.some((r) => r.component === 'opensearch-index-management');
+  } catch {
+    // _cat may be forbidden to this role or absent (Serverless); probe the ISM API itself.
+  }
+  const res = await client.transport.request(
+    { method: 'GET', path: `/_plugins/_ism/policies/${encodeURIComponent(policyId)}` },
+    { ignore: [400, 404, 405] },
+  );
+  if (res.statusCode === 200) return true;
+  const text = JSON.stringify(res.body ?? '');
+  // Without the plugin the REST layer answers "no handler found for uri"; with it, a missing
+  // policy is a 404 "Policy not found".
+  return res.statusCode === 404 && !text.includes('no handler found');
+}
+
+export type IsmResult = 'created' | 'updated' | 'unchanged' | 'absent';
+
+interface StoredPolicy {
+  _seq_no?: number;
+  _primary_term?: number;
+  policy?: { description?: string };
+}
+
+export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<{ result: IsmResult; policyId: string }> {
+  const policyId = ismPolicyId(cfg.INDEX_PREFIX);
+  if (!(await ismAvailable(client, policyId))) {
+    logger.warn(
+      { retentionDays: cfg.RETENTION_DAYS, indexPattern: `${cfg.INDEX_PREFIX}-*` },
+      'Index State Management is not installed: monthly indices are never deleted by OpenSearch. Enforce RETENTION_DAYS another way.',
+    );
+    return { result: 'absent', policyId };
+  }
+  const body = ismPolicyBody(cfg);
+  const path = `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
+  const existing = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
+  const stored = existing.statusCode === 404 ? undefined : (existing.body as StoredPolicy);
+  if (stored?.policy?.description === body.policy.description) return { result: 'unchanged', policyId };
+
+  try {
+    const querystring = stored !== undefined ? { if_seq_no: stored._seq_no, if_primary_term: stored._primary_term } : undefined;
+    await client.transport.request({ method: 'PUT', path, body, ...(querystring ? { querystring } : {}) });
+  } catch (cause) {
+    logger.error({ err: describeError(cause), policyId }, 'Could not install the ISM retention policy.');
+    throw new AuditError('SINK_REJECTED', `ISM policy ${policyId} is missing or outdated and could not be installed`, { cause });
+  }
+  const result: IsmResult = stored === undefined ? 'created' : 'updated';
+  await attachToExistingIndices(client, cfg.INDEX_PREFIX, policyId, result, logger);
+  logger.info({ policyId, result, deleteAfterDays: cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS }, 'ISM retention policy installed.');
+  return { result, policyId };
+}
+
+/**
+ * `ism_template` only catches indices created after the policy. Indices from before get the policy
+ * added (those already managed report a failure, which is expected); on an update, managed indices
+ * are switched to the new version.
+ */
+async function attachToExistingIndices(client: Client, prefix: string, policyId: string, result: IsmResult, logger: Logger): Promise<void> {
+  const target = encodeURIComponent(`${prefix}-*`);
+  try {
+    await client.transport.request({ method: 'POST', path: `/_plugins/_ism/add/${target}`, body: { policy_id: policyId } });
+    if (result === 'updated') {
+      await client.transport.request({ method: 'POST', path: `/_plugins/_ism/change_policy/${target}`, body: { policy_id: policyId } });
+    }
+  } catch (cause) {
+    logger.warn({ err: describeError(cause), policyId }, 'Could not attach the ISM policy to existing indices.');
+  }
+}

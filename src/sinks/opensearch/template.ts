@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@opensearch-project/opensearch';
+import type { Config } from '../../config/schema.js';
+import { AuditError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+
+/** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
+export type IndexMappings = Readonly<Record<string, unknown>>;
+
+export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS'>;
+
+/** Above the priority of catch-all templates, so ours decides for `<prefix>-*`. */
+const TEMPLATE_PRIORITY = 200;
+const MANAGED_BY = 'recording-audit';
+
+export interface IndexTemplateBody {
+  index_patterns: string[];
+  priority: number;
+  template: {
+    settings: { index: { number_of_shards: number; number_of_replicas: number } };
+    mappings: IndexMappings;
+    aliases: Record<string, Record<string, never>>;
+  };
+  _meta: { managed_by: string; version: string };
+}
+
+/**
+ * The composable template `<prefix>` for `<prefix>-*`. `_meta.version` is a digest of everything
+ * else in it, so any change (mapping, shards, replicas) is an update and nothing else is.
+ */
+export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings): IndexTemplateBody {
+  const prefix = cfg.INDEX_PREFIX;
+  const content = {
+    index_patterns: [`${prefix}-*`],
+    priority: TEMPLATE_PRIORITY,
+    template: {
+      settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS } },
+      mappings,
+      // Every monthly index joins the read alias when it is created.
+      aliases: { [prefix]: {} },
+    },
+  };
+  const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
+  return { ...content, _meta: { managed_by: MANAGED_BY, version } };
+}
+
+export type TemplateResult = 'created' | 'updated' | 'unchanged';
+
+async function installedVersion(client: Client, name: string): Promise<string | null | undefined> {
+  const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(name)}` }, { ignore: [404] });
+  if (res.statusCode === 404) return undefined;
+  const body = res.body as { index_templates?: { name?: string; index_template?: { _meta?: { version?: unknown } } }[] };
+  const found = body.index_templates?.find((t) => t.name === name);
+  if (found === undefined) return undefined;
+  const v = found.index_template?._meta?.version;
+  return typeof v === 'string' ? v : null;
+}
+
+/**
+ * Installs the template when missing or when its `_meta.version` differs. On an update, the
+ * mapping is also put on the existing monthly indices: the current month's index was created from
+ * the old template, and a new field would otherwise be refused there until next month.
+ */
+export async function ensureIndexTemplate(
+  client: Client,
+  cfg: TemplateSettings,
+  mappings: IndexMappings,
+  logger: Logger,
+): Promise<{ result: TemplateResult; version: string; existingIndicesUpdated: boolean }> {
+  const name = cfg.INDEX_PREFIX;
+  const body = indexTemplateBody(cfg, mappings);
+  const current = await installedVersion(client, name);
+  if (current === body._meta.version) return { result: 'unchanged', version: current, existingIndicesUpdated: false };
+
+  try {
+    await client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body });
+  } catch (cause) {
+    logger.error({ err: describeError(cause), template: name }, 'Could not install the index template.');
+    throw new AuditError('SINK_REJECTED', `index template ${name} is missing or outdated and could not be installed`, { cause });
+  }
+  const result: TemplateResult = current === undefined ? 'created' : 'updated';
+  logger.info({ template: name, version: body._meta.version, previous: current ?? undefined, result }, 'Index template installed.');
+
+  let existingIndicesUpdated = false;
+  if (result === 'updated') {
+    try {
+      await client.transport.request({
+        method: 'PUT',
+        path: `/${encodeURIComponent(`${name}-*`)}/_mapping`,
+        querystring: { allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'open' },
+        body: mappings,
+      });
+      existingIndicesUpdated = true;
+    } catch (cause) {
+      // A conflicting change (a field changing type) cannot apply to existing indices. Writing on
+      // would quarantine every document of the current month, so refuse to start.
+      logger.error({ err: describeError(cause), template: name }, 'The new mapping does not apply to existing indices.');
+      throw new AuditError('SINK_REJECTED', `mapping of existing ${name}-* indices cannot be updated`, { cause });
+    }
+  }
+  return { result, version: body._meta.version, existingIndicesUpdated };
+}

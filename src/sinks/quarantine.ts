@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/log.js';
+import { AuditError } from '../core/errors.js';
+import { FileQuarantine } from './quarantine-file.js';
+import { S3Quarantine } from './quarantine-s3.js';
+
+/**
+ * One line or document that did not become an indexed event, with why. Together with the indexed
+ * events these account for every input line (lines = indexed + duplicates + quarantined).
+ */
+export interface QuarantineRecord {
+  /** Stable reason code, e.g. `line_truncated`, `mapper_parsing_exception`, `integrity_mismatch`. */
+  reason: string;
+  stage: 'decode' | 'parse' | 'index';
+  /** The log object the line came from (log.file.path: s3://bucket/key). */
+  source: string;
+  /** 1-based line number within the object, when known. */
+  line?: number;
+  /** Deterministic event id, when one was computed. */
+  id?: string;
+  /** sha256 of the raw line bytes, hex. */
+  hash?: string;
+  /** Base64 of the raw line bytes, for decode/parse rejects. */
+  raw?: string;
+  /** The rejected document, for index rejects. */
+  document?: unknown;
+  /** Human-readable detail (OpenSearch error reason, parser message). May quote line content. */
+  detail?: string;
+  /** When the record was made, ISO 8601 UTC. */
+  at: string;
+}
+
+/** A record as stored: with its idempotency key. */
+export interface StoredQuarantineRecord extends QuarantineRecord {
+  /**
+   * sha256 over what identifies the rejection (stage, reason, source, line, id, hash, raw), not
+   * over `at` or `detail`. Redelivery of a log object quarantines the same line again under the
+   * same key: readers deduplicate by it.
+   */
+  key: string;
+}
+
+export interface QuarantineStore {
+  /** Durable when resolved (fsync'd file or acknowledged PutObject). Concurrent calls are batched. */
+  put(records: QuarantineRecord[]): Promise<void>;
+  /** Waits for writes in progress, then releases files. */
+  close(): Promise<void>;
+}
+
+export function quarantineKey(r: QuarantineRecord): string {
+  const h = createHash('sha256');
+  for (const part of [r.stage, r.reason, r.source, r.line ?? '', r.id ?? '', r.hash ?? '', r.raw ?? '']) {
+    h.update(String(part));
+    h.update('\u0000');
+  }
+  return h.digest('hex');
+}
+
+/** One NDJSON line per record, built with the JSON serializer (never by string templates). */
+export function toNdjsonLine(r: QuarantineRecord): string {
+  const stored: StoredQuarantineRecord = { key: quarantineKey(r), ...r };
+  return JSON.stringify(stored) + '\n';
+}
+
+/**
+ * The store QUARANTINE_URL names: `file:///dir` appends NDJSON to a file per UTC day;
+ * `s3://bucket/prefix` writes one NDJSON object per batch.
+ */
+export function createQuarantineStore(cfg: Pick<Config, 'QUARANTINE_URL'>, deps: { s3: S3Client; logger: Logger }): QuarantineStore {
+  const target = cfg.QUARANTINE_URL;
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch (cause) {
+    throw new AuditError('CONFIG_INVALID', 'QUARANTINE_URL is not a URL', { cause });
+  }
+  if (url.protocol === 'file:') return new FileQuarantine(url, deps.logger);
+  if (url.protocol === 's3:') {
+    const prefix = decodeURIComponent(url.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
+    return new S3Quarantine(deps.s3, url.hostname, prefix, deps.logger);
+  }
+  throw new AuditError('CONFIG_INVALID', 'QUARANTINE_URL must be file:///path or s3://bucket/prefix');
+}
