@@ -1,0 +1,160 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Config } from '../config/schema.js';
+import { AuditError, isAuditError } from '../core/errors.js';
+import { sdkErrorFacts } from './sqs-policy.js';
+
+/** The AWS variables that decide client construction (read by the SDK too; never our settings). */
+export interface AwsEndpointEnv {
+  readonly AWS_ENDPOINT_URL?: string | undefined;
+  readonly AWS_ENDPOINT_URL_S3?: string | undefined;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+function hasEndpointOverride(env: AwsEndpointEnv): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL_S3) || Boolean(env.AWS_ENDPOINT_URL);
+}
+
+/**
+ * The S3 client of the worker. Region, credentials and an endpoint override come from the SDK's
+ * own chain (AWS_REGION, AWS_ENDPOINT_URL[_S3], ...). With an endpoint override (moto, a VPC
+ * endpoint URL) requests are path-style, because such endpoints do not serve bucket subdomains.
+ * The User-Agent carries SELF_USER_AGENT_SUFFIX, so the reads the worker itself causes can be
+ * recognised when they show up in later access logs.
+ */
+export function createS3Client(cfg: Config, options: { userAgentSuffix?: string; env?: AwsEndpointEnv } = {}): S3Client {
+  const env: AwsEndpointEnv = options.env ?? process.env;
+  const suffix = options.userAgentSuffix ?? cfg.SELF_USER_AGENT_SUFFIX;
+  return new S3Client({
+    forcePathStyle: hasEndpointOverride(env),
+    ...(suffix ? { customUserAgent: suffix } : {}),
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+  });
+}
+
+/** The SQS client of the worker; same conventions as createS3Client. */
+export function createSqsClient(cfg: Config): SQSClient {
+  const suffix = cfg.SELF_USER_AGENT_SUFFIX;
+  return new SQSClient({
+    ...(suffix ? { customUserAgent: suffix } : {}),
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+  });
+}
+
+export interface ObjectLocation {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+export type OpenedObject =
+  | {
+      found: true;
+      /** The object's bytes as stored, streamed; iterate once. Breaking out early releases the connection. */
+      body: AsyncIterable<Uint8Array>;
+      size: number | undefined;
+      /** Without the surrounding quotes S3 puts on the header, like the notification's eTag. */
+      eTag: string | undefined;
+    }
+  | { found: false; reason: 'not_found' | 'access_denied' };
+
+const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchBucket']);
+const DENIED_CODES = new Set(['AccessDenied', 'AllAccessDisabled']);
+
+function readFailed(ref: ObjectLocation, message: string, details: Record<string, unknown>, cause?: unknown): AuditError {
+  return new AuditError('OBJECT_READ_FAILED', message, { cause, retryable: true, details: { bucket: ref.bucket, key: ref.key, ...details } });
+}
+
+/**
+ * Opens a log object for streaming. 404 (NoSuchKey, NoSuchVersion, a bucket that is gone) is
+ * `found: false, reason: 'not_found'` and 403 AccessDenied is `reason: 'access_denied'`: the caller's
+ * policy decides. Other failures throw a retryable OBJECT_READ_FAILED. So does a read that stays
+ * idle (no response headers, or no next chunk from S3) for idleTimeoutMs, a short read, and an
+ * abort through `signal`. Time the consumer spends between chunks is not idle time.
+ *
+ * Note: without s3:ListBucket on the bucket, S3 answers a missing key with 403 AccessDenied, not 404.
+ */
+export async function openObject(
+  s3: S3Client,
+  ref: ObjectLocation,
+  options: { signal?: AbortSignal; idleTimeoutMs: number },
+): Promise<OpenedObject> {
+  const { signal, idleTimeoutMs } = options;
+  if (signal?.aborted) throw readFailed(ref, 'Object read aborted before it started.', { aborted: true }, signal.reason);
+  const controller = new AbortController();
+  let idle = false;
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const headerTimer = setTimeout(() => {
+    idle = true;
+    controller.abort();
+  }, idleTimeoutMs);
+  let out;
+  try {
+    out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }), { abortSignal: controller.signal });
+  } catch (err) {
+    signal?.removeEventListener('abort', onAbort);
+    const facts = sdkErrorFacts(err);
+    if (idle) throw readFailed(ref, `No response from S3 within ${idleTimeoutMs} ms.`, { idleTimeoutMs }, err);
+    if (signal?.aborted) throw readFailed(ref, 'Object read aborted.', { aborted: true }, err);
+    if (NOT_FOUND_CODES.has(facts.code) || facts.status === 404) return { found: false, reason: 'not_found' };
+    if (DENIED_CODES.has(facts.code)) return { found: false, reason: 'access_denied' };
+    throw readFailed(ref, `GetObject failed: ${facts.code}.`, { code: facts.code, status: facts.status }, err);
+  } finally {
+    clearTimeout(headerTimer);
+  }
+  const stream = out.Body;
+  if (!(stream instanceof Readable)) {
+    signal?.removeEventListener('abort', onAbort);
+    throw readFailed(ref, 'GetObject returned no readable body.', {});
+  }
+  return {
+    found: true,
+    body: readBody(stream, ref, { idleTimeoutMs, expectedBytes: out.ContentLength, signal, onAbort }),
+    size: out.ContentLength,
+    eTag: out.ETag?.replace(/^"|"$/g, ''),
+  };
+}
+
+async function* readBody(
+  stream: Readable,
+  ref: ObjectLocation,
+  o: { idleTimeoutMs: number; expectedBytes: number | undefined; signal: AbortSignal | undefined; onAbort: () => void },
+): AsyncGenerator<Uint8Array> {
+  let timer: NodeJS.Timeout | undefined;
+  let received = 0;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stream.destroy(readFailed(ref, `S3 sent nothing for ${o.idleTimeoutMs} ms.`, { idleTimeoutMs: o.idleTimeoutMs, received }));
+    }, o.idleTimeoutMs);
+  };
+  // The request's abort signal stops mattering once headers are in; destroy the body directly.
+  o.signal?.removeEventListener('abort', o.onAbort);
+  const onAbort = (): void => void stream.destroy(readFailed(ref, 'Object read aborted.', { aborted: true, received }));
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    arm();
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      clearTimeout(timer);
+      received += chunk.length;
+      yield chunk;
+      arm();
+    }
+    clearTimeout(timer);
+    if (o.expectedBytes !== undefined && received !== o.expectedBytes) {
+      throw readFailed(ref, `Short read: ${received} of ${o.expectedBytes} bytes.`, { received, expected: o.expectedBytes });
+    }
+  } catch (err) {
+    if (isAuditError(err)) throw err;
+    throw readFailed(ref, `Reading the object failed after ${received} bytes.`, { received }, err);
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    // Consumed, failed or abandoned by the caller: the connection goes back or is closed.
+    if (!stream.destroyed) stream.destroy();
+  }
+}
