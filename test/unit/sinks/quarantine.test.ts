@@ -1,0 +1,80 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/core/log.js';
+import { createQuarantineStore, quarantineKey, toNdjsonLine, type QuarantineRecord } from '../../../src/sinks/quarantine.js';
+
+const logger = createLogger('silent');
+const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+
+const rec = (over: Partial<QuarantineRecord> = {}): QuarantineRecord => ({
+  reason: 'line_truncated',
+  stage: 'parse',
+  source: 's3://logs/2024-05-01-00-00-00-ABC',
+  line: 7,
+  hash: 'ab'.repeat(32),
+  raw: Buffer.from('bad "line\n{"delete":{}}').toString('base64'),
+  at: '2024-05-01T00:00:00.000Z',
+  ...over,
+});
+
+describe('quarantine records', () => {
+  it('key identifies the rejection, not when it was made', () => {
+    expect(quarantineKey(rec())).toBe(quarantineKey(rec({ at: '2030-01-01T00:00:00.000Z', detail: 'other words' })));
+    expect(quarantineKey(rec())).not.toBe(quarantineKey(rec({ line: 8 })));
+    expect(quarantineKey(rec())).not.toBe(quarantineKey(rec({ reason: 'mapper_parsing_exception' })));
+    expect(quarantineKey(rec())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('one NDJSON line per record, even with newlines and bulk actions inside values', () => {
+    const line = toNdjsonLine(rec({ detail: 'x\n{"index":{}}\r\n' }));
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toContain('\n');
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(parsed.key).toBe(quarantineKey(rec()));
+    expect(parsed.detail).toBe('x\n{"index":{}}\r\n');
+  });
+
+  it('refuses an unknown scheme', () => {
+    expect(() => createQuarantineStore({ QUARANTINE_URL: 'http://x/y' }, { s3, logger })).toThrow(/QUARANTINE_URL/);
+  });
+});
+
+describe('file quarantine', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'quarantine-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends every record of concurrent puts exactly once, then closes', async () => {
+    const store = createQuarantineStore({ QUARANTINE_URL: pathToFileURL(join(dir, 'nested', 'q')).href }, { s3, logger });
+    const puts = Array.from({ length: 50 }, (_, i) => store.put([rec({ line: i * 2 }), rec({ line: i * 2 + 1 })]));
+    await Promise.all(puts);
+    await store.put([]);
+    await store.close();
+    await expect(store.put([rec()])).rejects.toMatchObject({ code: 'QUARANTINE_WRITE_FAILED' });
+
+    const files = await readdir(join(dir, 'nested', 'q'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^quarantine-\d{4}-\d{2}-\d{2}-\d+\.ndjson$/);
+    const lines = (await readFile(join(dir, 'nested', 'q', files[0]!), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(100);
+    const numbers = lines.map((l) => (JSON.parse(l) as QuarantineRecord).line).sort((a, b) => a! - b!);
+    expect(numbers).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('reports a write failure instead of losing records', async () => {
+    // A directory path that is a regular file cannot be created.
+    const blocker = join(dir, 'file');
+    await (await import('node:fs/promises')).writeFile(blocker, 'x');
+    const store = createQuarantineStore({ QUARANTINE_URL: pathToFileURL(join(blocker, 'q')).href }, { s3, logger });
+    await expect(store.put([rec()])).rejects.toMatchObject({ code: 'QUARANTINE_WRITE_FAILED', retryable: true });
+    await store.close();
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
+import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
+
+const mappings = { dynamic: 'strict', properties: { '@timestamp': { type: 'date' } } };
+const cfg = { INDEX_PREFIX: 'audit', INDEX_SHARDS: 2, INDEX_REPLICAS: 1 };
+
+describe('indexTemplateBody', () => {
+  it('covers <prefix>-*, carries the mapping verbatim, the alias and the shard settings', () => {
+    const t = indexTemplateBody(cfg, mappings);
+    expect(t.index_patterns).toEqual(['audit-*']);
+    expect(t.template.mappings).toBe(mappings);
+    expect(t.template.aliases).toEqual({ audit: {} });
+    expect(t.template.settings.index).toEqual({ number_of_shards: 2, number_of_replicas: 1 });
+    expect(t._meta.managed_by).toBe('recording-audit');
+  });
+
+  it('never sets ISM settings in the template (they break index creation without the plugin)', () => {
+    expect(JSON.stringify(indexTemplateBody(cfg, mappings))).not.toContain('index_state_management');
+  });
+
+  it('has a version that changes with the content and only with it', () => {
+    const v = indexTemplateBody(cfg, mappings)._meta.version;
+    expect(indexTemplateBody({ ...cfg }, { ...mappings })._meta.version).toBe(v);
+    expect(indexTemplateBody({ ...cfg, INDEX_REPLICAS: 0 }, mappings)._meta.version).not.toBe(v);
+    expect(indexTemplateBody(cfg, { ...mappings, dynamic: false })._meta.version).not.toBe(v);
+  });
+});
+
+describe('ismPolicyBody', () => {
+  it('deletes RETENTION_DAYS plus one month after creation and attaches by ism_template', () => {
+    const p = ismPolicyBody({ INDEX_PREFIX: 'audit', RETENTION_DAYS: 2192 });
+    expect(ismPolicyId('audit')).toBe('audit-retention');
+    expect(JSON.stringify(p.policy.states)).toContain(`"min_index_age":"${2192 + MONTH_MARGIN_DAYS}d"`);
+    expect(p.policy.ism_template).toEqual([{ index_patterns: ['audit-*'], priority: 100 }]);
+    expect(p.policy.description).toMatch(/\[v:[0-9a-f]{16}\]$/);
+    expect(ismPolicyBody({ INDEX_PREFIX: 'audit', RETENTION_DAYS: 30 }).policy.description).not.toBe(p.policy.description);
+  });
+});
