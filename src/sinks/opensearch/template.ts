@@ -57,9 +57,11 @@ async function installedVersion(client: Client, name: string): Promise<string | 
 }
 
 /**
- * Installs the template when missing or when its `_meta.version` differs. On an update, the
- * mapping is also put on the existing monthly indices: the current month's index was created from
- * the old template, and a new field would otherwise be refused there until next month.
+ * Installs the template when missing or when its `_meta.version` differs. The mapping is first put
+ * on the existing monthly indices: the current month's index was created from the old template,
+ * and a new field would otherwise be refused there until next month. If that fails (a field
+ * changing type), the template is left as it was and the start is refused — writing on would
+ * quarantine every document of the current month.
  */
 export async function ensureIndexTemplate(
   client: Client,
@@ -72,6 +74,20 @@ export async function ensureIndexTemplate(
   const current = await installedVersion(client, name);
   if (current === body._meta.version) return { result: 'unchanged', version: current, existingIndicesUpdated: false };
 
+  let existingIndicesUpdated = false;
+  try {
+    const res = await client.transport.request({
+      method: 'PUT',
+      path: `/${encodeURIComponent(`${name}-*`)}/_mapping`,
+      querystring: { allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'open' },
+      body: mappings,
+    });
+    existingIndicesUpdated = (res.body as { acknowledged?: unknown }).acknowledged === true;
+  } catch (cause) {
+    logger.error({ err: describeError(cause), template: name }, 'The new mapping does not apply to the existing indices.');
+    throw new AuditError('SINK_REJECTED', `mapping of existing ${name}-* indices cannot be updated; template left unchanged`, { cause });
+  }
+
   try {
     await client.transport.request({ method: 'PUT', path: `/_index_template/${encodeURIComponent(name)}`, body });
   } catch (cause) {
@@ -80,23 +96,5 @@ export async function ensureIndexTemplate(
   }
   const result: TemplateResult = current === undefined ? 'created' : 'updated';
   logger.info({ template: name, version: body._meta.version, previous: current ?? undefined, result }, 'Index template installed.');
-
-  let existingIndicesUpdated = false;
-  if (result === 'updated') {
-    try {
-      await client.transport.request({
-        method: 'PUT',
-        path: `/${encodeURIComponent(`${name}-*`)}/_mapping`,
-        querystring: { allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'open' },
-        body: mappings,
-      });
-      existingIndicesUpdated = true;
-    } catch (cause) {
-      // A conflicting change (a field changing type) cannot apply to existing indices. Writing on
-      // would quarantine every document of the current month, so refuse to start.
-      logger.error({ err: describeError(cause), template: name }, 'The new mapping does not apply to existing indices.');
-      throw new AuditError('SINK_REJECTED', `mapping of existing ${name}-* indices cannot be updated`, { cause });
-    }
-  }
   return { result, version: body._meta.version, existingIndicesUpdated };
 }
