@@ -1,0 +1,203 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { describeError } from '../../core/errors.js';
+import { redactSecretsInText } from '../../core/redact-text.js';
+import { ismPolicyBody, ismPolicyId } from '../../sinks/opensearch/ism.js';
+import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function get(client: Client, path: string): Promise<Answer> {
+  const res = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
+  return { status: res.statusCode ?? 0, body: res.body };
+}
+
+function statusOf(err: unknown): number | undefined {
+  const meta = (err as { meta?: { statusCode?: unknown } } | null)?.meta;
+  return typeof meta?.statusCode === 'number' ? meta.statusCode : undefined;
+}
+
+function why(err: unknown): string {
+  const { code, message } = describeError(err);
+  return redactSecretsInText(`${code}: ${message}`);
+}
+
+function fixFor(err: unknown, permission: string): string {
+  const status = statusOf(err);
+  if (status === 401) return 'The credentials were refused: check OPENSEARCH_AUTH and OPENSEARCH_USERNAME/PASSWORD (or the task role for sigv4).';
+  if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (see the README, OpenSearch roles).`;
+  return 'Check OPENSEARCH_URL, the network path (security groups, VPC endpoint) and that the cluster is up.';
+}
+
+/** `2223d` → 2223; hours and minutes count as part days. */
+export function parseAgeDays(age: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(d|h|m|s|ms)$/.exec(age.trim());
+  if (m?.[1] === undefined) return undefined;
+  const n = Number(m[1]);
+  const perDay: Record<string, number> = { d: 1, h: 24, m: 1440, s: 86400, ms: 86_400_000 };
+  return n / (perDay[m[2] ?? 'd'] ?? 1);
+}
+
+interface IsmState {
+  name?: string;
+  actions?: Record<string, unknown>[];
+  transitions?: { state_name?: string; conditions?: { min_index_age?: string } }[];
+}
+
+/**
+ * The earliest index age at which the policy can reach a state that deletes. Walks transitions
+ * from the default state, summing nothing: ISM conditions are absolute index ages, so the first
+ * transition into a deleting state decides.
+ */
+export function earliestDeleteAgeDays(policy: { default_state?: string; states?: IsmState[] }): number | 'never' | 'unknown' {
+  const states = new Map((policy.states ?? []).map((s) => [s.name ?? '', s]));
+  const deletes = (s: IsmState | undefined): boolean => (s?.actions ?? []).some((a) => 'delete' in a);
+  if (deletes(states.get(policy.default_state ?? ''))) return 0;
+  let earliest: number | 'never' = 'never';
+  for (const state of states.values()) {
+    for (const t of state.transitions ?? []) {
+      if (!deletes(states.get(t.state_name ?? ''))) continue;
+      const age = t.conditions?.min_index_age;
+      const days = age === undefined ? 0 : parseAgeDays(age);
+      if (days === undefined) return 'unknown';
+      earliest = earliest === 'never' ? days : Math.min(earliest, days);
+    }
+  }
+  return earliest;
+}
+
+async function templateCheck(rows: Rows, client: Client, prefix: string): Promise<boolean> {
+  const check = `index template ${prefix}`;
+  let res: Answer;
+  try {
+    res = await get(client, `/_index_template/${encodeURIComponent(prefix)}`);
+  } catch (err) {
+    rows.fail(check, `cannot read it: ${why(err)}`, fixFor(err, 'indices:admin/index_template/get'));
+    return false;
+  }
+  const found = (res.body as { index_templates?: { name?: string; index_template?: { index_patterns?: string[]; template?: { aliases?: Record<string, unknown> }; _meta?: { version?: unknown } } }[] }).index_templates?.find(
+    (t) => t.name === prefix,
+  );
+  if (res.status === 404 || found === undefined) {
+    rows.fail(check, 'missing: monthly indices would get dynamic mappings and no read alias', 'Start the worker once with a role allowed to put index templates (it installs the template at start), or install it from an admin pipeline.');
+    return false;
+  }
+  const t = found.index_template;
+  const patterns = t?.index_patterns ?? [];
+  if (!patterns.includes(`${prefix}-*`)) {
+    rows.fail(check, `covers ${patterns.join(', ')}, not ${prefix}-*`, `Reinstall the template for ${prefix}-* (delete it and restart the worker).`);
+    return false;
+  }
+  if (t?.template?.aliases?.[prefix] === undefined) {
+    rows.fail(check, `does not add new indices to the alias ${prefix}`, 'Reinstall the template (delete it and restart the worker).');
+    return false;
+  }
+  const version = typeof t._meta?.version === 'string' ? `, version ${t._meta.version}` : '';
+  rows.pass(check, `covers ${prefix}-* and joins the alias ${prefix}${version}`);
+  return true;
+}
+
+async function aliasCheck(rows: Rows, client: Client, prefix: string, templateOk: boolean): Promise<void> {
+  const check = `alias ${prefix}`;
+  try {
+    const alias = await get(client, `/_alias/${encodeURIComponent(prefix)}`);
+    if (alias.status === 200) {
+      const indices = Object.keys(alias.body as Record<string, unknown>).sort();
+      rows.pass(check, `on ${indices.length} index(es): ${indices.slice(-3).join(', ')}${indices.length > 3 ? ', ...' : ''}`);
+      return;
+    }
+    const concrete = await get(client, `/${encodeURIComponent(prefix)}/_settings`);
+    if (concrete.status === 200) {
+      rows.fail(check, `an index named ${prefix} exists, so no alias of that name can be created; searches of ${prefix} miss every monthly index`, `Reindex ${prefix} into a monthly index and delete it, or choose another INDEX_PREFIX.`);
+      return;
+    }
+    const monthly = await get(client, `/${encodeURIComponent(`${prefix}-*`)}/_alias`);
+    const names = monthly.status === 200 ? Object.keys(monthly.body as Record<string, unknown>) : [];
+    if (names.length > 0) {
+      rows.fail(check, `${names.length} monthly index(es) exist but none carries the alias (created before the template?)`, `POST /_aliases with {"actions":[{"add":{"index":"${prefix}-*","alias":"${prefix}"}}]}.`);
+    } else if (templateOk) {
+      rows.pass(check, 'no monthly index yet; the first one joins the alias through the template');
+    } else {
+      rows.skip(check, 'no monthly index yet, and the template is not in place');
+    }
+  } catch (err) {
+    rows.fail(check, `cannot read aliases: ${why(err)}`, fixFor(err, 'indices:admin/aliases/get'));
+  }
+}
+
+async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDays: number): Promise<void> {
+  const id = ismPolicyId(prefix);
+  const check = `ISM policy ${id}`;
+  let res: Answer;
+  try {
+    const raw = await client.transport.request({ method: 'GET', path: `/_plugins/_ism/policies/${encodeURIComponent(id)}` }, { ignore: [400, 404, 405] });
+    res = { status: raw.statusCode ?? 0, body: raw.body };
+  } catch (err) {
+    rows.fail(check, `cannot read it: ${why(err)}`, fixFor(err, 'cluster:admin/opendistro/ism/policy/get'));
+    return;
+  }
+  if (res.status !== 200) {
+    if (JSON.stringify(res.body ?? '').includes('no handler found')) {
+      rows.warn(check, 'the cluster has no Index State Management plugin: nothing deletes indices after RETENTION_DAYS', 'Install ISM (Amazon OpenSearch Service has it) or enforce retention with a scheduled job.');
+    } else {
+      rows.fail(check, 'missing: monthly indices are never deleted and RETENTION_DAYS is not enforced', 'Start the worker once with a role allowed to manage ISM policies (it installs the policy at start).');
+    }
+    return;
+  }
+  const policy = (res.body as { policy?: { description?: string; default_state?: string; states?: IsmState[]; ism_template?: { index_patterns?: string[] }[] | { index_patterns?: string[] } } }).policy ?? {};
+  const deleteAge = earliestDeleteAgeDays(policy);
+  if (deleteAge === 'unknown') {
+    rows.warn(check, 'a delete transition has a condition this check cannot read', `Make sure no index is deleted before ${retentionDays} days.`);
+    return;
+  }
+  if (deleteAge !== 'never' && deleteAge < retentionDays) {
+    rows.fail(check, `deletes indices ${deleteAge} days after creation, before RETENTION_DAYS (${retentionDays})`, 'Restart the worker with the right RETENTION_DAYS (it updates the policy), or fix the policy by hand.');
+    return;
+  }
+  const templates = Array.isArray(policy.ism_template) ? policy.ism_template : policy.ism_template !== undefined ? [policy.ism_template] : [];
+  if (!templates.some((t) => (t.index_patterns ?? []).includes(`${prefix}-*`))) {
+    rows.warn(check, `does not attach itself to new ${prefix}-* indices (no ism_template)`, 'Restart the worker (it reinstalls the policy) or add ism_template for the pattern.');
+    return;
+  }
+  const expected = ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: retentionDays }).policy.description;
+  if (policy.description !== expected) {
+    rows.warn(check, `installed by other settings (${deleteAge === 'never' ? 'never deletes' : `deletes after ${deleteAge} days`})`, 'Restart the worker with the intended RETENTION_DAYS; it updates the policy at start.');
+    return;
+  }
+  rows.pass(check, deleteAge === 'never' ? 'never deletes' : `deletes indices ${deleteAge} days after creation (RETENTION_DAYS ${retentionDays} + one month)`);
+}
+
+async function run(ctx: CheckContext): Promise<CheckResult[]> {
+  const rows = new Rows('opensearch');
+  const prefix = ctx.config.INDEX_PREFIX;
+  let client: Client;
+  try {
+    client = ctx.opensearch();
+    const ping = await client.ping();
+    if (!ping.body) throw new Error(`HEAD / answered HTTP ${String(ping.statusCode)}`);
+  } catch (err) {
+    rows.fail('reachable', `${ctx.config.OPENSEARCH_URL ?? '(unset)'}: ${why(err)}`, fixFor(err, 'cluster:monitor/main'));
+    return rows.rows;
+  }
+  let version = '';
+  try {
+    const info = await client.info();
+    version = ` (${info.body.version.distribution ?? 'opensearch'} ${info.body.version.number})`;
+  } catch {
+    // A writer role may be refused GET /; HEAD / answered, which is what matters.
+  }
+  rows.pass('reachable', `${ctx.config.OPENSEARCH_URL ?? ''}${version}`);
+  const templateOk = await templateCheck(rows, client, prefix);
+  await aliasCheck(rows, client, prefix, templateOk);
+  await ismCheck(rows, client, prefix, ctx.config.RETENTION_DAYS);
+  return rows.rows;
+}
+
+export const openSearchChecks: CheckGroup = {
+  name: 'opensearch',
+  summary: 'OpenSearch answers; the index template, read alias and ISM retention policy are in place.',
+  needs: ['OPENSEARCH_URL'],
+  run,
+};

@@ -1,0 +1,107 @@
+import { GetBucketNotificationConfigurationCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
+import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
+
+/** Whether an S3 event name pattern delivers ObjectCreated:Put/Post/Copy/CompleteMultipartUpload. */
+export function coversObjectCreated(events: readonly string[]): boolean {
+  return events.some((e) => e === 's3:ObjectCreated:*' || e === 's3:*' || e === 's3:ObjectCreated:Put');
+}
+
+async function readable(rows: Rows, s3: S3Client, bucket: string): Promise<void> {
+  let key: string | undefined;
+  try {
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    key = res.Contents?.[0]?.Key;
+  } catch (err) {
+    const missing = isNotFound(err, 'NoSuchBucket');
+    rows.fail(
+      `${bucket} readable`,
+      `ListObjectsV2 failed: ${describeAwsError(err)}`,
+      missing ? `The bucket does not exist: correct LOG_BUCKETS or create the bucket.` : fixForAwsError(err, 's3:ListBucket', `arn:aws:s3:::${bucket}`),
+    );
+    return;
+  }
+  if (key === undefined) {
+    rows.pass(`${bucket} readable`, 'listed; the bucket is empty so far (no log delivered yet)');
+    return;
+  }
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    rows.pass(`${bucket} readable`, 'listed, and a log object can be read');
+  } catch (err) {
+    rows.fail(`${bucket} readable`, `listing works but reading a log object does not: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetObject', `arn:aws:s3:::${bucket}/*`));
+  }
+}
+
+async function notifies(rows: Rows, s3: S3Client, bucket: string, queueArn: string | undefined): Promise<void> {
+  const check = `${bucket} notifies the queue`;
+  if (queueArn === undefined) {
+    rows.skip(check, 'the queue ARN is unknown (SQS_QUEUE_URL unset or unreachable)');
+    return;
+  }
+  let config;
+  try {
+    config = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (isAccessDenied(err)) {
+      // The worker's role deliberately lacks s3:GetBucketNotification; an operator role has it.
+      rows.skip(check, 'cannot read the notification configuration (s3:GetBucketNotification); run `check` with an operator role to verify');
+    } else {
+      rows.fail(check, `GetBucketNotificationConfiguration failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketNotification', `arn:aws:s3:::${bucket}`));
+    }
+    return;
+  }
+  const direct = (config.QueueConfigurations ?? []).filter((q) => q.QueueArn === queueArn);
+  if (direct.some((q) => coversObjectCreated(q.Events ?? []) && q.Filter === undefined)) {
+    rows.pass(check, `s3:ObjectCreated:* goes to ${queueArn}`);
+    return;
+  }
+  if (direct.length > 0) {
+    rows.warn(check, `the bucket notifies the queue, but only for ${direct.flatMap((q) => q.Events ?? []).join(', ')}${direct.some((q) => q.Filter) ? ' with a key filter' : ''}`, 'Notify for s3:ObjectCreated:* without a key filter, so no log object is missed.');
+    return;
+  }
+  if (config.EventBridgeConfiguration !== undefined) {
+    rows.warn(check, 'the bucket sends events to EventBridge; the rule that forwards them to the queue cannot be verified from here', 'Make sure an EventBridge rule forwards "Object Created" events of this bucket to the queue.');
+    return;
+  }
+  if ((config.TopicConfigurations ?? []).length > 0) {
+    rows.warn(check, 'the bucket notifies an SNS topic; the subscription of the queue cannot be verified from here', 'Make sure the queue is subscribed to the topic (raw message delivery or not: the worker reads both).');
+    return;
+  }
+  rows.fail(check, `no notification of this bucket goes to ${queueArn}: new log objects are never processed`, `Add a QueueConfiguration for s3:ObjectCreated:* to ${queueArn} (config/cloudformation/recording-audit.yaml), and allow s3.amazonaws.com to send to the queue.`);
+}
+
+async function queueArnOf(ctx: CheckContext): Promise<string | undefined> {
+  const url = ctx.config.SQS_QUEUE_URL;
+  if (url === undefined) return undefined;
+  try {
+    const res = await ctx.sqs().send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return res.Attributes?.QueueArn;
+  } catch {
+    return undefined;
+  }
+}
+
+async function run(ctx: CheckContext): Promise<CheckResult[]> {
+  const rows = new Rows('s3-log-bucket');
+  const buckets = ctx.config.LOG_BUCKETS ?? [];
+  if (buckets.length === 0) {
+    rows.skip('log buckets readable', 'LOG_BUCKETS is not set');
+    return rows.rows;
+  }
+  const s3 = ctx.s3();
+  const queueArn = await queueArnOf(ctx);
+  for (const bucket of buckets) {
+    await readable(rows, s3, bucket);
+    await notifies(rows, s3, bucket, queueArn);
+  }
+  return rows.rows;
+}
+
+export const s3LogBucketChecks: CheckGroup = {
+  name: 's3-log-bucket',
+  summary: 'Each log bucket can be listed and read, and notifies the queue.',
+  needs: ['LOG_BUCKETS'],
+  run,
+};
