@@ -7,10 +7,13 @@ export interface ExportedRecording {
   readonly recordingId: string;
   /** Conversation start: the export partitions by it. */
   readonly start: Date;
+  /** Keys as the exporter wrote them, when they come from elsewhere (the Genesys simulator). */
+  readonly keys?: { readonly media: string; readonly metadata: string };
 }
 
 /** The Genesys bulk-export layout (AWS S3 integration). */
 export function recordingKey(r: ExportedRecording, file: 'media' | 'metadata' = 'media'): string {
+  if (r.keys) return r.keys[file];
   const d = r.start;
   const base = `${r.orgId}/year=${d.getUTCFullYear()}/month=${d.getUTCMonth() + 1}/day=${d.getUTCDate()}/hour=${d.getUTCHours()}/conversation_id=${r.conversationId}/${r.recordingId}.opus`;
   return file === 'media' ? base : `${base}_metadata.json`;
