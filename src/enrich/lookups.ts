@@ -91,7 +91,7 @@ export class RetentionIndex {
   private scan: Promise<void> | undefined;
   private lastCompleteScanAt = 0;
   private readonly waiters = new Map<string, ((v: Lookup<string>) => void)[]>();
-  private scanError: unknown;
+  private scanError: Error | undefined;
   private pagesRead = 0;
 
   constructor(client: GenesysClient, cache: LookupCache<string>, o: { rescanAfterMs: number; signal: AbortSignal; logger: Logger }) {
@@ -124,7 +124,7 @@ export class RetentionIndex {
       // A waiter that joined after the last page settles from the cache (a second resolve is a no-op).
       this.scan?.then(
         () => {
-          if (this.scanError !== undefined) reject(this.scanError as Error);
+          if (this.scanError !== undefined) reject(this.scanError);
           else resolve(this.cache.peek(recordingId) ?? { found: false });
         },
         reject,
@@ -157,7 +157,7 @@ export class RetentionIndex {
       }
       this.waiters.clear();
     } catch (err) {
-      this.scanError = err;
+      this.scanError = err instanceof Error ? err : new Error(describeError(err).message);
       this.waiters.clear();
       this.o.logger.warn({ err: describeError(err) }, 'Recording retention scan stopped; recording-id-only keys stay pending.');
     }

@@ -135,7 +135,7 @@ function plainHeaders(headers: any): Record<string, string> {
   const source = typeof headers.toJSON === 'function' ? headers.toJSON() : headers;
   for (const [k, v] of Object.entries(source)) {
     if (v === undefined || v === null) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return out;
 }

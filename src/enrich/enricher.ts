@@ -1,0 +1,212 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config/schema.js';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { AccessEvent, EnrichmentStatus } from '../event/types.js';
+import type { Metrics } from '../ops/metrics.js';
+import { createS3Client } from '../sources/s3-object.js';
+import { BatchLoader } from './batch-loader.js';
+import { GenesysClient } from './genesys/client.js';
+import type { Sidecar } from './genesys/models.js';
+import { createSdkTransport } from './genesys/sdk.js';
+import { createKeyResolver, eventObjectKey, type KeyMatch } from './keys.js';
+import { LookupCache } from './lookup-cache.js';
+import { createGenesysLookups, type GenesysLookups } from './lookups.js';
+import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
+import { createSidecarFetcher } from './sidecar.js';
+
+/** The enrichment stage the pipeline calls; see createEnricher. */
+export interface Enricher {
+  enrich(events: AccessEvent[], signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+  readonly mode: 'genesys' | 'keys-only';
+}
+
+/** The enricher with its internals visible, for tests and benchmarks. */
+export interface InspectableEnricher extends Enricher {
+  readonly lookups: GenesysLookups | undefined;
+  readonly client: GenesysClient | undefined;
+  readonly sidecars: BatchLoader<Sidecar> | undefined;
+}
+
+/** Slack past the wait budget before a lookup that has not settled is given up for certain. */
+const SETTLE_GRACE_MS = 250;
+
+/**
+ * Resolves recording keys to Genesys organization, conversation, recording and users, and marks
+ * the worker's own requests (`event.self`). It mutates events in place, never throws, never drops
+ * or holds back an event beyond GENESYS_WAIT_BUDGET_MS: what cannot be answered in time is
+ * written with `enrichment.status: pending` for `reenrich`. Lookups are shared across concurrent
+ * calls, so batches of many objects in flight coalesce into the same Genesys requests.
+ */
+export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Metrics; s3?: S3Client }): InspectableEnricher {
+  const { logger, metrics } = deps;
+  const closing = new AbortController();
+  const resolver = createKeyResolver(cfg.RECORDING_KEY_PATTERNS ?? []);
+  const cacheOptions = {
+    maxEntries: cfg.GENESYS_CACHE_MAX_ENTRIES,
+    ttlMs: cfg.GENESYS_CACHE_TTL_SECS * 1000,
+    negativeTtlMs: cfg.GENESYS_NEGATIVE_CACHE_TTL_SECS * 1000,
+  };
+
+  let client: GenesysClient | undefined;
+  let lookups: GenesysLookups | undefined;
+  if (cfg.GENESYS_CLIENT_ID !== undefined && cfg.GENESYS_CLIENT_SECRET !== undefined) {
+    const transport = createSdkTransport({
+      clientId: cfg.GENESYS_CLIENT_ID,
+      clientSecret: cfg.GENESYS_CLIENT_SECRET,
+      environment: cfg.GENESYS_ENVIRONMENT,
+      ...(cfg.GENESYS_API_URL !== undefined ? { apiUrl: cfg.GENESYS_API_URL } : {}),
+      timeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
+    });
+    client = new GenesysClient({
+      transport,
+      requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE,
+      retryMaxAttempts: cfg.GENESYS_RETRY_MAX_ATTEMPTS,
+      requestTimeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
+      logger,
+      metrics,
+    });
+    lookups = createGenesysLookups(client, { cache: cacheOptions, batchWindowMs: cfg.GENESYS_BATCH_WINDOW_MS, batchMaxIds: cfg.GENESYS_BATCH_MAX_IDS, signal: closing.signal }, { metrics, logger });
+  }
+
+  let ownS3: S3Client | undefined;
+  let sidecars: BatchLoader<Sidecar> | undefined;
+  const recordingsBucket = cfg.RECORDINGS_BUCKET;
+  if (recordingsBucket !== undefined) {
+    const s3 = deps.s3 ?? (ownS3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX }));
+    sidecars = new BatchLoader<Sidecar>({
+      cache: new LookupCache('sidecars', cacheOptions, metrics),
+      windowMs: 0,
+      maxBatch: 1,
+      maxInFlight: 16,
+      fetch: createSidecarFetcher(s3, recordingsBucket, logger),
+      signal: closing.signal,
+    });
+  }
+
+  const ctx: ResolveContext = { genesys: lookups, sidecars, recordingMetadata: cfg.GENESYS_RECORDING_METADATA };
+  const mode = lookups !== undefined ? 'genesys' : 'keys-only';
+  logger.info(
+    {
+      mode,
+      ...(mode === 'genesys' ? { environment: cfg.GENESYS_ENVIRONMENT, apiUrl: cfg.GENESYS_API_URL, requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE, waitBudgetMs: cfg.GENESYS_WAIT_BUDGET_MS } : {}),
+      sidecars: recordingsBucket !== undefined,
+      keyPatterns: resolver.patterns.map((p) => p.name),
+    },
+    mode === 'genesys' ? 'Genesys enrichment is on.' : 'No Genesys credentials: recordings are resolved from their keys only (and sidecars, when RECORDINGS_BUCKET is set).',
+  );
+
+  const suffix = cfg.SELF_USER_AGENT_SUFFIX;
+
+  async function enrich(events: AccessEvent[], signal?: AbortSignal): Promise<void> {
+    const todo: { event: AccessEvent; match: KeyMatch; job: Promise<Resolution> }[] = [];
+    try {
+      const deadline = Date.now() + cfg.GENESYS_WAIT_BUDGET_MS;
+      const callSignal = signal !== undefined ? AbortSignal.any([signal, closing.signal]) : closing.signal;
+      const opts = { deadline, signal: callSignal };
+      const jobs = new Map<string, Promise<Resolution>>();
+      for (const event of events) {
+        markSelf(event, suffix);
+        const key = eventObjectKey(event);
+        const match = key !== undefined ? resolver.resolve(key) : undefined;
+        if (key === undefined || match === undefined) {
+          setStatus(event, 'not_a_recording', undefined);
+          continue;
+        }
+        const sidecarKey = sidecars !== undefined && mayReadSidecar(event, match, recordingsBucket) ? match.sidecarKey : undefined;
+        const memo = `${sidecarKey !== undefined ? 's' : '-'}${key}`;
+        let job = jobs.get(memo);
+        if (job === undefined) {
+          job = resolveRecording(match, sidecarKey, ctx, opts);
+          job.catch(() => undefined);
+          jobs.set(memo, job);
+        }
+        todo.push({ event, match, job });
+      }
+      if (todo.length === 0) return;
+      const outcomes = await settleBy([...jobs.values()], Math.max(0, deadline - Date.now()) + SETTLE_GRACE_MS);
+      for (const { event, match, job } of todo) {
+        const outcome = outcomes.get(job);
+        if (outcome?.ok === true) {
+          apply(event, outcome.value);
+          continue;
+        }
+        // What the key says is certain already; reenrich adds the rest.
+        event.genesys = keyFields(match);
+        setStatus(event, 'pending', outcome === undefined ? 'wait_budget' : pendingReason(outcome.error));
+      }
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'Enrichment failed unexpectedly; events are written with enrichment pending.');
+      for (const { event } of todo) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
+      for (const event of events) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
+    }
+  }
+
+  function apply(event: AccessEvent, r: Resolution): void {
+    event.genesys = r.genesys;
+    if (r.userIds.length > 0) {
+      const related = new Set(event.related.user ?? []);
+      for (const u of r.userIds) related.add(u);
+      event.related.user = [...related];
+    }
+    setStatus(event, r.status, r.reason);
+  }
+
+  function setStatus(event: AccessEvent, status: EnrichmentStatus, reason: string | undefined): void {
+    event.enrichment = {
+      status,
+      ...(status !== 'pending' ? { resolved_at: new Date().toISOString() } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    };
+    metrics.enrichment.inc({ status });
+  }
+
+  return {
+    mode,
+    lookups,
+    client,
+    sidecars,
+    enrich,
+    close() {
+      closing.abort();
+      client?.close();
+      ownS3?.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The worker's own requests carry SELF_USER_AGENT_SUFFIX in their User-Agent. */
+export function markSelf(event: AccessEvent, suffix: string): void {
+  const ua = event.user_agent?.original ?? event.aws.s3access.user_agent;
+  if (suffix !== '' && ua?.includes(suffix) === true) event.event.self = true;
+}
+
+/**
+ * Sidecars are read only for objects of the recordings bucket, and never for the worker's own
+ * reads: reading a sidecar because the worker read it would feed back forever, one log delivery
+ * later each time the cache forgets it.
+ */
+function mayReadSidecar(event: AccessEvent, match: KeyMatch, bucket: string | undefined): boolean {
+  if (bucket === undefined || match.sidecarKey === undefined || event.event.self === true) return false;
+  const eventBucket = event.aws.s3.bucket.name ?? event.aws.s3access.bucket;
+  return eventBucket === undefined || eventBucket === bucket;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Outcomes of the jobs that settle within `ms`; the others are absent. */
+async function settleBy<T>(jobs: readonly Promise<T>[], ms: number): Promise<Map<Promise<T>, Outcome<T>>> {
+  const out = new Map<Promise<T>, Outcome<T>>();
+  const tracked = jobs.map((job) =>
+    job.then(
+      (value) => void out.set(job, { ok: true, value }),
+      (error: unknown) => void out.set(job, { ok: false, error }),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(tracked), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  if (timer !== undefined) clearTimeout(timer);
+  return out;
+}

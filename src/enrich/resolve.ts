@@ -1,0 +1,222 @@
+import { isAuditError } from '../core/errors.js';
+import type { EnrichmentStatus, GenesysFields, GenesysParticipant } from '../event/types.js';
+import type { BatchLoader } from './batch-loader.js';
+import type { CallOptions } from './genesys/client.js';
+import { isAudioExtension, normalizeMediaType, type ConversationDetail, type RecordingMetadata, type Sidecar } from './genesys/models.js';
+import type { KeyMatch } from './keys.js';
+import type { Lookup } from './lookup-cache.js';
+import type { GenesysLookups } from './lookups.js';
+
+/**
+ * What one recording key resolves to. Status rules:
+ * - resolved: the conversation is known to Genesys and every participant user was found;
+ * - partial: what the key (and sidecar) say, but something Genesys would add is missing for good
+ *   (keys-only mode, conversation of a recording-id-only key unknown, a user not found, ...);
+ * - not_found: Genesys does not know the conversation and no sidecar speaks for it;
+ * - pending: a lookup we needed could not be answered now (down, rate-limited past the wait
+ *   budget, failing): `reenrich` completes it later.
+ */
+export interface Resolution {
+  readonly status: EnrichmentStatus;
+  readonly reason?: string;
+  readonly genesys: GenesysFields;
+  /** Genesys user ids for `related.user`. */
+  readonly userIds: readonly string[];
+}
+
+export type RecordingMetadataMode = 'never' | 'lazy' | 'always';
+
+export interface ResolveContext {
+  /** Absent in keys-only mode. */
+  readonly genesys: GenesysLookups | undefined;
+  /** Absent unless RECORDINGS_BUCKET is set (and never used for the worker's own reads). */
+  readonly sidecars: BatchLoader<Sidecar> | undefined;
+  readonly recordingMetadata: RecordingMetadataMode;
+}
+
+/** Thrown inside resolution when a needed lookup has no answer now. */
+class Pending extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+export function pendingReason(err: unknown): string {
+  if (err instanceof Pending) return err.reason;
+  if (isAuditError(err, 'GENESYS_RATE_LIMITED')) return 'rate_limited';
+  if (isAuditError(err, 'GENESYS_UNAVAILABLE')) return 'genesys_unavailable';
+  if (isAuditError(err, 'GENESYS_AUTH_FAILED')) return 'genesys_auth_failed';
+  if (isAuditError(err, 'GENESYS_BAD_RESPONSE')) return 'genesys_bad_response';
+  return 'internal_error';
+}
+
+export function keyFields(match: KeyMatch): GenesysFields {
+  return {
+    ...(match.orgId !== undefined ? { organization: { id: match.orgId } } : {}),
+    ...(match.conversationId !== undefined || match.conversationStart !== undefined
+      ? { conversation: { ...(match.conversationId !== undefined ? { id: match.conversationId } : {}), ...(match.conversationStart !== undefined ? { start: match.conversationStart } : {}) } }
+      : {}),
+    recording: { ...(match.recordingId !== undefined ? { id: match.recordingId } : {}), file: match.file },
+  };
+}
+
+async function lookup<V>(p: Promise<Lookup<V>>): Promise<Lookup<V>> {
+  try {
+    return await p;
+  } catch (err) {
+    throw new Pending(pendingReason(err));
+  }
+}
+
+/**
+ * Resolves one key. `sidecarKey` is set only when the sidecar may be read for this event.
+ * Throws Pending (or a GENESYS_* error) when the answer must wait.
+ */
+export async function resolveRecording(match: KeyMatch, sidecarKey: string | undefined, ctx: ResolveContext, opts: CallOptions): Promise<Resolution> {
+  const g = keyFields(match);
+  const reasons: string[] = [];
+
+  let sidecar: Sidecar | undefined;
+  if (sidecarKey !== undefined && ctx.sidecars !== undefined) {
+    try {
+      const s = await ctx.sidecars.load(sidecarKey, opts);
+      if (s.found) sidecar = s.value;
+    } catch {
+      // An unreadable sidecar only costs information Genesys can mostly give too.
+      reasons.push('sidecar_unreadable');
+    }
+  }
+  const sidecarUsers = (sidecar?.userIds ?? []).map((u) => u.toLowerCase());
+  const sidecarCid = sidecar?.conversationId?.toLowerCase();
+
+  let cid = match.conversationId ?? sidecarCid;
+  const lookups = ctx.genesys;
+  if (cid === undefined && match.recordingId !== undefined && lookups !== undefined) {
+    const found = await lookup(lookups.retention.conversationOf(match.recordingId, opts));
+    if (found.found) cid = found.value;
+  }
+  if (cid !== undefined) g.conversation = { ...g.conversation, id: cid };
+
+  const recording = (g.recording ??= {});
+  applySidecar(recording, sidecar);
+
+  if (lookups === undefined) {
+    return finish('partial', ['keys_only', ...reasons], g, sidecarUsers);
+  }
+  if (cid === undefined) {
+    return finish('partial', ['conversation_unknown', ...reasons], g, sidecarUsers);
+  }
+
+  const conv = await lookup(lookups.conversations.load(cid, opts));
+  const detail = conv.found ? conv.value : undefined;
+  if (detail?.conversationStart !== undefined) g.conversation = { ...g.conversation, start: new Date(detail.conversationStart).toISOString() };
+
+  const participants = detail !== undefined ? participantsOf(detail) : [];
+  const userIds = unique([...participants.flatMap((p) => (p.user_id !== undefined ? [p.user_id] : [])), ...sidecarUsers]);
+  if (detail === undefined && userIds.length === 0) {
+    return finish(sidecar !== undefined ? 'partial' : 'not_found', ['conversation_not_found', ...reasons], g, []);
+  }
+
+  // Names of the users, in one batched lookup per window across every recording in flight.
+  const users = await Promise.all(userIds.map((id) => lookup(lookups.users.load(id, opts)).then((u) => [id, u] as const)));
+  const names = new Map<string, string | undefined>();
+  for (const [id, u] of users) {
+    if (u.found) names.set(id, u.value.name);
+    else reasons.push('user_not_found');
+  }
+  g.participants = detail !== undefined ? participants.map((p) => (p.user_id !== undefined && names.get(p.user_id) !== undefined ? { ...p, name: names.get(p.user_id) } : p)) : userIds.map((id) => ({ user_id: id, ...(names.get(id) !== undefined ? { name: names.get(id) } : {}) }));
+  if (userIds.length > 0) g.agent = { user_ids: userIds };
+
+  if (recording.media_type === undefined) recording.media_type = mediaFromAnalytics(detail, match.ext);
+  const wantMetadata = ctx.recordingMetadata === 'always' || (ctx.recordingMetadata === 'lazy' && recording.media_type === undefined);
+  if (wantMetadata && match.recordingId !== undefined) {
+    const list = await lookup(lookups.recordings.load(cid, opts));
+    const meta = list.found ? list.value.find((r) => r.id.toLowerCase() === match.recordingId) : undefined;
+    if (meta !== undefined) applyMetadata(recording, meta);
+    else if (ctx.recordingMetadata === 'always') reasons.push('recording_not_found');
+  }
+
+  if (detail === undefined) reasons.unshift('conversation_not_found');
+  const status: EnrichmentStatus = reasons.some((r) => r !== 'sidecar_unreadable') ? 'partial' : 'resolved';
+  return finish(status, reasons, g, userIds);
+}
+
+function finish(status: EnrichmentStatus, reasons: string[], genesys: GenesysFields, userIds: readonly string[]): Resolution {
+  const reason = unique(reasons).join(',');
+  return { status, ...(reason !== '' ? { reason } : {}), genesys, userIds };
+}
+
+function applySidecar(recording: NonNullable<GenesysFields['recording']>, sidecar: Sidecar | undefined): void {
+  if (sidecar === undefined) return;
+  const media = normalizeMediaType(sidecar.mediaType);
+  if (media !== undefined) recording.media_type = media;
+  const start = isoOrUndefined(sidecar.startTime);
+  const end = isoOrUndefined(sidecar.endTime);
+  if (start !== undefined) recording.start = start;
+  if (end !== undefined) recording.end = end;
+}
+
+function applyMetadata(recording: NonNullable<GenesysFields['recording']>, meta: RecordingMetadata): void {
+  const media = normalizeMediaType(meta.media);
+  if (media !== undefined) recording.media_type = media;
+  const start = isoOrUndefined(meta.startTime);
+  const end = isoOrUndefined(meta.endTime);
+  if (start !== undefined) recording.start = start;
+  if (end !== undefined) recording.end = end;
+  if (meta.fileState !== undefined) recording.file_state = meta.fileState;
+}
+
+/** Sidecars write `2023-08-29T23:19:04.873+0000`; Date.parse needs the colon in the offset. */
+function isoOrUndefined(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+/**
+ * Participants of the conversation. Names are kept only for Genesys users: a customer's
+ * participantName is often a phone number or a patient's name, which an audit index must not copy.
+ */
+export function participantsOf(detail: ConversationDetail): GenesysParticipant[] {
+  const seen = new Set<string>();
+  const out: GenesysParticipant[] = [];
+  for (const p of detail.participants ?? []) {
+    const userId = p.userId?.toLowerCase();
+    const key = `${userId ?? ''}|${p.purpose ?? ''}`;
+    if (seen.has(key) || (userId === undefined && p.purpose === undefined)) continue;
+    seen.add(key);
+    out.push({
+      ...(userId !== undefined ? { user_id: userId } : {}),
+      ...(userId !== undefined && p.participantName !== undefined ? { name: p.participantName } : {}),
+      ...(p.purpose !== undefined ? { purpose: p.purpose } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * The recording's media type from the conversation: the kinds of recorded sessions (plus screen
+ * recordings), narrowed by the file extension (exported calls are `.opus`). Undefined when more
+ * than one kind remains.
+ */
+export function mediaFromAnalytics(detail: ConversationDetail | undefined, ext: string | undefined): string | undefined {
+  const kinds = new Set<string>();
+  for (const p of detail?.participants ?? []) {
+    if (p.screenRecording === true) kinds.add('screen');
+    for (const s of p.sessions ?? []) {
+      if (s.recording === true) {
+        const m = normalizeMediaType(s.mediaType);
+        if (m !== undefined) kinds.add(m);
+      }
+    }
+  }
+  if (isAudioExtension(ext)) return kinds.size === 0 || kinds.has('audio') ? 'audio' : undefined;
+  if (ext !== undefined) kinds.delete('audio');
+  return kinds.size === 1 ? [...kinds][0] : undefined;
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
