@@ -3,7 +3,7 @@ import { loadConfigOrThrow } from '../config/load.js';
 import { describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { createMetrics } from '../ops/metrics.js';
-import { probeOpenSearch, probeSqs, startHealthServer } from '../ops/health.js';
+import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../ops/health.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSqsClient } from '../sources/s3-object.js';
@@ -39,11 +39,10 @@ export async function run(argv: string[]): Promise<number> {
           port: cfg.HEALTH_PORT,
           metrics,
           logger,
-          readiness: async () => ({
-            checks: [
-              await probeSqs(sqs, cfg.SQS_QUEUE_URL ?? ''),
-              await probeOpenSearch(runtime.opensearch),
-            ],
+          readiness: readinessFrom({
+            sqs: () => probeSqs(sqs, cfg.SQS_QUEUE_URL ?? ''),
+            opensearch: () => probeOpenSearch(runtime.opensearch),
+            ...(runtime.genesysProbe ? { genesys: runtime.genesysProbe } : {}),
           }),
         })
       : undefined;

@@ -20,6 +20,8 @@ export interface Runtime {
   readonly sink: BulkIndexer;
   readonly enricher: Enricher;
   readonly quarantine: QuarantineStore;
+  /** Resolves when Genesys login works (readiness); absent without Genesys credentials. */
+  readonly genesysProbe?: () => Promise<void>;
   /** Flushes the sink and releases clients; in-flight objects must have settled first. */
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
   const quarantine = createQuarantineStore(cfg, { s3, logger });
   const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });
+  const genesys = enricher.client;
   const processor = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
   return {
     processor,
@@ -40,6 +43,7 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
     sink,
     enricher,
     quarantine,
+    ...(genesys ? { genesysProbe: async () => void (await genesys.tokenInfo({ deadline: Date.now() + 3000 })) } : {}),
     async close() {
       await sink.flush();
       await sink.close();
