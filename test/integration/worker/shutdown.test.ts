@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
+import { logObjectKey } from '../../../src/demo/scenario.js';
+import { corpusLines } from '../../bench/e2e-corpus.js';
+import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
+import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; at: number }> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+}
+
+describe('graceful shutdown of the real worker process', () => {
+  let s3: S3Client;
+  let sqs: SQSClient;
+  const os = openSearch();
+  const prefixes: string[] = [];
+
+  beforeAll(() => {
+    applyStackEnv();
+    s3 = new S3Client({ forcePathStyle: true });
+    sqs = new SQSClient({});
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await deleteIndices(os, p);
+    await os.close();
+  });
+
+  async function largeObject(seed: number, lines: number): Promise<{ res: LogPipelineResources; expected: Set<string> }> {
+    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q'), maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
+    const all = [...corpusLines(lines, seed)];
+    await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 6, 1)), `BIG${seed}`), `${all.join('\n')}\n`);
+    return { res, expected: new Set(all.map(sha256)) };
+  }
+
+  it('SIGTERM mid-object with a short grace: exits 0 within the grace period, deletes nothing unfinished, and a restart completes exactly', async () => {
+    const { res, expected } = await largeObject(31, 150_000);
+    const prefix = uniqueName('t-term');
+    prefixes.push(prefix);
+    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '2', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3', LOG_LEVEL: 'info' });
+    const child = spawnWorker(env);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    const exit = exitOf(child);
+    // Mid-object: some documents are in, far from all.
+    await waitFor(async () => (await countDocuments(os, `${prefix}-*`)) > 1000, 60_000);
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    const { code, at } = await exit;
+    expect(code).toBe(0);
+    expect(at - signalled).toBeLessThan(2000 + 4000);
+    expect(out).toContain('Stopping: no new messages');
+    const partial = await countDocuments(os, `${prefix}-*`);
+    expect(partial).toBeLessThan(expected.size);
+    // The message was not deleted: it reappears and a new worker finishes the object.
+    await waitFor(async () => {
+      const d = await queueDepth(sqs, res.queueUrl);
+      return d.visible + d.inFlight === 1;
+    }, 30_000);
+    const finisher = await startWorker(env);
+    try {
+      await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 300_000, quietMs: 2000 });
+    } finally {
+      await finisher.stop();
+    }
+    const docs = await allDocuments(os, `${prefix}-*`);
+    const hashes = [...docs.values()].map((d) => (d.event as { hash: string }).hash);
+    expect(hashes.length).toBe(expected.size);
+    expect(new Set(hashes)).toEqual(expected);
+  });
+
+  it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
+    const { res, expected } = await largeObject(32, 40_000);
+    const prefix = uniqueName('t-term2');
+    prefixes.push(prefix);
+    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
+    const child = spawnWorker(env);
+    const exit = exitOf(child);
+    await waitFor(async () => (await countDocuments(os, `${prefix}-*`)) > 100, 60_000);
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+    expect(await countDocuments(os, `${prefix}-*`)).toBe(expected.size);
+    const depth = await queueDepth(sqs, res.queueUrl);
+    expect(depth.visible + depth.inFlight).toBe(0);
+  });
+});
