@@ -22,7 +22,7 @@ export const SCHEMA = {
   SQS_WAIT_TIME_SECS: int('sqs', 'Long-poll wait of each ReceiveMessage call.', { default: 20, min: 0, max: 20 }),
   SQS_MAX_MESSAGES: int('sqs', 'Messages asked for per ReceiveMessage call.', { default: 10, min: 1, max: 10 }),
   SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', { default: 20, min: 1, max: 1000 }),
-  SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 30, max: 43200 }),
+  SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 2, max: 43200 }),
   SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', { default: 60, min: 1, max: 21600 }),
   MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `skip` counts it, logs a warning and deletes the message; `retry` leaves the message for redelivery and the dead-letter queue.', ['skip', 'retry'] as const, { default: 'skip' }),
 
