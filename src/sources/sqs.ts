@@ -379,7 +379,7 @@ export class SqsSource {
       for (const f of out.Failed ?? []) {
         const e = f.Id === undefined ? undefined : byId.get(f.Id);
         if (f.Id !== undefined) byId.delete(f.Id);
-        if (e) failed(e, isFinalVisibilityFailure({ senderFault: f.SenderFault, code: f.Code }), { code: f.Code, message: f.Message });
+        if (e) failed(e, isFinalVisibilityFailure({ senderFault: f.SenderFault, code: f.Code }), Object.assign(new Error(f.Message ?? 'visibility change failed'), { code: f.Code ?? 'Unknown' }));
       }
       // An entry the response does not mention: unknown result, treat as transient.
       for (const e of byId.values()) failed(e, false, new Error('entry missing from batch response'));

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Counter, Gauge } from 'prom-client';
+import { createLogger, type Logger } from '../../../src/core/log.js';
+
+/**
+ * Endpoints of the shared local stack (moto), read from `.stack/env` written by `npm run stack:up`.
+ * Integration tests fail loudly when the stack is not up rather than skipping.
+ */
+export function stackAwsEnv(): { AWS_ENDPOINT_URL: string; AWS_REGION: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
+  const path = new URL('../../../.stack/env', import.meta.url);
+  if (!existsSync(path)) throw new Error('.stack/env is missing: run `npm run stack:up` first');
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]!] = m[2]!;
+  }
+  const need = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+  for (const k of need) if (!vars[k]) throw new Error(`.stack/env lacks ${k}`);
+  return { AWS_ENDPOINT_URL: vars.AWS_ENDPOINT_URL!, AWS_REGION: vars.AWS_REGION!, AWS_ACCESS_KEY_ID: vars.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: vars.AWS_SECRET_ACCESS_KEY! };
+}
+
+export function clientConfig(endpoint?: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+  const env = stackAwsEnv();
+  return {
+    endpoint: endpoint ?? env.AWS_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  };
+}
+
+export const newSqs = (endpoint?: string): SQSClient => new SQSClient(clientConfig(endpoint));
+export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client =>
+  new S3Client({ ...clientConfig(endpoint), forcePathStyle: true, ...(maxAttempts ? { maxAttempts } : {}) });
+
+export const uniqueName = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+/** Queues created by a test file, deleted in afterAll. */
+export class TestQueues {
+  private readonly urls: string[] = [];
+  constructor(private readonly sqs: SQSClient) {}
+
+  async create(attributes: Record<string, string> = {}): Promise<string> {
+    const out = await this.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-src'), Attributes: attributes }));
+    this.urls.push(out.QueueUrl!);
+    return out.QueueUrl!;
+  }
+
+  async deleteAll(): Promise<void> {
+    await Promise.all(this.urls.map((QueueUrl) => this.sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined)));
+  }
+}
+
+export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const batch = bodies.slice(i, i + 10);
+    const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((MessageBody, j) => ({ Id: String(j), MessageBody })) }));
+    if ((out.Failed ?? []).length > 0) throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
+  }
+}
+
+/** Visible and in-flight message counts (moto updates them immediately). */
+export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return { visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 'NaN'), inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN') };
+}
+
+/** A real pino logger whose lines are kept for assertions. */
+export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { logger: createLogger('debug', sink), lines };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Sum of a prom-client counter or gauge, optionally for one label set. */
+export async function counterValue<T extends string>(metric: Counter<T> | Gauge<T>, labels: Partial<Record<T, string>> = {}): Promise<number> {
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+export interface RecordedCommand {
+  name: string;
+  input: Record<string, unknown>;
+  output?: Record<string, unknown>;
+}
+
+/**
+ * Records the commands a real SDK client sends (name, input and, once answered, output) through
+ * the client's own middleware stack. An observer, not a mock: every call still goes to the server.
+ */
+export function recordCommands(client: SQSClient): RecordedCommand[] {
+  const seen: RecordedCommand[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const entry: RecordedCommand = { name: context.commandName ?? 'unknown', input: args.input as Record<string, unknown> };
+      seen.push(entry);
+      const result = await next(args);
+      entry.output = result.output as unknown as Record<string, unknown>;
+      return result;
+    },
+    { step: 'initialize', name: `recordCommands-${randomBytes(3).toString('hex')}` },
+  );
+  return seen;
+}
+
+/** Receipt handles the client received, in order. */
+export function receivedHandles(commands: RecordedCommand[]): string[] {
+  return commands
+    .filter((c) => c.name === 'ReceiveMessageCommand' && c.output)
+    .flatMap((c) => ((c.output as { Messages?: { ReceiptHandle?: string }[] }).Messages ?? []).map((m) => m.ReceiptHandle ?? ''));
+}
