@@ -79,6 +79,15 @@ interface Pending {
   settled: boolean;
 }
 
+interface Retry {
+  p: Pending;
+  /** Metric label: 429, 5xx, connection, timeout, mget, ... */
+  status: string;
+  why: string;
+  /** The request never got an answer (SINK_UNAVAILABLE when attempts run out). */
+  connection: boolean;
+}
+
 interface Reject {
   p: Pending;
   reason: string;
@@ -213,7 +222,7 @@ export class BulkIndexer {
       this.send(batch).catch((err: unknown) => {
         // A bug in response handling must not strand documents: retry what is unsettled.
         this.deps.logger.error({ err: describeError(err) }, 'Bulk response handling failed.');
-        for (const p of batch) if (!p.settled) this.retryOrFail(p, 'internal', describeError(err).message, false);
+        this.retry(batch.map((p) => ({ p, status: 'internal', why: describeError(err).message, connection: false })));
       });
     }
   }
@@ -245,12 +254,12 @@ export class BulkIndexer {
     if (items === undefined) {
       metrics.bulkRequests.inc({ result: 'bad_response' });
       this.deps.logger.error({ docs: batch.length }, 'Bulk response does not match the request; retrying its items.');
-      for (const p of batch) this.retryOrFail(p, 'bad_response', 'bulk response does not match the request', false);
+      this.retry(batch.map((p) => ({ p, status: 'bad_response', why: 'bulk response does not match the request', connection: false })));
       return;
     }
     const conflicts: Pending[] = [];
     const rejects: Reject[] = [];
-    let failedItems = 0;
+    const retries: Retry[] = [];
     for (let i = 0; i < batch.length; i += 1) {
       const p = batch[i]!;
       const item = items[i]!;
@@ -263,16 +272,15 @@ export class BulkIndexer {
           conflicts.push(p);
           break;
         case 'retry':
-          failedItems += 1;
-          this.retryOrFail(p, d.status, item.errorType ?? `status ${item.status}`, false);
+          retries.push({ p, status: d.status, why: item.errorType ?? `status ${item.status}`, connection: false });
           break;
         case 'reject':
-          failedItems += 1;
           rejects.push({ p, reason: d.reason, ...(item.errorReason !== undefined ? { detail: item.errorReason } : {}) });
           break;
       }
     }
-    metrics.bulkRequests.inc({ result: failedItems === 0 ? 'ok' : 'partial' });
+    metrics.bulkRequests.inc({ result: retries.length + rejects.length === 0 ? 'ok' : 'partial' });
+    if (retries.length > 0) this.retry(retries);
     if (conflicts.length > 0) void this.resolveConflicts(conflicts);
     if (rejects.length > 0) void this.quarantineItems(rejects);
   }
@@ -294,30 +302,40 @@ export class BulkIndexer {
     }
     this.deps.metrics.bulkRequests.inc({ result: label === '429' ? 'rejected' : 'error' });
     this.deps.logger.warn({ err: describeError(err), docs: batch.length, status: label }, 'Bulk request failed; its items will be retried.');
-    for (const p of batch) this.retryOrFail(p, label, describeError(err).message, connection);
+    const why = describeError(err).message;
+    this.retry(batch.map((p) => ({ p, status: label, why, connection })));
   }
 
-  private retryOrFail(p: Pending, status: string, why: string, connection: boolean): void {
-    if (p.settled) return;
-    p.attempts += 1;
-    if (p.attempts < this.options.retryMaxAttempts) {
-      this.deps.metrics.bulkItemRetries.inc({ status });
-      const delay = backoffMs(p.attempts, this.options.retryBaseMs, this.options.retryMaxMs, this.random);
-      setTimeout(() => this.requeue(p), delay);
-      return;
+  /**
+   * Sends failed items again after a backoff, each counting its own attempts; an item out of
+   * attempts is reported failed. The items of one answer are retried together, after one jittered
+   * delay, as one batch: jittering each item separately would scatter them into many tiny requests.
+   */
+  private retry(failures: readonly Retry[]): void {
+    const again: Pending[] = [];
+    let attempts = 0;
+    for (const { p, status, why, connection } of failures) {
+      if (p.settled) continue;
+      p.attempts += 1;
+      if (p.attempts < this.options.retryMaxAttempts) {
+        this.deps.metrics.bulkItemRetries.inc({ status });
+        again.push(p);
+        attempts = Math.max(attempts, p.attempts);
+        continue;
+      }
+      const error = new AuditError(
+        connection ? 'SINK_UNAVAILABLE' : 'SINK_REJECTED',
+        `bulk item not written after ${p.attempts} attempts (last: ${status}: ${why})`,
+        { retryable: true, details: { id: p.doc.id, index: p.index, attempts: p.attempts, status } },
+      );
+      this.settle(p, { status: 'failed', error });
     }
-    const error = new AuditError(
-      connection ? 'SINK_UNAVAILABLE' : 'SINK_REJECTED',
-      `bulk item not written after ${p.attempts} attempts (last: ${status}: ${why})`,
-      { retryable: true, details: { id: p.doc.id, index: p.index, attempts: p.attempts, status } },
-    );
-    this.settle(p, { status: 'failed', error });
-  }
-
-  private requeue(p: Pending): void {
-    this.enqueue(p);
-    // A flush is waiting: do not hold the retried item for the flush interval.
-    if (this.flushWaiters.length > 0) this.seal();
+    if (again.length === 0) return;
+    const delay = backoffMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs, this.random);
+    setTimeout(() => {
+      for (const p of again) this.enqueue(p);
+      this.seal();
+    }, delay);
   }
 
   /**
@@ -336,18 +354,21 @@ export class BulkIndexer {
       });
       hashes = readMgetHashes(res.body, conflicts.length);
     } catch (err) {
-      for (const p of conflicts) this.retryOrFail(p, 'mget', describeError(err).message, !(err instanceof errors.ResponseError));
+      const why = describeError(err).message;
+      const connection = !(err instanceof errors.ResponseError);
+      this.retry(conflicts.map((p) => ({ p, status: 'mget', why, connection })));
       return;
     }
     const mismatches: Reject[] = [];
+    const retries: Retry[] = [];
     for (let i = 0; i < conflicts.length; i += 1) {
       const p = conflicts[i]!;
       const stored = hashes[i];
       if (stored === undefined) {
-        this.retryOrFail(p, 'mget', 'mget returned an error for this document', false);
+        retries.push({ p, status: 'mget', why: 'mget returned an error for this document', connection: false });
       } else if (!stored.found) {
         // Deleted between the create and the mget: create it again.
-        this.retryOrFail(p, '409', 'conflicting document vanished', false);
+        retries.push({ p, status: '409', why: 'conflicting document vanished', connection: false });
       } else if (stored.hash === p.doc.event.event.hash) {
         this.settle(p, DUPLICATE);
       } else {
@@ -363,6 +384,7 @@ export class BulkIndexer {
         });
       }
     }
+    if (retries.length > 0) this.retry(retries);
     if (mismatches.length > 0) await this.quarantineItems(mismatches);
   }
 

@@ -1,0 +1,259 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@opensearch-project/opensearch';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/core/log.js';
+import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bulk.js';
+import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
+import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
+import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine.js';
+import { bulkDocCount, FaultProxy } from './fault-proxy.js';
+import { dropPrefix, metricValue, Outcomes, stack, TEST_MAPPINGS, testDoc, uniquePrefix } from './support.js';
+
+const logger = createLogger('silent');
+
+class MemoryQuarantine implements QuarantineStore {
+  readonly records: QuarantineRecord[] = [];
+  put(records: QuarantineRecord[]): Promise<void> {
+    this.records.push(...records);
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+const clientCfg = (url: string, gzip: boolean) => ({
+  OPENSEARCH_URL: url,
+  OPENSEARCH_AUTH: 'none' as const,
+  OPENSEARCH_USERNAME: undefined,
+  OPENSEARCH_PASSWORD: undefined,
+  OPENSEARCH_SIGV4_SERVICE: 'es' as const,
+  OPENSEARCH_REQUEST_TIMEOUT_MS: 2000,
+  BULK_GZIP: gzip,
+});
+
+describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
+  const direct = new Client({ node: stack().opensearchUrl });
+  const prefix = uniquePrefix('faults');
+  let proxy: FaultProxy;
+  let proxyUrl: string;
+  let metrics: Metrics;
+  const clients: Client[] = [];
+
+  const options = (over: Partial<BulkOptions> = {}): BulkOptions => ({
+    prefix,
+    maxBytes: 1 << 20,
+    maxDocs: 100,
+    flushIntervalMs: 10,
+    concurrency: 2,
+    gzip: true,
+    retryBaseMs: 20,
+    retryMaxMs: 200,
+    retryMaxAttempts: 8,
+    ...over,
+  });
+  const through = (url: string, gzip = true): Client => {
+    const c = createOpenSearchClient(clientCfg(url, gzip));
+    clients.push(c);
+    return c;
+  };
+  const stored = async (ids: string[]): Promise<number> => {
+    const res = await direct.mget({ index: prefix, body: { ids } });
+    return (res.body.docs as { found?: boolean }[]).filter((d) => d.found === true).length;
+  };
+  const docs = (tag: string, n: number) => Array.from({ length: n }, (_, i) => testDoc(`${prefix}-${tag}`, i, '2024-07-15T00:00:00Z'));
+
+  beforeAll(async () => {
+    await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, TEST_MAPPINGS);
+    proxy = new FaultProxy(new URL(stack().opensearchUrl));
+    proxyUrl = await proxy.start();
+  });
+  afterEach(() => {
+    proxy.plan = () => 'pass';
+    proxy.seen.length = 0;
+    metrics = createMetrics({ defaultMetrics: false });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    for (const c of clients) await c.close();
+    await dropPrefix(direct, prefix);
+    await direct.close();
+  });
+  metrics = createMetrics({ defaultMetrics: false });
+
+  it('gzips bulk bodies when BULK_GZIP is on (header and wire bytes), and not when off', async () => {
+    for (const gzip of [true, false]) {
+      proxy.seen.length = 0;
+      const batch = docs(`gz${gzip}`, 200);
+      const w = new BulkIndexer(through(proxyUrl, gzip), options({ gzip }), { logger, metrics, quarantine: new MemoryQuarantine() });
+      const o = new Outcomes();
+      for (const d of batch) await w.write(d, o);
+      await w.close();
+      expect(o.count('indexed')).toBe(200);
+      const bulks = proxy.seen.filter((r) => r.path.startsWith('/_bulk'));
+      expect(bulks.length).toBeGreaterThan(0);
+      for (const r of bulks) {
+        if (gzip) {
+          expect(r.headers['content-encoding']).toBe('gzip');
+          expect(r.wireBytes).toBeLessThan(r.body.length / 3);
+        } else {
+          expect(r.headers['content-encoding']).toBeUndefined();
+          expect(r.wireBytes).toBe(r.body.length);
+        }
+        // Every action line is a `create`: the sink never overwrites.
+        const actions = r.body.toString('utf8').trimEnd().split('\n').filter((_, i) => i % 2 === 0);
+        for (const a of actions) expect(Object.keys(JSON.parse(a) as object)).toEqual(['create']);
+      }
+      expect(bulks.reduce((n, r) => n + bulkDocCount(r.body), 0)).toBe(200);
+    }
+  });
+
+  it('OpenSearch unreachable: items are retried, then reported failed (never dropped); available goes false', async () => {
+    const port = await closedPort();
+    const w = new BulkIndexer(through(`http://127.0.0.1:${port}`), options({ retryMaxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const o = new Outcomes();
+    for (const d of docs('down', 30)) await w.write(d, o);
+    await w.flush();
+    expect(o.all).toHaveLength(30);
+    for (const outcome of o.all) {
+      expect(outcome.status).toBe('failed');
+      if (outcome.status === 'failed') expect(outcome.error).toMatchObject({ code: 'SINK_UNAVAILABLE', retryable: true });
+    }
+    expect(w.available).toBe(false);
+    expect(await metricValue(metrics.sinkAvailable)).toBe(0);
+    expect(await metricValue(metrics.bulkItemRetries, { status: 'connection' })).toBe(60);
+    const ctl = new AbortController();
+    const waiting = w.waitUntilAvailable(ctl.signal);
+    ctl.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'SHUTDOWN' });
+    await w.close();
+  });
+
+  it('503 storm then recovery: every item indexed exactly once, availability false then true', async () => {
+    let bulkCalls = 0;
+    proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 4 ? { status: 503 } : 'pass');
+    const batch = docs('storm', 150);
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 150 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const seenAvailability: boolean[] = [];
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    const poll = setInterval(() => seenAvailability.push(w.available), 2);
+    await w.flush();
+    clearInterval(poll);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(150);
+    expect([...o.byId.values()].every((x) => x.length === 1)).toBe(true);
+    expect(seenAvailability).toContain(false);
+    expect(w.available).toBe(true);
+    // Full jitter spreads the retried items over several smaller requests; each item was retried.
+    expect(await metricValue(metrics.bulkItemRetries, { status: '5xx' })).toBeGreaterThanOrEqual(150);
+    expect(await stored(batch.map((d) => d.id))).toBe(150);
+    await w.close();
+  });
+
+  it('per-item 429 (write queue full) is retried with backoff until indexed', async () => {
+    let answered = 0;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk') || answered >= 2) return 'pass';
+      answered += 1;
+      const n = bulkDocCount(r.body);
+      const items = Array.from({ length: n }, (_, i) =>
+        i % 2 === 0 ? { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } } : { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
+      );
+      return { status: 200, body: { errors: true, items } };
+    };
+    const batch = docs('429', 40);
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    await w.close();
+    expect(o.count('indexed')).toBe(40);
+    expect(await metricValue(metrics.bulkItemRetries, { status: '429' })).toBeGreaterThanOrEqual(40);
+    expect(w.available).toBe(true);
+    expect(await stored(batch.map((d) => d.id))).toBe(40);
+  });
+
+  it('a request that times out after OpenSearch applied it comes back as 409 with the same hash: duplicate, not loss', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = false;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk') || held) return 'pass';
+      held = true;
+      // Forwarded only after the client gave up: the node still applies it.
+      return { hold: gate };
+    };
+    const client = createOpenSearchClient({ ...clientCfg(proxyUrl, true), OPENSEARCH_REQUEST_TIMEOUT_MS: 300 });
+    clients.push(client);
+    const batch = docs('timeout', 25);
+    // Jitter pinned to its top: the retry goes out ~600 ms after the timeout, after the held
+    // request reached the node.
+    const w = new BulkIndexer(client, options({ retryBaseMs: 600, retryMaxMs: 800 }), { logger, metrics, quarantine: new MemoryQuarantine(), random: () => 0.999999 });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    setTimeout(release, 400);
+    await w.close();
+    expect(o.all).toHaveLength(25);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(25);
+    expect(o.count('duplicate')).toBe(25);
+    expect(await metricValue(metrics.bulkItemRetries, { status: 'timeout' })).toBe(25);
+    expect(await stored(batch.map((d) => d.id))).toBe(25);
+  });
+
+  it('connection resets: waitUntilAvailable resolves once OpenSearch answers again', async () => {
+    proxy.plan = () => 'reset';
+    const w = new BulkIndexer(through(proxyUrl), options({ retryBaseMs: 50, retryMaxMs: 100, retryMaxAttempts: 20 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const batch = docs('reset', 10);
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    while (w.available) await new Promise((r) => setTimeout(r, 5));
+    const back = w.waitUntilAvailable();
+    let resolved = false;
+    void back.then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resolved).toBe(false);
+    proxy.plan = () => 'pass';
+    await back;
+    expect(w.available).toBe(true);
+    await w.close();
+    expect(o.count('indexed') + o.count('duplicate')).toBe(10);
+    expect(await metricValue(metrics.sinkAvailable)).toBe(1);
+  });
+
+  it('bounded memory: write() waits while the byte budget is spent, and resumes when requests complete', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    proxy.plan = (r) => (r.path.startsWith('/_bulk') ? { hold: gate } : 'pass');
+    const batch = docs('budget', 60);
+    const perDoc = Buffer.byteLength(JSON.stringify(batch[0]!.event)) + 120;
+    const w = new BulkIndexer(through(proxyUrl), options({ maxBytes: perDoc * 5, maxBufferedBytes: perDoc * 15, concurrency: 1, flushIntervalMs: 5 }), {
+      logger,
+      metrics,
+      quarantine: new MemoryQuarantine(),
+    });
+    const o = new Outcomes();
+    let accepted = 0;
+    const producer = (async () => {
+      for (const d of batch) {
+        await w.write(d, o);
+        accepted += 1;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(accepted).toBeGreaterThanOrEqual(10);
+    expect(accepted).toBeLessThanOrEqual(16);
+    release();
+    await producer;
+    await w.close();
+    expect(o.count('indexed')).toBe(60);
+  });
+});
