@@ -1,5 +1,90 @@
-// Placeholder until the issue that owns this command lands; it fails loudly, never pretends.
-export function run(_argv: string[]): Promise<number> {
-  process.stderr.write('recording-audit reenrich: not built yet\n');
-  return Promise.resolve(2);
+import { parseArgs } from 'node:util';
+import { loadConfigOrThrow } from '../config/load.js';
+import { createLogger } from '../core/log.js';
+import { createEnricher } from '../enrich/enricher.js';
+import { reenrichPending } from '../enrich/reenrich.js';
+import { createMetrics } from '../ops/metrics.js';
+import { createOpenSearchClient } from '../sinks/opensearch/client.js';
+
+const HELP = `Usage: recording-audit reenrich --from ISO --to ISO [--index-prefix P] [--config FILE]
+
+Completes events whose Genesys enrichment is pending (Genesys was down, rate-limited past
+GENESYS_WAIT_BUDGET_MS, or failing when they were written). Updates only genesys.*, related.user
+and enrichment.* of each event, guarded by its sequence number; evidence fields are never written.
+Needs OPENSEARCH_URL, GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET.
+
+Options:
+  --from ISO            Start of the event time range (inclusive)
+  --to ISO              End of the event time range (exclusive)
+  --index-prefix P      Index prefix (default INDEX_PREFIX)
+  --page-size N         Events per page (default 500)
+  --config FILE         JSON settings file
+
+Exit: 0 all completed, 75 some still pending or failed (run again later), 64 usage, 78 configuration.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'index-prefix': { type: 'string' },
+        'page-size': { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    return 64;
+  }
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const from = values.from;
+  const to = values.to;
+  if (from === undefined || to === undefined || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to)) || Date.parse(from) >= Date.parse(to)) {
+    process.stderr.write(`--from and --to must be ISO times with from < to.\n\n${HELP}`);
+    return 64;
+  }
+  const pageSize = values['page-size'] !== undefined ? Number(values['page-size']) : 500;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
+    process.stderr.write('--page-size must be a whole number between 1 and 10000.\n');
+    return 64;
+  }
+
+  const cfg = loadConfigOrThrow({ ...(values.config !== undefined ? { file: values.config } : {}), required: ['OPENSEARCH_URL', 'GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'] });
+  const logger = createLogger(cfg.LOG_LEVEL);
+  const metrics = createMetrics({ defaultMetrics: false });
+  const client = createOpenSearchClient(cfg);
+  const enricher = createEnricher(cfg, { logger, metrics });
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const result = await reenrichPending({
+      client,
+      enricher,
+      logger,
+      indexPrefix: values['index-prefix'] ?? cfg.INDEX_PREFIX,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      pageSize,
+      signal: controller.signal,
+      refresh: true,
+    });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.stillPending > 0 || result.failed > 0 || controller.signal.aborted ? 75 : 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await enricher.close();
+    await client.close();
+  }
 }

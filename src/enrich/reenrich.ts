@@ -1,0 +1,160 @@
+import type { Client } from '@opensearch-project/opensearch';
+import { z } from 'zod';
+import { describeError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { AccessEvent, EnrichmentStatus } from '../event/types.js';
+import type { Enricher } from './enricher.js';
+
+/**
+ * Completes events written with `enrichment.status: pending`. The test OpenSearch has no reindex
+ * module, and `_update_by_query` would need a script anyway, so: scroll over the pending events
+ * of the time range, enrich them again, and write back partial documents with `update` guarded by
+ * `if_seq_no`/`if_primary_term`. Only genesys.*, related.user and enrichment.* are written; the
+ * evidence (the raw fields, event.hash, everything else) is never touched. A document changed by
+ * someone else meanwhile fails the guard and is left alone (counted as a conflict).
+ */
+
+export interface ReenrichOptions {
+  readonly client: Client;
+  readonly enricher: Enricher;
+  readonly logger: Logger;
+  readonly indexPrefix: string;
+  /** Event time range [from, to), ISO. Defaults: 35 days ago until now. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly pageSize?: number;
+  readonly signal?: AbortSignal;
+  /** Make the updates visible to search before returning (tests, CLI). */
+  readonly refresh?: boolean;
+}
+
+export interface ReenrichResult {
+  readonly scanned: number;
+  readonly updated: number;
+  readonly stillPending: number;
+  readonly conflicts: number;
+  readonly failed: number;
+  readonly byStatus: Readonly<Partial<Record<EnrichmentStatus, number>>>;
+}
+
+const HitSchema = z.object({
+  _index: z.string(),
+  _id: z.string(),
+  _seq_no: z.number(),
+  _primary_term: z.number(),
+  _source: z.record(z.string(), z.unknown()),
+});
+const SearchSchema = z.object({
+  _scroll_id: z.string().optional(),
+  hits: z.object({ hits: z.array(HitSchema) }),
+});
+const BulkSchema = z.object({
+  items: z.array(z.record(z.string(), z.object({ status: z.number(), error: z.unknown().optional() }))),
+});
+
+const SCROLL_KEEP_ALIVE = '5m';
+/** Monthly indices named explicitly below this many months; a wildcard beyond. */
+const MAX_NAMED_MONTHS = 120;
+
+export async function reenrichPending(options: ReenrichOptions): Promise<ReenrichResult> {
+  const { client, logger } = options;
+  const to = options.to ?? new Date().toISOString();
+  const from = options.from ?? new Date(Date.parse(to) - 35 * 86_400_000).toISOString();
+  const result = { scanned: 0, updated: 0, stillPending: 0, conflicts: 0, failed: 0, byStatus: {} as Partial<Record<EnrichmentStatus, number>> };
+  const index = monthlyIndices(options.indexPrefix, from, to);
+
+  let scrollId: string | undefined;
+  try {
+    const first = await client.search({
+      index,
+      scroll: SCROLL_KEEP_ALIVE,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body: {
+        size: options.pageSize ?? 500,
+        seq_no_primary_term: true,
+        sort: [{ '@timestamp': 'asc' }],
+        query: { bool: { filter: [{ term: { 'enrichment.status': 'pending' } }, { range: { '@timestamp': { gte: from, lt: to } } }] } },
+      },
+    });
+    let page = SearchSchema.parse(first.body);
+    scrollId = page._scroll_id;
+    while (page.hits.hits.length > 0) {
+      if (options.signal?.aborted === true) break;
+      await processPage(page.hits.hits, options, result);
+      if (scrollId === undefined) break;
+      const next = await client.scroll({ scroll_id: scrollId, scroll: SCROLL_KEEP_ALIVE });
+      page = SearchSchema.parse(next.body);
+      scrollId = page._scroll_id ?? scrollId;
+    }
+  } finally {
+    if (scrollId !== undefined) {
+      await client.clearScroll({ scroll_id: scrollId }).catch((err: unknown) => logger.debug({ err: describeError(err) }, 'Clearing the re-enrichment scroll failed; it expires by itself.'));
+    }
+  }
+  if (options.refresh === true && result.updated > 0) await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
+  logger.info({ ...result, from, to, indexPrefix: options.indexPrefix }, 'Re-enrichment pass finished.');
+  return result;
+}
+
+async function processPage(hits: z.infer<typeof HitSchema>[], options: ReenrichOptions, result: { scanned: number; updated: number; stillPending: number; conflicts: number; failed: number; byStatus: Partial<Record<EnrichmentStatus, number>> }): Promise<void> {
+  result.scanned += hits.length;
+  // The stored document is the event; only the fields enrichment owns are read back from it.
+  const events = hits.map((h) => h._source as unknown as AccessEvent);
+  for (const e of events) e.related ??= {};
+  await options.enricher.enrich(events, options.signal);
+
+  const body: Record<string, unknown>[] = [];
+  hits.forEach((hit, i) => {
+    const event = events[i]!;
+    const status = event.enrichment?.status ?? 'pending';
+    result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
+    if (status === 'pending') {
+      result.stillPending++;
+      return;
+    }
+    body.push({ update: { _index: hit._index, _id: hit._id, if_seq_no: hit._seq_no, if_primary_term: hit._primary_term } });
+    body.push({
+      doc: {
+        ...(event.genesys !== undefined ? { genesys: event.genesys } : {}),
+        ...(event.related.user !== undefined ? { related: { user: event.related.user } } : {}),
+        enrichment: event.enrichment,
+      },
+    });
+  });
+  if (body.length === 0) return;
+  try {
+    const res = await options.client.bulk({ body });
+    const parsed = BulkSchema.parse(res.body);
+    for (const item of parsed.items) {
+      const r = Object.values(item)[0];
+      if (r === undefined) continue;
+      if (r.status >= 200 && r.status < 300) result.updated++;
+      else if (r.status === 409) result.conflicts++;
+      else result.failed++;
+    }
+  } catch (err) {
+    result.failed += body.length / 2;
+    options.logger.warn({ err: describeError(err) }, 'Writing re-enriched events failed; they stay pending for the next pass.');
+  }
+}
+
+/** `<prefix>-YYYY.MM` for every month the range touches (the sink's monthly layout). */
+export function monthlyIndices(prefix: string, from: string, to: string): string[] {
+  const start = new Date(from);
+  const end = new Date(to);
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) return [`${prefix}-*`];
+  const names: string[] = [];
+  let y = start.getUTCFullYear();
+  let m = start.getUTCMonth();
+  while (y < end.getUTCFullYear() || (y === end.getUTCFullYear() && m <= end.getUTCMonth())) {
+    names.push(`${prefix}-${String(y).padStart(4, '0')}.${String(m + 1).padStart(2, '0')}`);
+    if (names.length > MAX_NAMED_MONTHS) return [`${prefix}-*`];
+    m++;
+    if (m === 12) {
+      m = 0;
+      y++;
+    }
+  }
+  return names;
+}
