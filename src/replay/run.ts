@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { AuditError, describeError } from '../core/errors.js';
@@ -116,6 +117,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
 
   const stopCtl = new AbortController();
   const inflightCtl = new AbortController();
+  // Every in-flight object and S3 request listens to these two signals: many listeners by design.
+  setMaxListeners(opts.concurrency * 8 + 64, stopCtl.signal, inflightCtl.signal);
   let stopReason: 'signal' | 'too-many-failures' | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const waiters: (() => void)[] = [];
