@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
 import { createSdkTransport, type GenesysTransport } from '../enrich/genesys/sdk.js';
@@ -9,6 +7,7 @@ import { CHECK_GROUPS, WORKER_REQUIRED, checkConfig, runChecks, summarize } from
 import { renderJson, renderTable } from '../ops/check/table.js';
 import type { CheckContext } from '../ops/check/types.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
+import { createS3Client, createSqsClient } from '../sources/s3-object.js';
 
 const HELP = `Usage: recording-audit check [--json] [--only GROUP[,GROUP...]] [--config FILE]
 
@@ -34,8 +33,10 @@ function lazy<T>(make: () => T): () => T {
 }
 
 function context(config: Config): { ctx: CheckContext; destroy: () => void } {
-  const s3 = lazy(() => new S3Client({ followRegionRedirects: true }));
-  const sqs = lazy(() => new SQSClient({}));
+  // The worker's own client factories: same endpoint handling, same User-Agent suffix, so the
+  // reads `check` causes are recognised in later access logs too.
+  const s3 = lazy(() => createS3Client(config));
+  const sqs = lazy(() => createSqsClient(config));
   const kms = lazy(() => new KMSClient({}));
   const opensearch = lazy((): OpenSearchClient => {
     if (config.OPENSEARCH_URL === undefined) throw new Error('OPENSEARCH_URL is not set');

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketLoggingCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+  type LifecycleRule,
+} from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+/** `.stack/env` of the shared local stack (written by `npm run stack:up`). */
+export function stackEnv(): Record<string, string> {
+  const path = new URL('../../../.stack/env', import.meta.url);
+  if (!existsSync(path)) throw new Error('.stack/env is missing: run `npm run stack:up` first');
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] !== undefined && m[2] !== undefined) vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+export function awsClientConfig(): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
+  const env = stackEnv();
+  const need = (k: string): string => {
+    const v = env[k];
+    if (v === undefined || v === '') throw new Error(`.stack/env lacks ${k}`);
+    return v;
+  };
+  return { endpoint: need('AWS_ENDPOINT_URL'), region: need('AWS_REGION'), credentials: { accessKeyId: need('AWS_ACCESS_KEY_ID'), secretAccessKey: need('AWS_SECRET_ACCESS_KEY') } };
+}
+
+export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+export const UPLOADER = 'arn:aws:iam::123456789012:role/GenesysCloudRecordingRole';
+
+export interface RecordingsBucketSpec {
+  /** 'kms' (the given key), 'aes' or 'none'. */
+  encryption: 'kms' | 'aes' | 'none';
+  kmsKeyArn?: string;
+  /** The bucket policy statements, or undefined for no policy. */
+  policy?: (bucket: string) => object[];
+  versioning: boolean;
+  /** Target bucket of access logging; 'self' logs into itself; undefined turns logging off. */
+  logTo?: string | 'self';
+  lifecycle?: LifecycleRule[];
+}
+
+/** The storage guide's setup, tightened: deny non-KMS uploads, uploader may put and abort. */
+export const compliantPolicy =
+  (kmsKeyArn: string) =>
+  (bucket: string): object[] => [
+    { Sid: 'DenyNonKmsUploads', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
+    { Sid: 'DenyOtherKmsKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } } },
+    { Sid: 'GenesysUpload', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'], Resource: `arn:aws:s3:::${bucket}/*` },
+    { Sid: 'GenesysList', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` },
+  ];
+
+/** Buckets, queues and keys made by one test file; `cleanup()` removes them all. */
+export class Resources {
+  readonly s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+  readonly sqs = new SQSClient(awsClientConfig());
+  readonly kms = new KMSClient(awsClientConfig());
+  private readonly buckets: string[] = [];
+  private readonly queues: string[] = [];
+  private readonly keys: string[] = [];
+
+  async bucket(prefix = 't-ops'): Promise<string> {
+    const name = unique(prefix);
+    await this.s3.send(new CreateBucketCommand({ Bucket: name }));
+    this.buckets.push(name);
+    return name;
+  }
+
+  async kmsKey(): Promise<string> {
+    const res = await this.kms.send(new CreateKeyCommand({ Description: 'recording-audit check test' }));
+    const arn = res.KeyMetadata?.Arn ?? '';
+    this.keys.push(arn);
+    return arn;
+  }
+
+  /** A log bucket with SSE-S3 and the policy S3 log delivery needs. */
+  async logBucket(encrypted = true): Promise<string> {
+    const name = await this.bucket('t-ops-logs');
+    if (encrypted) await this.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    await this.s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: name,
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*` }] }),
+      }),
+    );
+    return name;
+  }
+
+  async recordingsBucket(spec: RecordingsBucketSpec): Promise<string> {
+    const name = await this.bucket('t-ops-rec');
+    if (spec.encryption !== 'none') {
+      const byDefault = spec.encryption === 'kms' ? { SSEAlgorithm: 'aws:kms' as const, KMSMasterKeyID: spec.kmsKeyArn } : { SSEAlgorithm: 'AES256' as const };
+      await this.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: byDefault }] } }));
+    }
+    if (spec.policy !== undefined) {
+      await this.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify({ Version: '2012-10-17', Statement: spec.policy(name) }) }));
+    }
+    if (spec.versioning) await this.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    if (spec.logTo !== undefined) {
+      const target = spec.logTo === 'self' ? name : spec.logTo;
+      await this.s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: `${name}/` } } }));
+    }
+    if (spec.lifecycle !== undefined) {
+      await this.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: name, LifecycleConfiguration: { Rules: spec.lifecycle } }));
+    }
+    return name;
+  }
+
+  async queue(attributes: Record<string, string> = {}, name = unique('t-ops-q')): Promise<{ url: string; arn: string }> {
+    const res = await this.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const url = res.QueueUrl ?? '';
+    this.queues.push(url);
+    const attrs = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return { url, arn: attrs.Attributes?.QueueArn ?? '' };
+  }
+
+  async cleanup(): Promise<void> {
+    // Logging off first: a bucket that logs into itself would otherwise refill while emptied.
+    await Promise.all(this.buckets.map((Bucket) => this.s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} })).catch(() => undefined)));
+    for (const bucket of this.buckets.reverse()) {
+      try {
+        for (let round = 0; round < 20; round++) {
+          const list = await this.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+          const objects = [...(list.Versions ?? []), ...(list.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId }));
+          if (objects.length === 0) break;
+          await this.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+        }
+        await this.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      } catch {
+        // Best effort: a leftover bucket with a unique name disturbs nobody.
+      }
+    }
+    await Promise.all(this.queues.map((QueueUrl) => this.sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined)));
+    await Promise.all(this.keys.map((KeyId) => this.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 })).catch(() => undefined)));
+    this.s3.destroy();
+    this.sqs.destroy();
+    this.kms.destroy();
+  }
+}
