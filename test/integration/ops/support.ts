@@ -50,7 +50,7 @@ export interface RecordingsBucketSpec {
   policy?: (bucket: string) => object[];
   versioning: boolean;
   /** Target bucket of access logging; 'self' logs into itself; undefined turns logging off. */
-  logTo?: string | 'self';
+  logTo?: string;
   lifecycle?: LifecycleRule[];
 }
 
