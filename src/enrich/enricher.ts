@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
@@ -42,6 +43,8 @@ const SETTLE_GRACE_MS = 250;
 export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Metrics; s3?: S3Client }): InspectableEnricher {
   const { logger, metrics } = deps;
   const closing = new AbortController();
+  // Every lookup in flight listens on these signals; hundreds at once are expected, not a leak.
+  setMaxListeners(0, closing.signal);
   const resolver = createKeyResolver(cfg.RECORDING_KEY_PATTERNS ?? []);
   const cacheOptions = {
     maxEntries: cfg.GENESYS_CACHE_MAX_ENTRIES,
@@ -104,6 +107,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     try {
       const deadline = Date.now() + cfg.GENESYS_WAIT_BUDGET_MS;
       const callSignal = signal !== undefined ? AbortSignal.any([signal, closing.signal]) : closing.signal;
+      setMaxListeners(0, callSignal);
       const opts = { deadline, signal: callSignal };
       const jobs = new Map<string, Promise<Resolution>>();
       for (const event of events) {

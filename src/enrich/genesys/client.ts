@@ -43,7 +43,7 @@ export interface GenesysClientOptions {
   /** First retry backoff; doubles per attempt with full jitter. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
-  /** Consecutive failed attempts that open the circuit. */
+  /** Consecutive failed attempts that open the circuit; default: one call's worth of retries. */
   readonly circuitThreshold?: number;
 }
 
@@ -205,7 +205,7 @@ export class GenesysClient {
   private failed(endpoint: Endpoint, res: RawResponse | TransportError, failures: number, opts: CallOptions): number {
     const what = res instanceof TransportError ? `${res.kind} error (${res.code ?? res.message})` : `status ${res.status}`;
     this.consecutiveFailures++;
-    if (this.consecutiveFailures >= (this.o.circuitThreshold ?? 5) && this.clock.now() >= this.circuitOpenUntil) {
+    if (this.consecutiveFailures >= (this.o.circuitThreshold ?? this.o.retryMaxAttempts) && this.clock.now() >= this.circuitOpenUntil) {
       this.o.logger.warn({ endpoint, cause: what, pauseMs: this.circuitCooldownMs }, 'Genesys keeps failing; pausing calls. Events are written with enrichment pending.');
       this.openCircuit();
     }
