@@ -289,7 +289,7 @@ describe('createS3Client', () => {
     }
   });
 
-  it('is virtual-hosted without an endpoint override', async () => {
+  it('is virtual-hosted without an endpoint override', () => {
     const s3 = createS3Client(cfg, { env: {} });
     try {
       expect(s3.config.forcePathStyle).toBe(false);
