@@ -14,7 +14,7 @@ import {
   S3Client,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 
 /** `.stack/env` of the shared local stack (written by `npm run stack:up`). */
 export function stackEnv(): Record<string, string> {
@@ -126,6 +126,14 @@ export class Resources {
     this.queues.push(url);
     const attrs = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
     return { url, arn: attrs.Attributes?.QueueArn ?? '' };
+  }
+
+  async cleanupQueue(url: string): Promise<void> {
+    await this.sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+  }
+
+  async sendMessage(url: string, body: string): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
   }
 
   async cleanup(): Promise<void> {
