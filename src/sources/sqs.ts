@@ -1,24 +1,9 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../ops/metrics.js';
-import {
-  chunks,
-  isFinalVisibilityFailure,
-  messageAttributes,
-  receiveBackoffMs,
-  retryVisibilitySecs,
-  sdkErrorFacts,
-  validateSqsSourceOptions,
-  type SqsSourceOptions,
-} from './sqs-policy.js';
+import { monotonic, releaseMessages, VisibilityHeartbeat, type HeldMessage } from './sqs-heartbeat.js';
+import { messageAttributes, receiveBackoffMs, retryVisibilitySecs, validateSqsSourceOptions, type SqsSourceOptions } from './sqs-policy.js';
 
 export { sqsSourceOptionsFromConfig, type SqsSourceOptions } from './sqs-policy.js';
 
@@ -45,28 +30,10 @@ export interface SqsSourceDeps {
 /** Why a message was left for redelivery (label of messagesAbandoned). */
 type AbandonReason = 'retry' | 'handler_error' | 'heartbeat_failed' | 'visibility_expired' | 'shutdown' | 'delete_failed';
 
-interface Entry {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly receiveCount: number;
-  readonly sentAt: Date | undefined;
-  readonly controller: AbortController;
-  /** running: handler working, heartbeats due; finishing: handler settled; released: given up. */
-  state: 'running' | 'finishing' | 'released';
-  /** Monotonic ms: next heartbeat due. */
-  nextBeatAt: number;
-  /** Monotonic ms: when SQS makes the message visible again unless extended. */
-  visibleAt: number;
-  /** The visibility change in flight for this message, awaited before delete. */
-  beat: Promise<void> | undefined;
-  /** Set once: the handle may be stale or we gave the message up; it is never deleted. */
-  abandoned: boolean;
-}
+type Entry = HeldMessage;
 
 const PAUSE_POLL_MS = 500;
 const RELEASE_TIMEOUT_MS = 2000;
-const monotonic = (): number => performance.now();
 
 /**
  * Long-polls one SQS queue and runs a handler per message with bounded concurrency. A message is
@@ -83,8 +50,7 @@ export class SqsSource {
   private readonly clock: () => number;
   private readonly entries = new Map<number, Entry>();
   private readonly receiveAbort = new AbortController();
-  /** Aborts visibility calls when the source gives up on its messages. */
-  private readonly hardAbort = new AbortController();
+  private readonly heartbeat: VisibilityHeartbeat;
   private readonly wakers = new Set<() => void>();
   private readonly drainWaiters = new Set<() => void>();
   private seq = 0;
@@ -92,7 +58,6 @@ export class SqsSource {
   private started = false;
   private loop: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
-  private beatTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: SQSClient,
@@ -104,6 +69,15 @@ export class SqsSource {
     this.metrics = deps.metrics;
     this.canReceive = deps.canReceive ?? (() => true);
     this.clock = deps.clock ?? Date.now;
+    this.heartbeat = new VisibilityHeartbeat(client, this.o, {
+      metrics: this.metrics,
+      held: () => this.entries.values(),
+      abandon: (m, reason, err) => {
+        this.abandon(m, reason, err);
+        this.updateGauges();
+      },
+      onError: (err) => this.log.error({ err: describeError(err) }, 'Visibility heartbeat crashed.'),
+    });
   }
 
   /** Messages held now (handlers running or finishing). */
@@ -135,11 +109,12 @@ export class SqsSource {
     let failures = 0;
     while (!this.stopping) {
       const free = this.o.maxInFlight - this.entries.size;
-      if (free <= 0 || !this.canReceive()) {
+      if (free <= 0 || !this.receiving()) {
         await this.pause(PAUSE_POLL_MS);
         continue;
       }
       let messages: Message[];
+      const receiveStartedAt = monotonic();
       try {
         const out = await this.client.send(
           new ReceiveMessageCommand({
@@ -171,16 +146,16 @@ export class SqsSource {
       }
       // A receive that completed while stop() was being called: hand those back at once.
       if (this.stopping) await this.release(accepted.map((m) => m.ReceiptHandle!));
-      else for (const m of accepted) this.start(m, handler);
+      else for (const m of accepted) this.start(m, handler, receiveStartedAt);
     }
     await this.drained();
-    this.clearBeatTimer();
+    this.heartbeat.clear();
     this.log.info('SQS polling stopped.');
   }
 
-  private start(m: Message, handler: (msg: InFlightMessage) => Promise<Disposition>): void {
+  /** `since`: when the receive was sent, the earliest the visibility timeout can have started. */
+  private start(m: Message, handler: (msg: InFlightMessage) => Promise<Disposition>, since: number): void {
     const { receiveCount, sentAt } = messageAttributes(m);
-    const now = monotonic();
     const entry: Entry = {
       seq: ++this.seq,
       messageId: m.MessageId!,
@@ -189,17 +164,15 @@ export class SqsSource {
       sentAt,
       controller: new AbortController(),
       state: 'running',
-      nextBeatAt: now + this.o.heartbeatIntervalSecs * 1000,
-      // Counted from before the receive returned would be more exact; the heartbeat interval
-      // (at most half the timeout) leaves ample margin for the request's latency.
-      visibleAt: now + this.o.visibilityTimeoutSecs * 1000,
+      nextBeatAt: since + this.o.heartbeatIntervalSecs * 1000,
+      visibleAt: since + this.o.visibilityTimeoutSecs * 1000,
       beat: undefined,
       abandoned: false,
     };
     // Keyed by our own sequence: a standard queue may deliver a second copy of a message we hold.
     this.entries.set(entry.seq, entry);
     this.updateGauges();
-    this.armBeatTimer();
+    this.heartbeat.arm();
     const msg: InFlightMessage = { messageId: entry.messageId, body: m.Body ?? '', receiveCount, sentAt, signal: entry.controller.signal };
     void Promise.resolve()
       .then(() => handler(msg))
@@ -278,116 +251,6 @@ export class SqsSource {
     else this.log.warn(fields, 'Message abandoned; it will reappear and be processed again.');
   }
 
-  // ---- visibility heartbeat ---------------------------------------------------------------
-
-  private clearBeatTimer(): void {
-    if (this.beatTimer !== undefined) clearTimeout(this.beatTimer);
-    this.beatTimer = undefined;
-  }
-
-  private armBeatTimer(): void {
-    this.clearBeatTimer();
-    let next = Infinity;
-    for (const e of this.entries.values()) if (e.state === 'running' && !e.abandoned && e.beat === undefined) next = Math.min(next, e.nextBeatAt);
-    if (next === Infinity) return;
-    this.beatTimer = setTimeout(() => void this.beat(), Math.max(0, next - monotonic()));
-  }
-
-  private async beat(): Promise<void> {
-    this.beatTimer = undefined;
-    const now = monotonic();
-    // Beats due within a quarter interval go now too, so several messages share one batch call.
-    const horizon = now + (this.o.heartbeatIntervalSecs * 1000) / 4;
-    const due: Entry[] = [];
-    for (const e of this.entries.values()) {
-      if (e.state !== 'running' || e.abandoned || e.beat !== undefined || e.nextBeatAt > horizon) continue;
-      if (now >= e.visibleAt) this.abandon(e, 'visibility_expired');
-      else due.push(e);
-    }
-    this.updateGauges();
-    const calls = chunks(due, 10).map((group) => {
-      const call = this.extend(group);
-      for (const e of group) e.beat = call;
-      return call.finally(() => {
-        for (const e of group) e.beat = undefined;
-        this.armBeatTimer();
-      });
-    });
-    this.armBeatTimer();
-    await Promise.all(calls);
-  }
-
-  /** One ChangeMessageVisibility(Batch) call; never rejects. */
-  private async extend(group: Entry[]): Promise<void> {
-    const startedAt = monotonic();
-    const timeoutMs = Math.min(this.o.requestTimeoutMs, this.o.heartbeatIntervalSecs * 1000);
-    const abortSignal = AbortSignal.any([this.hardAbort.signal, AbortSignal.timeout(timeoutMs)]);
-    const ok = (e: Entry): void => {
-      e.visibleAt = startedAt + this.o.visibilityTimeoutSecs * 1000;
-      e.nextBeatAt = startedAt + this.o.heartbeatIntervalSecs * 1000;
-      this.metrics.heartbeatExtensions.inc({ result: 'ok' });
-    };
-    const failed = (e: Entry, final: boolean, err: unknown): void => {
-      if (e.abandoned || e.state === 'released') return;
-      if (final) {
-        this.metrics.heartbeatExtensions.inc({ result: 'failed' });
-        this.abandon(e, 'heartbeat_failed', err);
-        return;
-      }
-      // Transient: try again soon, while the message is still invisible.
-      this.metrics.heartbeatExtensions.inc({ result: 'error' });
-      const retryAt = monotonic() + Math.min(1000, (this.o.heartbeatIntervalSecs * 1000) / 4);
-      if (retryAt >= e.visibleAt) {
-        this.metrics.heartbeatExtensions.inc({ result: 'failed' });
-        this.abandon(e, 'heartbeat_failed', err);
-      } else e.nextBeatAt = retryAt;
-    };
-    try {
-      if (group.length === 1) {
-        const e = group[0]!;
-        try {
-          await this.client.send(
-            new ChangeMessageVisibilityCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: e.receiptHandle, VisibilityTimeout: this.o.visibilityTimeoutSecs }),
-            { abortSignal },
-          );
-          ok(e);
-        } catch (err) {
-          failed(e, !this.hardAbort.signal.aborted && isFinalVisibilityFailure(sdkErrorFacts(err)), err);
-        }
-        return;
-      }
-      const byId = new Map(group.map((e) => [String(e.seq), e]));
-      let out;
-      try {
-        out = await this.client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: this.o.queueUrl,
-            Entries: group.map((e) => ({ Id: String(e.seq), ReceiptHandle: e.receiptHandle, VisibilityTimeout: this.o.visibilityTimeoutSecs })),
-          }),
-          { abortSignal },
-        );
-      } catch (err) {
-        const final = !this.hardAbort.signal.aborted && isFinalVisibilityFailure(sdkErrorFacts(err));
-        for (const e of group) failed(e, final, err);
-        return;
-      }
-      for (const s of out.Successful ?? []) {
-        const e = s.Id === undefined ? undefined : byId.get(s.Id);
-        if (e) ok(e);
-        if (s.Id !== undefined) byId.delete(s.Id);
-      }
-      for (const f of out.Failed ?? []) {
-        const e = f.Id === undefined ? undefined : byId.get(f.Id);
-        if (f.Id !== undefined) byId.delete(f.Id);
-        if (e) failed(e, isFinalVisibilityFailure({ senderFault: f.SenderFault, code: f.Code }), Object.assign(new Error(f.Message ?? 'visibility change failed'), { code: f.Code ?? 'Unknown' }));
-      }
-      // An entry the response does not mention: unknown result, treat as transient.
-      for (const e of byId.values()) failed(e, false, new Error('entry missing from batch response'));
-    } catch (unexpected) {
-      this.log.error({ err: describeError(unexpected) }, 'Visibility heartbeat crashed.');
-    }
-  }
-
   // ---- shutdown -----------------------------------------------------------------------------
 
   private async shutdown(graceMs: number): Promise<void> {
@@ -403,14 +266,14 @@ export class SqsSource {
     clearTimeout(timer);
     if (timedOut && this.entries.size > 0) await this.hardStop();
     if (this.loop) await this.loop;
-    this.clearBeatTimer();
+    this.heartbeat.clear();
   }
 
   /** Grace is over: abort every handler, hand the messages back, and stop tracking them. */
   private async hardStop(): Promise<void> {
     const held = [...this.entries.values()];
     this.log.warn({ inFlight: held.length }, 'Shutdown grace period over; releasing unfinished messages.');
-    this.hardAbort.abort();
+    this.heartbeat.shutdown();
     const handles: string[] = [];
     for (const e of held) {
       // A handle whose heartbeat failed may be stale: leave it alone.
@@ -419,29 +282,15 @@ export class SqsSource {
       e.state = 'released';
       this.entries.delete(e.seq);
     }
-    this.clearBeatTimer();
     this.updateGauges();
     for (const w of this.drainWaiters) w();
     await this.release(handles);
   }
 
-  /** Best effort: visibility 0 so another worker picks the messages up now, not after the timeout. */
   private async release(handles: string[]): Promise<void> {
-    await Promise.all(
-      chunks(handles, 10).map(async (group) => {
-        try {
-          await this.client.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: this.o.queueUrl,
-              Entries: group.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })),
-            }),
-            { abortSignal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) },
-          );
-        } catch (err) {
-          this.log.debug({ err: describeError(err) }, 'Releasing messages failed; they reappear after their timeout.');
-        }
-      }),
-    );
+    if (handles.length === 0) return;
+    const released = await releaseMessages(this.client, this.o.queueUrl, handles, RELEASE_TIMEOUT_MS);
+    if (!released) this.log.info({ messages: handles.length }, 'Releasing messages failed; they reappear after their visibility timeout.');
   }
 
   // ---- small helpers ------------------------------------------------------------------------
@@ -468,6 +317,15 @@ export class SqsSource {
       const timer = setTimeout(done, ms);
       this.wakers.add(done);
     });
+  }
+
+  private receiving(): boolean {
+    try {
+      return this.canReceive();
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, 'canReceive threw; not receiving.');
+      return false;
+    }
   }
 
   private wake(): void {
