@@ -102,11 +102,13 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
   const recording = (g.recording ??= {});
   applySidecar(recording, sidecar);
 
-  if (lookups === undefined) {
-    return finish('partial', ['keys_only', ...reasons], g, sidecarUsers);
-  }
-  if (cid === undefined) {
-    return finish('partial', ['conversation_unknown', ...reasons], g, sidecarUsers);
+  if (lookups === undefined || cid === undefined) {
+    // The sidecar names the users but not their roles.
+    if (sidecarUsers.length > 0) {
+      g.participants = unique(sidecarUsers).map((id) => ({ user_id: id }));
+      g.agent = { user_ids: unique(sidecarUsers) };
+    }
+    return finish('partial', [lookups === undefined ? 'keys_only' : 'conversation_unknown', ...reasons], g, unique(sidecarUsers));
   }
 
   const conv = await lookup(lookups.conversations.load(cid, opts));

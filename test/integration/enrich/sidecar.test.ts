@@ -1,0 +1,93 @@
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEnricher } from '../../../src/enrich/enricher.js';
+import { createMetrics } from '../../../src/ops/metrics.js';
+import { exportMetadataKey, generateDataset, recordingIdOnlyKey, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
+import { accessEventForKey } from '../../../src/sim/genesys/events.js';
+import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
+import { logger, simConfig, stackEnv } from './support.js';
+
+const dataset = generateDataset({ seed: 11, users: 10, conversations: 20, recordings: 30 });
+const bucket = `t-enr-sidecars-${randomBytes(4).toString('hex')}`;
+const SUFFIX = 'recording-audit-test';
+
+describe('export sidecars from the recordings bucket (moto S3)', () => {
+  const env = stackEnv();
+  const s3 = new S3Client({
+    endpoint: env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000',
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing' },
+    forcePathStyle: true,
+    customUserAgent: SUFFIX,
+  });
+  let sim: GenesysSimulator;
+
+  beforeAll(async () => {
+    sim = await startGenesysSimulator({ dataset });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // Sidecars next to recording-id-only media keys (the layout that lacks the conversation id).
+    for (const rec of dataset.recordings.slice(0, 10)) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${recordingIdOnlyKey(rec)}_metadata.json`, Body: JSON.stringify(sidecarDocument(rec)) }));
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${recordingIdOnlyKey(dataset.recordings[10]!)}_metadata.json`, Body: 'not json' }));
+  });
+
+  afterAll(async () => {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+    await sim.close();
+  });
+
+  it('gives keys-only mode the conversation, users, media type and times', async () => {
+    const cfg = simConfig(sim, { GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '', RECORDINGS_BUCKET: bucket, SELF_USER_AGENT_SUFFIX: SUFFIX });
+    const enricher = createEnricher(cfg, { logger, metrics: createMetrics({ defaultMetrics: false }), s3 });
+    const recs = dataset.recordings.slice(0, 10);
+    const events = recs.map((r) => accessEventForKey(recordingIdOnlyKey(r), { bucket }));
+    const noSidecar = accessEventForKey(recordingIdOnlyKey(dataset.recordings[20]!), { bucket });
+    const badSidecar = accessEventForKey(recordingIdOnlyKey(dataset.recordings[10]!), { bucket });
+    await enricher.enrich([...events, noSidecar, badSidecar]);
+    recs.forEach((r, i) => {
+      const e = events[i]!;
+      expect(e.enrichment).toMatchObject({ status: 'partial', reason: 'keys_only' });
+      expect(e.genesys).toEqual({
+        conversation: { id: r.conversationId },
+        recording: { id: r.id, file: 'media', media_type: r.media, start: r.startTime, end: r.endTime },
+        participants: r.userIds.map((u) => ({ user_id: u })),
+        agent: { user_ids: r.userIds },
+      });
+      expect(e.related.user).toEqual(r.userIds);
+    });
+    expect(noSidecar.enrichment).toMatchObject({ status: 'partial', reason: 'keys_only' });
+    expect(noSidecar.genesys?.conversation).toBeUndefined();
+    expect(badSidecar.genesys?.conversation).toBeUndefined();
+    expect(sim.stats().log).toEqual([]);
+    await enricher.close();
+  });
+
+  it('lets Genesys mode skip the retention scan, and never reads sidecars for its own reads or other buckets', async () => {
+    const cfg = simConfig(sim, { RECORDINGS_BUCKET: bucket, SELF_USER_AGENT_SUFFIX: SUFFIX });
+    const enricher = createEnricher(cfg, { logger, metrics: createMetrics({ defaultMetrics: false }), s3 });
+    const rec = dataset.recordings[2]!;
+    const event = accessEventForKey(recordingIdOnlyKey(rec), { bucket });
+    const own = accessEventForKey(`${recordingIdOnlyKey(dataset.recordings[3]!)}_metadata.json`, { bucket, userAgent: `aws-sdk-js/3 ${SUFFIX}` });
+    const otherBucket = accessEventForKey(recordingIdOnlyKey(dataset.recordings[4]!), { bucket: 'some-other-bucket' });
+    const exportLayout = accessEventForKey(exportMetadataKey(dataset, dataset.recordings[5]!), { bucket });
+    await enricher.enrich([event, own, otherBucket, exportLayout]);
+    expect(event.enrichment?.status).toBe('resolved');
+    expect(event.genesys?.conversation?.id).toBe(rec.conversationId);
+    expect(event.genesys?.participants?.find((p) => p.purpose === 'agent')?.name).toBe(dataset.userById.get(rec.userIds[0]!)!.name);
+    expect(own.event.self).toBe(true);
+    // own read and the other bucket: no sidecar; their conversation came from the retention scan
+    expect(own.enrichment?.status).toBe('resolved');
+    expect(otherBucket.enrichment?.status).toBe('resolved');
+    expect(exportLayout.enrichment?.status).toBe('resolved');
+    // one sidecar read for `event`, one (missing) for the export-layout key
+    expect(enricher.sidecars!.requestCount).toBe(2);
+    expect(sim.stats().requests.retention_query).toBe(1);
+    await enricher.close();
+  });
+});
