@@ -188,8 +188,8 @@ export async function bench(args: string[]): Promise<void> {
   } finally {
     for (const r of runtimes) await r.close().catch(() => undefined);
     for (const p of prefixes) {
-      await os.indices.delete({ index: `${p}-*`, ignore_unavailable: true, allow_no_indices: true } as never).catch(() => undefined);
-      await os.indices.deleteIndexTemplate({ name: p } as never).catch(() => undefined);
+      await os.indices.delete({ index: `${p}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+      await os.indices.deleteIndexTemplate({ name: p }).catch(() => undefined);
     }
     if (queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
     await emptyAndDeleteBucket(s3, bucket).catch(() => undefined);
