@@ -13,7 +13,7 @@ const dataset = generateDataset({ seed: 7, users: 20, conversations: 150, record
 const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
 
 /** Explicit where re-enrichment reads or sorts; dynamic elsewhere (the real mapping is the parser's). */
-const MAPPINGS = {
+const MAPPINGS: Record<string, unknown> = {
   dynamic: true,
   properties: {
     '@timestamp': { type: 'date' },
