@@ -1,0 +1,112 @@
+/**
+ * The access log Time field: `[dd/Mon/yyyy:HH:mm:ss ±hhmm]`, English month abbreviations, any
+ * offset (S3 writes +0000; other producers of the format do not). 28 characters with brackets.
+ */
+export const LOG_TIME_LENGTH = 28;
+
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -100_000;
+}
+
+const two = (s: string, i: number): number => digit(s, i) * 10 + digit(s, i + 1);
+
+/** 0-based month from the three letters at i (case-sensitive, as strftime %b writes them), or -1. */
+function month(s: string, i: number): number {
+  const key = (s.charCodeAt(i) << 16) | (s.charCodeAt(i + 1) << 8) | s.charCodeAt(i + 2);
+  switch (key) {
+    case 0x4a616e:
+      return 0; // Jan
+    case 0x466562:
+      return 1; // Feb
+    case 0x4d6172:
+      return 2; // Mar
+    case 0x417072:
+      return 3; // Apr
+    case 0x4d6179:
+      return 4; // May
+    case 0x4a756e:
+      return 5; // Jun
+    case 0x4a756c:
+      return 6; // Jul
+    case 0x417567:
+      return 7; // Aug
+    case 0x536570:
+      return 8; // Sep
+    case 0x4f6374:
+      return 9; // Oct
+    case 0x4e6f76:
+      return 10; // Nov
+    case 0x446563:
+      return 11; // Dec
+    default:
+      return -1;
+  }
+}
+
+const MONTH_2 = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'];
+
+function daysIn(m: number, y: number): number {
+  if (m === 1) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 3 || m === 5 || m === 8 || m === 10 ? 30 : 31;
+}
+
+/**
+ * Parses the Time field starting at s[p] (the `[`) into ISO 8601 UTC with milliseconds
+ * (`2019-02-06T00:00:38.000Z`, the form Date#toISOString writes), or undefined when it is not a
+ * valid time. The common +0000 case is assembled from the digits without a Date.
+ */
+export function parseLogTime(s: string, p: number): string | undefined {
+  if (p + LOG_TIME_LENGTH > s.length) return undefined;
+  if (
+    s.charCodeAt(p) !== 91 || // [
+    s.charCodeAt(p + 3) !== 47 || // /
+    s.charCodeAt(p + 7) !== 47 ||
+    s.charCodeAt(p + 12) !== 58 || // :
+    s.charCodeAt(p + 15) !== 58 ||
+    s.charCodeAt(p + 18) !== 58 ||
+    s.charCodeAt(p + 21) !== 32 ||
+    s.charCodeAt(p + 27) !== 93 // ]
+  ) {
+    return undefined;
+  }
+  const day = two(s, p + 1);
+  const mon = month(s, p + 4);
+  const year = two(s, p + 8) * 100 + two(s, p + 10);
+  const hour = two(s, p + 13);
+  const minute = two(s, p + 16);
+  const second = two(s, p + 19);
+  const sign = s.charCodeAt(p + 22);
+  const offH = two(s, p + 23);
+  const offM = two(s, p + 25);
+  if (mon < 0 || year < 0 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  if (day > daysIn(mon, year) || offH < 0 || offH > 23 || offM < 0 || offM > 59 || (sign !== 43 && sign !== 45)) return undefined;
+  const offset = offH * 60 + offM;
+  if (offset === 0 && second < 60) {
+    return `${s.slice(p + 8, p + 12)}-${MONTH_2[mon]!}-${s.slice(p + 1, p + 3)}T${s.slice(p + 13, p + 21)}.000Z`;
+  }
+  const d = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0..99 to 1900..1999.
+  d.setUTCFullYear(year, mon, day);
+  d.setUTCHours(hour, minute - (sign === 45 ? -offset : offset), second, 0);
+  const iso = d.toISOString();
+  // Years before 0 or after 9999 once the offset is applied: not a time S3 can have written.
+  return iso.length === 24 ? iso : undefined;
+}
+
+// Consecutive records of one log object mostly share their second; the last result is reused
+// when the 26 characters inside the brackets are the same.
+let lastRaw = '';
+let lastIso = '';
+
+/** parseLogTime with a one-entry memo of the previous call. */
+export function parseLogTimeMemo(s: string, p: number): string | undefined {
+  const raw = s.slice(p + 1, p + 27);
+  if (raw === lastRaw && s.charCodeAt(p) === 91 && s.charCodeAt(p + 27) === 93) return lastIso;
+  const iso = parseLogTime(s, p);
+  if (iso !== undefined) {
+    lastRaw = raw;
+    lastIso = iso;
+  }
+  return iso;
+}
