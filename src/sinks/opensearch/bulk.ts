@@ -286,6 +286,7 @@ export class BulkIndexer {
   }
 
   private requestFailed(batch: Pending[], err: unknown): void {
+    const wasUp = this.availability.available;
     let label: string;
     let connection = false;
     if (err instanceof errors.ResponseError) {
@@ -301,7 +302,11 @@ export class BulkIndexer {
       this.availability.requestFailed('connection');
     }
     this.deps.metrics.bulkRequests.inc({ result: label === '429' ? 'rejected' : 'error' });
-    this.deps.logger.warn({ err: describeError(err), docs: batch.length, status: label }, 'Bulk request failed; its items will be retried.');
+    // While the sink is down every retry fails again: the transition is logged, the repeats are debug.
+    const log = { err: describeError(err), docs: batch.length, status: label };
+    if (label === '413') this.deps.logger.error(log, 'Bulk request too large for OpenSearch or a proxy in front of it; lower BULK_MAX_BYTES.');
+    else if (wasUp) this.deps.logger.warn(log, 'Bulk request failed; its items will be retried.');
+    else this.deps.logger.debug(log, 'Bulk request failed again.');
     const why = describeError(err).message;
     this.retry(batch.map((p) => ({ p, status: label, why, connection })));
   }
