@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -9,24 +7,24 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../../../src/core/log.js';
+import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
 
 /**
- * The local stack's endpoints from .stack/env, also put into process.env for the AWS SDK (which
- * reads its own AWS_* variables, as in production).
+ * The local stack's endpoints as settings (AWS_*, OPENSEARCH_URL), also put into process.env for
+ * the AWS SDK, which reads its own AWS_* variables as in production.
  */
 export function stackVars(): Record<string, string> {
-  const path = `${process.cwd()}/.stack/env`;
-  if (!existsSync(path)) throw new Error('The local stack is not up: run npm run stack:up');
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!.replace(/^['"]|['"]$/g, '');
-  }
-  for (const [k, v] of Object.entries(vars)) if (k.startsWith('AWS_')) process.env[k] = v;
-  return vars;
+  const env = applyStackEnv();
+  return {
+    AWS_ENDPOINT_URL: env.awsEndpointUrl,
+    AWS_REGION: env.region,
+    AWS_ACCESS_KEY_ID: env.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+    OPENSEARCH_URL: env.opensearchUrl,
+  };
 }
 
-export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+export const unique = uniqueName;
 
 export function s3Client(): S3Client {
   stackVars();
