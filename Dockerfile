@@ -1,0 +1,67 @@
+# recording-audit worker image.
+#
+#   docker build -t recording-audit:0.1.0 .
+#   docker run --read-only --tmpfs /tmp:size=64m --env-file config/recording-audit.env.example recording-audit:0.1.0
+#
+# The base is pinned to an exact Node 20 release (the version CI tests with). Pin it by digest as
+# well in your registry mirror when you promote an image (node:20.20.2-bookworm-slim@sha256:...).
+# CI checks this file statically with hadolint (.ci/static-checks.sh); it is never built there.
+
+# --- build: dev dependencies, TypeScript → dist/ -------------------------------------------------
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No dependency needs an install script; refusing them closes the commonest npm attack path.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- production dependencies only -------------------------------------------------------------------
+FROM node:20.20.2-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- runtime ------------------------------------------------------------------------------------------
+FROM node:20.20.2-bookworm-slim AS runtime
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="recording-audit" \
+      org.opencontainers.image.description="HIPAA audit trail for Genesys Cloud call recordings in S3: S3 server access logs to Genesys-enriched access events in OpenSearch." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="UNLICENSED" \
+      org.opencontainers.image.base.name="docker.io/library/node:20.20.2-bookworm-slim"
+
+# Everything the process writes goes under /tmp (a volume, or a tmpfs with --read-only): the local
+# quarantine directory and the replay checkpoint. The root filesystem can stay read-only.
+ENV NODE_ENV=production \
+    HEALTH_PORT=8080 \
+    QUARANTINE_URL=file:///tmp/recording-audit/quarantine \
+    REPLAY_CHECKPOINT_URL=file:///tmp/recording-audit/replay-checkpoint.json
+
+WORKDIR /app
+# Owned by root and not writable by the runtime user: the process cannot alter its own code.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+
+# The base image's unprivileged `node` user, numerically so that runtimes can verify it is not
+# root without reading /etc/passwd (the ECS task definition says "user": "1000:1000" too).
+USER 1000:1000
+VOLUME ["/tmp"]
+EXPOSE 8080
+
+# Liveness only: readiness (/readyz) depends on SQS/OpenSearch/Genesys and must not restart the
+# container. Slim images have no curl, so node itself asks. HEALTH_PORT=0 turns the server off;
+# then disable this check (--no-healthcheck).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "require('http').get('http://127.0.0.1:'+(process.env.HEALTH_PORT||8080)+'/livez',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).setTimeout(4000,()=>process.exit(1))"]
+
+# node is PID 1 and handles SIGTERM/SIGINT itself (two-stage shutdown in the worker); on ECS
+# initProcessEnabled adds an init that reaps zombies, with `docker run --init` locally.
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["worker"]
