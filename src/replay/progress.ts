@@ -136,14 +136,16 @@ export class ProgressReporter {
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
     const pct = `${(r.fraction * 100).toFixed(1).padStart(5)}%`;
     const count = s.total ? `${s.objects}/${s.total.objects} obj` : `${s.objects} obj (listing)`;
-    const parts = [`${this.opts.label} ${bar} ${pct}`, count, `ETA ${formatDuration(r.etaMs)}`, `${compact(r.objectsPerSec)} obj/s`, `${compact(r.linesPerSec)} lines/s`];
+    const parts = [`${this.opts.label} ${bar} ${pct}`, count, `ETA ${formatDuration(r.etaMs)}`, `${compact(r.objectsPerSec)} obj/s`];
+    // An enqueue run reads no lines; the workers do.
+    if (this.opts.label !== 'enqueue') parts.push(`${compact(r.linesPerSec)} lines/s`);
     if (s.failed > 0) parts.push(`${s.failed} failed`);
     return parts.join('  ');
   }
 
   private draw(s: ProgressSnapshot): void {
     const text = this.line(s, this.rates(s));
-    const cols = this.opts.output.columns ?? 120;
+    const cols = this.opts.output.columns !== undefined && this.opts.output.columns > 0 ? this.opts.output.columns : 120;
     this.opts.output.write(`\r${text.slice(0, Math.max(10, cols - 1))}\x1b[K`);
     this.drawn = true;
   }

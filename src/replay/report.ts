@@ -195,7 +195,7 @@ export function buildReport(input: {
 export function summarize(r: ReplayReport): string {
   const t = r.totals;
   const mb = (t.bytes / 1e6).toFixed(1);
-  const head = `replay ${r.outcome}: ${t.objects} objects (${mb} MB)`;
+  const head = `replay ${r.outcome}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}: ${t.objects} objects (${mb} MB)`;
   if (r.mode === 'dry-run') return `${head} would be replayed; ${Object.keys(r.byKeyDay).length} key days, ${r.listing.requests} list requests.\n`;
   if (r.mode === 'enqueue') return `${head} enqueued, ${t.failed} failed.\n`;
   return `${head}, ${t.lines} lines: ${t.indexed} indexed, ${t.duplicates} duplicates, ${t.quarantined} quarantined; ${t.missing} missing, ${t.failed} failed objects.\n`;
