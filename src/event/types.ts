@@ -1,7 +1,11 @@
 /**
  * The unified access event: one document per S3 server access log record, the shape stored in
  * OpenSearch. Names follow ECS, and Elastic Filebeat's `aws.s3access.*` for the raw S3 fields, so
- * a security team's existing queries and habits carry over. A field whose log value is `-` is absent.
+ * a security team's existing queries and habits carry over. A field whose log value is `-` is absent
+ * (in memory it may be an `undefined` property, which JSON serialization omits).
+ *
+ * The raw line is not stored: event.hash (sha256 of its bytes) and log.file.path + log.offset
+ * (object and line number) point to it, so the parsed event can be checked against the source.
  *
  * The OpenSearch mapping (src/event/mapping.ts) is kept in sync with these types by a test.
  */
@@ -76,8 +80,12 @@ export interface AccessEvent {
     type: string[];
     /** sha256 of the raw line bytes, hex. The evidence fingerprint. */
     hash: string;
-    /** Set when credential values were removed from request_uri/url/referrer. */
+    /** Set when credential values were removed from request_uri/url/referrer/user_agent. */
     redacted?: boolean;
+    /** Set when the raw line was not valid UTF-8: text fields hold U+FFFD where bytes were invalid. */
+    invalid_utf8?: boolean;
+    /** Version of the parser that produced the fields; the same line always parses the same way within one. */
+    parser_version?: number;
     /** Set when the request was made by recording-audit itself (its User-Agent suffix). */
     self?: boolean;
     /** When the worker first produced this document. */
@@ -89,6 +97,8 @@ export interface AccessEvent {
   http?: {
     request?: { method?: string };
     response?: { status_code?: number; body?: { bytes?: number } };
+    /** From the Request-URI's protocol, e.g. `1.1`. */
+    version?: string;
   };
   tls?: { version?: string; cipher?: string; version_protocol?: string };
   url?: { original?: string; path?: string; query?: string };

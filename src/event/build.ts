@@ -1,0 +1,186 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
+import { redactCredentials } from '../core/redact-text.js';
+import type { RawLine } from '../decode/lines.js';
+import { parseAccessLogLine, type RejectReason } from '../decode/s3-access-log.js';
+import { bucketRegionOf, decodeKey, isIp, outcomeOf, splitRequestLine, tlsVersionOf, typesOf, userOf } from './ecs.js';
+import type { AccessEvent, IndexableEvent } from './types.js';
+
+export type { RejectReason } from '../decode/s3-access-log.js';
+
+/** Where a line came from. */
+export interface SourceContext {
+  /** The bucket the log object is in; part of every document id. The CLI's default is ''. */
+  readonly logBucket: string;
+  /** `s3://<log-bucket>/<log-key>` or a local path: log.file.path. */
+  readonly filePath: string;
+}
+
+/** A line that did not become an event, with everything the quarantine needs. */
+export interface Rejection {
+  readonly reason: RejectReason;
+  /** 1-based line number in the object. */
+  readonly line: number;
+  /** The raw bytes (a copy; for line_too_long only the first maxLineBytes). */
+  readonly raw: Buffer;
+  /** sha256 of the whole raw line, hex (over the full line even when `raw` is a preview). */
+  readonly hash: string;
+  /** The document id the line would have had (documentId(logBucket, hash)). */
+  readonly id: string;
+  readonly detail: string;
+}
+
+export type LineResult = { ok: true; doc: IndexableEvent } | { ok: false; rejection: Rejection };
+
+/**
+ * Bumped whenever the same input line would produce a different event. A stored document with an
+ * older parser version may differ from a fresh parse without that being an integrity alarm.
+ */
+export const PARSER_VERSION = 1;
+
+/** sha256 of the raw line bytes, hex: event.hash, the evidence fingerprint. */
+export function lineHash(bytes: Uint8Array): string {
+  return hash('sha256', bytes, 'hex');
+}
+
+/**
+ * The document id: sha256 over the UTF-8 bytes of `<log bucket name>` + `\n` + event.hash (the hex
+ * sha256 of the raw line bytes). A commitment to the bucket and the raw bytes, like hashing them
+ * together, with two properties: anyone can recompute it from a stored document (bucket from
+ * log.file.path, event.hash) without the raw line, and an over-long line that was streamed
+ * through a hash, never held whole, still gets its id. The same record delivered again, in any log
+ * object of the same bucket, has the same id; the log object key and line number are provenance,
+ * not identity, because a copy writes two records with one Request ID.
+ */
+export function documentId(logBucket: string, hashHex: string): string {
+  return hash('sha256', `${logBucket}\n${hashHex}`, 'hex');
+}
+
+function reject(line: RawLine, ctx: SourceContext, reason: RejectReason, detail: string, hashHex?: string): { ok: false; rejection: Rejection } {
+  const h = hashHex ?? lineHash(line.bytes);
+  return {
+    ok: false,
+    rejection: { reason, line: line.number, raw: Buffer.from(line.bytes), hash: h, id: documentId(ctx.logBucket, h), detail },
+  };
+}
+
+/** The line as text: ASCII as is; otherwise UTF-8, invalid sequences replaced by U+FFFD (flagged). */
+function decodeText(bytes: Buffer): { text: string; invalid: boolean } {
+  if (isAscii(bytes)) return { text: bytes.toString('latin1'), invalid: false };
+  const text = bytes.toString('utf8');
+  return { text, invalid: text.indexOf('\uFFFD') >= 0 && !isUtf8(bytes) };
+}
+
+/**
+ * One raw line to one indexable event, or a rejection with a stable reason. Never throws.
+ * Credential values are redacted from Request-URI, Referer and User-Agent before anything is
+ * derived from them (url.*); event.hash and the id stay over the raw bytes, the evidence.
+ */
+export function buildEvent(line: RawLine, ctx: SourceContext): LineResult {
+  try {
+    return build(line, ctx);
+  } catch (err) {
+    // A parser bug must not lose the line: it is quarantined with the error as its detail.
+    return reject(line, ctx, 'bad_field', `internal parser error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function build(line: RawLine, ctx: SourceContext): LineResult {
+  if (line.truncated !== undefined) {
+    return reject(line, ctx, 'line_too_long', `line of ${line.truncated.totalBytes} bytes is longer than the ${line.bytes.length}-byte cap`, line.truncated.sha256);
+  }
+  const { text, invalid } = decodeText(line.bytes);
+  const parsed = parseAccessLogLine(text);
+  if (!parsed.ok) return reject(line, ctx, parsed.reason, parsed.detail);
+  const f = parsed.fields;
+  const h = lineHash(line.bytes);
+
+  let redacted = false;
+  if (f.request_uri !== undefined) {
+    const r = redactCredentials(f.request_uri);
+    if (r !== f.request_uri) {
+      f.request_uri = r;
+      redacted = true;
+    }
+  }
+  if (f.referrer !== undefined) {
+    const r = redactCredentials(f.referrer);
+    if (r !== f.referrer) {
+      f.referrer = r;
+      redacted = true;
+    }
+  }
+  if (f.user_agent !== undefined) {
+    const r = redactCredentials(f.user_agent);
+    if (r !== f.user_agent) {
+      f.user_agent = r;
+      redacted = true;
+    }
+  }
+
+  const operation = f.operation ?? '';
+  const status = f.http_status;
+
+  const ip = f.remote_ip;
+  const ipValid = ip !== undefined && isIp(ip);
+  let http: AccessEvent['http'];
+  let url: AccessEvent['url'];
+  if (f.request_uri !== undefined || status !== undefined) {
+    http = {};
+    if (f.request_uri !== undefined) {
+      const rl = splitRequestLine(f.request_uri);
+      if (rl.method !== undefined) http.request = { method: rl.method };
+      if (rl.version !== undefined) http.version = rl.version;
+      const t = rl.target;
+      const q = t.indexOf('?');
+      url = q < 0 ? { original: t, path: t } : { original: t, path: t.slice(0, q), query: q + 1 < t.length ? t.slice(q + 1) : undefined };
+    }
+    // Bytes Sent `-` means zero bytes (AWS); only a request S3 answered has a response body.
+    if (status !== undefined) http.response = { status_code: status, body: { bytes: f.bytes_sent ?? 0 } };
+  }
+  let tls: AccessEvent['tls'];
+  if (f.tls_version !== undefined || f.cipher_suite !== undefined) {
+    const version = f.tls_version === undefined ? undefined : tlsVersionOf(f.tls_version);
+    tls = { version, version_protocol: version === undefined ? undefined : 'tls', cipher: f.cipher_suite };
+  }
+  const user = f.requester === undefined ? undefined : userOf(f.requester);
+  const key = f.key === undefined ? undefined : decodeKey(f.key);
+
+  // One literal in a fixed order: every event has the same shape, and JSON omits the undefined.
+  const event: AccessEvent = {
+    '@timestamp': parsed.timestamp,
+    event: {
+      kind: 'event',
+      dataset: 'aws.s3access',
+      action: operation,
+      outcome: outcomeOf(status),
+      category: ['file'],
+      type: typesOf(operation, status),
+      hash: h,
+      redacted: redacted ? true : undefined,
+      invalid_utf8: invalid ? true : undefined,
+      parser_version: PARSER_VERSION,
+    },
+    cloud: { provider: 'aws', region: bucketRegionOf(f.host_header, f.access_point_arn) },
+    source: ip === undefined ? undefined : ipValid ? { ip, address: ip } : { address: ip },
+    user_agent: f.user_agent === undefined ? undefined : { original: f.user_agent },
+    http,
+    tls,
+    url,
+    user,
+    related: {
+      ip: ipValid ? [ip] : undefined,
+      user: user === undefined ? undefined : user.name === undefined || user.name === user.id ? [user.id] : [user.id, user.name],
+    },
+    aws: {
+      s3access: f,
+      s3: {
+        bucket: f.bucket === undefined ? {} : { name: f.bucket, arn: `arn:aws:s3:::${f.bucket}` },
+        object: key === undefined ? {} : key.failed ? { key: key.key, key_decode_failed: true } : { key: key.key },
+      },
+    },
+    log: { file: { path: ctx.filePath }, offset: line.number },
+  };
+
+  return { ok: true, doc: { id: documentId(ctx.logBucket, h), event } };
+}

@@ -1,0 +1,144 @@
+/**
+ * The OpenSearch `mappings` of the access-event indices (used by the index template).
+ *
+ * `dynamic: 'strict'`: a document with a field this mapping does not name is refused (400
+ * strict_dynamic_mapping_exception) instead of growing the mapping. For an audit trail that is the
+ * safe failure: a schema drift between code and index shows up at once, as a quarantined document
+ * and an alert, rather than as silently unindexed (`dynamic: false`) or auto-typed fields that a
+ * later document cannot match. Unknown trailing log fields are not a drift: they live in the
+ * `aws.s3access.unknown_fields` keyword array.
+ *
+ * Types: only what the bare OpenSearch distribution has (keyword, ip, date, long, boolean, object);
+ * no analyzers. Keywords that hold log-derived text ignore values above 8191 characters: the value
+ * stays in `_source` but is not indexed, where without the limit Lucene's 32766-byte term cap would
+ * refuse the whole document (8191 × 4 UTF-8 bytes fits under it).
+ *
+ * `genesys.participants` is a plain object array, not `nested`: queries on one participant field
+ * (user_id, name, purpose) are what audits ask; cross-field matching within one participant is not
+ * needed because the agents are listed separately in `genesys.agent.user_ids`, and nested
+ * documents would multiply the index's document count.
+ */
+
+const keyword = { type: 'keyword', ignore_above: 8191 } as const;
+const long = { type: 'long' } as const;
+const date = { type: 'date' } as const;
+const bool = { type: 'boolean' } as const;
+const ip = { type: 'ip' } as const;
+
+const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
+
+export const INDEX_MAPPINGS = {
+  dynamic: 'strict',
+  date_detection: false,
+  _meta: { schema: 'recording-audit access event' },
+  properties: {
+    '@timestamp': date,
+    event: props({
+      kind: keyword,
+      dataset: keyword,
+      action: keyword,
+      outcome: keyword,
+      category: keyword,
+      type: keyword,
+      hash: keyword,
+      redacted: bool,
+      invalid_utf8: bool,
+      parser_version: long,
+      self: bool,
+      ingested: date,
+    }),
+    cloud: props({ provider: keyword, region: keyword }),
+    source: props({ ip, address: keyword }),
+    user_agent: props({ original: keyword }),
+    http: props({
+      request: props({ method: keyword }),
+      response: props({ status_code: long, body: props({ bytes: long }) }),
+      version: keyword,
+    }),
+    tls: props({ version: keyword, version_protocol: keyword, cipher: keyword }),
+    url: props({ original: keyword, path: keyword, query: keyword }),
+    user: props({ id: keyword, name: keyword }),
+    related: props({ ip, user: keyword }),
+    aws: props({
+      s3access: props({
+        bucket_owner: keyword,
+        bucket: keyword,
+        remote_ip: keyword,
+        requester: keyword,
+        request_id: keyword,
+        operation: keyword,
+        key: keyword,
+        request_uri: keyword,
+        http_status: long,
+        error_code: keyword,
+        bytes_sent: long,
+        object_size: long,
+        total_time: long,
+        turn_around_time: long,
+        referrer: keyword,
+        user_agent: keyword,
+        version_id: keyword,
+        host_id: keyword,
+        signature_version: keyword,
+        cipher_suite: keyword,
+        authentication_type: keyword,
+        host_header: keyword,
+        tls_version: keyword,
+        access_point_arn: keyword,
+        acl_required: keyword,
+        source_region: keyword,
+        unknown_fields: keyword,
+        field_count: long,
+      }),
+      s3: props({
+        bucket: props({ name: keyword, arn: keyword }),
+        object: props({ key: keyword, key_decode_failed: bool }),
+      }),
+    }),
+    log: props({ file: props({ path: keyword }), offset: long }),
+    genesys: props({
+      organization: props({ id: keyword }),
+      conversation: props({ id: keyword, start: date }),
+      recording: props({ id: keyword, file: keyword, media_type: keyword, start: date, end: date, file_state: keyword }),
+      participants: props({ user_id: keyword, name: keyword, purpose: keyword }),
+      agent: props({ user_ids: keyword }),
+    }),
+    enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),
+  },
+} as const;
+
+/** Fields no parsed line produces: the enrichment stage and the sink fill them later. */
+export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
+  'event.self',
+  'event.ingested',
+  'genesys.organization.id',
+  'genesys.conversation.id',
+  'genesys.conversation.start',
+  'genesys.recording.id',
+  'genesys.recording.file',
+  'genesys.recording.media_type',
+  'genesys.recording.start',
+  'genesys.recording.end',
+  'genesys.recording.file_state',
+  'genesys.participants.user_id',
+  'genesys.participants.name',
+  'genesys.participants.purpose',
+  'genesys.agent.user_ids',
+  'enrichment.status',
+  'enrichment.resolved_at',
+  'enrichment.reason',
+];
+
+/** Leaf field paths of the mapping with their types, e.g. `['aws.s3access.http_status', 'long']`. */
+export function mappingLeaves(mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (properties: Record<string, unknown>, prefix: string): void => {
+    for (const [name, def] of Object.entries(properties)) {
+      const d = def as { type?: string; properties?: Record<string, unknown> };
+      if (d.properties !== undefined) walk(d.properties, `${prefix}${name}.`);
+      else out.set(`${prefix}${name}`, d.type ?? 'object');
+    }
+  };
+  walk(mappings.properties, '');
+  return out;
+}
