@@ -8,6 +8,8 @@ export interface SeenRequest {
   headers: IncomingHttpHeaders;
   /** Body bytes as sent on the wire. */
   wireBytes: number;
+  /** The body as sent on the wire (compressed when content-encoding says so). */
+  raw: Buffer;
   /** Body after undoing content-encoding. */
   body: Buffer;
 }
@@ -33,7 +35,7 @@ export class FaultProxy {
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
         const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-        const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, wireBytes: raw.length, body };
+        const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, wireBytes: raw.length, raw, body };
         this.seen.push(seen);
         void this.handle(this.plan(seen), seen, raw, req.headers, res);
       });
