@@ -161,8 +161,10 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     deps.abort?.removeEventListener('abort', onAbort);
     const outcome: ReplayOutcome = error ? 'failed' : stopReason ? 'interrupted' : 'completed';
     const report = buildReport({ mode: 'dry-run', runKey, params, window: windowDoc, checkpoint: null, attempt: 1, startedAt, finishedAt: new Date(clock.now()), outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint }, state: acc0.state, failures: [] });
-    if (opts.reportUrl) await openStore(opts.reportUrl, deps.s3).write(`${JSON.stringify(report, null, 2)}\n`);
-    return { report, ...(opts.reportUrl ? { reportLocation: opts.reportUrl } : {}) };
+    if (!opts.reportUrl) return { report };
+    const reportStore = openStore(opts.reportUrl, deps.s3);
+    await reportStore.write(`${JSON.stringify(report, null, 2)}\n`);
+    return { report, reportLocation: reportStore.location };
   }
 
   if (opts.mode === 'process' && !deps.processor) throw new AuditError('INTERNAL', 'replay needs an object processor');
@@ -368,7 +370,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     mode: opts.mode, runKey, params, window: windowDoc, checkpoint: cpStore.location, attempt, startedAt, finishedAt: new Date(clock.now()),
     outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint }, state: acc.state, failures: tracker.failures,
   });
-  await openStore(reportUrl, deps.s3).write(`${JSON.stringify(report, null, 2)}\n`);
-  logger.info({ outcome, report: reportUrl, checkpoint: cpStore.location, ...report.totals }, 'Replay finished.');
-  return { report, checkpointLocation: cpStore.location, reportLocation: reportUrl };
+  const reportStore = openStore(reportUrl, deps.s3);
+  await reportStore.write(`${JSON.stringify(report, null, 2)}\n`);
+  logger.info({ outcome, report: reportStore.location, checkpoint: cpStore.location, ...report.totals }, 'Replay finished.');
+  return { report, checkpointLocation: cpStore.location, reportLocation: reportStore.location };
 }
