@@ -110,10 +110,16 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       setMaxListeners(0, callSignal);
       const opts = { deadline, signal: callSignal };
       const jobs = new Map<string, Promise<Resolution>>();
+      // Popular recordings repeat within a batch: resolve each key once.
+      const matches = new Map<string, KeyMatch | undefined>();
       for (const event of events) {
         markSelf(event, suffix);
         const key = eventObjectKey(event);
-        const match = key !== undefined ? resolver.resolve(key) : undefined;
+        let match: KeyMatch | undefined;
+        if (key !== undefined) {
+          if (matches.has(key)) match = matches.get(key);
+          else matches.set(key, (match = resolver.resolve(key)));
+        }
         if (key === undefined || match === undefined) {
           setStatus(event, 'not_a_recording', undefined);
           continue;
@@ -142,8 +148,9 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       }
     } catch (err) {
       logger.error({ err: describeError(err) }, 'Enrichment failed unexpectedly; events are written with enrichment pending.');
-      for (const { event } of todo) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
       for (const event of events) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
+    } finally {
+      flushTally();
     }
   }
 
@@ -157,13 +164,22 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     setStatus(event, r.status, r.reason);
   }
 
+  // Runs for every event: one ISO string per millisecond, counters updated once per call.
+  let stamp = { at: 0, iso: '' };
+  const tally = new Map<EnrichmentStatus, number>();
   function setStatus(event: AccessEvent, status: EnrichmentStatus, reason: string | undefined): void {
+    const now = Date.now();
+    if (now !== stamp.at) stamp = { at: now, iso: new Date(now).toISOString() };
     event.enrichment = {
       status,
-      ...(status !== 'pending' ? { resolved_at: new Date().toISOString() } : {}),
+      ...(status !== 'pending' ? { resolved_at: stamp.iso } : {}),
       ...(reason !== undefined ? { reason } : {}),
     };
-    metrics.enrichment.inc({ status });
+    tally.set(status, (tally.get(status) ?? 0) + 1);
+  }
+  function flushTally(): void {
+    for (const [status, n] of tally) metrics.enrichment.inc({ status }, n);
+    tally.clear();
   }
 
   return {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { AccessEvent } from '../event/types.js';
 
 /**
@@ -37,20 +38,20 @@ const EXPORT_PARTITIONS = `(?<org>${UUID})/year=(?<year>\\d{4})/month=(?<month>\
 export const BUILTIN_KEY_PATTERNS: readonly { readonly name: string; readonly pattern: string }[] = [
   {
     name: 'genesys-export',
-    pattern: `^(?:.*/)?${EXPORT_PARTITIONS}(?<rid>${UUID})(?:\\.(?<ext>[A-Za-z0-9]{1,10}))?(?<meta>_metadata\\.json)?$`,
+    pattern: `(?:^|/)${EXPORT_PARTITIONS}(?<rid>${UUID})(?:\\.(?<ext>[A-Za-z0-9]{1,10}))?(?<meta>_metadata\\.json)?$`,
   },
   {
     // Other files of an exported conversation folder (`{cid}.opus_call_metadata.json`,
     // transcripts): they hold the same protected information, so they are attributed to the
     // conversation even though no recording id can be read from them.
     name: 'genesys-export-conversation-file',
-    pattern: `^(?:.*/)?${EXPORT_PARTITIONS}[^/]+$`,
+    pattern: `(?:^|/)${EXPORT_PARTITIONS}[^/]+$`,
   },
   {
     // Recording id only, e.g. `recordings/2023/10/25/{rid}.mp3`: the date is when the file was
     // written, not necessarily when the conversation began, so it is not reported as the start.
     name: 'recording-id-only',
-    pattern: `^(?:.*/)?recordings/\\d{4}/\\d{2}/\\d{2}/(?<rid>${UUID})(?:\\.(?<ext>[A-Za-z0-9]{1,10}))?(?<meta>_metadata\\.json)?$`,
+    pattern: `(?:^|/)recordings/\\d{4}/\\d{2}/\\d{2}/(?<rid>${UUID})(?:\\.(?<ext>[A-Za-z0-9]{1,10}))?(?<meta>_metadata\\.json)?$`,
   },
 ];
 
@@ -60,21 +61,31 @@ export interface KeyResolver {
 }
 
 /** Builds the resolver; configured patterns (already validated by the config loader) come first. */
-export function createKeyResolver(customPatterns: readonly string[] = []): KeyResolver {
+export function createKeyResolver(customPatterns: readonly string[] = [], options: { memoEntries?: number } = {}): KeyResolver {
   const patterns = [
     ...customPatterns.map((p, i) => ({ name: `custom:${i + 1}`, regex: new RegExp(p) })),
     ...BUILTIN_KEY_PATTERNS.map((b) => ({ name: b.name, regex: new RegExp(b.pattern) })),
   ];
+  // Access is skewed: the same popular keys come back in every batch.
+  const memo = new LRUCache<string, { match: KeyMatch | undefined }>({ max: options.memoEntries ?? 10_000 });
+  const starts = new Map<string, string | undefined>();
+  function resolveUncached(rawKey: string): KeyMatch | undefined {
+    const key = normalizeKey(rawKey);
+    for (const { name, regex } of patterns) {
+      const m = regex.exec(key);
+      if (m === null) continue;
+      return fromGroups(name, key, m.groups ?? {}, starts);
+    }
+    return undefined;
+  }
   return {
     patterns,
     resolve(rawKey: string): KeyMatch | undefined {
-      const key = normalizeKey(rawKey);
-      for (const { name, regex } of patterns) {
-        const m = regex.exec(key);
-        if (m === null) continue;
-        return fromGroups(name, key, m.groups ?? {});
-      }
-      return undefined;
+      const hit = memo.get(rawKey);
+      if (hit !== undefined) return hit.match;
+      const match = resolveUncached(rawKey);
+      memo.set(rawKey, { match });
+      return match;
     },
   };
 }
@@ -84,11 +95,19 @@ function normalizeKey(key: string): string {
   return key.replace(/%3D/gi, '=');
 }
 
-function fromGroups(layout: string, key: string, g: Record<string, string | undefined>): KeyMatch {
+function fromGroups(layout: string, key: string, g: Record<string, string | undefined>, starts: Map<string, string | undefined>): KeyMatch {
   const isMeta = g.meta !== undefined || key.endsWith('_metadata.json');
   const ext = g.ext?.toLowerCase();
   const rid = g.rid?.toLowerCase();
-  const start = partitionStart(g.year, g.month, g.day, g.hour);
+  const partition = `${g.year ?? ''}/${g.month ?? ''}/${g.day ?? ''}/${g.hour ?? ''}`;
+  let start: string | undefined;
+  if (starts.has(partition)) start = starts.get(partition);
+  else {
+    start = partitionStart(g.year, g.month, g.day, g.hour);
+    // Partitions are hours: a few thousand a year at most, but bound it anyway.
+    if (starts.size > 100_000) starts.clear();
+    starts.set(partition, start);
+  }
   const file: RecordingFile = isMeta || (rid === undefined && key.endsWith('.json')) ? 'metadata' : 'media';
   let sidecarKey: string | undefined;
   if (rid !== undefined) sidecarKey = isMeta ? key : `${key}_metadata.json`;
