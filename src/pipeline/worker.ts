@@ -81,10 +81,14 @@ export class Worker {
     if (!this.probing) {
       this.probing = true;
       this.deps.logger.warn('OpenSearch is unavailable; receiving paused until it answers again.');
-      void this.runtime.sink.waitUntilAvailable().then(() => {
-        this.probing = false;
-        this.deps.logger.info('OpenSearch answers again; receiving resumed.');
-      });
+      this.runtime.sink.waitUntilAvailable().then(
+        () => {
+          this.probing = false;
+          this.deps.logger.info('OpenSearch answers again; receiving resumed.');
+        },
+        // Closing the sink ends the wait; there is nothing left to resume.
+        () => undefined,
+      );
     }
     return false;
   }
