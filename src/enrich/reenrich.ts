@@ -158,3 +158,40 @@ export function monthlyIndices(prefix: string, from: string, to: string): string
   }
   return names;
 }
+
+export interface ReenrichTask {
+  /** Stops the timer and waits for a pass in progress to end (it is aborted). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker's optional periodic task (REENRICH_INTERVAL_SECS > 0): one pass over the last
+ * `lookbackDays` of event time every interval, never two passes at once. A failed pass is logged
+ * and retried at the next tick; pending events are never lost, only completed later.
+ */
+export function startReenrichTask(options: Omit<ReenrichOptions, 'from' | 'to' | 'signal'> & { intervalSecs: number; lookbackDays?: number }): ReenrichTask {
+  const controller = new AbortController();
+  let running: Promise<void> | undefined;
+  const tick = (): void => {
+    if (running !== undefined || controller.signal.aborted) return;
+    const to = new Date();
+    const from = new Date(to.getTime() - (options.lookbackDays ?? 35) * 86_400_000);
+    running = reenrichPending({ ...options, from: from.toISOString(), to: to.toISOString(), signal: controller.signal })
+      .then(
+        () => undefined,
+        (err: unknown) => options.logger.warn({ err: describeError(err) }, 'Re-enrichment pass failed; the next one retries.'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, options.intervalSecs * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      controller.abort();
+      await running;
+    },
+  };
+}
