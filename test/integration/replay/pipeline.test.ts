@@ -219,8 +219,11 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     expect(report.totals.bytes).toBe(bytes);
     expect(Object.values(report.byKeyDay).reduce((n, d) => n + d.objects, 0)).toBe(inside.length);
     expect(readdirSync(cpDir)).toEqual([]);
-    const exists = await os.indices.exists({ index: `${prefix}-*` });
-    expect(exists.body).toBe(false);
+    // Nothing reached OpenSearch: no index, not even the index template a runtime would install.
+    const indices = await os.indices.get({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
+    expect(Object.keys(indices.body as object)).toEqual([]);
+    const template = await os.indices.existsIndexTemplate({ name: prefix });
+    expect(template.body).toBe(false);
   });
 
   it('--enqueue fans out to a worker, which builds the same index', async () => {
