@@ -151,6 +151,18 @@ describe('moto on the local stack', () => {
   });
 });
 
+describe('uniqueName', () => {
+  it('makes distinct names valid for S3 buckets, SQS queues and OpenSearch indices', () => {
+    const names = ['t-smoke', 'Recordings_Bucket', '-x-', '', 'a'.repeat(80)].map(uniqueName);
+    for (const name of names) {
+      expect(name).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+      expect(name).not.toContain('--');
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(uniqueName('t-smoke')).not.toBe(uniqueName('t-smoke'));
+  });
+});
+
 /** S3 event records of one SQS body; the s3:TestEvent sent on configuration yields none. */
 function parseS3Event(body: string): { bucket: string; key: string; eventName: string }[] {
   const parsed = JSON.parse(body) as {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Local test stack for recording-audit: one real OpenSearch node and one moto server (S3, SQS,
 # KMS), both on 127.0.0.1, no Docker.
 #
@@ -131,7 +132,7 @@ cmd_down() {
 env_value() { [ -f "$ENV_FILE" ] && sed -n "s/^$1=//p" "$ENV_FILE" | head -n1; }
 
 cmd_status() {
-  local os_url moto_url ok=0 body health ism pid ours
+  local os_url moto_url ok=0 body health ism ours
   os_url=$(env_value OPENSEARCH_URL || true)
   moto_url=$(env_value AWS_ENDPOINT_URL || true)
   [ -n "$os_url" ] || os_url="http://127.0.0.1:$OS_PORT"

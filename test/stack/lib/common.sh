@@ -51,7 +51,7 @@ pid_matches() {
   done
 }
 
-read_pidfile() { [ -f "$1" ] && tr -dc '0-9' <"$1" || true; }
+read_pidfile() { if [ -f "$1" ]; then tr -dc '0-9' <"$1"; fi; }
 
 # Stop one pid (TERM, then KILL after a grace period) if it still runs the expected command.
 # Usage: stop_pid NAME PID GRACE_SECONDS FRAGMENT...

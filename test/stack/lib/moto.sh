@@ -79,6 +79,7 @@ moto_up() {
   printf 'MOTO_META_PORT=%q\n' "$MOTO_PORT" >"$(moto_metafile)"
   # The inner shell records its own pid, then execs moto in place, so the pid file names the
   # server itself. 8>&- 9>&-: it must not hold the stack.sh lock files. setsid: the server must outlive the shell, npm or vitest process that ran `up`.
+  # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' moto "$(moto_pidfile)" \
     "$(moto_bin)" -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >"$STACK_DIR/moto.log" 2>&1 8>&- 9>&- &
   local deadline=$(($(date +%s) + MOTO_START_TIMEOUT)) pid=""

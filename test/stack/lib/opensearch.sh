@@ -46,7 +46,7 @@ find_java_home() { # min max candidate-dir...
   local min=$1 max=$2 dir major
   shift 2
   for dir in "$@"; do
-    [ -x "$dir/bin/java" ] || continue
+    if [ -z "$dir" ] || [ ! -x "$dir/bin/java" ]; then continue; fi
     major=$("$dir/bin/java" -XshowSettings:properties -version 2>&1 |
       sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n1)
     [ -n "$major" ] && [ "$major" -ge "$min" ] && [ "$major" -le "$max" ] && {
@@ -62,11 +62,11 @@ os_java_home() { # version
   command -v java >/dev/null 2>&1 && sys_java=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   # shellcheck disable=SC2046
   if [ "${1%%.*}" -lt 3 ]; then
-    find_java_home 11 21 ${JAVA17_HOME:-} $(ls -d /usr/lib/jvm/java-17-* 2>/dev/null) \
-      ${JAVA_HOME:-} "$sys_java" $(ls -d /usr/lib/jvm/* 2>/dev/null)
+    find_java_home 11 21 "${JAVA17_HOME:-}" $(ls -d /usr/lib/jvm/java-17-* 2>/dev/null) \
+      "${JAVA_HOME:-}" "$sys_java" $(ls -d /usr/lib/jvm/* 2>/dev/null)
   else
-    find_java_home 21 99 ${JAVA21_HOME:-} $(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null) \
-      ${JAVA_HOME:-} "$sys_java" $(ls -d /usr/lib/jvm/* 2>/dev/null)
+    find_java_home 21 99 "${JAVA21_HOME:-}" $(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null) \
+      "${JAVA_HOME:-}" "$sys_java" $(ls -d /usr/lib/jvm/* 2>/dev/null)
   fi
 }
 
