@@ -7,9 +7,12 @@ import {
   receiveBackoffMs,
   retryVisibilitySecs,
   sdkErrorFacts,
+  sqsSourceOptionsFromConfig,
   validateSqsSourceOptions,
   type SqsSourceOptions,
 } from '../../../src/sources/sqs-policy.js';
+import { callSignal } from '../../../src/sources/sqs-heartbeat.js';
+import { loadConfigOrThrow } from '../../../src/config/load.js';
 
 const base: SqsSourceOptions = { queueUrl: 'http://127.0.0.1:1/123/q', waitTimeSecs: 20, maxMessages: 10, maxInFlight: 20, visibilityTimeoutSecs: 300, heartbeatIntervalSecs: 60 };
 
@@ -115,5 +118,48 @@ describe('chunks', () => {
   it('splits into groups of at most n', () => {
     expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunks([], 10)).toEqual([]);
+  });
+});
+
+describe('sqsSourceOptionsFromConfig', () => {
+  it('maps the SQS settings', () => {
+    const cfg = loadConfigOrThrow({ env: { SQS_QUEUE_URL: 'http://127.0.0.1:1/123456789012/q', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30' } });
+    expect(sqsSourceOptionsFromConfig(cfg)).toEqual({
+      queueUrl: 'http://127.0.0.1:1/123456789012/q',
+      waitTimeSecs: 20,
+      maxMessages: 10,
+      maxInFlight: 20,
+      visibilityTimeoutSecs: 120,
+      heartbeatIntervalSecs: 30,
+    });
+  });
+  it('requires the queue URL', () => {
+    expect(() => sqsSourceOptionsFromConfig(loadConfigOrThrow({ env: {} }))).toThrow(/SQS_QUEUE_URL/);
+  });
+});
+
+describe('callSignal', () => {
+  it('aborts on timeout, on the parent, and detaches when done', async () => {
+    const parent = new AbortController();
+    const timed = callSignal(parent.signal, 20);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(timed.signal.aborted).toBe(true);
+    expect((timed.signal.reason as Error).name).toBe('TimeoutError');
+    timed.done();
+
+    const byParent = callSignal(parent.signal, 10_000);
+    parent.abort(new Error('stop'));
+    expect(byParent.signal.aborted).toBe(true);
+    byParent.done();
+
+    const already = callSignal(parent.signal, 10_000);
+    expect(already.signal.aborted).toBe(true);
+    already.done();
+
+    const other = new AbortController();
+    const detached = callSignal(other.signal, 10_000);
+    detached.done();
+    other.abort();
+    expect(detached.signal.aborted).toBe(false);
   });
 });
