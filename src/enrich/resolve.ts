@@ -134,8 +134,16 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
   if (recording.media_type === undefined) recording.media_type = mediaFromAnalytics(detail, match.ext);
   const wantMetadata = ctx.recordingMetadata === 'always' || (ctx.recordingMetadata === 'lazy' && recording.media_type === undefined);
   if (wantMetadata && match.recordingId !== undefined) {
-    const list = await lookup(lookups.recordings.load(cid, opts));
-    const meta = list.found ? list.value.find((r) => r.id.toLowerCase() === match.recordingId) : undefined;
+    let list: Lookup<RecordingMetadata[]> | undefined;
+    try {
+      list = await lookup(lookups.recordings.load(cid, opts));
+    } catch (err) {
+      // Asked for by configuration: wait for it. Asked for lazily: the media type is a detail
+      // that must not hold the event back (a missing permission would hold it forever).
+      if (ctx.recordingMetadata === 'always') throw err;
+      reasons.push('recording_metadata_unavailable');
+    }
+    const meta = list?.found === true ? list.value.find((r) => r.id.toLowerCase() === match.recordingId) : undefined;
     if (meta !== undefined) applyMetadata(recording, meta);
     else if (ctx.recordingMetadata === 'always') reasons.push('recording_not_found');
   }

@@ -229,6 +229,21 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
     await enricher.close();
   });
 
+  it('does not hold events back for lazily wanted recording metadata it may not read', async () => {
+    const limited = await startGenesysSimulator({ dataset, clients: [{ id: 'sim-client', secret: 'sim-secret', permissions: ['analytics:conversationDetail:view'] }] });
+    try {
+      const { enricher } = enricherFor(simConfig(limited));
+      const noExt = accessEventForKey(exportKey(dataset, dataset.recordings.find((r) => r.media === 'screen')!).replace(/\.webm$/, ''));
+      await enricher.enrich([noExt]);
+      expect(noExt.enrichment).toMatchObject({ status: 'partial', reason: 'recording_metadata_unavailable' });
+      expect(noExt.genesys?.participants?.length).toBeGreaterThan(0);
+      expect(limited.stats().statuses['403']).toBe(1);
+      await enricher.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('probes login and each permission for `check`', async () => {
     const limited = await startGenesysSimulator({ dataset, clients: [{ id: 'sim-client', secret: 'sim-secret', permissions: ['analytics:conversationDetail:view'] }] });
     try {
