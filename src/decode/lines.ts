@@ -231,15 +231,18 @@ async function* gunzipChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, on
       fed = true;
       gunzip.end();
     } catch (err) {
+      // Inflate what arrived, so the lines before the failure are yielded like for plain text;
+      // the source's own error is thrown after them.
       sourceFailed = true;
       sourceError = err;
-      gunzip.destroy(err instanceof Error ? err : new Error(String(err)));
+      if (!gunzip.destroyed) gunzip.end();
     }
   };
   // Runs beside the reader; it catches everything it throws.
   void feed();
   try {
     for await (const out of gunzip as AsyncIterable<Buffer>) yield out;
+    if (sourceFailed) throw sourceError;
   } catch (err) {
     if (sourceFailed) throw sourceError;
     const code = (err as { code?: unknown }).code;
@@ -273,8 +276,9 @@ async function* plainChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, don
  * not the key name); memory stays bounded whatever the object or line size. Blank lines are
  * counted, not yielded. Returns the counts when the source is exhausted.
  *
- * A truncated or corrupt gzip stream yields every line inflated before the damage (a partial last
- * line included), then throws AuditError OBJECT_TRUNCATED: never a silently short object.
+ * A truncated or corrupt gzip stream yields every complete line inflated before the damage, then
+ * throws AuditError OBJECT_TRUNCATED: never a silently short object. A source error is rethrown
+ * as is, also after the complete lines before it.
  */
 export async function* decodeLines(source: AsyncIterable<Uint8Array>, options: DecodeOptions = {}): AsyncGenerator<RawLine[], DecodeStats> {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -310,11 +314,9 @@ export async function* decodeLines(source: AsyncIterable<Uint8Array>, options: D
         }
       }
     } catch (err) {
-      // Lines completed before the damage were yielded; a partial last line is evidence too.
-      const out: RawLine[] = [];
-      splitter.finish(out);
+      // Every complete line before the failure was yielded. The unterminated rest is not: cut
+      // short, it could still parse as a valid (older, shorter) record and be indexed wrongly.
       sync();
-      if (out.length > 0) yield out;
       throw err;
     }
     const out: RawLine[] = [];

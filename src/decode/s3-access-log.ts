@@ -393,9 +393,17 @@ function parseRecord(s: string): ParseResult {
         }
         if (firstWhy === '' && why !== 'no user_agent') firstWhy = why;
       }
+      if (q + 1 === n && firstWhy === '') return fail('too_few_fields', 'line ends after referrer');
       q = s.indexOf('"', q + 1);
       if (q < 0) return firstWhy === '' ? fail('bad_quoting', 'referrer and user_agent cannot be delimited') : fail('bad_field', firstWhy);
     }
+  }
+
+  // User-Agent closes at the line's last quote, which holds as long as no later field is quoted.
+  // Were a future trailing field quoted, every record would read as a 17/18-field one whose
+  // User-Agent swallowed the rest: such a reading is refused rather than taken.
+  if (tCount <= 1 && userAgent !== undefined && userAgent.indexOf('" ') >= 0) {
+    return fail('bad_quoting', 'a quote and a space inside the User-Agent of a record with no fields after it: ambiguous');
   }
 
   // A second [time] inside a well-delimited record: two records were joined without a newline.
