@@ -61,10 +61,7 @@ export class SinkAvailability {
     if (this.up) return Promise.resolve();
     if (this.stopped) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
     if (signal?.aborted) return Promise.reject(new AuditError('SHUTDOWN', 'aborted while waiting for OpenSearch'));
-    this.probing ??= this.probeUntilUp().finally(() => {
-      this.probing = undefined;
-    });
-    return new Promise<void>((resolve, reject) => {
+    const waiting = new Promise<void>((resolve, reject) => {
       const waiter = {
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
@@ -82,6 +79,11 @@ export class SinkAvailability {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
     });
+    // The probe loop runs while someone waits, so it starts only once the waiter is registered.
+    this.probing ??= this.probeUntilUp().finally(() => {
+      this.probing = undefined;
+    });
+    return waiting;
   }
 
   stop(): void {
