@@ -143,7 +143,8 @@ export async function bench(args: string[]): Promise<void> {
       await Promise.all(
         corpus.keys.map((k) =>
           sem.run(async () => {
-            lines += (await runtime.processor.process({ bucket, key: k.key, size: k.size })).lines;
+            const r = await runtime.processor.process({ bucket, key: k.key, size: k.size });
+            lines += r.lines;
           }),
         ),
       );
