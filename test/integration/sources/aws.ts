@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import {
@@ -11,38 +10,19 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Counter, Gauge } from 'prom-client';
 import { createLogger, type Logger } from '../../../src/core/log.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
-/**
- * Endpoints of the shared local stack (moto), read from `.stack/env` written by `npm run stack:up`.
- * Integration tests fail loudly when the stack is not up rather than skipping.
- */
-export function stackAwsEnv(): { AWS_ENDPOINT_URL: string; AWS_REGION: string; AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string } {
-  const path = new URL('../../../.stack/env', import.meta.url);
-  if (!existsSync(path)) throw new Error('.stack/env is missing: run `npm run stack:up` first');
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!;
-  }
-  const need = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
-  for (const k of need) if (!vars[k]) throw new Error(`.stack/env lacks ${k}`);
-  return { AWS_ENDPOINT_URL: vars.AWS_ENDPOINT_URL!, AWS_REGION: vars.AWS_REGION!, AWS_ACCESS_KEY_ID: vars.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: vars.AWS_SECRET_ACCESS_KEY! };
-}
-
+/** Client settings for the shared local stack (moto), from `.stack/env` via test/support/stack-env. */
 export function clientConfig(endpoint?: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
-  const env = stackAwsEnv();
-  return {
-    endpoint: endpoint ?? env.AWS_ENDPOINT_URL,
-    region: env.AWS_REGION,
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
-  };
+  const env = stackEnv();
+  return { endpoint: endpoint ?? env.awsEndpointUrl, region: env.region, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } };
 }
 
 export const newSqs = (endpoint?: string): SQSClient => new SQSClient(clientConfig(endpoint));
 export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client =>
   new S3Client({ ...clientConfig(endpoint), forcePathStyle: true, ...(maxAttempts ? { maxAttempts } : {}) });
 
-export const uniqueName = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+export { stackEnv, uniqueName };
 
 /** Queues created by a test file, deleted in afterAll. */
 export class TestQueues {

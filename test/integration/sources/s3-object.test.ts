@@ -17,12 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { isAuditError, type AuditError } from '../../../src/core/errors.js';
 import { createS3Client, openObject, type OpenedObject } from '../../../src/sources/s3-object.js';
-import { clientConfig, newS3, sleep, stackAwsEnv, uniqueName } from './aws.js';
+import { clientConfig, newS3, sleep, stackEnv, uniqueName } from './aws.js';
 
 let admin: S3Client;
 const bucket = uniqueName('t-src-s3');
 const versioned = uniqueName('t-src-s3v');
-const moto = new URL(stackAwsEnv().AWS_ENDPOINT_URL);
+const moto = new URL(stackEnv().awsEndpointUrl);
 const cfg = loadConfigOrThrow({ env: { SELF_USER_AGENT_SUFFIX: 'recording-audit-itest' } });
 
 setFlagsFromString('--expose-gc');
@@ -262,11 +262,11 @@ describe('createS3Client', () => {
   const saved: Record<string, string | undefined> = {};
   const keys = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
   beforeAll(() => {
-    const env = stackAwsEnv();
+    const env = stackEnv();
     for (const k of keys) saved[k] = process.env[k];
-    process.env.AWS_REGION = env.AWS_REGION;
-    process.env.AWS_ACCESS_KEY_ID = env.AWS_ACCESS_KEY_ID;
-    process.env.AWS_SECRET_ACCESS_KEY = env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_REGION = env.region;
+    process.env.AWS_ACCESS_KEY_ID = env.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = env.secretAccessKey;
   });
   afterAll(() => {
     for (const k of keys) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, stackAwsEnv, TestQueues, waitFor, type RecordedCommand } from './aws.js';
+import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, stackEnv, TestQueues, waitFor, type RecordedCommand } from './aws.js';
 
 let admin: SQSClient;
 let queues: TestQueues;
@@ -309,7 +309,7 @@ describe('SqsSource against moto', () => {
 describe('SqsSource through a TCP proxy that goes down (network faults)', () => {
   it('recovers from receive errors and tolerates a heartbeat outage shorter than the visibility timeout', async () => {
     const queueUrl = await queues.create();
-    const moto = new URL(stackAwsEnv().AWS_ENDPOINT_URL);
+    const moto = new URL(stackEnv().awsEndpointUrl);
     const proxy = new TcpProxy(moto.hostname, Number(moto.port));
     await proxy.up();
     const viaProxy = new URL(queueUrl);
@@ -344,7 +344,7 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
 
   it('abandons the message when heartbeats fail until the visibility deadline', async () => {
     const queueUrl = await queues.create();
-    const moto = new URL(stackAwsEnv().AWS_ENDPOINT_URL);
+    const moto = new URL(stackEnv().awsEndpointUrl);
     const proxy = new TcpProxy(moto.hostname, Number(moto.port));
     await proxy.up();
     const viaProxy = new URL(queueUrl);
