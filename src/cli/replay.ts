@@ -63,18 +63,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const mode = values['dry-run'] ? 'dry-run' : values.enqueue ? 'enqueue' : 'process';
-  const cfg = loadConfigOrThrow({
-    ...(values.config ? { file: values.config } : {}),
-    required: mode === 'process' ? ['OPENSEARCH_URL'] : mode === 'enqueue' ? ['SQS_QUEUE_URL'] : [],
-  });
+  const file = values.config ? { file: values.config } : {};
   let opts: ReplayOptions;
   try {
-    opts = replayOptionsFrom(values, cfg);
+    // Flags first: a mistyped time is reported before a missing setting.
+    opts = replayOptionsFrom(values, loadConfigOrThrow(file));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`recording-audit replay: ${err.message}\n`);
     return EXIT_USAGE;
   }
+  const cfg = loadConfigOrThrow({ ...file, required: mode === 'process' ? ['OPENSEARCH_URL'] : mode === 'enqueue' ? ['SQS_QUEUE_URL'] : [] });
   const logger = createLogger(cfg.LOG_LEVEL);
   if (mode === 'enqueue' && cfg.LOG_BUCKETS !== undefined && !cfg.LOG_BUCKETS.includes(opts.params.bucket)) {
     // The worker would refuse every notification for it and leave them all to the dead-letter queue.
