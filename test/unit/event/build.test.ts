@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { RawLine } from '../../../src/decode/lines.js';
+import { buildEvent, documentId, lineHash, PARSER_VERSION, type LineResult, type SourceContext } from '../../../src/event/build.js';
+import type { AccessEvent } from '../../../src/event/types.js';
+
+const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
+const sample = (file: string, n: number): string => readFileSync(`${samplesDir}${file}`, 'utf8').split('\n')[n - 1]!;
+const ctx: SourceContext = { logBucket: 'acme-access-logs', filePath: 's3://acme-access-logs/logs/2024-03-01-10-15-00-ABCDEF0123456789' };
+const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+function build(text: string | Buffer, number = 7): LineResult {
+  return buildEvent({ number, bytes: Buffer.isBuffer(text) ? text : Buffer.from(text) }, ctx);
+}
+function ev(text: string | Buffer): AccessEvent {
+  const r = build(text);
+  if (!r.ok) throw new Error(`rejected: ${r.rejection.reason} ${r.rejection.detail}`);
+  return r.doc.event;
+}
+const real = (n: number): AccessEvent => ev(sample('s3-access-real.log', n));
+const edge = (n: number): AccessEvent => ev(sample('s3-access-edge-synthetic.log', n));
+const json = (e: AccessEvent): string => JSON.stringify(e);
+
+describe('buildEvent: identity and evidence', () => {
+  it('event.hash is sha256 of the raw bytes; the id is sha256(bucket + "\\n" + hash)', () => {
+    const text = sample('s3-access-real.log', 1);
+    const r = build(text, 12);
+    if (!r.ok) throw new Error('rejected');
+    expect(r.doc.event.event.hash).toBe(sha(text));
+    expect(r.doc.id).toBe(sha(`acme-access-logs\n${sha(text)}`));
+    expect(r.doc.id).toBe(documentId(ctx.logBucket, lineHash(Buffer.from(text))));
+    expect(r.doc.event.log).toEqual({ file: { path: ctx.filePath }, offset: 12 });
+    expect(r.doc.event.event.parser_version).toBe(PARSER_VERSION);
+  });
+
+  it('the same line has the same id in any object and at any line number; another bucket gives another id', () => {
+    const text = Buffer.from(sample('s3-access-real.log', 5));
+    const a = buildEvent({ number: 1, bytes: text }, ctx);
+    const b = buildEvent({ number: 900, bytes: text }, { logBucket: ctx.logBucket, filePath: 's3://acme-access-logs/other' });
+    const c = buildEvent({ number: 1, bytes: text }, { logBucket: 'other-logs', filePath: ctx.filePath });
+    if (!a.ok || !b.ok || !c.ok) throw new Error('rejected');
+    expect(a.doc.id).toBe(b.doc.id);
+    expect(c.doc.id).not.toBe(a.doc.id);
+  });
+
+  it('hashes the raw bytes, not the decoded text, when the line is not UTF-8', () => {
+    const text = sample('s3-access-real.log', 5).replace('S3Console/0.4', 'S3Console/\u00ff\u00fe');
+    const bytes = Buffer.from(text, 'latin1');
+    const e = ev(bytes);
+    expect(e.event.hash).toBe(sha(bytes));
+    expect(e.event.invalid_utf8).toBe(true);
+    expect(e.user_agent?.original).toBe('S3Console/\uFFFD\uFFFD');
+    // Valid UTF-8 is not flagged.
+    expect(edge(8).event.invalid_utf8).toBeUndefined();
+    expect(ev(Buffer.from(sample('s3-access-real.log', 5).replace('S3Console/0.4', 'S3Console/é'))).user_agent?.original).toBe('S3Console/é');
+  });
+
+  it('a rejection carries the reason, line number, a copy of the raw bytes, its hash and id', () => {
+    const bytes = Buffer.from(sample('s3-access-real-malformed.log', 1));
+    const r = buildEvent({ number: 3, bytes }, ctx);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.rejection).toMatchObject({ reason: 'spliced_records', line: 3, hash: sha(bytes), id: documentId(ctx.logBucket, sha(bytes)) });
+    expect(r.rejection.raw.equals(bytes)).toBe(true);
+    // A copy: the decoder's chunk may be reused after the batch.
+    const before = Buffer.from(bytes);
+    bytes.fill(0);
+    expect(r.rejection.raw.equals(before)).toBe(true);
+  });
+
+  it('an over-long line is rejected as line_too_long with the decoder full-line hash', () => {
+    const line: RawLine = { number: 4, bytes: Buffer.from('abc'), truncated: { totalBytes: 5_000_000, sha256: 'f'.repeat(64) } };
+    const r = buildEvent(line, ctx);
+    expect(r).toMatchObject({ ok: false, rejection: { reason: 'line_too_long', hash: 'f'.repeat(64), id: documentId(ctx.logBucket, 'f'.repeat(64)), line: 4 } });
+  });
+});
+
+describe('buildEvent: ECS fields from the sample traps', () => {
+  it('27-field record: TLS, the bucket region from the access point ARN, the source region kept apart', () => {
+    const e = real(1);
+    expect(e['@timestamp']).toBe('2019-02-06T00:00:38.000Z');
+    expect(e.event).toMatchObject({ kind: 'event', dataset: 'aws.s3access', action: 'REST.GET.VERSIONING', outcome: 'success', category: ['file'], type: ['access'] });
+    expect(e.tls).toEqual({ version: '1.2', version_protocol: 'tls', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' });
+    expect(e.cloud).toEqual({ provider: 'aws', region: 'us-west-1' });
+    expect(e.aws.s3access.source_region).toBe('us-east-1');
+    expect(e.http).toEqual({ request: { method: 'GET' }, version: '1.1', response: { status_code: 200, body: { bytes: 113 } } });
+    expect(e.url).toEqual({ original: '/amzn-s3-demo-bucket1?versioning', path: '/amzn-s3-demo-bucket1', query: 'versioning' });
+    expect(e.aws.s3.bucket).toEqual({ name: 'amzn-s3-demo-bucket1', arn: 'arn:aws:s3:::amzn-s3-demo-bucket1' });
+    expect(e.aws.s3.object).toEqual({});
+  });
+
+  it('batch delete: form-decoded key, deletion, zero body bytes, no URL or user agent', () => {
+    const e = real(9);
+    expect(e.aws.s3.object).toEqual({ key: 'Screen Shot 2019-09-09 at 9.08.44 AM.png' });
+    expect(e.aws.s3access.key).toBe('Screen+Shot+2019-09-09+at+9.08.44+AM.png');
+    expect(e.event.type).toEqual(['deletion']);
+    expect(e.http).toEqual({ response: { status_code: 204, body: { bytes: 0 } } });
+    expect(e.url).toBeUndefined();
+    expect(e.user_agent).toBeUndefined();
+    expect(e.user).toEqual({ id: 'arn:aws:iam::123456:user/test@elastic.co', name: 'test@elastic.co' });
+    expect(e.related).toEqual({ ip: ['89.160.20.156'], user: ['arn:aws:iam::123456:user/test@elastic.co', 'test@elastic.co'] });
+    expect(e.cloud.region).toBe('ap-southeast-1');
+  });
+
+  it('SigV2 presigned URL: Signature and AWSAccessKeyId redacted everywhere, Expires kept', () => {
+    const e = real(10);
+    expect(e.event.redacted).toBe(true);
+    expect(e.url?.query).toBe('Signature=[redacted]&Expires=1364127776&AWSAccessKeyId=[redacted]');
+    expect(e.aws.s3access.request_uri).toBe('GET /10010160/2013-03-24-0930.mp3?Signature=[redacted]&Expires=1364127776&AWSAccessKeyId=[redacted] HTTP/1.1');
+    for (const secret of ['75eBWlMvIpO357', '1VYKRTJ5FFKT5B6F4NR2']) expect(json(e)).not.toContain(secret);
+    expect(e.http?.response?.body?.bytes).toBe(18547033);
+  });
+
+  it('SigV4 presigned URL: credential and signature redacted, other parameters kept', () => {
+    const e = real(24);
+    expect(e.event.redacted).toBe(true);
+    expect(e.url?.query).toBe(
+      'response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
+    );
+    expect(json(e)).not.toContain('1VYKRTJ5FFKT5B6F4NR2');
+    expect(e.cloud.region).toBe('eu-west-1');
+    expect(real(5).event.redacted).toBeUndefined();
+  });
+
+  it('raw quote in Request-URI; Key %2522 decoded once to %22; 403 is a denied failure', () => {
+    const e = real(41);
+    expect(e.url).toEqual({ original: '/"', path: '/"' });
+    expect(e.http?.request?.method).toBe('GET');
+    expect(e.aws.s3.object).toEqual({ key: '%22' });
+    expect(e.event.outcome).toBe('failure');
+    expect(e.event.type).toEqual(['access', 'denied']);
+    expect(e.cloud.region).toBeUndefined();
+  });
+
+  it('lifecycle expiration: no source, no HTTP, unknown outcome, deletion by AmazonS3', () => {
+    const e = real(42);
+    expect(e.source).toBeUndefined();
+    expect(e.http).toBeUndefined();
+    expect(e.event.outcome).toBe('unknown');
+    expect(e.event.type).toEqual(['deletion']);
+    expect(e.user).toEqual({ id: 'AmazonS3' });
+    expect(e.related).toEqual({ user: ['AmazonS3'] });
+  });
+
+  it('creation, change, deletion and access by operation', () => {
+    expect(real(5).event.type).toEqual(['creation']); // REST.PUT.OBJECT
+    expect(real(16).event.type).toEqual(['creation']); // REST.COPY.OBJECT
+    expect(real(30).event.type).toEqual(['creation']); // REST.POST.UPLOADS
+    expect(real(32).event.type).toEqual(['creation']); // REST.PUT.PART
+    expect(real(21).event.type).toEqual(['change']); // REST.PUT.ACL
+    expect(real(20).event.type).toEqual(['deletion']); // REST.DELETE.OBJECT
+    expect(real(25).event.type).toEqual(['deletion']); // REST.DELETE.UPLOAD
+    expect(real(29).event.type).toEqual(['deletion']); // REST.POST.MULTI_OBJECT_DELETE
+    expect(real(18).event.type).toEqual(['access']); // REST.HEAD.OBJECT
+    expect(edge(6).event.type).toEqual(['change']); // S3.TRANSITION_SIA.OBJECT
+    expect(edge(9).event.type).toEqual(['creation']); // REST.POST.UPLOAD
+    expect(edge(3).event.type).toEqual(['access']); // S3.COMPUTE.OBJECT.CHECKSUM
+  });
+
+  it('outcome: 2xx and 3xx succeed, 4xx and 5xx fail', () => {
+    expect(real(15).event.outcome).toBe('success'); // 307
+    expect(real(19).event.outcome).toBe('success'); // 304
+    expect(real(4).event.outcome).toBe('failure'); // 404
+    expect(edge(5).event.outcome).toBe('failure'); // 400 KMS.DisabledException
+  });
+
+  it('users: assumed-role session, IAM user, canonical id, anonymous, origin access identity', () => {
+    expect(real(25).user).toEqual({ id: 'arn:aws:sts::152813717728:assumed-role/stevel-assumed-role/test', name: 'test' });
+    expect(real(27).user).toEqual({ id: 'arn:aws:iam::152813717728:user/stevel-dev', name: 'stevel-dev' });
+    expect(real(5).user).toEqual({ id: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be' });
+    expect(real(15).user).toBeUndefined();
+    expect(real(15).related.user).toBeUndefined();
+    expect(edge(2).user).toEqual({ id: 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID', name: 'CloudFront Origin Access Identity E2EXAMPLEID' });
+  });
+
+  it('IPv6 source, TLS 1.3, dual-stack endpoint', () => {
+    const e = edge(1);
+    expect(e.source).toEqual({ ip: '2001:db8:85a3::8a2e:370:7334', address: '2001:db8:85a3::8a2e:370:7334' });
+    expect(e.related.ip).toEqual(['2001:db8:85a3::8a2e:370:7334']);
+    expect(e.tls).toEqual({ version: '1.3', version_protocol: 'tls', cipher: 'TLS_AES_128_GCM_SHA256' });
+    expect(e.cloud.region).toBe('us-west-1');
+  });
+
+  it('regions from host headers: with a port, legacy dash endpoint, website endpoint, custom domain', () => {
+    expect(edge(4).cloud.region).toBe('us-west-1');
+    expect(real(23).cloud.region).toBe('eu-west-1');
+    expect(real(37).cloud.region).toBe('us-east-1');
+    expect(real(34).cloud.region).toBeUndefined();
+    expect(real(33).cloud.region).toBeUndefined(); // s3.amazonaws.com names no region
+  });
+
+  it('OPTIONS *, HTTP/1.0, and a +0200 time', () => {
+    const e = edge(7);
+    expect(e['@timestamp']).toBe('2021-02-09T12:48:42.000Z');
+    expect(e.http).toEqual({ request: { method: 'OPTIONS' }, version: '1.0', response: { status_code: 200, body: { bytes: 0 } } });
+    expect(e.url).toEqual({ original: '*', path: '*' });
+    expect(e.tls?.version).toBe('1.1');
+  });
+
+  it('a UTF-8 key decoded once, + as space; the raw key kept', () => {
+    const e = edge(8);
+    expect(e.aws.s3.object).toEqual({ key: '日本/résumé final.pdf' });
+    expect(e.aws.s3access.key).toBe('%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9+final.pdf');
+    expect(e.url?.path).toBe('/%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9%20final.pdf');
+  });
+
+  it('an undecodable key is kept as written and flagged', () => {
+    for (const key of ['bad%zzkey', 'half%E6%97', '100%']) {
+      const e = ev(sample('s3-access-real.log', 5).replace(' s3-dg.pdf ', ` ${key} `));
+      expect(e.aws.s3.object).toEqual({ key, key_decode_failed: true });
+    }
+  });
+
+  it('a Remote IP that is no IP address stays in source.address only', () => {
+    const e = ev(sample('s3-access-real.log', 5).replace(' 192.0.2.3 ', ' svc:delivery.logs.amazonaws.com '));
+    expect(e.source).toEqual({ address: 'svc:delivery.logs.amazonaws.com' });
+    expect(e.related.ip).toBeUndefined();
+    expect(ev(sample('s3-access-real.log', 5).replace(' 192.0.2.3 ', ' 192.0.2.300 ')).source).toEqual({ address: '192.0.2.300' });
+  });
+
+  it('a Genesys export key keeps its = (written %3D) after decoding', () => {
+    const key = '5f2d9c1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f/year%3D2024/month%3D3/day%3D1/hour%3D10/conversation_id%3D0b2e/abc.opus';
+    const e = ev(sample('s3-access-real.log', 5).replace(' s3-dg.pdf ', ` ${key} `));
+    expect(e.aws.s3.object.key).toBe('5f2d9c1e-8a4b-4c3d-9e2f-1a2b3c4d5e6f/year=2024/month=3/day=1/hour=10/conversation_id=0b2e/abc.opus');
+  });
+
+  it('absent values are left out of the JSON document', () => {
+    const doc = JSON.parse(json(real(42))) as { aws: { s3access: Record<string, unknown> }; event: Record<string, unknown> };
+    expect(Object.keys(doc.aws.s3access)).toEqual(['bucket_owner', 'bucket', 'requester', 'request_id', 'operation', 'key', 'object_size', 'host_id', 'field_count']);
+    expect('redacted' in doc.event).toBe(false);
+  });
+});

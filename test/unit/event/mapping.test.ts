@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { buildEvent } from '../../../src/event/build.js';
+import { ENRICHMENT_ONLY_FIELDS, INDEX_MAPPINGS, mappingLeaves } from '../../../src/event/mapping.js';
+import type { AccessEvent } from '../../../src/event/types.js';
+import { generateCorpus } from '../../fixtures/corpus.js';
+import { renderLine } from '../../fixtures/render.js';
+
+const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
+
+/** Leaf paths of a JSON document with the JSON type of each value (arrays: their elements'). */
+function leaves(value: unknown, prefix = '', out = new Map<string, Set<string>>()): Map<string, Set<string>> {
+  if (Array.isArray(value)) {
+    for (const v of value) leaves(v, prefix, out);
+    return out;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) leaves(v, prefix === '' ? k : `${prefix}.${k}`, out);
+    return out;
+  }
+  const set = out.get(prefix) ?? new Set<string>();
+  set.add(typeof value);
+  out.set(prefix, set);
+  return out;
+}
+
+const COMPATIBLE: Record<string, string[]> = {
+  keyword: ['string'],
+  ip: ['string'],
+  date: ['string'],
+  long: ['number'],
+  boolean: ['boolean'],
+};
+
+/** Events covering every field the parser can produce: all samples, a generated corpus, and edge lines. */
+function events(): AccessEvent[] {
+  const lines: string[] = [];
+  for (const file of ['s3-access-real.log', 's3-access-edge-synthetic.log']) lines.push(...readFileSync(`${samplesDir}${file}`, 'utf8').split('\n').filter((l) => l !== ''));
+  lines.push(...generateCorpus(300, 3).map((r) => r.line));
+  // A "full" record: every optional field set, a key that does not decode, invalid UTF-8 below.
+  lines.push(
+    renderLine(
+      {
+        bucket_owner: 'o', bucket: 'b', remote_ip: '192.0.2.1', requester: 'arn:aws:iam::1:user/u', request_id: 'R', operation: 'REST.GET.OBJECT', key: 'bad%zz',
+        request_uri: 'GET /k?Signature=x&a=1 HTTP/1.1', http_status: 200, error_code: 'E', bytes_sent: 1, object_size: 2, total_time: 3, turn_around_time: 4,
+        referrer: 'https://r/', user_agent: 'ua', version_id: 'v', host_id: 'h', signature_version: 'SigV4', cipher_suite: 'c', authentication_type: 'QueryString',
+        host_header: 'b.s3.eu-west-1.amazonaws.com', tls_version: 'TLSv1.2', access_point_arn: 'arn:aws:s3:eu-west-1:1:accesspoint/ap', acl_required: 'Yes', source_region: 'eu-west-1',
+        unknown_fields: ['x'],
+      },
+      '2024-01-01T00:00:00.000Z',
+    ),
+  );
+  const out: AccessEvent[] = [];
+  for (const [i, l] of lines.entries()) {
+    const r = buildEvent({ number: i + 1, bytes: Buffer.from(l) }, { logBucket: 'logs', filePath: 'p' });
+    if (r.ok) out.push(r.doc.event);
+  }
+  const invalid = buildEvent({ number: 1, bytes: Buffer.from(lines[0]!.replace('S3Console/0.4', 'S3Console/\u00ff'), 'latin1') }, { logBucket: 'logs', filePath: 'p' });
+  if (invalid.ok) out.push(invalid.doc.event);
+  return out;
+}
+
+describe('INDEX_MAPPINGS', () => {
+  const mapped = mappingLeaves();
+  const produced = new Map<string, Set<string>>();
+  for (const e of events()) for (const [path, types] of leaves(JSON.parse(JSON.stringify(e)))) for (const t of types) produced.set(path, (produced.get(path) ?? new Set()).add(t));
+
+  it('refuses unknown fields', () => {
+    expect(INDEX_MAPPINGS.dynamic).toBe('strict');
+  });
+
+  it('maps every field an event has, with a compatible type', () => {
+    for (const [path, types] of produced) {
+      const type = mapped.get(path);
+      expect(type, `${path} is not in the mapping`).toBeDefined();
+      for (const t of types) expect(COMPATIBLE[type!], `${path}: ${t} into ${type}`).toContain(t);
+    }
+  });
+
+  it('every mapped field is produced by some event or filled later by enrichment', () => {
+    const unused = [...mapped.keys()].filter((p) => !produced.has(p));
+    expect(unused.sort()).toEqual([...ENRICHMENT_ONLY_FIELDS].sort());
+  });
+
+  it('uses only field types the bare OpenSearch distribution has, and caps keyword length', () => {
+    for (const [path, type] of mapped) {
+      expect(['keyword', 'ip', 'date', 'long', 'boolean'], path).toContain(type);
+    }
+    expect(JSON.stringify(INDEX_MAPPINGS)).not.toMatch(/analyzer|scaled_float|wildcard|nested|flattened/);
+    const keyword = INDEX_MAPPINGS.properties.aws.properties.s3access.properties.request_uri;
+    expect(keyword).toEqual({ type: 'keyword', ignore_above: 8191 });
+  });
+
+  it('has the enrichment fields the enrichment stage writes', () => {
+    for (const f of ['genesys.conversation.start', 'genesys.recording.start', 'genesys.recording.end', 'enrichment.resolved_at', 'event.ingested']) expect(mapped.get(f)).toBe('date');
+    expect(mapped.get('genesys.participants.user_id')).toBe('keyword');
+    expect(mapped.get('event.self')).toBe('boolean');
+  });
+});

@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CREDENTIAL_PARAMS, REDACTED, redactCredentials, redactSecretsInText } from '../../../src/core/redact-text.js';
+import { buildEvent } from '../../../src/event/build.js';
+import { renderLine } from '../../fixtures/render.js';
+
+const R = REDACTED;
+
+describe('redactCredentials', () => {
+  const cases: [string, string, string][] = [
+    ['SigV4 presigned query', 'X-Amz-Credential=AKIAEXAMPLE%2F20240301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20240301T101500Z&X-Amz-Signature=abcdef0123', `X-Amz-Credential=${R}&X-Amz-Date=20240301T101500Z&X-Amz-Signature=${R}`],
+    ['session token', '/k?X-Amz-Security-Token=IQoJb3JpZ2lu%2F%2BabcXYZ%3D&X-Amz-Expires=900', `/k?X-Amz-Security-Token=${R}&X-Amz-Expires=900`],
+    ['SigV2', '/k?Signature=E3ehd6nkXjNg7vr%2F4b3L%3D&Expires=1286051333&AWSAccessKeyId=AKIAI3XHXJPFSJW2UQAQ', `/k?Signature=${R}&Expires=1286051333&AWSAccessKeyId=${R}`],
+    ['case-insensitive names', '/k?x-amz-signature=abc&X-AMZ-CREDENTIAL=def', `/k?x-amz-signature=${R}&X-AMZ-CREDENTIAL=${R}`],
+    ['_ read as -', '/k?X_Amz_Signature=abc&access_token=t0k', `/k?X_Amz_Signature=${R}&access_token=${R}`],
+    ['percent-encoded name', '/k?X%2DAmz%2DSignature=abc&x=1', `/k?X%2DAmz%2DSignature=${R}&x=1`],
+    ['letters written as %XX', '/k?%58-Amz-%53ignature=abc', `/k?%58-Amz-%53ignature=${R}`],
+    ['URL inside a parameter (encoded once)', 'https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3Dabc123%26X-Amz-Date%3D2024', `https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3D${R}%26X-Amz-Date%3D2024`],
+    ['URL inside a parameter (encoded twice)', 'https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253Dabc123%2526X-Amz-Date%253D1', `https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253D${R}%2526X-Amz-Date%253D1`],
+    ['an encoded & inside a plain value belongs to the value', '/login?password=a%26b%3Dc&user=x', `/login?password=${R}&user=x`],
+    ['at depth 1, %2526 belongs to the value and %26 ends it', 'next=%3Ftoken%3Da%2526b%26page%3D2', `next=%3Ftoken%3D${R}%26page%3D2`],
+    ['repeated parameters', '/k?Signature=a&Signature=b', `/k?Signature=${R}&Signature=${R}`],
+    ['in a fragment', 'https://x/cb#access_token=abc&state=1', `https://x/cb#access_token=${R}&state=1`],
+    ['after ;', '/p;jsessionid=1;token=abc', `/p;jsessionid=1;token=${R}`],
+    ['query string without ?', 'Signature=abc&Expires=1', `Signature=${R}&Expires=1`],
+    ['log text', 'GET https://b.s3.amazonaws.com/k?X-Amz-Signature=abc failed: 403', `GET https://b.s3.amazonaws.com/k?X-Amz-Signature=${R} failed: 403`],
+    ['Authorization header text', 'Authorization: AWS4-HMAC-SHA256 Credential=AKIA/20240301/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=deadbeef', `Authorization: AWS4-HMAC-SHA256 Credential=${R} SignedHeaders=host, Signature=${R}`],
+    ['quoted value ends at the quote', 'url="https://x/?sig=abc" next', `url="https://x/?sig=${R}" next`],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => {
+      expect(redactCredentials(input)).toBe(expected);
+    });
+  }
+
+  it('leaves look-alike and non-credential parameters alone, and returns the same string', () => {
+    for (const text of [
+      '/k?X-Amz-SignedHeaders=host&X-Amz-Date=20240301T101500Z&X-Amz-Expires=900&X-Amz-Algorithm=AWS4-HMAC-SHA256',
+      '/?list-type=2&continuation-token=abc&prefix=token',
+      '/k?signatureVersion=4&keyMarker=x&key=photos/a.jpg',
+      '/k?X-Amz-Signature=&x=1',
+      'GET /5f2d/year%3D2024/month%3D3/conversation_id%3D0b2e/abc.opus HTTP/1.1',
+      'no parameters at all',
+    ]) {
+      expect(redactCredentials(text)).toBe(text);
+    }
+  });
+
+  it('redacts every listed name', () => {
+    for (const name of CREDENTIAL_PARAMS) expect(redactCredentials(`/k?a=1&${name}=s3cr3t&b=2`)).toBe(`/k?a=1&${name}=${R}&b=2`);
+  });
+
+  it('redactSecretsInText is the same redactor (the logger uses it)', () => {
+    expect(redactSecretsInText('x?X-Amz-Signature=abc')).toBe(`x?X-Amz-Signature=${R}`);
+  });
+});
+
+const NAME_VARIANTS = ['X-Amz-Signature', 'x-amz-credential', 'X-Amz-Security-Token', 'Signature', 'AWSAccessKeyId', 'x_amz_signature', 'X-AMZ-S3SESSION-TOKEN'];
+const secret = fc.string({ unit: fc.constantFrom(...Array.from('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789+/=')), minLength: 12, maxLength: 80 });
+const plainParam = fc.tuple(fc.constantFrom('X-Amz-Date', 'X-Amz-Expires', 'partNumber', 'uploadId', 'response-content-type', 'x-id'), fc.stringMatching(/^[A-Za-z0-9._-]{0,20}$/));
+
+/** Encodes a string `depth` times the way URLs in URLs are: every %, and the reserved characters. */
+function encode(s: string, depth: number): string {
+  let out = s;
+  for (let i = 0; i < depth; i++) out = out.replace(/[%&=?/+]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return out;
+}
+
+function encodeName(name: string, mode: number): string {
+  if (mode === 0) return name;
+  if (mode === 1) return name.replace(/-/g, '%2D');
+  return name.replace(/[A-Za-z]/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+describe('redaction properties', () => {
+  it('no credential value survives, however the URL nests and encodes it', () => {
+    fc.assert(
+      fc.property(
+        fc.array(plainParam, { maxLength: 4 }),
+        fc.array(fc.tuple(fc.constantFrom(...NAME_VARIANTS), secret, fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        (plain, creds, depth) => {
+          const params = [...plain.map(([k, v]) => `${k}=${v}`), ...creds.map(([k, v, mode]) => `${encodeName(k, mode)}=${encodeURIComponent(v)}`)];
+          const inner = `/recordings/a.opus?${params.join('&')}`;
+          const text = depth === 0 ? inner : `https://qa.example.org/play?src=${encode(`https://b.s3.amazonaws.com${inner}`, depth)}&view=1`;
+          const out = redactCredentials(text);
+          for (const [, value] of creds) {
+            for (let d = 0; d <= depth + 1; d++) {
+              const form = encode(encodeURIComponent(value), d);
+              if (form.length >= 8) expect(out).not.toContain(form);
+            }
+          }
+          // Names and the other parameters stay.
+          for (const [k] of plain) expect(out).toContain(k);
+          if (depth > 0) expect(out).toContain('view=1');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('no credential value reaches any field of a built event', () => {
+    fc.assert(
+      fc.property(secret, secret, secret, fc.boolean(), (sig, akid, token, inReferrer) => {
+        const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${encodeURIComponent(akid)}%2F20240301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Security-Token=${encodeURIComponent(token)}&X-Amz-Signature=${encodeURIComponent(sig)}`;
+        const line = renderLine(
+          {
+            bucket_owner: 'owner',
+            bucket: 'recordings',
+            remote_ip: '192.0.2.1',
+            requester: 'arn:aws:sts::123456789012:assumed-role/qa/app',
+            request_id: 'REQ',
+            operation: 'REST.GET.OBJECT',
+            key: 'a.opus',
+            request_uri: `GET /a.opus?${query} HTTP/1.1`,
+            http_status: 200,
+            referrer: inReferrer ? `https://qa.example.org/?u=${encodeURIComponent(`https://b.s3.amazonaws.com/a.opus?${query}`)}` : undefined,
+            user_agent: 'Mozilla/5.0',
+            host_id: 'h',
+            signature_version: 'SigV4',
+            authentication_type: 'QueryString',
+            tls_version: 'TLSv1.2',
+          },
+          '2024-03-01T10:15:00.000Z',
+          { fieldCount: 24 },
+        );
+        const r = buildEvent({ number: 1, bytes: Buffer.from(line) }, { logBucket: 'logs', filePath: 'f' });
+        expect(r.ok).toBe(true);
+        if (!r.ok) return;
+        const doc = JSON.stringify(r.doc.event);
+        expect(r.doc.event.event.redacted).toBe(true);
+        for (const v of [sig, akid, token]) {
+          expect(doc).not.toContain(encodeURIComponent(v));
+          expect(doc).not.toContain(encodeURIComponent(encodeURIComponent(v)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
