@@ -27,7 +27,7 @@ interface Harness {
   running: Promise<void> | undefined;
 }
 
-function harness(queueUrl: string, options: Partial<SqsSourceOptions> = {}, canReceive?: () => boolean, endpoint?: string): Harness {
+function harness(queueUrl: string, options: Partial<SqsSourceOptions> = {}, canReceive?: () => boolean, endpoint?: string, clock?: () => number): Harness {
   const client = newSqs(endpoint);
   const commands = recordCommands(client);
   const metrics = createMetrics({ defaultMetrics: false });
@@ -35,7 +35,7 @@ function harness(queueUrl: string, options: Partial<SqsSourceOptions> = {}, canR
   const source = new SqsSource(
     client,
     { queueUrl, waitTimeSecs: 1, maxMessages: 10, maxInFlight: 10, visibilityTimeoutSecs: 30, heartbeatIntervalSecs: 10, retryBackoffBaseSecs: 0, ...options },
-    { logger, metrics, ...(canReceive ? { canReceive } : {}) },
+    { logger, metrics, ...(canReceive ? { canReceive } : {}), ...(clock ? { clock } : {}) },
   );
   return { source, client, metrics, commands, logs: lines, running: undefined };
 }
@@ -52,7 +52,8 @@ describe('SqsSource against moto', () => {
   it("deletes a message only after the handler returns 'delete'", async () => {
     const queueUrl = await queues.create();
     await sendBodies(admin, queueUrl, ['a', 'b', 'c']);
-    const h = harness(queueUrl);
+    // A wall clock one minute ahead: the oldest held message is then about 60 s old.
+    const h = harness(queueUrl, {}, undefined, undefined, () => Date.now() + 60_000);
     const seen: InFlightMessage[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -65,6 +66,10 @@ describe('SqsSource against moto', () => {
     // Held, not deleted: all three are in flight on the queue.
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 3 });
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
+    expect(await counterValue(h.metrics.messagesInFlight)).toBe(3);
+    const lag = await counterValue(h.metrics.queueLagSeconds);
+    expect(lag).toBeGreaterThanOrEqual(59);
+    expect(lag).toBeLessThan(120);
     release();
     await waitFor(() => h.source.inFlight === 0, 10_000, 'handlers to settle');
     await finish(h);
@@ -73,6 +78,8 @@ describe('SqsSource against moto', () => {
     expect(seen.every((m) => m.receiveCount === 1 && m.sentAt instanceof Date)).toBe(true);
     expect(await counterValue(h.metrics.messagesReceived)).toBe(3);
     expect(await counterValue(h.metrics.messagesDeleted)).toBe(3);
+    expect(await counterValue(h.metrics.messagesInFlight)).toBe(0);
+    expect(await counterValue(h.metrics.queueLagSeconds)).toBe(0);
     const receive = h.commands.find((c) => c.name === 'ReceiveMessageCommand')!;
     expect(receive.input).toMatchObject({ WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] });
   });
