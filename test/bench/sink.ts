@@ -13,7 +13,7 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../src/sinks/opensearch/install.js';
 import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
 import type { QuarantineStore } from '../../src/sinks/quarantine.js';
-import { dropPrefix, stack, TEST_MAPPINGS, testDoc, uniquePrefix } from '../integration/sinks/support.js';
+import { dropPrefix, stack, MAPPINGS, testDoc, uniquePrefix } from '../integration/sinks/support.js';
 
 const logger = createLogger('error');
 const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('unexpected quarantine')), close: () => Promise.resolve() };
@@ -29,7 +29,7 @@ function corpus(n: number): IndexableEvent[] {
 }
 
 async function setup(client: Client, prefix: string): Promise<void> {
-  await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, TEST_MAPPINGS);
+  await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
 }
 
 async function raw(client: Client, docs: IndexableEvent[], batch: number): Promise<number> {

@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
 import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bulk.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { createQuarantineStore, type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine.js';
-import { dropPrefix, metricValue, Outcomes, stack, TEST_MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
 const logger = createLogger('silent');
 
@@ -48,7 +48,7 @@ describe('BulkIndexer against the real node', () => {
     const s3 = new S3Client({ region: 'us-east-1' });
     quarantine = createQuarantineStore({ QUARANTINE_URL: pathToFileURL(dir).href }, { s3, logger });
     metrics = createMetrics({ defaultMetrics: false });
-    await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, TEST_MAPPINGS);
+    await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
   });
 
   afterAll(async () => {

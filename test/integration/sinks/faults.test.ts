@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js'
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine.js';
 import { bulkDocCount, FaultProxy } from './fault-proxy.js';
-import { dropPrefix, metricValue, Outcomes, stack, TEST_MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
 const logger = createLogger('silent');
 
@@ -74,7 +75,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
   const docs = (tag: string, n: number) => Array.from({ length: n }, (_, i) => testDoc(`${prefix}-${tag}`, i, '2024-07-15T00:00:00Z'));
 
   beforeAll(async () => {
-    await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, TEST_MAPPINGS);
+    await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
     proxy = new FaultProxy(new URL(stack().opensearchUrl));
     proxyUrl = await proxy.start();
   });
@@ -143,16 +144,21 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     let bulkCalls = 0;
     proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 4 ? { status: 503 } : 'pass');
     const batch = docs('storm', 150);
-    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 150 }), { logger, metrics, quarantine: new MemoryQuarantine() });
-    const seenAvailability: boolean[] = [];
+    const transitions: string[] = [];
+    const watching = createLogger('info', new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
+        if (msg.startsWith('OpenSearch')) transitions.push(msg);
+        cb();
+      },
+    }));
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 150 }), { logger: watching, metrics, quarantine: new MemoryQuarantine() });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
-    const poll = setInterval(() => seenAvailability.push(w.available), 2);
     await w.flush();
-    clearInterval(poll);
     expect(o.count('indexed') + o.count('duplicate')).toBe(150);
     expect([...o.byId.values()].every((x) => x.length === 1)).toBe(true);
-    expect(seenAvailability).toContain(false);
+    expect(transitions).toEqual(['OpenSearch is not answering; bulk items wait for retries.', 'OpenSearch answers again.']);
     expect(w.available).toBe(true);
     // Full jitter spreads the retried items over several smaller requests; each item was retried.
     expect(await metricValue(metrics.bulkItemRetries, { status: '5xx' })).toBeGreaterThanOrEqual(150);
@@ -192,20 +198,21 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
       // Forwarded only after the client gave up: the node still applies it.
       return { hold: gate };
     };
-    const client = createOpenSearchClient({ ...clientCfg(proxyUrl, true), OPENSEARCH_REQUEST_TIMEOUT_MS: 300 });
+    const client = createOpenSearchClient({ ...clientCfg(proxyUrl, true), OPENSEARCH_REQUEST_TIMEOUT_MS: 1500 });
     clients.push(client);
     const batch = docs('timeout', 25);
-    // Jitter pinned to its top: the retry goes out ~600 ms after the timeout, after the held
-    // request reached the node.
-    const w = new BulkIndexer(client, options({ retryBaseMs: 600, retryMaxMs: 800 }), { logger, metrics, quarantine: new MemoryQuarantine(), random: () => 0.999999 });
+    // Jitter pinned to its top: the retry goes out ~2 s after the timeout, after the held request
+    // reached the node.
+    const w = new BulkIndexer(client, options({ retryBaseMs: 2000, retryMaxMs: 2000 }), { logger, metrics, quarantine: new MemoryQuarantine(), random: () => 0.999999 });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
-    setTimeout(release, 400);
+    setTimeout(release, 1700);
     await w.close();
     expect(o.all).toHaveLength(25);
     expect(o.count('indexed') + o.count('duplicate')).toBe(25);
     expect(o.count('duplicate')).toBe(25);
-    expect(await metricValue(metrics.bulkItemRetries, { status: 'timeout' })).toBe(25);
+    // Under load a retry may time out too; it is then retried again and still ends as a duplicate.
+    expect(await metricValue(metrics.bulkItemRetries, { status: 'timeout' })).toBeGreaterThanOrEqual(25);
     expect(await stored(batch.map((d) => d.id))).toBe(25);
   });
 
@@ -248,12 +255,20 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
         accepted += 1;
       }
     })();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(accepted).toBeGreaterThanOrEqual(10);
-    expect(accepted).toBeLessThanOrEqual(16);
+    // Wait until the producer stalls (no timing assumption about how fast it gets there).
+    for (let last = -1; accepted !== last; ) {
+      last = accepted;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const lineBytes = Math.min(...batch.map((d) => Buffer.byteLength(JSON.stringify(d.event)) + 100));
+    expect(accepted).toBeLessThanOrEqual(Math.floor((perDoc * 15) / lineBytes));
+    expect(accepted).toBeLessThan(60);
+    expect(o.all).toHaveLength(0);
     release();
     await producer;
     await w.close();
-    expect(o.count('indexed')).toBe(60);
+    // A request held past the client timeout is retried and may come back as a duplicate.
+    expect(o.count('indexed') + o.count('duplicate')).toBe(60);
+    expect(o.all).toHaveLength(60);
   });
 });

@@ -5,9 +5,10 @@ import { createLogger } from '../../../src/core/log.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
 import { ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
-import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
+import { loadConfigOrThrow } from '../../../src/config/load.js';
+import { ensureIndexSetup, ensureIndexSetupWith } from '../../../src/sinks/opensearch/setup.js';
 import type { QuarantineStore } from '../../../src/sinks/quarantine.js';
-import { dropPrefix, Outcomes, stack, TEST_MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
 const lines: Record<string, unknown>[] = [];
 const logger = createLogger(
@@ -39,9 +40,11 @@ describe('index setup (template, alias, ISM)', () => {
   });
 
   it('installs the template once; a second run changes nothing', async () => {
-    const first = await ensureIndexSetupWith(client, cfg, logger, TEST_MAPPINGS);
+    const first = await ensureIndexSetupWith(client, cfg, logger, MAPPINGS);
     expect(first).toMatchObject({ template: prefix, templateResult: 'created', alias: prefix, indexPattern: `${prefix}-*` });
-    const second = await ensureIndexSetupWith(client, cfg, logger, TEST_MAPPINGS);
+    // The entry point the worker calls, with settings loaded the product way: the same template.
+    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '30', OPENSEARCH_URL: stack().opensearchUrl } });
+    const second = await ensureIndexSetup(client, loaded, logger);
     expect(second.templateResult).toBe('unchanged');
     expect(second.templateVersion).toBe(first.templateVersion);
 
@@ -85,24 +88,21 @@ describe('index setup (template, alias, ISM)', () => {
   });
 
   it('updates the template when the settings or mapping change, and extends existing indices', async () => {
-    const replicas = await ensureIndexSetupWith(client, { ...cfg, INDEX_REPLICAS: 1 }, logger, TEST_MAPPINGS);
+    const replicas = await ensureIndexSetupWith(client, { ...cfg, INDEX_REPLICAS: 1 }, logger, MAPPINGS);
     expect(replicas.templateResult).toBe('updated');
 
-    const withField = {
-      ...TEST_MAPPINGS,
-      properties: { ...TEST_MAPPINGS.properties, genesys: { properties: { conversation: { properties: { id: { type: 'keyword' } } } } } },
-    };
+    const withField = { ...MAPPINGS, properties: { ...MAPPINGS.properties, added_in_next_version: { type: 'keyword' } } };
     const added = await ensureIndexSetupWith(client, { ...cfg, INDEX_REPLICAS: 1 }, logger, withField);
     expect(added).toMatchObject({ templateResult: 'updated', existingIndicesUpdated: true });
     const mapping = await client.indices.getMapping({ index: `${prefix}-2024.05` });
-    expect(JSON.stringify(mapping.body)).toContain('conversation');
+    expect(JSON.stringify(mapping.body)).toContain('added_in_next_version');
     expect((await ensureIndexSetupWith(client, { ...cfg, INDEX_REPLICAS: 1 }, logger, withField)).templateResult).toBe('unchanged');
   });
 
   it('refuses to start when a changed field type cannot apply to existing indices', async () => {
     const conflicting = {
-      ...TEST_MAPPINGS,
-      properties: { ...TEST_MAPPINGS.properties, log: { properties: { file: { properties: { path: { type: 'long' } } }, offset: { type: 'long' } } } },
+      ...MAPPINGS,
+      properties: { ...MAPPINGS.properties, log: { properties: { file: { properties: { path: { type: 'long' } } }, offset: { type: 'long' } } } },
     };
     const before = await client.transport.request({ method: 'GET', path: `/_index_template/${prefix}` });
     await expect(ensureIndexSetupWith(client, cfg, logger, conflicting)).rejects.toMatchObject({ code: 'SINK_REJECTED' });

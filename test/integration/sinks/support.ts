@@ -1,54 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client } from '@opensearch-project/opensearch';
 import type { Counter, Gauge } from 'prom-client';
+import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import type { AccessEvent, IndexableEvent } from '../../../src/event/types.js';
 import type { ItemOutcome, WriteTracker } from '../../../src/sinks/opensearch/bulk.js';
+import { stackEnv } from '../../support/stack-env.js';
 
 /** Endpoints of the shared local stack (.stack/env, written by `npm run stack:up`). */
-export function stack(): { opensearchUrl: string; s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string } {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(new URL('../../../.stack/env', import.meta.url), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!;
-  }
+export function stack(): { opensearchUrl: string; s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; ism: boolean } {
+  const env = stackEnv();
   return {
-    opensearchUrl: vars.OPENSEARCH_URL ?? 'http://127.0.0.1:19200',
-    s3Endpoint: vars.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000',
-    region: vars.AWS_REGION ?? 'us-east-1',
-    accessKeyId: vars.AWS_ACCESS_KEY_ID ?? 'testing',
-    secretAccessKey: vars.AWS_SECRET_ACCESS_KEY ?? 'testing',
+    opensearchUrl: env.opensearchUrl,
+    s3Endpoint: env.awsEndpointUrl,
+    region: env.region,
+    accessKeyId: env.accessKeyId,
+    secretAccessKey: env.secretAccessKey,
+    ism: env.ism,
   };
 }
 
 export const uniquePrefix = (tag: string): string => `t-${tag}-${randomBytes(4).toString('hex')}`;
 
-/** Stand-in until src/event/mapping.ts exists: strict, covering exactly what `testDoc` writes. */
-export const TEST_MAPPINGS = {
-  dynamic: 'strict',
-  properties: {
-    '@timestamp': { type: 'date' },
-    event: {
-      properties: {
-        kind: { type: 'keyword' },
-        dataset: { type: 'keyword' },
-        outcome: { type: 'keyword' },
-        category: { type: 'keyword' },
-        type: { type: 'keyword' },
-        hash: { type: 'keyword' },
-      },
-    },
-    cloud: { properties: { provider: { type: 'keyword' } } },
-    related: { properties: { ip: { type: 'ip' }, user: { type: 'keyword' } } },
-    aws: {
-      properties: {
-        s3access: { properties: { http_status: { type: 'integer' }, request_id: { type: 'keyword' } } },
-        s3: { properties: { bucket: { properties: { name: { type: 'keyword' } } }, object: { properties: { key: { type: 'keyword' } } } } },
-      },
-    },
-    log: { properties: { file: { properties: { path: { type: 'keyword' } } }, offset: { type: 'long' } } },
-  },
-} as const;
+/** The product mapping (strict); `testDoc` writes a subset of it. */
+export const MAPPINGS = INDEX_MAPPINGS;
 
 export function testDoc(tag: string, n: number, timestamp: string, over: (e: AccessEvent) => void = () => undefined): IndexableEvent {
   const rawLine = `${tag} line ${n}`;
