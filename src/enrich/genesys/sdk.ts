@@ -72,6 +72,16 @@ export function createSdkTransport(options: SdkOptions): GenesysTransport {
   // our settings below are the last word.
   client.config.setConfigPath('');
   client.config.live_reload_config = false;
+  // Undo whatever that file may have set: its gateway, and SDK logging that could print
+  // request headers (the bearer token) to the console or a file.
+  const sdkLogger = client.config.logger;
+  sdkLogger.log_level = 'none';
+  sdkLogger.log_to_console = false;
+  sdkLogger.log_file_path = undefined;
+  sdkLogger.log_request_body = false;
+  sdkLogger.log_response_body = false;
+  sdkLogger.setLogger();
+  client.setGateway(undefined);
   client.setEnvironment(options.environment);
   if (options.apiUrl !== undefined) {
     const url = new URL(options.apiUrl);

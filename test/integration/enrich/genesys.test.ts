@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { probeGenesys } from '../../../src/enrich/genesys/probe.js';
 import type { AccessEvent } from '../../../src/event/types.js';
@@ -241,6 +244,24 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
       await enricher.close();
     } finally {
       await limited.close();
+    }
+  });
+
+  it('ignores an SDK config file in the home directory', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'enr-home-'));
+    await mkdir(join(home, '.genesyscloudjavascript'));
+    await writeFile(join(home, '.genesyscloudjavascript', 'config'), '[gateway]\nhost = 127.0.0.1\nprotocol = http\nport = 9\n[logging]\nlog_level = trace\nlog_to_console = true\n');
+    const saved = process.env.HOME;
+    process.env.HOME = home;
+    try {
+      const { enricher } = enricherFor(simConfig(sim));
+      const event = accessEventForKey(exportKey(dataset, dataset.recordings[7]!));
+      await enricher.enrich([event]);
+      expect(event.enrichment?.status).toBe('resolved');
+      await enricher.close();
+    } finally {
+      process.env.HOME = saved;
+      await rm(home, { recursive: true, force: true });
     }
   });
 
