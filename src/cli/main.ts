@@ -48,7 +48,7 @@ main(process.argv.slice(2)).then(
     // A command is done when it returns. A lingering keep-alive socket or timer in a dependency
     // must not keep a stopped worker alive past its grace period; the unref'd timer fires only if
     // something else still holds the event loop, and gives stdout time to drain first.
-    setTimeout(() => process.exit(code), 2000).unref();
+    setTimeout(() => process.exit(code), 500).unref();
   },
   (err: unknown) => {
     process.stderr.write(`recording-audit: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

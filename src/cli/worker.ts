@@ -48,12 +48,14 @@ export async function run(argv: string[]): Promise<number> {
       : undefined;
 
   let stopping: Promise<void> | undefined;
+  let deadline = Number.POSITIVE_INFINITY;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       logger.warn({ signal }, 'Second signal; exiting now. Unfinished messages will reappear.');
       process.exit(130);
     }
     logger.info({ signal, graceSecs: cfg.SHUTDOWN_GRACE_SECS }, 'Stopping: no new messages; finishing in-flight work.');
+    deadline = Date.now() + cfg.SHUTDOWN_GRACE_SECS * 1000;
     stopping = worker.stop(cfg.SHUTDOWN_GRACE_SECS * 1000);
   };
   process.on('SIGTERM', onSignal);
@@ -66,7 +68,11 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await stopping;
-    await runtime.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the pipeline failed.'));
+    // Whatever is still buffered belongs to messages that were not deleted: it will be delivered
+    // again, so past the grace period the flush is not waited for.
+    const closing = runtime.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the pipeline failed.'));
+    const left = Math.max(500, deadline - Date.now());
+    await Promise.race([closing, new Promise((r) => setTimeout(r, Number.isFinite(left) ? left : 2 ** 31 - 1).unref())]);
     await health?.close();
     sqs.destroy();
   }
