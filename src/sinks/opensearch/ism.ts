@@ -78,8 +78,11 @@ export type IsmResult = 'created' | 'updated' | 'unchanged' | 'absent';
 interface StoredPolicy {
   _seq_no?: number;
   _primary_term?: number;
-  policy?: { description?: string };
+  // GET answers { policy: {...} }; some versions wrap once more ({ policy: { policy: {...} } }).
+  policy?: { description?: string; policy?: { description?: string } };
 }
+
+const storedDescription = (p: StoredPolicy | undefined): string | undefined => p?.policy?.description ?? p?.policy?.policy?.description;
 
 export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<{ result: IsmResult; policyId: string }> {
   const policyId = ismPolicyId(cfg.INDEX_PREFIX);
@@ -94,7 +97,7 @@ export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: 
   const path = `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
   const existing = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
   const stored = existing.statusCode === 404 ? undefined : (existing.body as StoredPolicy);
-  if (stored?.policy?.description === body.policy.description) return { result: 'unchanged', policyId };
+  if (storedDescription(stored) === body.policy.description) return { result: 'unchanged', policyId };
 
   try {
     const querystring = stored !== undefined ? { if_seq_no: stored._seq_no, if_primary_term: stored._primary_term } : undefined;
