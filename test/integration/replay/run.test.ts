@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,5 +263,48 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
       }
     }
     expect(received.sort()).toEqual([...keys].sort());
+  });
+
+  it('SIGTERM stops the command with 143; the rerun enqueues only the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-enq-term-'));
+    // A queue of its own: the previous test's messages are only invisible, not deleted.
+    const termQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('replay-enq-term') }))).QueueUrl!;
+    try {
+      const args = ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', bucket, '--prefix', prefix, '--from', '2024-01-05', '--to', '2024-01-06', '--margin-secs', '0', '--enqueue', '--enqueue-per-sec', '4', '--concurrency', '1', '--checkpoint', pathToFileURL(join(dir, 'cp.json')).href];
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackVars(), SQS_QUEUE_URL: termQueue, LOG_LEVEL: 'warn' };
+      const run = (): { child: ReturnType<typeof spawn>; exit: Promise<number | null> } => {
+        const child = spawn(process.execPath, args, { cwd: process.cwd(), env, stdio: 'ignore' });
+        return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+      };
+      const first = run();
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const file = readdirSync(dir).find((f) => /^cp\.[0-9a-f]{16}\.json$/.test(f));
+        if (file && (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { report: { totals: { objects: number } } }).report.totals.objects >= 10) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      first.child.kill('SIGTERM');
+      expect(await first.exit).toBe(143);
+      expect(await run().exit).toBe(0);
+      const reportFile = readdirSync(dir).find((f) => f.endsWith('.report.json'))!;
+      const report = JSON.parse(readFileSync(join(dir, reportFile), 'utf8')) as { outcome: string; attempt: number; totals: { objects: number } };
+      expect(report).toMatchObject({ outcome: 'completed', attempt: 2, totals: { objects: keys.length } });
+
+      // Each object was announced once by the two runs together.
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 30; i += 1) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: termQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const msgs = out.Messages ?? [];
+        if (msgs.length === 0 && [...seen.values()].reduce((a, b) => a + b, 0) >= keys.length) break;
+        for (const m of msgs) {
+          const parsed = parseNotification(m.Body!);
+          if (parsed.ok) for (const rec of parsed.records) if (rec.kind === 'object_created') seen.set(rec.key, (seen.get(rec.key) ?? 0) + 1);
+        }
+      }
+      expect([...seen.keys()].sort()).toEqual([...keys].sort());
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: termQueue }));
+    }
   });
 });
