@@ -8,6 +8,7 @@ import { ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { ensureIndexSetup, ensureIndexSetupWith } from '../../../src/sinks/opensearch/setup.js';
 import type { QuarantineStore } from '../../../src/sinks/quarantine.js';
+import { FaultProxy } from './fault-proxy.js';
 import { dropPrefix, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
 const lines: Record<string, unknown>[] = [];
@@ -110,5 +111,59 @@ describe('index setup (template, alias, ISM)', () => {
     const after = await client.transport.request({ method: 'GET', path: `/_index_template/${prefix}` });
     expect(after.body).toEqual(before.body);
     await expect(ensureIndexSetupWith(client, cfg, logger, conflicting)).rejects.toMatchObject({ code: 'SINK_REJECTED' });
+  });
+});
+
+describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in with the documented shapes)', () => {
+  const prefix = uniquePrefix('ism');
+  const policyPath = `/_plugins/_ism/policies/${ismPolicyId(prefix)}`;
+  let stored: { _seq_no: number; _primary_term: number; policy: Record<string, unknown> } | undefined;
+  const proxy = new FaultProxy(new URL(stack().opensearchUrl));
+  let client: Client;
+
+  beforeAll(async () => {
+    proxy.plan = (r) => {
+      const path = r.path.split('?')[0]!;
+      if (path === '/_cat/plugins') return { status: 200, body: [{ component: 'opensearch-job-scheduler' }, { component: 'opensearch-index-management' }] };
+      if (path === policyPath && r.method === 'GET') {
+        return stored ? { status: 200, body: { _id: ismPolicyId(prefix), _version: 1, ...stored } } : { status: 404, body: { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 } };
+      }
+      if (path === policyPath && r.method === 'PUT') {
+        const body = JSON.parse(r.body.toString()) as { policy: Record<string, unknown> };
+        stored = { _seq_no: (stored?._seq_no ?? 0) + 1, _primary_term: 1, policy: body.policy };
+        return { status: 201, body: { _id: ismPolicyId(prefix), policy: { policy: body.policy } } };
+      }
+      if (path.startsWith('/_plugins/_ism/')) return { status: 200, body: { updated_indices: 0, failures: false, failed_indices: [] } };
+      return 'pass';
+    };
+    client = new Client({ node: await proxy.start() });
+  });
+  afterAll(async () => {
+    await client.close();
+    await proxy.stop();
+    const direct = new Client({ node: stack().opensearchUrl });
+    await dropPrefix(direct, prefix);
+    await direct.close();
+  });
+
+  it('creates the policy and attaches it to existing indices; a second run changes nothing; a new retention updates it', async () => {
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 };
+    expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('created');
+    const ismCalls = (): string[] => proxy.seen.filter((r) => r.path.startsWith('/_plugins/_ism')).map((r) => `${r.method} ${r.path.split('?')[0]!}`);
+    expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${prefix}-*`]);
+    const put = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
+    expect(JSON.parse(put.body.toString())).toMatchObject({ policy: { ism_template: [{ index_patterns: [`${prefix}-*`] }] } });
+    expect(put.body.toString()).toContain(`"min_index_age":"${30 + 31}d"`);
+
+    proxy.seen.length = 0;
+    expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('unchanged');
+    expect(ismCalls().filter((c) => !c.startsWith('GET'))).toEqual([]);
+
+    proxy.seen.length = 0;
+    expect((await ensureIndexSetupWith(client, { ...cfg, RETENTION_DAYS: 60 }, logger, MAPPINGS)).ism).toBe('updated');
+    const update = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
+    expect(update.path).toContain('if_seq_no=1');
+    expect(update.path).toContain('if_primary_term=1');
+    expect(ismCalls()).toContain(`POST /_plugins/_ism/change_policy/${prefix}-*`);
   });
 });
