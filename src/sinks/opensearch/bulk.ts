@@ -164,6 +164,14 @@ export class BulkIndexer {
     });
   }
 
+  /**
+   * Sends what is buffered now without waiting for outcomes. For a caller that only needs its own
+   * writes settled (it waits on its own tracker): flush() would also wait for everybody else's.
+   */
+  sendNow(): void {
+    this.seal();
+  }
+
   get available(): boolean {
     return this.availability.available;
   }
