@@ -62,6 +62,13 @@ if [ -z "$key_arn" ] || [ "$key_arn" = "None" ]; then
   key_arn=$(aws kms create-key --description "recording-audit local recordings key" --query KeyMetadata.Arn --output text)
   aws kms create-alias --alias-name "$KMS_ALIAS" --target-key-id "$key_arn"
 fi
+cat >"$work/key-policy.json" <<JSON
+{"Version":"2012-10-17","Statement":[
+ {"Sid":"EnableIamPolicies","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::${ACCOUNT_ID}:root"},"Action":"kms:*","Resource":"*"},
+ {"Sid":"AllowGenesysCloudToUseKey","Effect":"Allow","Principal":{"AWS":"${UPLOADER}"},"Action":["kms:Decrypt","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext","kms:Encrypt"],"Resource":"*"}
+]}
+JSON
+aws kms put-key-policy --key-id "$key_arn" --policy-name default --policy "file://$work/key-policy.json"
 bucket "$RECORDINGS_BUCKET"
 aws s3api put-bucket-encryption --bucket "$RECORDINGS_BUCKET" \
   --server-side-encryption-configuration "{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\",\"KMSMasterKeyID\":\"${key_arn}\"},\"BucketKeyEnabled\":true}]}"

@@ -12,6 +12,7 @@ import {
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { describeAwsError, fixForAwsError, isNotFound } from './aws-errors.js';
 import { abortMultipartFinding, encryptionEnforcement, parsePolicy, sameKmsKey, type Statement } from './bucket-policy.js';
+import { keyPolicyCheck } from './kms-key.js';
 import { earlyExpirations } from './lifecycle.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
 
@@ -45,7 +46,8 @@ async function resolveKey(ctx: CheckContext, keyId: string): Promise<string> {
   return res.KeyMetadata?.Arn ?? keyId;
 }
 
-async function encryptionCheck(rows: Rows, ctx: CheckContext, bucket: string): Promise<void> {
+/** Returns the customer managed key the bucket should use (for the key policy check), if any. */
+async function encryptionCheck(rows: Rows, ctx: CheckContext, bucket: string): Promise<string | undefined> {
   const check = 'default encryption SSE-KMS';
   const wanted = ctx.config.RECORDINGS_KMS_KEY_ARN;
   const fix = `aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration '${JSON.stringify({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: wanted ?? '<key ARN>' }, BucketKeyEnabled: true }] })}'`;
@@ -54,34 +56,40 @@ async function encryptionCheck(rows: Rows, ctx: CheckContext, bucket: string): P
     sse = await defaultEncryption(ctx.s3(), bucket);
   } catch (err) {
     rows.fail(check, `GetBucketEncryption failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetEncryptionConfiguration', `arn:aws:s3:::${bucket}`));
-    return;
+    return wanted;
   }
   const algorithm = sse?.SSEAlgorithm;
   if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
     rows.fail(check, `default encryption is ${algorithm ?? 'not set'}; ${GUIDE} requires SSE-KMS (key management separate from storage, every key use in CloudTrail)`, fix);
-    return;
+    return wanted;
   }
   const keyId = sse?.KMSMasterKeyID;
   if (wanted === undefined) {
     rows.pass(check, `${algorithm} with ${keyId ?? 'the AWS managed key aws/s3'}`);
-    return;
+    if (keyId === undefined) return undefined;
+    try {
+      return await resolveKey(ctx, keyId);
+    } catch {
+      return undefined;
+    }
   }
   if (keyId === undefined) {
     rows.fail(check, `${algorithm} with the AWS managed key aws/s3, not RECORDINGS_KMS_KEY_ARN`, fix);
-    return;
+    return wanted;
   }
   let resolved: string;
   try {
     resolved = await resolveKey(ctx, keyId);
   } catch (err) {
     rows.warn(check, `${algorithm} with ${keyId}, an alias this principal cannot resolve (${describeAwsError(err)})`, `Grant kms:DescribeKey on the key, or configure the key ARN instead of the alias.`);
-    return;
+    return wanted;
   }
   if (!sameKmsKey(resolved, wanted)) {
     rows.fail(check, `${algorithm} with ${keyId}, not RECORDINGS_KMS_KEY_ARN ${wanted}`, fix);
-    return;
+    return wanted;
   }
   rows.pass(check, `${algorithm} with ${keyId}`);
+  return wanted;
 }
 
 function policyEncryptionCheck(rows: Rows, statements: readonly Statement[] | undefined, bucket: string, kmsKeyArn: string | undefined): void {
@@ -242,7 +250,7 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
     if (!isNotFound(err, 'NoSuchBucketPolicy')) policyProblem = `GetBucketPolicy failed: ${describeAwsError(err)}`;
   }
 
-  await encryptionCheck(rows, ctx, bucket);
+  const keyArn = await encryptionCheck(rows, ctx, bucket);
   if (policyProblem !== undefined) rows.fail('uploads without SSE-KMS refused', policyProblem, 'Grant s3:GetBucketPolicy to the principal running check, or fix the policy.');
   else policyEncryptionCheck(rows, statements, bucket, ctx.config.RECORDINGS_KMS_KEY_ARN);
   await versioningCheck(rows, s3, bucket);
@@ -250,6 +258,7 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   await lifecycleCheck(rows, s3, bucket, ctx.config.RECORDINGS_RETENTION_DAYS);
   if (policyProblem !== undefined) rows.skip('uploader may abort multipart uploads', 'the bucket policy could not be read');
   else abortCheck(rows, statements, bucket);
+  await keyPolicyCheck(rows, ctx, keyArn, statements !== undefined ? abortMultipartFinding(statements, bucket).uploaders : []);
   return rows.rows;
 }
 

@@ -15,7 +15,7 @@ import type { CheckContext, CheckResult } from '../../../src/ops/check/types.js'
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
-import { Resources, compliantPolicy, stackEnv, unique } from './support.js';
+import { Resources, UPLOADER, compliantPolicy, stackEnv, unique } from './support.js';
 
 const res = new Resources();
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
@@ -225,7 +225,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 describe('recording-audit check (CLI, end to end)', () => {
   it('exits 0 with --json when everything passes, 1 with a table when something fails', async () => {
     const p = await pipeline();
-    const key = await res.kmsKey();
+    const key = await res.kmsKey([UPLOADER]);
     const rec = await res.recordingsBucket({ encryption: 'kms', kmsKeyArn: key, policy: compliantPolicy(key), versioning: true, logTo: p.logBucket });
     const prefix = unique('t-ops-cli');
     prefixes.push(prefix);

@@ -25,8 +25,8 @@ async function check(spec: Partial<RecordingsBucketSpec>, env: Record<string, st
 }
 
 beforeAll(async () => {
-  kmsKey = await res.kmsKey();
-  otherKey = await res.kmsKey();
+  kmsKey = await res.kmsKey([UPLOADER]);
+  otherKey = await res.kmsKey([UPLOADER]);
   logBucket = await res.logBucket();
 });
 afterAll(async () => {
@@ -50,7 +50,19 @@ describe('recordings bucket against the storage guide (moto)', () => {
       ['access-log bucket encrypted', 'pass', expect.stringContaining('SSE-S3')],
       ['no early expiry', 'pass', expect.stringContaining('2 lifecycle rule(s)')],
       ['uploader may abort multipart uploads', 'pass', expect.stringContaining(UPLOADER)],
+      ['uploader may use the KMS key', 'pass', expect.stringContaining(UPLOADER)],
     ]);
+  });
+
+  it('warns when the key policy leaves the uploader to IAM, fails when it shuts the uploader out', async () => {
+    const delegating = await res.kmsKey();
+    let c = await check({ kmsKeyArn: delegating, policy: compliantPolicy(delegating) }, { RECORDINGS_KMS_KEY_ARN: delegating });
+    expect(c.status('uploader may use the KMS key')).toBe('warn');
+    expect(c.row('uploader may use the KMS key')?.detail).toContain('arn:aws:iam::123456789012:role/GenesysCloudRecordingRole');
+    const closed = await res.kmsKey(['arn:aws:iam::123456789012:role/SomeoneElse']);
+    c = await check({ kmsKeyArn: closed, policy: compliantPolicy(closed) }, { RECORDINGS_KMS_KEY_ARN: closed });
+    expect(c.status('uploader may use the KMS key')).toBe('fail');
+    expect(c.row('uploader may use the KMS key')?.fix).toContain('AllowGenesysCloudToUseKey');
   });
 
   it('fails SSE-S3 default encryption', async () => {

@@ -80,8 +80,19 @@ export class Resources {
     return name;
   }
 
-  async kmsKey(): Promise<string> {
-    const res = await this.kms.send(new CreateKeyCommand({ Description: 'recording-audit check test' }));
+  /** A key; with `users`, its policy names them for uploads (the guide's key policy statement). */
+  async kmsKey(users?: readonly string[]): Promise<string> {
+    const policy =
+      users === undefined
+        ? undefined
+        : JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Sid: 'KeyAdministration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/KeyAdmin' }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'], Resource: '*' },
+              { Sid: 'AllowGenesysCloudToUseKey', Effect: 'Allow', Principal: { AWS: [...users] }, Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'], Resource: '*' },
+            ],
+          });
+    const res = await this.kms.send(new CreateKeyCommand({ Description: 'recording-audit check test', ...(policy !== undefined ? { Policy: policy } : {}) }));
     const arn = res.KeyMetadata?.Arn ?? '';
     this.keys.push(arn);
     return arn;

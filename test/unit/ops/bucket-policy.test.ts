@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { abortMultipartFinding, encryptionEnforcement, parsePolicy, sameKmsKey, type Statement } from '../../../src/ops/check/bucket-policy.js';
+import { keyAccessFor } from '../../../src/ops/check/kms-key.js';
 
 const BUCKET = 'rec-bucket';
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1111-2222';
@@ -107,5 +108,19 @@ describe('sameKmsKey', () => {
   it('matches an ARN and its key id', () => {
     expect(sameKmsKey(KEY, '1111-2222')).toBe(true);
     expect(sameKmsKey(KEY, 'arn:aws:kms:us-east-1:123456789012:key/3333')).toBe(false);
+  });
+});
+
+describe('keyAccessFor', () => {
+  const keyPolicy = (...s: object[]): Statement[] => statements(...s);
+  const root = { Sid: 'EnableIamPolicies', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' };
+  const named = { Sid: 'AllowGenesysCloudToUseKey', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'], Resource: '*' };
+  it('is direct when the uploader is named, delegated with only the root grant, missing otherwise', () => {
+    expect(keyAccessFor(keyPolicy(root, named), UPLOADER)).toEqual({ kind: 'direct' });
+    expect(keyAccessFor(keyPolicy(root), UPLOADER)).toEqual({ kind: 'delegated', root: 'arn:aws:iam::123456789012:root' });
+    expect(keyAccessFor(keyPolicy({ ...named, Action: ['kms:Encrypt'] }), UPLOADER)).toEqual({ kind: 'missing', actions: ['kms:GenerateDataKey', 'kms:Decrypt'] });
+  });
+  it('counts GenerateDataKey* wildcards', () => {
+    expect(keyAccessFor(keyPolicy({ ...named, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] }), UPLOADER)).toEqual({ kind: 'direct' });
   });
 });
