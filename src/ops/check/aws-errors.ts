@@ -42,7 +42,9 @@ export function describeAwsError(err: unknown): string {
 
 /** The generic "what to change" for a failed call. */
 export function fixForAwsError(err: unknown, action: string, resource: string): string {
-  if (isAccessDenied(err)) return `Grant ${action} on ${resource} to the principal running this (the ECS task role for the worker; see config/iam/task-role-policy.json).`;
+  if (isAccessDenied(err)) {
+    return `Grant ${action} on ${resource} to the principal running check: an operator role (config/iam/check-operator-policy.json), or the task role where the worker itself needs it (config/iam/task-role-policy.json).`;
+  }
   const code = awsErrorCode(err);
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'TimeoutError' || code === 'ETIMEDOUT') {
     return 'Check the network path and the endpoint (AWS_REGION, AWS_ENDPOINT_URL*, VPC endpoints, security groups).';

@@ -72,7 +72,7 @@ describe('config/ecs-task-definition.json', () => {
 });
 
 describe('config/iam policies', () => {
-  const files = ['config/iam/task-role-policy.json', 'config/iam/task-execution-role-policy.json', 'config/iam/task-role-trust.json'];
+  const files = ['config/iam/task-role-policy.json', 'config/iam/task-execution-role-policy.json', 'config/iam/task-role-trust.json', 'config/iam/check-operator-policy.json'];
   const statements = (file: string): PolicyStatement[] => (read(file) as { Statement: PolicyStatement[] }).Statement;
 
   it.each(files)('%s has no wildcard action and no Allow with NotAction', (file) => {
