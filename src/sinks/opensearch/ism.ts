@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@opensearch-project/opensearch';
+import { errors, type Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -95,14 +95,21 @@ export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: 
   }
   const body = ismPolicyBody(cfg);
   const path = `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
-  const existing = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
-  const stored = existing.statusCode === 404 ? undefined : (existing.body as StoredPolicy);
+  const read = async (): Promise<StoredPolicy | undefined> => {
+    const res = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
+    return res.statusCode === 404 ? undefined : (res.body as StoredPolicy);
+  };
+  const stored = await read();
   if (storedDescription(stored) === body.policy.description) return { result: 'unchanged', policyId };
 
   try {
     const querystring = stored !== undefined ? { if_seq_no: stored._seq_no, if_primary_term: stored._primary_term } : undefined;
     await client.transport.request({ method: 'PUT', path, body, ...(querystring ? { querystring } : {}) });
   } catch (cause) {
+    // Two workers starting together: the other one installed the same policy first.
+    if (cause instanceof errors.ResponseError && cause.statusCode === 409 && storedDescription(await read()) === body.policy.description) {
+      return { result: 'unchanged', policyId };
+    }
     logger.error({ err: describeError(cause), policyId }, 'Could not install the ISM retention policy.');
     throw new AuditError('SINK_REJECTED', `ISM policy ${policyId} is missing or outdated and could not be installed`, { cause });
   }

@@ -118,6 +118,8 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
   const prefix = uniquePrefix('ism');
   const policyPath = `/_plugins/_ism/policies/${ismPolicyId(prefix)}`;
   let stored: { _seq_no: number; _primary_term: number; policy: Record<string, unknown> } | undefined;
+  /** Simulates a second worker that stores the same policy just before our PUT. */
+  let loseTheRace = false;
   const proxy = new FaultProxy(new URL(stack().opensearchUrl));
   let client: Client;
 
@@ -131,6 +133,7 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
       if (path === policyPath && r.method === 'PUT') {
         const body = JSON.parse(r.body.toString()) as { policy: Record<string, unknown> };
         stored = { _seq_no: (stored?._seq_no ?? 0) + 1, _primary_term: 1, policy: body.policy };
+        if (loseTheRace) return { status: 409, body: { error: { type: 'version_conflict_engine_exception', reason: 'document already exists' }, status: 409 } };
         return { status: 201, body: { _id: ismPolicyId(prefix), policy: { policy: body.policy } } };
       }
       if (path.startsWith('/_plugins/_ism/')) return { status: 200, body: { updated_indices: 0, failures: false, failed_indices: [] } };
@@ -165,5 +168,13 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     expect(update.path).toContain('if_seq_no=1');
     expect(update.path).toContain('if_primary_term=1');
     expect(ismCalls()).toContain(`POST /_plugins/_ism/change_policy/${prefix}-*`);
+  });
+
+  it('a second worker installing the same policy at the same time is not an error', async () => {
+    stored = undefined;
+    loseTheRace = true;
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 90 };
+    expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('unchanged');
+    loseTheRace = false;
   });
 });
