@@ -14,7 +14,8 @@ const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').dig
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check()) return;
+    // A monthly index being created answers searches with a shard failure for a moment.
+    if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
@@ -48,7 +49,7 @@ describe('graceful shutdown of the real worker process', () => {
   }
 
   it('SIGTERM mid-object with a short grace: exits 0 within the grace period, deletes nothing unfinished, and a restart completes exactly', async () => {
-    const { res, expected } = await largeObject(31, 150_000);
+    const { res, expected } = await largeObject(31, 30_000);
     const prefix = uniqueName('t-term');
     prefixes.push(prefix);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '2', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3', LOG_LEVEL: 'info' });
@@ -81,10 +82,10 @@ describe('graceful shutdown of the real worker process', () => {
     const hashes = [...docs.values()].map((d) => (d.event as { hash: string }).hash);
     expect(hashes.length).toBe(expected.size);
     expect(new Set(hashes)).toEqual(expected);
-  });
+  }, 300_000);
 
   it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
-    const { res, expected } = await largeObject(32, 40_000);
+    const { res, expected } = await largeObject(32, 15_000);
     const prefix = uniqueName('t-term2');
     prefixes.push(prefix);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
@@ -97,5 +98,5 @@ describe('graceful shutdown of the real worker process', () => {
     expect(await countDocuments(os, `${prefix}-*`)).toBe(expected.size);
     const depth = await queueDepth(sqs, res.queueUrl);
     expect(depth.visible + depth.inFlight).toBe(0);
-  });
+  }, 300_000);
 });
