@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { createMetrics } from '../ops/metrics.js';
 import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../ops/health.js';
+import { startReenrichTask } from '../enrich/reenrich.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSqsClient } from '../sources/s3-object.js';
@@ -32,6 +33,10 @@ export async function run(argv: string[]): Promise<number> {
   );
 
   const worker = new Worker(cfg, runtime, sqs, { logger, metrics });
+  const reenrichTask =
+    cfg.REENRICH_INTERVAL_SECS > 0 && runtime.enricher.mode === 'genesys'
+      ? startReenrichTask({ client: runtime.opensearch, enricher: runtime.enricher, logger, indexPrefix: cfg.INDEX_PREFIX, intervalSecs: cfg.REENRICH_INTERVAL_SECS })
+      : undefined;
   const health =
     cfg.HEALTH_PORT > 0
       ? await startHealthServer({
@@ -68,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await stopping;
+    await reenrichTask?.stop();
     // Whatever is still buffered belongs to messages that were not deleted: it will be delivered
     // again, so past the grace period the flush is not waited for.
     const closing = runtime.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the pipeline failed.'));

@@ -23,7 +23,8 @@ export function configReference(): string {
     if (rows.length === 0) continue;
     out.push(`#### ${title}`, '', '| Setting | Type | Default | Description |', '|---|---|---|---|');
     for (const [name, s] of rows) {
-      const def = s.default === undefined ? '' : Array.isArray(s.default) ? s.default.join(',') : String(s.default as string | number | boolean);
+      const d = s.default;
+      const def = Array.isArray(d) ? d.join(',') : typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean' ? String(d) : '';
       out.push(`| \`${name}\` | ${cell(s.kind.replace(/\\\|/g, '|'))} | ${def === '' ? '' : `\`${cell(def)}\``} | ${cell(s.doc)}${s.secret ? ' Secret: never logged.' : ''} |`);
     }
     out.push('');

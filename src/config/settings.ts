@@ -124,7 +124,7 @@ export function bool<const O extends { default?: boolean }>(
   });
 }
 
-export function oneOf<const T extends string, const O extends { default?: T } = Record<never, never>>(
+export function oneOf<const T extends string, const O extends { default?: T } = { default?: undefined }>(
   group: SettingGroup,
   doc: string,
   values: readonly T[],

@@ -97,7 +97,7 @@ export function accessDay(options: ScenarioOptions): { objects: LogObject[]; rec
       hostHeader: ENDPOINT(options.recordingsBucket),
       tlsVersion: 'TLSv1.3',
       sourceRegion: p.ip.startsWith('10.') ? 'us-east-1' : undefined,
-    } as AccessRecord;
+    };
   };
 
   for (const rec of options.recordings) {

@@ -17,6 +17,11 @@ interface SummaryResponse {
 }
 
 const get = (obj: unknown, path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+/** A stored scalar as text; objects and absent values as the fallback. */
+const text = (obj: unknown, path: string, fallback = ''): string => {
+  const v = get(obj, path);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
+};
 
 /** What a security engineer looks at first, from the index the worker just filled. */
 export async function printSummary(os: Client, indexPrefix: string, logBucket: string, say: (s: string) => void): Promise<void> {
@@ -60,8 +65,8 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   say(`Denied or failed requests (${deniedHits.total.value}):`);
   for (const h of deniedHits.hits) {
     const s = h._source;
-    say(`  ${String(get(s, '@timestamp'))}  ${String(get(s, 'http.response.status_code'))} ${String(get(s, 'aws.s3access.error_code') ?? '')}  ${String(get(s, 'aws.s3access.requester'))} from ${String(get(s, 'source.ip'))}`);
-    say(`      conversation ${String(get(s, 'genesys.conversation.id') ?? '?')}, recording ${String(get(s, 'genesys.recording.id') ?? '?')}`);
+    say(`  ${text(s, '@timestamp')}  ${text(s, 'http.response.status_code')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`);
+    say(`      conversation ${text(s, 'genesys.conversation.id', '?')}, recording ${text(s, 'genesys.recording.id', '?')}`);
   }
 
   const sample = await os.search({

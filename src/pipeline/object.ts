@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { decodeLines, type DecodeStats, type RawLine } from '../decode/lines.js';
+import { decodeLines, type DecodeStats } from '../decode/lines.js';
 import { buildEvent, type Rejection, type SourceContext } from '../event/build.js';
 import type { IndexableEvent } from '../event/types.js';
 import type { Enricher } from '../enrich/enricher.js';
@@ -99,7 +99,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
           stats = next.value;
           break;
         }
-        for (const line of next.value as RawLine[]) {
+        for (const line of next.value) {
           const result = buildEvent(line, ctx);
           if (result.ok) events.push(result.doc);
           else rejections.push(result.rejection);

@@ -206,7 +206,7 @@ export async function bench(args: string[]): Promise<void> {
       report.big_object_peak_rss_mb = Math.round(big.peakRssMb);
     }
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`targets: ratio >= 0.8 (${String(report.ratio_worker_to_raw)}), peak RSS < 300 MB (${String(report.worker_peak_rss_mb)}${report.big_object_peak_rss_mb !== undefined ? ` / big object ${String(report.big_object_peak_rss_mb)}` : ''})\n`);
+    process.stdout.write(`targets: ratio >= 0.8 (${String(report.ratio_worker_to_raw)}), peak RSS < 300 MB (${String(report.worker_peak_rss_mb)}${typeof report.big_object_peak_rss_mb === 'number' ? ` / big object ${report.big_object_peak_rss_mb}` : ''})\n`);
   } finally {
     await deleteIndices(os, workerPrefix);
     await deleteIndices(os, rawPrefix);

@@ -136,8 +136,8 @@ export async function countDocuments(client: Client, index: string): Promise<num
 }
 
 export async function deleteIndices(client: Client, prefix: string): Promise<void> {
-  await client.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true } as never).catch(() => undefined);
-  await client.indices.deleteIndexTemplate({ name: prefix } as never).catch(() => undefined);
+  await client.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+  await client.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
 }
 
 /** Spawns the real CLI worker as a child process (for kill and signal tests). */
