@@ -25,7 +25,20 @@ export interface LogPipelineResources {
 export async function createLogPipeline(
   s3: S3Client,
   sqs: SQSClient,
-  names: { recordingsBucket: string; logBucket: string; queue: string; logPrefix?: string; maxReceiveCount?: number; visibilityTimeoutSecs?: number },
+  names: {
+    recordingsBucket: string;
+    logBucket: string;
+    queue: string;
+    logPrefix?: string;
+    maxReceiveCount?: number;
+    visibilityTimeoutSecs?: number;
+    /**
+     * Turn on the recordings bucket's server access logging (default true). moto delivers log
+     * objects of its own for it, in a format that is not S3's (the Request-URI unquoted): the
+     * worker quarantines those lines, as it would any malformed record.
+     */
+    accessLogging?: boolean;
+  },
 ): Promise<LogPipelineResources> {
   const logPrefix = names.logPrefix ?? 'access-logs/';
   await s3.send(new CreateBucketCommand({ Bucket: names.logBucket }));
@@ -47,12 +60,14 @@ export async function createLogPipeline(
       }),
     }),
   );
-  await s3.send(
+  if (names.accessLogging ?? true) {
+    await s3.send(
     new PutBucketLoggingCommand({
       Bucket: names.recordingsBucket,
       BucketLoggingStatus: { LoggingEnabled: { TargetBucket: names.logBucket, TargetPrefix: logPrefix } },
     }),
-  );
+    );
+  }
 
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${names.queue}-dlq` }));
   const dlqUrl = dlq.QueueUrl ?? '';

@@ -45,8 +45,10 @@ async function main(): Promise<void> {
   const run = Date.now().toString(36);
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
-  const res = await createLogPipeline(s3, sqs, { recordingsBucket: `demo-recordings-${run}`, logBucket: `demo-access-logs-${run}`, queue: `recording-audit-demo-${run}` });
-  say(`Created s3://${res.recordingsBucket} (access logging → s3://${res.logBucket}/${res.logPrefix}), queue ${res.queueUrl} with a dead-letter queue.`);
+  // moto's own access-log delivery does not write S3's format, so the demo writes the log objects
+  // itself, as S3 would deliver them, and leaves moto's logging off.
+  const res = await createLogPipeline(s3, sqs, { recordingsBucket: `demo-recordings-${run}`, logBucket: `demo-access-logs-${run}`, queue: `recording-audit-demo-${run}`, accessLogging: false });
+  say(`Created s3://${res.recordingsBucket}, log bucket s3://${res.logBucket}/${res.logPrefix} notifying queue ${res.queueUrl} (with a dead-letter queue).`);
 
   const sim = await startGenesysSimulator({ seed: 2024, latencyMs: 20, dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1 } });
   say(`Genesys Cloud API simulator at ${sim.url} (${sim.dataset.conversations.length} conversations, ${sim.dataset.recordings.length} recordings).`);
