@@ -62,10 +62,10 @@ export async function createLogPipeline(
   );
   if (names.accessLogging ?? true) {
     await s3.send(
-    new PutBucketLoggingCommand({
-      Bucket: names.recordingsBucket,
-      BucketLoggingStatus: { LoggingEnabled: { TargetBucket: names.logBucket, TargetPrefix: logPrefix } },
-    }),
+      new PutBucketLoggingCommand({
+        Bucket: names.recordingsBucket,
+        BucketLoggingStatus: { LoggingEnabled: { TargetBucket: names.logBucket, TargetPrefix: logPrefix } },
+      }),
     );
   }
 
