@@ -94,19 +94,30 @@ export function parseLogTime(s: string, p: number): string | undefined {
   return iso.length === 24 ? iso : undefined;
 }
 
-// Consecutive records of one log object mostly share their second; the last result is reused
-// when the 26 characters inside the brackets are the same.
-let lastRaw = '';
-let lastIso = '';
+// Records of one log object mostly share their minute, often their second. The minute (with
+// the offset) is compared as one string; the seconds are two digits and a table lookup.
+const SECOND_SUFFIX = Array.from({ length: 60 }, (_, i) => `${String(i).padStart(2, '0')}.000Z`);
+let lastMinute = '';
+let lastOffset = '';
+let lastMinuteIso = '';
 
-/** parseLogTime with a one-entry memo of the previous call. */
+/**
+ * parseLogTime, with the result for the previous call's minute reused: `dd/Mon/yyyy:HH:mm` and
+ * the offset equal to the last valid time's, only the seconds are read.
+ */
 export function parseLogTimeMemo(s: string, p: number): string | undefined {
-  const raw = s.slice(p + 1, p + 27);
-  if (raw === lastRaw && s.charCodeAt(p) === 91 && s.charCodeAt(p + 27) === 93) return lastIso;
+  const minute = s.slice(p + 1, p + 18);
+  if (minute === lastMinute && s.charCodeAt(p) === 91 && s.charCodeAt(p + 18) === 58 && s.charCodeAt(p + 21) === 32 && s.charCodeAt(p + 27) === 93) {
+    const a = s.charCodeAt(p + 19) - 48;
+    const b = s.charCodeAt(p + 20) - 48;
+    if (a >= 0 && a <= 5 && b >= 0 && b <= 9 && s.slice(p + 22, p + 27) === lastOffset) return lastMinuteIso + SECOND_SUFFIX[a * 10 + b]!;
+  }
   const iso = parseLogTime(s, p);
-  if (iso !== undefined) {
-    lastRaw = raw;
-    lastIso = iso;
+  if (iso !== undefined && s.charCodeAt(p + 19) !== 54) {
+    // Second 60 (a leap second, rolled over by Date) is never memoised.
+    lastMinute = minute;
+    lastOffset = s.slice(p + 22, p + 27);
+    lastMinuteIso = iso.slice(0, 17);
   }
   return iso;
 }

@@ -153,6 +153,57 @@ const tv: (string | undefined)[] = new Array<string | undefined>(TAIL_SLOTS).fil
 let tCount = 0;
 let tUnknown: string[] | undefined;
 
+// The last value that passed each tail slot's shape check: these fields repeat from line to line,
+// and a string comparison is cheaper than the check.
+const checked: string[] = new Array<string>(TAIL_SLOTS).fill('');
+
+function tailShapeError(k: number, s: string, a: number, b: number): string {
+  switch (k) {
+    case 2:
+      return isSigVersion(s, a, b) ? '' : 'signature_version is not SigV* or -';
+    case 4:
+      return isLetters(s, a, b) ? '' : 'authentication_type is not a word or -';
+    case 6:
+      return isTlsVersion(s, a, b) ? '' : 'tls_version is not TLS* or -';
+    case 7:
+      return isArn(s, a, b) ? '' : 'access_point_arn is not an ARN or -';
+    case 8:
+      return isLetters(s, a, b) ? '' : 'acl_required is not a word or -';
+    case 9:
+      return isRegion(s, a, b) ? '' : 'source_region is not a region or -';
+    default:
+      return '';
+  }
+}
+
+// Recently seen tails (from Signature Version to the end of the line) with their parsed values.
+interface TailEntry {
+  readonly rest: string;
+  readonly values: readonly (string | undefined)[];
+  readonly unknown: readonly string[] | undefined;
+  readonly count: number;
+}
+const TAIL_CACHE_SIZE = 8;
+const tailCache: TailEntry[] = [];
+let tailNext = 0;
+
+// Token reader for the tail: a bare `-` is recognised without a scan (half of these fields are
+// `-` in a typical line); sets tokEnd and returns the value, undefined for `-`.
+let tokEnd = 0;
+function token(s: string, p: number, n: number): string | undefined {
+  if (s.charCodeAt(p) === DASH) {
+    const q = p + 1;
+    if (q === n || s.charCodeAt(q) === SP) {
+      tokEnd = q;
+      return undefined;
+    }
+  }
+  let e = s.indexOf(' ', p);
+  if (e < 0) e = n;
+  tokEnd = e;
+  return s.slice(p, e);
+}
+
 /**
  * Reads the unquoted fields after User-Agent, from p (> n when the record ends at User-Agent).
  * Returns a failure detail, or '' when every field has its shape.
@@ -160,60 +211,66 @@ let tUnknown: string[] | undefined;
 function parseTail(s: string, p: number, n: number, quoteFree: boolean): string {
   tCount = 0;
   tUnknown = undefined;
-  for (let k = 0; k < TAIL_SLOTS; k++) tv[k] = undefined;
-  if (p > n) return '';
+  if (p > n) {
+    for (let k = 0; k < TAIL_SLOTS; k++) tv[k] = undefined;
+    return '';
+  }
   if (!quoteFree && s.indexOf('"', p) !== -1) return 'a quote after user_agent';
   let k = 0;
+  let hostStart = -1;
+  let rest: string | undefined;
   for (;;) {
     if (p >= n || s.charCodeAt(p) === SP) return 'empty field after user_agent';
-    let e = tokenEnd(s, p);
-    if (k < TAIL_SLOTS) {
-      const dash = e - p === 1 && s.charCodeAt(p) === DASH;
-      if (!dash) {
-        switch (k) {
-          case 1:
-            // A Host Id of two tokens (seen in 2019 records): the next token is not a
-            // Signature Version, the one after it is.
-            if (e < n) e = twoTokenHostId(s, e, n);
-            break;
-          case 2:
-            if (!isSigVersion(s, p, e)) return 'signature_version is not SigV* or -';
-            break;
-          case 4:
-          case 8:
-            if (!isLetters(s, p, e)) return `${k === 4 ? 'authentication_type' : 'acl_required'} is not a word or -`;
-            break;
-          case 6:
-            if (!isTlsVersion(s, p, e)) return 'tls_version is not TLS* or -';
-            break;
-          case 7:
-            if (!isArn(s, p, e)) return 'access_point_arn is not an ARN or -';
-            break;
-          case 9:
-            if (!isRegion(s, p, e)) return 'source_region is not a region or -';
-            break;
-          default:
+    if (k === 2 && hostStart >= 0) {
+      // From Signature Version on, the tail is the same string for many records of an object.
+      rest = s.slice(p);
+      for (const hit of tailCache) {
+        if (hit.rest === rest) {
+          for (let j = 2; j < TAIL_SLOTS; j++) tv[j] = hit.values[j - 2];
+          tUnknown = hit.unknown?.slice();
+          tCount = hit.count;
+          return '';
         }
-        tv[k] = s.slice(p, e);
       }
+    }
+    const v = token(s, p, n);
+    const e = tokEnd;
+    if (k >= TAIL_SLOTS) {
+      (tUnknown ??= []).push(v ?? '-');
     } else {
-      (tUnknown ??= []).push(s.slice(p, e));
+      if (v !== undefined) {
+        if (k === 1) hostStart = p;
+        else if (k >= 2 && v !== checked[k]) {
+          const why = tailShapeError(k, s, p, e);
+          if (why !== '') {
+            // A Host Id of two tokens (seen in 2019 records): this token is not a Signature
+            // Version, the next one is.
+            if (k !== 2 || hostStart < 0 || e >= n) return why;
+            let nEnd = s.indexOf(' ', e + 1);
+            if (nEnd < 0) nEnd = n;
+            if (nEnd === e + 1 || !isSigVersion(s, e + 1, nEnd)) return why;
+            tv[1] = s.slice(hostStart, e);
+            hostStart = -1;
+            rest = undefined;
+            p = e + 1;
+            continue;
+          }
+          checked[k] = v;
+        }
+      }
+      tv[k] = v;
     }
     k++;
     if (e >= n) break;
     p = e + 1;
   }
+  for (let j = k; j < TAIL_SLOTS; j++) tv[j] = undefined;
   tCount = k;
+  if (rest !== undefined) {
+    tailCache[tailNext] = { rest, values: tv.slice(2), unknown: tUnknown?.slice(), count: k };
+    tailNext = (tailNext + 1) % TAIL_CACHE_SIZE;
+  }
   return '';
-}
-
-function twoTokenHostId(s: string, e: number, n: number): number {
-  const a = e + 1;
-  const aEnd = tokenEnd(s, a);
-  if (aEnd >= n || aEnd === a || isSigVersion(s, a, aEnd)) return e;
-  const b = aEnd + 1;
-  const bEnd = tokenEnd(s, b);
-  return bEnd > b && isSigVersion(s, b, bEnd) ? aEnd : e;
 }
 
 /** True when a second `[dd/Mon/yyyy:HH:mm:ss ±hhmm]` appears at or after `from`. */
@@ -255,21 +312,47 @@ export function parseAccessLogLine(s: string): ParseResult {
   return r;
 }
 
+// The previous record's operation: a repeat needs no shape check.
+let lastOperation = '';
+
 /** Start of the next field after the one ending at e, or -1 when the line ends there. */
 const next = (e: number, n: number): number => (e >= n - 1 ? -1 : e + 1);
+
+// Owner and bucket of the previous record, and their text with the space after each: every record
+// of a log object starts with the same two fields.
+let lastHead = '';
+let lastOwner: string | undefined;
+let lastBucket: string | undefined;
 
 function parseRecord(s: string): ParseResult {
   const n = s.length;
   // 1 Bucket Owner, 2 Bucket
-  if (n === 0 || s.charCodeAt(0) === SP) return fail('bad_field', 'empty bucket_owner');
-  const ownerE = tokenEnd(s, 0);
-  let p = next(ownerE, n);
-  if (p < 0) return fail('too_few_fields', 'line ends after bucket_owner');
-  const bucketS = p;
-  const bucketE = tokenEnd(s, p);
-  if (bucketE === p) return fail('bad_field', 'empty bucket');
-  p = next(bucketE, n);
-  if (p < 0) return fail('too_few_fields', 'line ends after bucket');
+  let owner: string | undefined;
+  let bucket: string | undefined;
+  let p: number;
+  if (lastHead !== '' && s.charCodeAt(lastHead.length) === 91 && s.slice(0, lastHead.length) === lastHead) {
+    owner = lastOwner;
+    bucket = lastBucket;
+    p = lastHead.length;
+  } else {
+    if (n === 0 || s.charCodeAt(0) === SP) return fail('bad_field', 'empty bucket_owner');
+    const ownerE = tokenEnd(s, 0);
+    p = next(ownerE, n);
+    if (p < 0) return fail('too_few_fields', 'line ends after bucket_owner');
+    const bucketS = p;
+    const bucketE = tokenEnd(s, p);
+    if (bucketE === p) return fail('bad_field', 'empty bucket');
+    p = next(bucketE, n);
+    if (p < 0) return fail('too_few_fields', 'line ends after bucket');
+    owner = str(s, 0, ownerE);
+    bucket = str(s, bucketS, bucketE);
+    // Remembered only once the time follows, so the head is known to be exactly two fields.
+    if (s.charCodeAt(p) === 91) {
+      lastHead = s.slice(0, p);
+      lastOwner = owner;
+      lastBucket = bucket;
+    }
+  }
   // 3 Time: the only bracketed field, with one space inside.
   const timestamp = parseLogTimeMemo(s, p);
   if (timestamp === undefined) return fail('bad_time', 'time is not [dd/Mon/yyyy:HH:mm:ss +hhmm]');
@@ -294,10 +377,11 @@ function parseRecord(s: string): ParseResult {
   if (p < 0) return fail('too_few_fields', 'line ends after request_id');
   let opS = p;
   let opE = tokenEnd(s, p);
+  let operation = s.slice(opS, opE);
   // A Requester with spaces (the CloudFront origin access identity ARN): plain words continue an
   // ARN until a token shaped like an operation follows. Nothing else may extend a field.
   let words = 0;
-  while (!isOperation(s, opS, opE)) {
+  while (operation !== lastOperation && !isOperation(s, opS, opE)) {
     if (opE >= n) return fail('too_few_fields', 'line ends after operation');
     if (words >= MAX_REQUESTER_WORDS || !isArn(s, rqS, rqE) || !isWord(s, idS, idE)) return fail('bad_operation', 'operation is not PREFIX.VERB.RESOURCE');
     rqE = idE;
@@ -305,8 +389,10 @@ function parseRecord(s: string): ParseResult {
     idE = opE;
     opS = opE + 1;
     opE = tokenEnd(s, opS);
+    operation = s.slice(opS, opE);
     words++;
   }
+  lastOperation = operation;
   p = next(opE, n);
   if (p < 0) return fail('too_few_fields', 'line ends after operation');
   // 8 Key
@@ -411,12 +497,12 @@ function parseRecord(s: string): ParseResult {
 
   const unknown = tUnknown;
   const fields: S3AccessFields = {
-    bucket_owner: str(s, 0, ownerE),
-    bucket: str(s, bucketS, bucketE),
+    bucket_owner: owner,
+    bucket,
     remote_ip: str(s, ipS, ipE),
     requester: str(s, rqS, rqE),
     request_id: str(s, idS, idE),
-    operation: s.slice(opS, opE),
+    operation,
     key: str(s, keyS, keyE),
     request_uri: requestUri,
     http_status: status < 0 ? undefined : status,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseLogTime } from '../../../src/decode/log-time.js';
+import { parseLogTime, parseLogTimeMemo } from '../../../src/decode/log-time.js';
 import { parseAccessLogLine, type ParseResult } from '../../../src/decode/s3-access-log.js';
 import type { S3AccessFields } from '../../../src/event/types.js';
 import { SAMPLE_EXPECTATIONS, SAMPLE_FILES } from '../../fixtures/sample-expectations.js';
@@ -283,5 +283,13 @@ describe('parseLogTime', () => {
     for (const bad of ['[29/Feb/2023:00:00:00 +0000]', '[31/Apr/2023:00:00:00 +0000]', '[00/Jan/2023:00:00:00 +0000]', '[01/Jan/2023:00:60:00 +0000]', '[01/Jan/2023:00:00:00 +2400]', '[01/Jan/2023:00:00:00 +0060]', '[01/Jan/2023:00:00:00 +0000', '[1/Jan/2023:00:00:00 +0000]']) {
       expect(t(bad)).toBeUndefined();
     }
+  });
+  it('the memoised form agrees with the full parse on any sequence, offsets and leap seconds included', () => {
+    const times = [
+      '[01/Jan/2020:01:30:00 +0200]', '[01/Jan/2020:01:30:01 +0200]', '[01/Jan/2020:01:30:59 +0200]', '[01/Jan/2020:01:30:01 +0000]',
+      '[01/Jan/2020:01:30:01 -0000]', '[01/Jan/2020:01:30:60 +0000]', '[01/Jan/2020:01:30:61 +0000]', '[01/Jan/2020:01:30:5x +0000]',
+      '[01/Jan/2020:01:30:05 +0000]', '[01/Jan/2020:01:31:05 +0000]', '[31/Dec/2019:23:59:59 -0130]', '[31/Dec/2019:23:59:58 -0130]',
+    ];
+    for (const t of [...times, ...times.reverse()]) expect(parseLogTimeMemo(`x ${t} y`, 2)).toBe(parseLogTime(t, 0));
   });
 });
