@@ -18,13 +18,17 @@ const USAGE = `Usage: recording-audit parse [options] [FILE...]
 
 Reads S3 server access log files (plain text or gzip; - or no FILE reads stdin) and prints one
 JSON event per line on stdout, with its document id in "_id". Rejected lines go to stderr as
-JSON lines with their reason and line number. No network.
+JSON lines with their reason and line number. No network, unless --enrich.
 
 Options:
   --log-bucket NAME      Bucket name the document ids are computed with (default: "", so ids
                          match the worker's only when given the log bucket's real name)
   --stats                Print counts (lines, blank, events, rejected by reason) to stderr at the end
   --max-line-bytes N     Lines longer than this are rejected as line_too_long (default ${DEFAULT_MAX_LINE_BYTES})
+  --enrich               Resolve every event against Genesys Cloud before printing it, with the
+                         worker's settings (GENESYS_*, RECORDINGS_BUCKET, RECORDING_KEY_PATTERNS);
+                         without Genesys credentials, from keys only. Logs go to stderr.
+  --config FILE          JSON settings file, as for the worker (with --enrich)
   -h, --help             Show this help
 
 Exit status: 0 when every input was read (rejected lines included), 64 on a usage error,
@@ -144,7 +148,7 @@ export async function runParse(options: ParseCommandOptions, io: ParseIo): Promi
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { 'log-bucket'?: string; stats?: boolean; 'max-line-bytes'?: string; help?: boolean };
+  let values: { 'log-bucket'?: string; stats?: boolean; 'max-line-bytes'?: string; enrich?: boolean; config?: string; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -155,6 +159,8 @@ export async function run(argv: string[]): Promise<number> {
         'log-bucket': { type: 'string' },
         stats: { type: 'boolean' },
         'max-line-bytes': { type: 'string' },
+        enrich: { type: 'boolean' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -172,8 +178,38 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const hooks: BatchHook[] = [];
-  return runParse(
-    { files: positionals, logBucket: values['log-bucket'] ?? '', stats: values.stats === true, hooks, ...(maxLineBytes === undefined ? {} : { maxLineBytes }) },
-    { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
-  );
+  const enrichment = values.enrich === true ? await startEnrichment(values.config) : undefined;
+  if (enrichment) hooks.push(enrichment.hook);
+  try {
+    return await runParse(
+      { files: positionals, logBucket: values['log-bucket'] ?? '', stats: values.stats === true, hooks, ...(maxLineBytes === undefined ? {} : { maxLineBytes }) },
+      { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    );
+  } finally {
+    await enrichment?.close();
+  }
+}
+
+/** `--enrich`: the worker's enrichment stage, with its logs on stderr so stdout stays NDJSON. */
+async function startEnrichment(configFile: string | undefined): Promise<{ hook: BatchHook; close(): Promise<void> }> {
+  const [{ loadConfigOrThrow }, { createLogger }, { createMetrics }, { createEnricher }, { createS3Client }, { pino }] = await Promise.all([
+    import('../config/load.js'),
+    import('../core/log.js'),
+    import('../ops/metrics.js'),
+    import('../enrich/enricher.js'),
+    import('../sources/s3-object.js'),
+    import('pino'),
+  ]);
+  const cfg = loadConfigOrThrow(configFile === undefined ? {} : { file: configFile });
+  const logger = createLogger(cfg.LOG_LEVEL, pino.destination(2));
+  const s3 = cfg.RECORDINGS_BUCKET === undefined ? undefined : createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
+  const enricher = createEnricher(cfg, { logger, metrics: createMetrics({ defaultMetrics: false }), ...(s3 ? { s3 } : {}) });
+  if (enricher.mode === 'keys-only') logger.warn('No Genesys credentials: events are resolved from their keys only.');
+  return {
+    hook: (docs) => enricher.enrich(docs.map((d) => d.event)),
+    async close() {
+      await enricher.close();
+      s3?.destroy();
+    },
+  };
 }

@@ -116,7 +116,9 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       }
       await this.writeEvents(events, tally, signal);
       await this.quarantineRejections(rejections, source, tally);
-      await this.deps.sink.flush();
+      // Send this object's last partial batch now and wait for this object's outcomes only; a
+      // full flush would also wait for every other object in flight.
+      this.deps.sink.sendNow();
       await tally.drained();
     } catch (err) {
       metrics.objects.inc({ result: 'failed' });
