@@ -2,8 +2,13 @@
  * Sink micro-benchmark: BulkIndexer against the raw `_bulk` loop (rawBulkLoad) with the same client,
  * the same documents and the same batch size, on the local stack. Prints docs/s and the ratio.
  *
- *   npm run bench -- sink [docs=50000] [batch=2000] [rounds=3]
+ *   npm run bench -- sink [docs=50000] [batch=2000] [rounds=3] [fake]
+ *
+ * `fake`: instead of OpenSearch, a child process on 127.0.0.1 answers every bulk item 201 at once,
+ * which isolates the client-side cost (serialization, gzip, bookkeeping) of both paths.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { Client } from '@opensearch-project/opensearch';
 import { createLogger } from '../../src/core/log.js';
 import type { IndexableEvent } from '../../src/event/types.js';
@@ -28,7 +33,38 @@ function corpus(n: number): IndexableEvent[] {
   );
 }
 
+const FAKE_NODE = `
+const { createServer } = require('node:http');
+const { gunzipSync } = require('node:zlib');
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    let body = Buffer.concat(chunks);
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+    let text = '{}';
+    if (req.url.startsWith('/_bulk')) {
+      let lines = 0;
+      for (const b of body) if (b === 10) lines += 1;
+      text = '{"errors":false,"items":[' + new Array(lines / 2).fill('{"create":{"status":201}}').join(',') + ']}';
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+async function startFake(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', FAKE_NODE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
+}
+
+let fake = false;
+
 async function setup(client: Client, prefix: string): Promise<void> {
+  if (fake) return;
   await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
 }
 
@@ -38,7 +74,7 @@ async function raw(client: Client, docs: IndexableEvent[], batch: number): Promi
   const t0 = performance.now();
   const summary = await rawBulkLoad(client, docs, batch, prefix);
   const seconds = (performance.now() - t0) / 1000;
-  await dropPrefix(client, prefix);
+  if (!fake) await dropPrefix(client, prefix);
   if (summary.itemErrors > 0) throw new Error(`raw baseline had ${summary.itemErrors} item errors`);
   return docs.length / seconds;
 }
@@ -62,7 +98,7 @@ async function sink(client: Client, docs: IndexableEvent[], batch: number, concu
   await indexer.flush();
   const seconds = (performance.now() - t0) / 1000;
   await indexer.close();
-  await dropPrefix(client, prefix);
+  if (!fake) await dropPrefix(client, prefix);
   if (indexed !== docs.length) throw new Error(`sink indexed ${indexed} of ${docs.length}`);
   return docs.length / seconds;
 }
@@ -71,12 +107,14 @@ export async function bench(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 50_000);
   const batch = Number(args[1] ?? 2000);
   const rounds = Number(args[2] ?? 3);
+  fake = args.includes('fake');
+  const server = fake ? await startFake() : undefined;
   const docs = corpus(n);
   const bytes = docs.reduce((s, d) => s + Buffer.byteLength(JSON.stringify(d.event)), 0);
-  console.log(`sink bench: ${n} docs, ${(bytes / n).toFixed(0)} B/doc, batch ${batch}, ${rounds} rounds`);
+  console.log(`sink bench${fake ? ' (fake node: client-side cost only)' : ''}: ${n} docs, ${(bytes / n).toFixed(0)} B/doc, batch ${batch}, ${rounds} rounds`);
   for (const gzip of [true, false]) {
     const client = createOpenSearchClient({
-      OPENSEARCH_URL: stack().opensearchUrl,
+      OPENSEARCH_URL: server?.url ?? stack().opensearchUrl,
       OPENSEARCH_AUTH: 'none',
       OPENSEARCH_USERNAME: undefined,
       OPENSEARCH_PASSWORD: undefined,
@@ -97,6 +135,7 @@ export async function bench(args: string[]): Promise<void> {
       console.log(`gzip=${gzip} ${name.padEnd(9)} median ${median(xs).toFixed(0).padStart(7)} docs/s  ratio ${(median(xs) / base).toFixed(2)}  runs ${xs.map((x) => x.toFixed(0)).join(' ')}`);
     }
   }
+  server?.child.kill();
 }
 
 if (process.argv[1]?.endsWith('sink.ts')) await bench(process.argv.slice(2));
