@@ -1,0 +1,227 @@
+import { DASH, DQ, SP, isArn, isLetters, isRegion, isSigVersion, isTlsVersion } from './field-shapes.js';
+import type { RejectReason } from './reject-reason.js';
+
+/**
+ * Readers of the access log's fixed-shape fields: the six between Request-URI and Referer (status,
+ * error code, sizes, times) and the unquoted ones after User-Agent. Their shapes are what tell
+ * the parser where the quoted client-controlled fields end.
+ */
+
+/** Fields of the current format; anything after them is kept in `unknown_fields`. */
+export const KNOWN_FIELD_COUNT = 27;
+/** Records of every era have at least these (through User-Agent). */
+export const MIN_FIELD_COUNT = 17;
+const TAIL_SLOTS = KNOWN_FIELD_COUNT - MIN_FIELD_COUNT; // Version Id .. Source region
+
+// Cost model of the hot path (V8): String#indexOf is a native scan with a fixed call cost, a slice
+// another call, each charCodeAt a few ns. A charCodeAt loop over the whole line would cost as
+// much as the Athena regex, so fields are delimited with indexOf and only short fields are read
+// character by character. startsWith/lastIndexOf at an offset are slow builtins and are avoided.
+export function tokenEnd(s: string, p: number): number {
+  const e = s.indexOf(' ', p);
+  return e < 0 ? s.length : e;
+}
+
+/** The field [a, b) as a string, undefined when it is `-`. */
+export const str = (s: string, a: number, b: number): string | undefined => (b - a === 1 && s.charCodeAt(a) === DASH ? undefined : s.slice(a, b));
+
+// Results of the readers below, in fixed-shape objects: the parser is synchronous and not
+// re-entrant, so shared state is safe and saves an allocation per call on the hot path.
+/** Fields 10..15 after matchMid; `end` is where the Referer starts, `fail`/`detail` why not. */
+export const mid = { status: 0, err: undefined as string | undefined, bytes: 0, size: 0, total: 0, turn: 0, end: 0, fail: 'bad_number' as RejectReason, detail: '' };
+let numEnd = 0;
+const ABSENT = -1;
+const INVALID = -2;
+
+/** `-` or up to 15 digits, ending at a space or the end of line; sets numEnd. */
+function readNumber(s: string, p: number, n: number): number {
+  if (s.charCodeAt(p) === DASH) {
+    numEnd = p + 1;
+    return numEnd === n || s.charCodeAt(numEnd) === SP ? ABSENT : INVALID;
+  }
+  let v = 0;
+  let i = p;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  numEnd = i;
+  return i === p || i - p > 15 || (i < n && s.charCodeAt(i) !== SP) ? INVALID : v;
+}
+
+const MID_NAMES = ['http_status', 'bytes_sent', 'object_size', 'total_time', 'turn_around_time'] as const;
+
+function midFail(reason: RejectReason, detail: string): false {
+  mid.fail = reason;
+  mid.detail = detail;
+  return false;
+}
+
+/**
+ * Matches the fixed-shape fields between Request-URI and Referer at p: HTTP status, Error Code,
+ * Bytes Sent, Object Size, Total Time, Turn-Around Time, then the start of a Referer (`"` or `-`).
+ * Request-URI may hold raw quotes but never spaces, so this signature finds its real closing quote.
+ */
+export function matchMid(s: string, p: number, n: number): boolean {
+  if (p >= n) return midFail('too_few_fields', 'line ends after request_uri');
+  // HTTP status: three digits or `-`.
+  const c0 = s.charCodeAt(p) - 48;
+  if (c0 >= 0 && c0 <= 9) {
+    const c1 = s.charCodeAt(p + 1) - 48;
+    const c2 = s.charCodeAt(p + 2) - 48;
+    if (!(c1 >= 0 && c1 <= 9 && c2 >= 0 && c2 <= 9 && s.charCodeAt(p + 3) === SP)) return midFail('bad_number', 'http_status is not a 3-digit number or -');
+    mid.status = c0 * 100 + c1 * 10 + c2;
+    p += 4;
+  } else if (c0 === DASH - 48 && s.charCodeAt(p + 1) === SP) {
+    mid.status = ABSENT;
+    p += 2;
+  } else {
+    return midFail(p + 1 >= n ? 'too_few_fields' : 'bad_number', 'http_status is not a 3-digit number or -');
+  }
+  if (p >= n) return midFail('too_few_fields', 'line ends after http_status');
+  const c = s.charCodeAt(p);
+  if (c === SP || c === DQ) return midFail('bad_field', 'error_code is empty or quoted');
+  const errEnd = tokenEnd(s, p);
+  mid.err = str(s, p, errEnd);
+  p = errEnd + 1;
+  for (let k = 1; k <= 4; k++) {
+    if (p >= n) return midFail('too_few_fields', `line ends before ${MID_NAMES[k]!}`);
+    const v = readNumber(s, p, n);
+    if (v === INVALID) return midFail('bad_number', `${MID_NAMES[k]!} is not a number or -`);
+    if (k === 1) mid.bytes = v;
+    else if (k === 2) mid.size = v;
+    else if (k === 3) mid.total = v;
+    else mid.turn = v;
+    p = numEnd + 1;
+  }
+  if (p >= n) return midFail('too_few_fields', 'line ends before referrer');
+  const r = s.charCodeAt(p);
+  if (r !== DQ && r !== DASH) return midFail('bad_quoting', 'referrer is neither quoted nor -');
+  mid.end = p;
+  return true;
+}
+
+/** Fields 18..27 after parseTail (values[0] = Version Id), how many there were, the unknown rest. */
+export const tail = { values: new Array<string | undefined>(TAIL_SLOTS).fill(undefined), count: 0, unknown: undefined as string[] | undefined };
+const tv = tail.values;
+
+// The last value that passed each tail slot's shape check: these fields repeat from line to line,
+// and a string comparison is cheaper than the check.
+const checked: string[] = new Array<string>(TAIL_SLOTS).fill('');
+
+function tailShapeError(k: number, s: string, a: number, b: number): string {
+  switch (k) {
+    case 2:
+      return isSigVersion(s, a, b) ? '' : 'signature_version is not SigV* or -';
+    case 4:
+      return isLetters(s, a, b) ? '' : 'authentication_type is not a word or -';
+    case 6:
+      return isTlsVersion(s, a, b) ? '' : 'tls_version is not TLS* or -';
+    case 7:
+      return isArn(s, a, b) ? '' : 'access_point_arn is not an ARN or -';
+    case 8:
+      return isLetters(s, a, b) ? '' : 'acl_required is not a word or -';
+    case 9:
+      return isRegion(s, a, b) ? '' : 'source_region is not a region or -';
+    default:
+      return '';
+  }
+}
+
+// Recently seen tails (from Signature Version to the end of the line) with their parsed values.
+interface TailEntry {
+  readonly rest: string;
+  readonly values: readonly (string | undefined)[];
+  readonly unknown: readonly string[] | undefined;
+  readonly count: number;
+}
+const TAIL_CACHE_SIZE = 8;
+const tailCache: TailEntry[] = [];
+let tailNext = 0;
+
+// Token reader for the tail: a bare `-` is recognised without a scan (half of these fields are
+// `-` in a typical line); sets tokEnd and returns the value, undefined for `-`.
+let tokEnd = 0;
+function token(s: string, p: number, n: number): string | undefined {
+  if (s.charCodeAt(p) === DASH) {
+    const q = p + 1;
+    if (q === n || s.charCodeAt(q) === SP) {
+      tokEnd = q;
+      return undefined;
+    }
+  }
+  let e = s.indexOf(' ', p);
+  if (e < 0) e = n;
+  tokEnd = e;
+  return s.slice(p, e);
+}
+
+/**
+ * Reads the unquoted fields after User-Agent, from p (> n when the record ends at User-Agent).
+ * Returns a failure detail, or '' when every field has its shape.
+ */
+export function parseTail(s: string, p: number, n: number, quoteFree: boolean): string {
+  tail.count = 0;
+  tail.unknown = undefined;
+  if (p > n) {
+    for (let k = 0; k < TAIL_SLOTS; k++) tv[k] = undefined;
+    return '';
+  }
+  if (!quoteFree && s.indexOf('"', p) !== -1) return 'a quote after user_agent';
+  let k = 0;
+  let hostStart = -1;
+  let rest: string | undefined;
+  for (;;) {
+    if (p >= n || s.charCodeAt(p) === SP) return 'empty field after user_agent';
+    if (k === 2 && hostStart >= 0) {
+      // From Signature Version on, the tail is the same string for many records of an object.
+      rest = s.slice(p);
+      for (const hit of tailCache) {
+        if (hit.rest === rest) {
+          for (let j = 2; j < TAIL_SLOTS; j++) tv[j] = hit.values[j - 2];
+          tail.unknown = hit.unknown?.slice();
+          tail.count = hit.count;
+          return '';
+        }
+      }
+    }
+    const v = token(s, p, n);
+    const e = tokEnd;
+    if (k >= TAIL_SLOTS) {
+      (tail.unknown ??= []).push(v ?? '-');
+    } else {
+      if (v !== undefined) {
+        if (k === 1) hostStart = p;
+        else if (k >= 2 && v !== checked[k]) {
+          const why = tailShapeError(k, s, p, e);
+          if (why !== '') {
+            // A Host Id of two tokens (seen in 2019 records): this token is not a Signature
+            // Version, the next one is.
+            if (k !== 2 || hostStart < 0 || e >= n) return why;
+            let nEnd = s.indexOf(' ', e + 1);
+            if (nEnd < 0) nEnd = n;
+            if (nEnd === e + 1 || !isSigVersion(s, e + 1, nEnd)) return why;
+            tv[1] = s.slice(hostStart, e);
+            hostStart = -1;
+            rest = undefined;
+            p = e + 1;
+            continue;
+          }
+          checked[k] = v;
+        }
+      }
+      tv[k] = v;
+    }
+    k++;
+    if (e >= n) break;
+    p = e + 1;
+  }
+  for (let j = k; j < TAIL_SLOTS; j++) tv[j] = undefined;
+  tail.count = k;
+  if (rest !== undefined) {
+    tailCache[tailNext] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
+    tailNext = (tailNext + 1) % TAIL_CACHE_SIZE;
+  }
+  return '';
+}
