@@ -184,7 +184,11 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       docs.map((d) => d.event),
       signal,
     );
+    // When this copy was produced; a redelivered copy carries a later time and is refused by
+    // `create` anyway, so the stored value is the first ingestion.
+    const ingested = new Date().toISOString();
     for (const doc of docs) {
+      doc.event.event.ingested = ingested;
       tally.expect();
       await this.deps.sink.write(doc, tally);
     }
