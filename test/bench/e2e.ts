@@ -1,5 +1,5 @@
 /**
- * npm run bench -- e2e [--lines N] [--objects M] [--big-object-mb MB] [--skip-big]
+ * npm run bench -- e2e [--lines N] [--objects M] [--big-object-mb MB] [--skip-big | --only-big]
  *
  * The live worker, end to end through moto (SQS + S3) into the local OpenSearch, against the raw
  * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
@@ -169,12 +169,17 @@ async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number): Promi
 }
 
 export async function bench(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false } } });
   const lines = Number(values.lines);
   const objectCount = Number(values.objects);
   applyStackEnv();
-  const s3 = new S3Client({ forcePathStyle: true });
+  const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const sqs = new SQSClient({});
+  if (values['only-big']) {
+    const big = await bigObject(s3, sqs, Number(values['big-object-mb']));
+    process.stdout.write(`${JSON.stringify({ big_object_mb: Math.round(big.bytes / 1024 / 1024), big_object_lines: big.lines, big_object_events_per_sec: Math.round(big.lines / big.seconds), big_object_peak_rss_mb: Math.round(big.peakRssMb) }, null, 2)}\n`);
+    return;
+  }
   const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-logs'), queue: uniqueName('bench-q'), visibilityTimeoutSecs: 120 });
   process.stdout.write(`e2e: writing ${lines} lines in ${objectCount} log objects to moto...\n`);
   const objects = await uploadCorpus(s3, res, lines, objectCount, 1);
