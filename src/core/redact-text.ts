@@ -35,76 +35,172 @@ export const REDACTED = '[redacted]';
 
 const NAMES: ReadonlySet<string> = new Set(CREDENTIAL_PARAMS);
 
-// Every credential name contains one of these; a letter written as %XX could hide them.
-const MAY_HOLD_CREDENTIAL = /sig|cred|token|secret|pass|key|auth|%(?:25)*(?:4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])/i;
-// `=` at any encoding depth: `=`, %3D, %253D, ...
-const EQUALS = /=|%(?:25)*3d/gi;
-const HEX = /%[0-9a-f]{2}/i;
-const SEPARATOR = /[?&;#/\s"',:=|()[\]{}<>]/;
+/** FNV-1a over a name read backwards, lower-cased and with `_` as `-`: a cheap first filter. */
+function foldHash(h: number, c: number): number {
+  const folded = c === 95 ? 45 : c >= 65 && c <= 90 ? c | 0x20 : c;
+  return Math.imul(h ^ folded, 16777619) >>> 0;
+}
+const FNV_SEED = 2166136261;
+const NAME_HASHES: ReadonlySet<number> = new Set(
+  CREDENTIAL_PARAMS.map((name) => {
+    let h = FNV_SEED;
+    for (let i = name.length - 1; i >= 0; i--) h = foldHash(h, name.charCodeAt(i));
+    return h;
+  }),
+);
+
+// `=` encoded once or more: %3D, %253D, ...
+const ENCODED_EQUALS = /%(?:25)*3d/gi;
 
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 46 || c === 37;
 }
 
-function decodeOnce(s: string): string {
-  return s.replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+// Characters that end a name once it is decoded (a name carried inside an encoded URL).
+function isSeparator(c: number): boolean {
+  return c <= 32 || c === 63 || c === 38 || c === 59 || c === 35 || c === 47 || c === 34 || c === 39 || c === 44 || c === 58 || c === 61 || c === 124 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 60 || c === 62;
 }
 
-/** The parameter name ending at `end`, decoded fully, with anything before a separator dropped. */
-function canonicalName(text: string, end: number): string {
-  let start = end;
-  while (start > 0 && end - start < 256 && isNameChar(text.charCodeAt(start - 1))) start--;
-  let name = text.slice(start, end);
-  for (let i = 0; i < 8 && HEX.test(name); i++) name = decodeOnce(name);
-  let cut = -1;
-  for (let i = name.length - 1; i >= 0; i--) {
-    if (SEPARATOR.test(name[i]!)) {
-      cut = i;
-      break;
-    }
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+function decodeOnce(s: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = s.indexOf('%'); i >= 0 && i + 2 < s.length; i = s.indexOf('%', i + 1)) {
+    const a = hexValue(s.charCodeAt(i + 1));
+    const b = hexValue(s.charCodeAt(i + 2));
+    if (a < 0 || b < 0) continue;
+    out += s.slice(last, i) + String.fromCharCode(a * 16 + b);
+    last = i + 3;
+    i += 2;
   }
-  return name.slice(cut + 1).toLowerCase().replace(/_/g, '-');
+  return last === 0 ? s : out + s.slice(last);
+}
+
+/** A raw parameter name decoded fully, anything before a separator dropped, case and `_` folded. */
+function canonicalName(raw: string): string {
+  let name = raw;
+  if (name.indexOf('%') >= 0) {
+    for (let i = 0; i < 8; i++) {
+      const next = decodeOnce(name);
+      if (next === name) break;
+      name = next;
+    }
+    let cut = name.length;
+    while (cut > 0 && !isSeparator(name.charCodeAt(cut - 1))) cut--;
+    name = name.slice(cut);
+  }
+  name = name.toLowerCase();
+  return name.indexOf('_') < 0 ? name : name.replaceAll('_', '-');
 }
 
 // A value ends at a raw separator, or at a separator encoded fewer times than its `=` was: inside
 // a URL carried in a parameter (depth 1), %26 ends the inner value while %2526 belongs to it.
 const valueEnds = new Map<number, RegExp>();
-function valueEnd(depth: number): RegExp {
+function valueEndRe(depth: number): RegExp {
   let re = valueEnds.get(depth);
   if (re === undefined) {
     const terminators = `(?:25){0,${depth - 1}}(?:2[02367]|3[ce])`;
-    re = depth === 0 ? /[^&#\s"'<>]*/y : new RegExp(`(?:[^&#\\s"'<>%]|%(?!${terminators}))*`, 'iy');
+    re = new RegExp(`(?:[^&#\\s"'<>%]|%(?!${terminators}))*`, 'iy');
     valueEnds.set(depth, re);
   }
   return re;
 }
 
+const RAW_TERMINATOR = /[&#\s"'<>]/g;
+
+/** End of a value starting at `from` whose `=` was encoded `depth` times. */
+function valueEnd(text: string, from: number, depth: number): number {
+  if (depth === 0) {
+    RAW_TERMINATOR.lastIndex = from;
+    const m = RAW_TERMINATOR.exec(text);
+    return m === null ? text.length : m.index;
+  }
+  const re = valueEndRe(depth);
+  re.lastIndex = from;
+  re.exec(text);
+  return re.lastIndex;
+}
+
 /**
  * Replaces credential values in any text (URL, query string, referrer, log message) with
  * REDACTED. Returns the same string instance when nothing was replaced, so callers can tell.
+ * `from` skips a prefix known to hold no parameters (the path of a Request-URI).
  */
-export function redactCredentials(text: string): string {
-  if (!MAY_HOLD_CREDENTIAL.test(text)) return text;
+export function redactCredentials(text: string, from = 0): string {
+  // Two sorted streams of `=`: raw ones by native indexOf (most of them), encoded ones (%3D,
+  // %253D, ...: parameters of URLs carried inside parameters) by a regex, rarely matched.
+  let raw = text.indexOf('=', from);
+  ENCODED_EQUALS.lastIndex = from;
+  let enc = ENCODED_EQUALS.exec(text);
+  if (raw < 0 && enc === null) return text;
   let out = '';
   let last = 0;
-  EQUALS.lastIndex = 0;
-  for (let m = EQUALS.exec(text); m !== null; m = EQUALS.exec(text)) {
-    const eq = m.index;
-    const after = eq + m[0].length;
-    if (eq < last) continue;
-    const name = canonicalName(text, eq);
-    if (!NAMES.has(name)) continue;
-    const depth = m[0] === '=' ? 0 : (m[0].length - 1) / 2;
-    const re = valueEnd(depth);
-    re.lastIndex = after;
-    re.exec(text);
-    const end = re.lastIndex;
-    if (end === after) continue;
-    out += text.slice(last, after) + REDACTED;
-    last = end;
-    EQUALS.lastIndex = end;
+  for (;;) {
+    let eq: number;
+    let depth: number;
+    if (raw >= 0 && (enc === null || raw < enc.index)) {
+      eq = raw;
+      depth = 0;
+    } else if (enc !== null) {
+      eq = enc.index;
+      depth = (enc[0].length - 1) / 2;
+    } else {
+      break;
+    }
+    const after = eq + (depth === 0 ? 1 : depth * 2 + 1);
+    if (eq >= last && isCredentialName(text, eq)) {
+      const end = valueEnd(text, after, depth);
+      if (end > after) {
+        out += text.slice(last, after) + REDACTED;
+        last = end;
+      }
+    }
+    const next = after > last ? after : last;
+    if (raw >= 0 && raw < next) raw = text.indexOf('=', next);
+    if (enc !== null && enc.index < next) {
+      ENCODED_EQUALS.lastIndex = next;
+      enc = ENCODED_EQUALS.exec(text);
+    }
   }
   return last === 0 ? text : out + text.slice(last);
+}
+
+/**
+ * Whether the parameter name that ends at `eq` is a credential's. The name is walked back and
+ * hashed folded (case, `_`); only an escaped name or one whose hash is a listed name's costs a
+ * string.
+ */
+function isCredentialName(text: string, eq: number): boolean {
+  let start = eq;
+  let h = FNV_SEED;
+  let escaped = false;
+  while (start > 0 && eq - start < 256) {
+    const c = text.charCodeAt(start - 1);
+    if (!isNameChar(c)) break;
+    if (c === 37) escaped = true;
+    h = foldHash(h, c);
+    start--;
+  }
+  if (!escaped && !NAME_HASHES.has(h)) return false;
+  return NAMES.has(canonicalName(text.slice(start, eq)));
+}
+
+/**
+ * redactCredentials for a Request-URI (`METHOD target PROTOCOL`): only the query and fragment
+ * (and `;` parameters) can hold parameters; whatever the path spells is an object's name.
+ */
+export function redactRequestUri(requestUri: string): string {
+  let from = requestUri.indexOf('?');
+  const semi = requestUri.indexOf(';');
+  const hash = requestUri.indexOf('#');
+  if (from < 0 || (semi >= 0 && semi < from)) from = semi;
+  if (from < 0 || (hash >= 0 && hash < from)) from = hash;
+  return from < 0 ? requestUri : redactCredentials(requestUri, from);
 }
 
 /** Replaces credential values in any text (URLs, messages); names and structure are kept. */

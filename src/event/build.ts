@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
-import { redactCredentials } from '../core/redact-text.js';
+import { redactCredentials, redactRequestUri } from '../core/redact-text.js';
 import type { RawLine } from '../decode/lines.js';
 import { parseAccessLogLine, type RejectReason } from '../decode/s3-access-log.js';
 import { bucketRegionOf, decodeKey, isIp, outcomeOf, splitRequestLine, tlsVersionOf, typesOf, userOf } from './ecs.js';
@@ -97,7 +97,7 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
 
   let redacted = false;
   if (f.request_uri !== undefined) {
-    const r = redactCredentials(f.request_uri);
+    const r = redactRequestUri(f.request_uri);
     if (r !== f.request_uri) {
       f.request_uri = r;
       redacted = true;

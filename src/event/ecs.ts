@@ -47,7 +47,10 @@ export interface RequestLine {
 export function splitRequestLine(requestUri: string): RequestLine {
   const a = requestUri.indexOf(' ');
   if (a < 0) return { target: requestUri };
-  const b = requestUri.lastIndexOf(' ');
+  const n = requestUri.length;
+  // Nearly always `... HTTP/1.x`: found without lastIndexOf, a slow builtin.
+  let b = n - 9;
+  if (!(b > a && requestUri.charCodeAt(b) === 32 && requestUri.charCodeAt(b + 1) === 72 && requestUri.charCodeAt(b + 5) === 47)) b = requestUri.lastIndexOf(' ');
   if (b === a) return { method: requestUri.slice(0, a), target: requestUri.slice(a + 1) };
   const protocol = requestUri.slice(b + 1);
   const version = protocol.startsWith('HTTP/') ? protocol.slice(5) : undefined;
@@ -60,9 +63,35 @@ export function splitRequestLine(requestUri: string): RequestLine {
  * that are not UTF-8) is kept as written and flagged.
  */
 export function decodeKey(raw: string): { key: string; failed: boolean } {
-  if (raw.indexOf('%') < 0 && raw.indexOf('+') < 0) return { key: raw, failed: false };
+  let i = raw.indexOf('%');
+  if (i < 0) return { key: raw.indexOf('+') < 0 ? raw : raw.replaceAll('+', ' '), failed: false };
+  // ASCII escapes (the common %3D, %2F, %20) decoded here; decodeURIComponent, a slow runtime
+  // call, only for UTF-8 sequences and errors.
+  let out = '';
+  let last = 0;
+  while (i >= 0) {
+    const a = hex(raw.charCodeAt(i + 1));
+    const b = hex(raw.charCodeAt(i + 2));
+    const c = a * 16 + b;
+    if (a < 0 || b < 0 || c >= 0x80) return decodeSlow(raw);
+    const seg = raw.slice(last, i);
+    out += (seg.indexOf('+') < 0 ? seg : seg.replaceAll('+', ' ')) + String.fromCharCode(c);
+    last = i + 3;
+    i = raw.indexOf('%', last);
+  }
+  const tail = raw.slice(last);
+  return { key: out + (tail.indexOf('+') < 0 ? tail : tail.replaceAll('+', ' ')), failed: false };
+}
+
+function hex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+function decodeSlow(raw: string): { key: string; failed: boolean } {
   try {
-    return { key: decodeURIComponent(raw.replace(/\+/g, ' ')), failed: false };
+    return { key: decodeURIComponent(raw.replaceAll('+', ' ')), failed: false };
   } catch {
     return { key: raw, failed: true };
   }
@@ -99,13 +128,24 @@ export function isIp(s: string): boolean {
  * instance). Canonical ids and service principals have no name.
  */
 export function userOf(requester: string): { id: string; name?: string } {
-  if (!requester.startsWith('arn:')) return { id: requester };
-  const colon = requester.indexOf(':', requester.indexOf(':', requester.indexOf(':', requester.indexOf(':', 4) + 1) + 1) + 1);
+  if (requester === lastRequester) return lastUserName === undefined ? { id: requester } : { id: requester, name: lastUserName };
+  lastRequester = requester;
+  lastUserName = userNameOf(requester);
+  return lastUserName === undefined ? { id: requester } : { id: requester, name: lastUserName };
+}
+let lastRequester = '';
+let lastUserName: string | undefined;
+
+function userNameOf(requester: string): string | undefined {
+  if (!requester.startsWith('arn:')) return undefined;
+  // arn:partition:service:region:account:resource
+  let colon = 3;
+  for (let k = 0; k < 4 && colon >= 0; k++) colon = requester.indexOf(':', colon + 1);
   const resource = colon < 0 ? '' : requester.slice(colon + 1);
-  if (resource === 'root') return { id: requester, name: 'root' };
+  if (resource === 'root') return 'root';
   const slash = resource.lastIndexOf('/');
-  const name = slash < 0 ? undefined : resource.slice(slash + 1);
-  return name === undefined || name === '' ? { id: requester } : { id: requester, name };
+  const name = slash < 0 ? '' : resource.slice(slash + 1);
+  return name === '' ? undefined : name;
 }
 
 /** `TLSv1.2` / `TLSV1.2` → `1.2`; undefined for anything else. */
@@ -116,7 +156,10 @@ export function tlsVersionOf(raw: string): string | undefined {
 }
 
 const HOST_REGION = /(?:^|\.)s3[.-](?:dualstack\.|fips\.|website[.-]|accesspoint\.|external-1\.|control\.)*((?:[a-z]{2}-(?:gov-|iso[a-z]?-)?[a-z]+-\d+))\.amazonaws\.com(?:\.cn)?(?::\d+)?$/;
-const regionCache = new Map<string, string | undefined>();
+// Host headers repeat within a log object: the last one, then a bounded cache ('' = no region).
+const regionCache = new Map<string, string>();
+let lastHost = '';
+let lastRegion: string | undefined;
 
 /**
  * The bucket's region (ECS cloud.region): from the access point ARN when one was used, else from a
@@ -130,9 +173,14 @@ export function bucketRegionOf(hostHeader: string | undefined, accessPointArn: s
     if (parts.length > 4 && parts[3] !== '') return parts[3];
   }
   if (hostHeader === undefined) return undefined;
-  if (regionCache.has(hostHeader)) return regionCache.get(hostHeader);
-  const region = HOST_REGION.exec(hostHeader.toLowerCase())?.[1];
-  if (regionCache.size >= 4096) regionCache.clear();
-  regionCache.set(hostHeader, region);
-  return region;
+  if (hostHeader === lastHost) return lastRegion;
+  let region = regionCache.get(hostHeader);
+  if (region === undefined) {
+    region = HOST_REGION.exec(hostHeader.toLowerCase())?.[1] ?? '';
+    if (regionCache.size >= 4096) regionCache.clear();
+    regionCache.set(hostHeader, region);
+  }
+  lastHost = hostHeader;
+  lastRegion = region === '' ? undefined : region;
+  return lastRegion;
 }
