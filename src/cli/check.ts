@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
@@ -8,6 +7,7 @@ import { renderJson, renderTable } from '../ops/check/table.js';
 import type { CheckContext } from '../ops/check/types.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { createS3Client, createSqsClient } from '../sources/s3-object.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: recording-audit check [--json] [--only GROUP[,GROUP...]] [--config FILE]
 
@@ -71,22 +71,9 @@ function context(config: Config): { ctx: CheckContext; destroy: () => void } {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { json?: boolean; only?: string; config?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean' }, only: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
-    return 64;
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(argv, { json: { type: 'boolean' }, only: { type: 'string' }, config: { type: 'string' } }, HELP);
+  if (!args.ok) return args.exit;
+  const values = args.values;
   let groups = CHECK_GROUPS;
   if (values.only !== undefined) {
     const names = values.only.split(',').map((s) => s.trim()).filter((s) => s !== '');

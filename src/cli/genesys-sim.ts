@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { startGenesysSimulator } from '../sim/genesys/server.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: recording-audit genesys-sim [options]
 
@@ -31,36 +31,27 @@ function num(value: string | undefined, name: string, fallback: number): number 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        'latency-ms': { type: 'string' },
-        'rate-limit-per-min': { type: 'string' },
-        'error-rate': { type: 'string' },
-        'token-expiry-secs': { type: 'string' },
-        seed: { type: 'string' },
-        orgs: { type: 'string' },
-        users: { type: 'string' },
-        conversations: { type: 'string' },
-        recordings: { type: 'string' },
-        'client-id': { type: 'string' },
-        'client-secret': { type: 'string' },
-        permissions: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
-    return 64;
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(
+    argv,
+    {
+      port: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'rate-limit-per-min': { type: 'string' },
+      'error-rate': { type: 'string' },
+      'token-expiry-secs': { type: 'string' },
+      seed: { type: 'string' },
+      orgs: { type: 'string' },
+      users: { type: 'string' },
+      conversations: { type: 'string' },
+      recordings: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      permissions: { type: 'string' },
+    },
+    HELP,
+  );
+  if (!args.ok) return args.exit;
+  const values = args.values;
   let sim;
   try {
     const seed = num(values.seed, 'seed', 1);

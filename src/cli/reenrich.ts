@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { loadConfigOrThrow } from '../config/load.js';
 import { createLogger } from '../core/log.js';
 import { createEnricher } from '../enrich/enricher.js';
 import { reenrichPending } from '../enrich/reenrich.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: recording-audit reenrich --from ISO --to ISO [--index-prefix P] [--config FILE]
 
@@ -24,28 +24,19 @@ Exit: 0 all completed, 75 some still pending or failed (run again later), 64 usa
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'index-prefix': { type: 'string' },
-        'page-size': { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
-    return 64;
-  }
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(
+    argv,
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'index-prefix': { type: 'string' },
+      'page-size': { type: 'string' },
+      config: { type: 'string' },
+    },
+    HELP,
+  );
+  if (!args.ok) return args.exit;
+  const values = args.values;
   const from = values.from;
   const to = values.to;
   if (from === undefined || to === undefined || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to)) || Date.parse(from) >= Date.parse(to)) {

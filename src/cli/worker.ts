@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
@@ -17,11 +17,9 @@ The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a sec
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const args = parseCommandArgs(argv, { config: { type: 'string' } }, HELP);
+  if (!args.ok) return args.exit;
+  const values = args.values;
   const cfg = loadConfigOrThrow({ ...(values.config ? { file: values.config } : {}), required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'] });
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics();
