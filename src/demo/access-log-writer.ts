@@ -82,17 +82,8 @@ export function formatAccessRecord(r: AccessRecord): string {
   ].join(' ');
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so generated data is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers: the simulator's generator, so demo data and the Genesys dataset agree. */
+export { createRandom as seededRandom } from '../sim/genesys/dataset.js';
 
 /** S3-style request id and host id derived from a counter, unique and stable. */
 export function requestIds(n: number): { requestId: string; hostId: string } {
