@@ -5,6 +5,7 @@
  * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
  * run. Then peak RSS of the worker for one large log object.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
@@ -42,7 +43,7 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 /** Runs the CLI worker as a child until `expected` documents are in and the queue is empty. */
 async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: string, expected: number, extra: Record<string, string> = {}): Promise<WorkerRun> {
   const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, LOG_LEVEL: 'info', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30', BULK_FLUSH_INTERVAL_MS: '500', ...extra });
-  const child = spawnWorker(env);
+  const child = spawnWorker(env, { built: true });
   const pid = child.pid ?? 0;
   let peak = 0;
   const sampler = setInterval(() => {
@@ -169,6 +170,8 @@ async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number): Promi
 }
 
 export async function bench(args: string[]): Promise<void> {
+  // The measured worker is the compiled one, as in the image.
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
   const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false } } });
   const lines = Number(values.lines);
   const objectCount = Number(values.objects);

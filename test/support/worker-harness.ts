@@ -140,9 +140,14 @@ export async function deleteIndices(client: Client, prefix: string): Promise<voi
   await client.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
 }
 
-/** Spawns the real CLI worker as a child process (for kill and signal tests). */
-export function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+/**
+ * Spawns the real CLI worker as a child process (for kill and signal tests). `built` runs the
+ * compiled dist/ with the production heap cap, as the image does (benchmarks: no TypeScript
+ * loader in the measured process).
+ */
+export function spawnWorker(env: Record<string, string>, options: { built?: boolean } = {}): ChildProcess {
+  const args = options.built === true ? ['--max-old-space-size=192', 'dist/src/cli/main.js', 'worker'] : ['--import', 'tsx', 'src/cli/main.ts', 'worker'];
+  return spawn(process.execPath, args, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
