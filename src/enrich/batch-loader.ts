@@ -1,3 +1,4 @@
+import { AuditError } from '../core/errors.js';
 import type { CallOptions } from './genesys/client.js';
 import { raceDeadline } from './genesys/client.js';
 import type { Lookup, LookupCache } from './lookup-cache.js';
@@ -100,7 +101,8 @@ export class BatchLoader<V> {
     const ids = [...batch.ids.keys()];
     if (Date.now() > batch.deadline) {
       // Everyone waiting for these ids has given up already; asking now would only spend budget.
-      this.settle(batch, undefined, new Error('lookup abandoned: every waiter passed its deadline'));
+      // The same error a waiter sees when its own deadline fires first (timers race under load).
+      this.settle(batch, undefined, new AuditError('GENESYS_RATE_LIMITED', 'Genesys wait ended: deadline', { retryable: true, details: { reason: 'deadline' } }));
       return;
     }
     this.inFlight++;
