@@ -82,9 +82,14 @@ export function matchMid(s: string, p: number, n: number): boolean {
   if (p >= n) return midFail('too_few_fields', 'line ends after http_status');
   const c = s.charCodeAt(p);
   if (c === SP || c === DQ) return midFail('bad_field', 'error_code is empty or quoted');
-  const errEnd = tokenEnd(s, p);
-  mid.err = str(s, p, errEnd);
-  p = errEnd + 1;
+  if (c === DASH && s.charCodeAt(p + 1) === SP) {
+    mid.err = undefined;
+    p += 2;
+  } else {
+    const errEnd = tokenEnd(s, p);
+    mid.err = str(s, p, errEnd);
+    p = errEnd + 1;
+  }
   for (let k = 1; k <= 4; k++) {
     if (p >= n) return midFail('too_few_fields', `line ends before ${MID_NAMES[k]!}`);
     const v = readNumber(s, p, n);
@@ -105,10 +110,6 @@ export function matchMid(s: string, p: number, n: number): boolean {
 /** Fields 18..27 after parseTail (values[0] = Version Id), how many there were, the unknown rest. */
 export const tail = { values: new Array<string | undefined>(TAIL_SLOTS).fill(undefined), count: 0, unknown: undefined as string[] | undefined };
 const tv = tail.values;
-
-// The last value that passed each tail slot's shape check: these fields repeat from line to line,
-// and a string comparison is cheaper than the check.
-const checked: string[] = new Array<string>(TAIL_SLOTS).fill('');
 
 function tailShapeError(k: number, s: string, a: number, b: number): string {
   switch (k) {
@@ -136,9 +137,10 @@ interface TailEntry {
   readonly unknown: readonly string[] | undefined;
   readonly count: number;
 }
-const TAIL_CACHE_SIZE = 8;
-const tailCache: TailEntry[] = [];
-let tailNext = 0;
+// Direct-mapped by the tail's length: the tails of one log object's clients mostly differ in length,
+// so one comparison finds a repeat. Comparing first is what makes the cache cheap.
+const TAIL_CACHE_SLOTS = 64;
+const tailCache: (TailEntry | undefined)[] = new Array<TailEntry | undefined>(TAIL_CACHE_SLOTS).fill(undefined);
 
 // Token reader for the tail: a bare `-` is recognised without a scan (half of these fields are
 // `-` in a typical line); sets tokEnd and returns the value, undefined for `-`.
@@ -176,15 +178,14 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
     if (p >= n || s.charCodeAt(p) === SP) return 'empty field after user_agent';
     if (k === 2 && hostStart >= 0) {
       // From Signature Version on, the tail is the same string for many records of an object.
-      rest = s.slice(p);
-      for (const hit of tailCache) {
-        if (hit.rest === rest) {
-          for (let j = 2; j < TAIL_SLOTS; j++) tv[j] = hit.values[j - 2];
-          tail.unknown = hit.unknown?.slice();
-          tail.count = hit.count;
-          return '';
-        }
+      const hit = tailCache[(n - p) % TAIL_CACHE_SLOTS];
+      if (hit !== undefined && hit.rest.length === n - p && hit.rest === s.slice(p)) {
+        for (let j = 2; j < TAIL_SLOTS; j++) tv[j] = hit.values[j - 2];
+        tail.unknown = hit.unknown?.slice();
+        tail.count = hit.count;
+        return '';
       }
+      rest = s.slice(p);
     }
     const v = token(s, p, n);
     const e = tokEnd;
@@ -193,7 +194,7 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
     } else {
       if (v !== undefined) {
         if (k === 1) hostStart = p;
-        else if (k >= 2 && v !== checked[k]) {
+        else if (k >= 2) {
           const why = tailShapeError(k, s, p, e);
           if (why !== '') {
             // A Host Id of two tokens (seen in 2019 records): this token is not a Signature
@@ -208,7 +209,6 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
             p = e + 1;
             continue;
           }
-          checked[k] = v;
         }
       }
       tv[k] = v;
@@ -220,8 +220,7 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
   for (let j = k; j < TAIL_SLOTS; j++) tv[j] = undefined;
   tail.count = k;
   if (rest !== undefined) {
-    tailCache[tailNext] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
-    tailNext = (tailNext + 1) % TAIL_CACHE_SIZE;
+    tailCache[rest.length % TAIL_CACHE_SLOTS] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
   }
   return '';
 }

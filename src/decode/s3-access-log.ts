@@ -69,47 +69,21 @@ export function parseAccessLogLine(s: string): ParseResult {
   return r;
 }
 
-// The previous record's operation: a repeat needs no shape check.
-let lastOperation = '';
-
 /** Start of the next field after the one ending at e, or -1 when the line ends there. */
 const next = (e: number, n: number): number => (e >= n - 1 ? -1 : e + 1);
-
-// Owner and bucket of the previous record, and their text with the space after each: every record
-// of a log object starts with the same two fields.
-let lastHead = '';
-let lastOwner: string | undefined;
-let lastBucket: string | undefined;
 
 function parseRecord(s: string): ParseResult {
   const n = s.length;
   // 1 Bucket Owner, 2 Bucket
-  let owner: string | undefined;
-  let bucket: string | undefined;
-  let p: number;
-  if (lastHead !== '' && s.charCodeAt(lastHead.length) === 91 && s.slice(0, lastHead.length) === lastHead) {
-    owner = lastOwner;
-    bucket = lastBucket;
-    p = lastHead.length;
-  } else {
-    if (n === 0 || s.charCodeAt(0) === SP) return fail('bad_field', 'empty bucket_owner');
-    const ownerE = tokenEnd(s, 0);
-    p = next(ownerE, n);
-    if (p < 0) return fail('too_few_fields', 'line ends after bucket_owner');
-    const bucketS = p;
-    const bucketE = tokenEnd(s, p);
-    if (bucketE === p) return fail('bad_field', 'empty bucket');
-    p = next(bucketE, n);
-    if (p < 0) return fail('too_few_fields', 'line ends after bucket');
-    owner = str(s, 0, ownerE);
-    bucket = str(s, bucketS, bucketE);
-    // Remembered only once the time follows, so the head is known to be exactly two fields.
-    if (s.charCodeAt(p) === 91) {
-      lastHead = s.slice(0, p);
-      lastOwner = owner;
-      lastBucket = bucket;
-    }
-  }
+  if (n === 0 || s.charCodeAt(0) === SP) return fail('bad_field', 'empty bucket_owner');
+  const ownerE = tokenEnd(s, 0);
+  let p = next(ownerE, n);
+  if (p < 0) return fail('too_few_fields', 'line ends after bucket_owner');
+  const bucketS = p;
+  const bucketE = tokenEnd(s, p);
+  if (bucketE === p) return fail('bad_field', 'empty bucket');
+  p = next(bucketE, n);
+  if (p < 0) return fail('too_few_fields', 'line ends after bucket');
   // 3 Time: the only bracketed field, with one space inside.
   const timestamp = parseLogTimeMemo(s, p);
   if (timestamp === undefined) return fail('bad_time', 'time is not [dd/Mon/yyyy:HH:mm:ss +hhmm]');
@@ -138,7 +112,7 @@ function parseRecord(s: string): ParseResult {
   // A Requester with spaces (the CloudFront origin access identity ARN): plain words continue an
   // ARN until a token shaped like an operation follows. Nothing else may extend a field.
   let words = 0;
-  while (operation !== lastOperation && !isOperation(s, opS, opE)) {
+  while (!isOperation(s, opS, opE)) {
     if (opE >= n) return fail('too_few_fields', 'line ends after operation');
     if (words >= MAX_REQUESTER_WORDS || !isArn(s, rqS, rqE) || !isWord(s, idS, idE)) return fail('bad_operation', 'operation is not PREFIX.VERB.RESOURCE');
     rqE = idE;
@@ -149,7 +123,6 @@ function parseRecord(s: string): ParseResult {
     operation = s.slice(opS, opE);
     words++;
   }
-  lastOperation = operation;
   p = next(opE, n);
   if (p < 0) return fail('too_few_fields', 'line ends after operation');
   // 8 Key
@@ -254,8 +227,8 @@ function parseRecord(s: string): ParseResult {
 
   const unknown = tail.unknown;
   const fields: S3AccessFields = {
-    bucket_owner: owner,
-    bucket,
+    bucket_owner: str(s, 0, ownerE),
+    bucket: str(s, bucketS, bucketE),
     remote_ip: str(s, ipS, ipE),
     requester: str(s, rqS, rqE),
     request_id: str(s, idS, idE),

@@ -212,6 +212,26 @@ describe('parseAccessLogLine: rejections have stable reasons', () => {
     });
   }
 
+  // The parser remembers the last minute and recent tails; a repeat of the same length or minute
+  // with one character changed must be read afresh.
+  it('a tail of the same length as a remembered one is read for itself', () => {
+    const good = ok(parseAccessLogLine(line()));
+    expect(good.fields.source_region).toBe('us-east-1');
+    const other = ok(parseAccessLogLine(line({ tail: BASE.tail.replace('us-east-1', 'eu-west-1') })));
+    expect(other.fields.source_region).toBe('eu-west-1');
+    expect(parseAccessLogLine(line({ tail: BASE.tail.replace('us-east-1', 'US-EAST-1') }))).toMatchObject({ ok: false, reason: 'bad_field' });
+    expect(parseAccessLogLine(line({ tail: BASE.tail.replace('TLSv1.2', 'TLSv1.3') }))).toMatchObject({ ok: true, fields: { tls_version: 'TLSv1.3' } });
+    expect(ok(parseAccessLogLine(line())).fields).toEqual(good.fields);
+  });
+
+  it('a time in a remembered minute with a bad second, offset or bracket is rejected', () => {
+    ok(parseAccessLogLine(line()));
+    for (const bad of ['[06/Feb/2019:00:00:3x +0000]', '[06/Feb/2019:00:00:38 +00x0]', '[06/Feb/2019:00:00:38 +0000)', '[06/Feb/2019:00:00:38 *0000]']) {
+      expect(parseAccessLogLine(line({ head: BASE.head.replace('[06/Feb/2019:00:00:38 +0000]', bad) }))).toMatchObject({ ok: false, reason: 'bad_time' });
+    }
+    expect(ok(parseAccessLogLine(line({ head: BASE.head.replace(':38 +0000]', ':39 -0100]') }))).timestamp).toBe('2019-02-06T01:00:39.000Z');
+  });
+
   it('a line cut at any space is rejected, or is the shorter record it then is', () => {
     const full = line();
     const fullFields = plain(ok(parseAccessLogLine(full)).fields) as Record<string, unknown>;
