@@ -6,6 +6,8 @@ export interface ObjectRef {
   readonly key: string;
   readonly versionId?: string;
   readonly size?: number;
+  /** From the notification; with the key and size it names one immutable version of the object. */
+  readonly eTag?: string;
 }
 
 /**

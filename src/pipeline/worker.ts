@@ -20,6 +20,15 @@ export interface WorkerTotals {
   quarantined: number;
 }
 
+/** Object versions remembered as accounted for (about 200 bytes each). */
+const REMEMBERED_OBJECTS = 10_000;
+
+/** Bucket, key, version, ETag and size name one immutable object version; undefined without an ETag. */
+function objectVersionId(ref: ObjectRef): string | undefined {
+  if (ref.eTag === undefined) return undefined;
+  return [ref.bucket, ref.key, ref.versionId ?? '', ref.eTag, ref.size ?? ''].join('\n');
+}
+
 /**
  * The live worker: every notification names log objects; a message is deleted only when every
  * object it names is accounted for. Anything else leaves it for redelivery, and the queue's redrive
@@ -29,6 +38,8 @@ export class Worker {
   readonly totals: WorkerTotals = { messages: 0, deleted: 0, retried: 0, objects: 0, lines: 0, indexed: 0, duplicates: 0, quarantined: 0 };
   private readonly source: SqsSource;
   private readonly objects: Semaphore;
+  /** Object versions read or being read, by objectVersionId; oldest forgotten first. */
+  private readonly accounted = new Map<string, Promise<ObjectResult>>();
   private idleSince = Date.now();
   private probing = false;
 
@@ -133,12 +144,18 @@ export class Worker {
         logger.error({ messageId: msg.messageId, bucket: record.bucket }, 'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.');
         refused = true;
       } else {
-        refs.push({ bucket: record.bucket, key: record.key, ...(record.versionId ? { versionId: record.versionId } : {}), ...(record.size !== undefined ? { size: record.size } : {}) });
+        refs.push({
+          bucket: record.bucket,
+          key: record.key,
+          ...(record.versionId ? { versionId: record.versionId } : {}),
+          ...(record.size !== undefined ? { size: record.size } : {}),
+          ...(record.eTag ? { eTag: record.eTag } : {}),
+        });
       }
     }
     if (refused) return 'retry';
 
-    const results = await Promise.allSettled(refs.map((ref) => this.objects.run(() => this.processObject(ref, msg))));
+    const results = await Promise.allSettled(refs.map((ref) => this.accountFor(ref, msg)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       for (const f of failed) {
@@ -148,6 +165,41 @@ export class Worker {
     }
     if (msg.signal.aborted) return 'retry';
     return 'delete';
+  }
+
+  /**
+   * S3 delivers a notification at least once, and some producers send two for one object (moto
+   * sends ObjectCreated:Put and ObjectCreated:CompleteMultipartUpload for a multipart upload).
+   * An object version this process is reading, or has accounted for, is not read again: the
+   * repeat waits for that result. Only a success is shared; a failure leaves both messages for
+   * redelivery, and a forgotten or unidentifiable object is simply read again (its records then
+   * count as duplicates).
+   */
+  private accountFor(ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
+    const id = objectVersionId(ref);
+    if (id === undefined) return this.objects.run(() => this.processObject(ref, msg));
+    const earlier = this.accounted.get(id);
+    if (earlier !== undefined) return this.repeat(earlier, ref, msg);
+    const work = this.objects.run(() => this.processObject(ref, msg));
+    this.accounted.set(id, work);
+    if (this.accounted.size > REMEMBERED_OBJECTS) {
+      const oldest = this.accounted.keys().next();
+      if (oldest.done !== true) this.accounted.delete(oldest.value);
+    }
+    const forget = (): void => {
+      if (this.accounted.get(id) === work) this.accounted.delete(id);
+    };
+    work.then((r) => {
+      if (r.status !== 'done') forget();
+    }, forget);
+    return work;
+  }
+
+  private async repeat(earlier: Promise<ObjectResult>, ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
+    const result = await earlier;
+    this.deps.metrics.objects.inc({ result: 'repeat' });
+    this.deps.logger.info({ messageId: msg.messageId, object: `s3://${ref.bucket}/${ref.key}`, lines: result.lines }, 'Log object already accounted for by this worker; notification acknowledged.');
+    return result;
   }
 
   private async processObject(ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {

@@ -68,11 +68,11 @@ async function setup(client: Client, prefix: string): Promise<void> {
   await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
 }
 
-async function raw(client: Client, docs: IndexableEvent[], batch: number): Promise<number> {
+async function raw(client: Client, docs: IndexableEvent[], batch: number, gzip: boolean): Promise<number> {
   const prefix = uniquePrefix('bench-raw');
   await setup(client, prefix);
   const t0 = performance.now();
-  const summary = await rawBulkLoad(client, docs, batch, prefix);
+  const summary = await rawBulkLoad(client, docs, batch, prefix, gzip);
   const seconds = (performance.now() - t0) / 1000;
   if (!fake) await dropPrefix(client, prefix);
   if (summary.itemErrors > 0) throw new Error(`raw baseline had ${summary.itemErrors} item errors`);
@@ -120,11 +120,10 @@ export async function bench(args: string[]): Promise<void> {
       OPENSEARCH_PASSWORD: undefined,
       OPENSEARCH_SIGV4_SERVICE: 'es',
       OPENSEARCH_REQUEST_TIMEOUT_MS: 60_000,
-      BULK_GZIP: gzip,
     });
     const results: Record<string, number[]> = { raw: [], 'sink c=1': [], 'sink c=2': [] };
     for (let r = 0; r < rounds; r += 1) {
-      results.raw!.push(await raw(client, docs, batch));
+      results.raw!.push(await raw(client, docs, batch, gzip));
       results['sink c=1']!.push(await sink(client, docs, batch, 1, gzip));
       results['sink c=2']!.push(await sink(client, docs, batch, 2, gzip));
     }

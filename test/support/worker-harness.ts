@@ -146,7 +146,10 @@ export async function deleteIndices(client: Client, prefix: string): Promise<voi
  * loader in the measured process).
  */
 export function spawnWorker(env: Record<string, string>, options: { built?: boolean } = {}): ChildProcess {
-  const args = options.built === true ? ['--max-old-space-size=192', 'dist/src/cli/main.js', 'worker'] : ['--import', 'tsx', 'src/cli/main.ts', 'worker'];
+  // WORKER_NODE_ARGS (for example `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses)
+  // profiles the child.
+  const extra = (process.env.WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = options.built === true ? [...extra, '--max-old-space-size=192', 'dist/src/cli/main.js', 'worker'] : [...extra, '--import', 'tsx', 'src/cli/main.ts', 'worker'];
   return spawn(process.execPath, args, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

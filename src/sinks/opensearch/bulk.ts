@@ -5,6 +5,7 @@ import type { QuarantineRecord } from '../quarantine.js';
 import { SinkAvailability } from './availability.js';
 import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
 import { ByteBudget } from './budget.js';
+import { encodeBulkBody } from './bulk-body.js';
 import { readBulkItems, readMgetHashes } from './bulk-response.js';
 import { indexNameFor } from './index-name.js';
 import { backoffMs, classifyItem } from './retry.js';
@@ -191,14 +192,12 @@ export class BulkIndexer {
 
   private async send(batch: Pending[]): Promise<void> {
     const { metrics } = this.deps;
-    const body = batch.map((p) => p.line).join('');
+    const text = batch.map((p) => p.line).join('');
     const endTimer = metrics.bulkLatency.startTimer();
     let response: unknown;
     try {
-      const res = await this.client.transport.request(
-        { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } },
-        this.options.gzip ? { compression: 'gzip' } : {},
-      );
+      const { body, headers } = await encodeBulkBody(text, this.options.gzip);
+      const res = await this.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } }, { headers });
       response = res.body;
     } catch (err) {
       endTimer();

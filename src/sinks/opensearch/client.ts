@@ -12,7 +12,6 @@ export type OpenSearchClientSettings = Pick<
   | 'OPENSEARCH_PASSWORD'
   | 'OPENSEARCH_SIGV4_SERVICE'
   | 'OPENSEARCH_REQUEST_TIMEOUT_MS'
-  | 'BULK_GZIP'
 >;
 
 /**
@@ -20,7 +19,8 @@ export type OpenSearchClientSettings = Pick<
  *
  * - `maxRetries: 0`: the bulk writer retries per item with backoff; the client's own retries would
  *   resend whole requests at once, hiding failures from our counters.
- * - `compression: 'gzip'` (BULK_GZIP) gzips every request body, bulk included, off the main thread.
+ * - No client-side compression: the bulk writer gzips bulk bodies itself (BULK_GZIP, at a cheaper
+ *   level than the client's); the other requests are small.
  * - `resurrectStrategy: 'none'`: one node; the bulk writer probes availability itself.
  * - TLS verification stays on (the client's default); credentials are passed as options, never in
  *   the URL, so they cannot appear in an error message.
@@ -41,7 +41,6 @@ export function createOpenSearchClient(cfg: OpenSearchClientSettings, env: Reado
     maxRetries: 0,
     requestTimeout: cfg.OPENSEARCH_REQUEST_TIMEOUT_MS,
     resurrectStrategy: 'none',
-    ...(cfg.BULK_GZIP ? { compression: 'gzip' as const } : {}),
   };
 
   switch (cfg.OPENSEARCH_AUTH) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeError } from '../../../src/core/errors.js';
+import { encodeBulkBody } from '../../../src/sinks/opensearch/bulk-body.js';
 import { createOpenSearchClient, type OpenSearchClientSettings } from '../../../src/sinks/opensearch/client.js';
 import { FaultProxy } from './fault-proxy.js';
 import { stack } from './support.js';
@@ -12,7 +13,6 @@ const base = (url: string, over: Partial<OpenSearchClientSettings> = {}): OpenSe
   OPENSEARCH_PASSWORD: undefined,
   OPENSEARCH_SIGV4_SERVICE: 'es',
   OPENSEARCH_REQUEST_TIMEOUT_MS: 5000,
-  BULK_GZIP: true,
   ...over,
 });
 
@@ -64,7 +64,9 @@ describe('createOpenSearchClient', () => {
     try {
       const client = createOpenSearchClient(base(url, { OPENSEARCH_AUTH: 'sigv4', OPENSEARCH_SIGV4_SERVICE: 'es' }), { AWS_REGION: 'eu-west-1' });
       proxy.plan = () => ({ status: 200, body: { took: 1, errors: false, items: [{ create: { status: 201 } }] } });
-      await client.bulk({ body: [{ create: { _index: 'x', _id: '1' } }, { a: 'b'.repeat(2000) }] });
+      // As the bulk writer sends it: gzipped by encodeBulkBody, the header set by us.
+      const { body, headers } = await encodeBulkBody(`{"create":{"_index":"x","_id":"1"}}\n{"a":"${'b'.repeat(2000)}"}\n`, true);
+      await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body }, { headers });
       const req = proxy.seen[0]!;
       expect(req.headers['content-encoding']).toBe('gzip');
       expect(String(req.headers.authorization)).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLESIGV4\/\d{8}\/eu-west-1\/es\/aws4_request, /);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
 import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
@@ -22,7 +23,13 @@ function recordings(n: number, day: Date): ExportedRecording[] {
   }));
 }
 
-function s3EventBody(bucket: string, key: string): string {
+/** A counter's value for the given labels (0 when never incremented). */
+async function counted(counter: Counter, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await counter.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
+}
+
+function s3EventBody(bucket: string, key: string, object: { size?: number; eTag?: string } = { size: 1 }): string {
   return JSON.stringify({
     Records: [
       {
@@ -31,7 +38,7 @@ function s3EventBody(bucket: string, key: string): string {
         awsRegion: 'us-east-1',
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', configurationId: 'logs', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: 1 } },
+        s3: { s3SchemaVersion: '1.0', configurationId: 'logs', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), ...object } },
       },
     ],
   });
@@ -93,7 +100,7 @@ describe('worker against the real stack', () => {
     expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(/^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/);
     // Presigned signatures never reach the index.
     expect(JSON.stringify([...docs.values()])).not.toMatch(/X-Amz-Signature=[0-9a-f]{16}/);
-    expect(worker?.metrics.integrityAlarms.get()).toBeDefined();
+    expect(await counted(worker!.metrics.integrityAlarms)).toBe(0);
   });
 
   it('indexes nothing twice: the same notification again, and the same records inside another log object', async () => {
@@ -108,6 +115,24 @@ describe('worker against the real stack', () => {
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
     expect(await countDocuments(os, `${prefix}-*`)).toBe(before);
     expect(readdirSync(quarantineDir).length).toBe(listed);
+  });
+
+  it('reads an object version once when two notifications name it at the same time, as moto does for a multipart upload', async () => {
+    const before = await countDocuments(os, `${prefix}-*`);
+    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: recordings(3, day), day, seed: 31 });
+    const lines = objects.flatMap((o) => o.lines);
+    const body = `${lines.join('\n')}\n`;
+    // Outside the notification prefix: only the two messages below name it.
+    const key = `manual/twice/${uniqueName('obj')}`;
+    await putLogObject(s3, res.logBucket, key, body);
+    const objectsBefore = worker!.worker.totals.objects;
+    const repeatsBefore = await counted(worker!.metrics.objects, { result: 'repeat' });
+    const message = s3EventBody(res.logBucket, key, { size: Buffer.byteLength(body), eTag: createHash('md5').update(body).digest('hex') });
+    await Promise.all([sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message })), sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message }))]);
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
+    expect(await countDocuments(os, `${prefix}-*`)).toBe(before + lines.length);
+    expect(worker!.worker.totals.objects - objectsBefore).toBe(1);
+    expect(await counted(worker!.metrics.objects, { result: 'repeat' })).toBe(repeatsBefore + 1);
   });
 
   it('accepts SNS and EventBridge wrappers, acknowledges test events, and quarantines malformed lines with a reason', async () => {
@@ -137,7 +162,8 @@ describe('worker against the real stack', () => {
     // Each malformed line is quarantined with its line number; redelivery may write it again, never lose it.
     expect(new Set(mine.map((q) => q.line))).toEqual(new Set([4, 7]));
     for (const q of mine) expect(q.reason).toMatch(/^[a-z_]+$/);
-    expect(worker?.metrics.messagesIgnored.get()).toBeDefined();
+    expect(await counted(worker!.metrics.messagesIgnored, { reason: 'test_event' })).toBeGreaterThanOrEqual(1);
+    expect(await counted(worker!.metrics.quarantined)).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses a notification for a bucket outside LOG_BUCKETS: never deleted by the worker, it reaches the dead-letter queue', async () => {

