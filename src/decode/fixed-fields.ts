@@ -137,10 +137,13 @@ interface TailEntry {
   readonly unknown: readonly string[] | undefined;
   readonly count: number;
 }
-// Direct-mapped by the tail's length: the tails of one log object's clients mostly differ in length,
-// so one comparison finds a repeat. Comparing first is what makes the cache cheap.
+// Direct-mapped: one string comparison (a runtime call in V8, so only one) decides a hit. The slot
+// mixes the tail's length with its last character and the one where the cipher suite starts, so
+// that tails of one length that differ in region or cipher rarely evict each other.
 const TAIL_CACHE_SLOTS = 64;
 const tailCache: (TailEntry | undefined)[] = new Array<TailEntry | undefined>(TAIL_CACHE_SLOTS).fill(undefined);
+// A character past the end reads as NaN, which `&` turns into 0.
+const tailSlot = (s: string, p: number, n: number): number => ((n - p) * 7 + s.charCodeAt(n - 1) + s.charCodeAt(p + 6)) & (TAIL_CACHE_SLOTS - 1);
 
 // Token reader for the tail: a bare `-` is recognised without a scan (half of these fields are
 // `-` in a typical line); sets tokEnd and returns the value, undefined for `-`.
@@ -174,11 +177,14 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
   let k = 0;
   let hostStart = -1;
   let rest: string | undefined;
+  let slot = 0;
   for (;;) {
     if (p >= n || s.charCodeAt(p) === SP) return 'empty field after user_agent';
-    if (k === 2 && hostStart >= 0) {
+    if (k === 2) {
       // From Signature Version on, the tail is the same string for many records of an object.
-      const hit = tailCache[(n - p) % TAIL_CACHE_SLOTS];
+      // (After a two-token Host Id this runs again from the real Signature Version.)
+      slot = tailSlot(s, p, n);
+      const hit = tailCache[slot];
       if (hit !== undefined && hit.rest.length === n - p && hit.rest === s.slice(p)) {
         for (let j = 2; j < TAIL_SLOTS; j++) tv[j] = hit.values[j - 2];
         tail.unknown = hit.unknown?.slice();
@@ -220,7 +226,7 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
   for (let j = k; j < TAIL_SLOTS; j++) tv[j] = undefined;
   tail.count = k;
   if (rest !== undefined) {
-    tailCache[rest.length % TAIL_CACHE_SLOTS] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
+    tailCache[slot] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
   }
   return '';
 }

@@ -224,6 +224,21 @@ describe('parseAccessLogLine: rejections have stable reasons', () => {
     expect(ok(parseAccessLogLine(line())).fields).toEqual(good.fields);
   });
 
+  it('a remembered tail after a Host Id of one token, of two tokens, or of -', () => {
+    const rest = 'SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bucket1.s3.us-west-1.amazonaws.com TLSv1.2 - - us-east-1';
+    const want = { signature_version: 'SigV4', cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256', authentication_type: 'AuthHeader', tls_version: 'TLSv1.2', source_region: 'us-east-1', field_count: 27 };
+    for (const [host, hostId] of [
+      ['HOSTb64=', 'HOSTb64='],
+      ['AIDAEXAMPLE HOSTb64=', 'AIDAEXAMPLE HOSTb64='],
+      ['-', undefined],
+      ['HOSTb64=', 'HOSTb64='],
+    ] as const) {
+      const f = ok(parseAccessLogLine(line({ tail: `- ${host} ${rest}` }))).fields;
+      expect(f.host_id).toBe(hostId);
+      expect(f).toMatchObject(want);
+    }
+  });
+
   it('a time in a remembered minute with a bad second, offset or bracket is rejected', () => {
     ok(parseAccessLogLine(line()));
     for (const bad of ['[06/Feb/2019:00:00:3x +0000]', '[06/Feb/2019:00:00:38 +00x0]', '[06/Feb/2019:00:00:38 +0000)', '[06/Feb/2019:00:00:38 *0000]']) {
