@@ -1,5 +1,6 @@
 /**
  * npm run bench -- e2e [--lines N] [--objects M] [--big-object-mb MB] [--skip-big | --only-big]
+ *                      [--worker-env NAME=VALUE ...]   (worker settings to try, e.g. OBJECT_CONCURRENCY=8)
  *
  * The live worker, end to end through moto (SQS + S3) into the local OpenSearch, against the raw
  * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
@@ -146,7 +147,7 @@ async function rawBaseline(objects: string[][], logBucket: string, prefix: strin
   return seconds;
 }
 
-async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number): Promise<WorkerRun & { bytes: number }> {
+async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number, settings: Record<string, string>): Promise<WorkerRun & { bytes: number }> {
   const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-big'), queue: uniqueName('bench-big'), visibilityTimeoutSecs: 120 });
   const key = logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 5, 1)), 'BIG');
   const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: res.logBucket, Key: key }));
@@ -172,7 +173,7 @@ async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number): Promi
   await s3.send(new CompleteMultipartUploadCommand({ Bucket: res.logBucket, Key: key, UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }));
   const prefix = uniqueName('bench-big');
   try {
-    const run = await runWorker(res, sqs, prefix, lines);
+    const run = await runWorker(res, sqs, prefix, lines, settings);
     return { ...run, bytes: total };
   } finally {
     const os = openSearch();
@@ -201,14 +202,15 @@ function bigReport(big: WorkerRun & { bytes: number }): Record<string, number> {
 export async function bench(args: string[]): Promise<void> {
   // The measured worker is the compiled one, as in the image.
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false }, 'worker-env': { type: 'string', multiple: true, default: [] } } });
+  const workerSettings = Object.fromEntries(values['worker-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const lines = Number(values.lines);
   const objectCount = Number(values.objects);
   applyStackEnv();
   const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const sqs = new SQSClient({});
   if (values['only-big']) {
-    const big = await bigObject(s3, sqs, Number(values['big-object-mb']));
+    const big = await bigObject(s3, sqs, Number(values['big-object-mb']), workerSettings);
     process.stdout.write(`${JSON.stringify(bigReport(big), null, 2)}\n`);
     return;
   }
@@ -220,7 +222,7 @@ export async function bench(args: string[]): Promise<void> {
   const os = openSearch();
   try {
     process.stdout.write('e2e: running the worker until the queue is drained...\n');
-    const worker = await runWorker(res, sqs, workerPrefix, lines);
+    const worker = await runWorker(res, sqs, workerPrefix, lines, workerSettings);
     process.stdout.write('e2e: bulk-loading the same documents directly (raw bulk limit)...\n');
     const rawSeconds = await rawBaseline(objects, res.logBucket, rawPrefix, 2000);
     const workerRate = worker.lines / worker.seconds;
@@ -237,7 +239,7 @@ export async function bench(args: string[]): Promise<void> {
     };
     if (!values['skip-big']) {
       process.stdout.write(`e2e: one ${values['big-object-mb']} MB log object...\n`);
-      const big = await bigObject(s3, sqs, Number(values['big-object-mb']));
+      const big = await bigObject(s3, sqs, Number(values['big-object-mb']), workerSettings);
       Object.assign(report, bigReport(big));
     }
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
