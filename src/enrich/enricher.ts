@@ -7,9 +7,9 @@ import type { AccessEvent, EnrichmentStatus } from '../event/types.js';
 import type { Metrics } from '../ops/metrics.js';
 import { createS3Client } from '../sources/s3-object.js';
 import { BatchLoader } from './batch-loader.js';
-import { GenesysClient } from './genesys/client.js';
 import type { Sidecar } from './genesys/models.js';
-import { createSdkTransport } from './genesys/sdk.js';
+import type { GenesysClient } from './genesys/client.js';
+import { genesysFromConfig } from './genesys/from-config.js';
 import { createKeyResolver, eventObjectKey, type KeyMatch } from './keys.js';
 import { LookupCache } from './lookup-cache.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
@@ -52,24 +52,9 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     negativeTtlMs: cfg.GENESYS_NEGATIVE_CACHE_TTL_SECS * 1000,
   };
 
-  let client: GenesysClient | undefined;
+  const client = genesysFromConfig(cfg, { logger, metrics })?.client;
   let lookups: GenesysLookups | undefined;
-  if (cfg.GENESYS_CLIENT_ID !== undefined && cfg.GENESYS_CLIENT_SECRET !== undefined) {
-    const transport = createSdkTransport({
-      clientId: cfg.GENESYS_CLIENT_ID,
-      clientSecret: cfg.GENESYS_CLIENT_SECRET,
-      environment: cfg.GENESYS_ENVIRONMENT,
-      ...(cfg.GENESYS_API_URL !== undefined ? { apiUrl: cfg.GENESYS_API_URL } : {}),
-      timeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
-    });
-    client = new GenesysClient({
-      transport,
-      requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE,
-      retryMaxAttempts: cfg.GENESYS_RETRY_MAX_ATTEMPTS,
-      requestTimeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
-      logger,
-      metrics,
-    });
+  if (client !== undefined) {
     lookups = createGenesysLookups(client, { cache: cacheOptions, batchWindowMs: cfg.GENESYS_BATCH_WINDOW_MS, batchMaxIds: cfg.GENESYS_BATCH_MAX_IDS, signal: closing.signal }, { metrics, logger });
   }
 

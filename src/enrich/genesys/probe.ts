@@ -3,8 +3,9 @@ import type { Config } from '../../config/schema.js';
 import { describeError, isAuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Metrics } from '../../ops/metrics.js';
-import { GenesysClient, type Endpoint } from './client.js';
-import { createSdkTransport, type RawResponse } from './sdk.js';
+import type { Endpoint } from './client.js';
+import { genesysFromConfig } from './from-config.js';
+import type { RawResponse } from './sdk.js';
 
 /**
  * For `check`: does login work, and does each endpoint the worker uses answer with the OAuth
@@ -33,21 +34,10 @@ export async function probeGenesys(cfg: Config, deps: { logger: Logger; metrics:
   if (cfg.GENESYS_CLIENT_ID === undefined || cfg.GENESYS_CLIENT_SECRET === undefined) {
     return [{ name: 'Genesys credentials', ok: true, detail: 'not configured: recordings are resolved from their keys only' }];
   }
-  const transport = createSdkTransport({
-    clientId: cfg.GENESYS_CLIENT_ID,
-    clientSecret: cfg.GENESYS_CLIENT_SECRET,
-    environment: cfg.GENESYS_ENVIRONMENT,
-    ...(cfg.GENESYS_API_URL !== undefined ? { apiUrl: cfg.GENESYS_API_URL } : {}),
-    timeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
-  });
-  const client = new GenesysClient({
-    transport,
-    requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE,
-    retryMaxAttempts: 2,
-    requestTimeoutMs: cfg.GENESYS_REQUEST_TIMEOUT_MS,
-    logger: deps.logger,
-    metrics: deps.metrics,
-  });
+  // Two attempts: a probe reports what it sees, it does not wait out a rate limit.
+  const genesys = genesysFromConfig(cfg, deps, { retryMaxAttempts: 2 });
+  if (genesys === undefined) return [];
+  const { client, transport } = genesys;
   const opts = { deadline: Date.now() + 4 * (cfg.GENESYS_REQUEST_TIMEOUT_MS + 1_000) };
   const out: GenesysProbe[] = [];
   try {
