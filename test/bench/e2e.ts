@@ -1,6 +1,7 @@
 /**
  * npm run bench -- e2e [--lines N] [--objects M] [--big-object-mb MB] [--skip-big | --only-big]
  *                      [--worker-env NAME=VALUE ...]   (worker settings to try, e.g. OBJECT_CONCURRENCY=8)
+ *                      [--pin]   (OpenSearch on CPU 0; moto, this process and its children on CPU 1)
  *
  * The live worker, end to end through moto (SQS + S3) into the local OpenSearch, against the raw
  * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
@@ -8,6 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -21,9 +24,11 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { Semaphore } from '../../src/pipeline/semaphore.js';
-import { applyStackEnv, uniqueName } from '../support/stack-env.js';
+import { applyStackEnv, stackEnvPath, uniqueName } from '../support/stack-env.js';
 import { countDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
+
+const stackDir = dirname(stackEnvPath);
 
 interface ObjectSpan {
   start: number;
@@ -183,6 +188,28 @@ async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number, settin
 }
 
 /**
+ * In production OpenSearch runs on its own nodes; on one small machine the worker (or the raw
+ * loader) takes CPU from it, and the ratio then measures CPU sharing rather than the worker's own
+ * overhead. --pin gives OpenSearch CPU 0 and everything else CPU 1, for both runs alike.
+ */
+function pinCpus(): () => void {
+  const pid = (name: string): string => readFileSync(join(stackDir, `${name}.pid`), 'utf8').trim();
+  const set = (cpus: string, p: string): void => {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, p], { stdio: 'ignore' });
+  };
+  set('0', pid('opensearch'));
+  set('1', pid('moto'));
+  set('1', String(process.pid));
+  process.stdout.write('e2e: pinned OpenSearch to CPU 0; moto, the bench and the worker to CPU 1\n');
+  // The stack outlives the bench: give its servers every CPU back.
+  const all = `0-${availableParallelism() - 1}`;
+  return () => {
+    set(all, pid('opensearch'));
+    set(all, pid('moto'));
+  };
+}
+
+/**
  * moto sends two notifications for one multipart upload (ObjectCreated:Put from its internal
  * put_object, then ObjectCreated:CompleteMultipartUpload); real S3 sends one. The worker reads the
  * object twice and the second pass finds every record already stored. The rate is the first pass's;
@@ -202,8 +229,17 @@ function bigReport(big: WorkerRun & { bytes: number }): Record<string, number> {
 export async function bench(args: string[]): Promise<void> {
   // The measured worker is the compiled one, as in the image.
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false }, 'worker-env': { type: 'string', multiple: true, default: [] } } });
+  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false }, 'worker-env': { type: 'string', multiple: true, default: [] }, pin: { type: 'boolean', default: false } } });
   const workerSettings = Object.fromEntries(values['worker-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const unpin = values.pin ? pinCpus() : undefined;
+  try {
+    await run(values, workerSettings);
+  } finally {
+    unpin?.();
+  }
+}
+
+async function run(values: { lines: string; objects: string; 'big-object-mb': string; 'skip-big': boolean; 'only-big': boolean; pin: boolean }, workerSettings: Record<string, string>): Promise<void> {
   const lines = Number(values.lines);
   const objectCount = Number(values.objects);
   applyStackEnv();
@@ -236,6 +272,7 @@ export async function bench(args: string[]): Promise<void> {
       raw_bulk_events_per_sec: Math.round(rawRate),
       ratio_worker_to_raw: Number((workerRate / rawRate).toFixed(3)),
       worker_peak_rss_mb: Math.round(worker.peakRssMb),
+      pinned: values.pin,
     };
     if (!values['skip-big']) {
       process.stdout.write(`e2e: one ${values['big-object-mb']} MB log object...\n`);
