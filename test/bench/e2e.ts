@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
@@ -202,7 +202,8 @@ function pinCpus(): () => void {
   set('1', String(process.pid));
   process.stdout.write('e2e: pinned OpenSearch to CPU 0; moto, the bench and the worker to CPU 1\n');
   // The stack outlives the bench: give its servers every CPU back.
-  const all = `0-${availableParallelism() - 1}`;
+  // cpus(), not availableParallelism(): the latter already counts only this process's one CPU.
+  const all = `0-${cpus().length - 1}`;
   return () => {
     set(all, pid('opensearch'));
     set(all, pid('moto'));
