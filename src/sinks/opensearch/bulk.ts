@@ -224,7 +224,7 @@ export class BulkIndexer {
     for (let i = 0; i < batch.length; i += 1) {
       const p = batch[i]!;
       const item = items[i]!;
-      const d = classifyItem(item.status, item.errorType);
+      const d = classifyItem(item.status, item.errorType, item.errorReason);
       switch (d.kind) {
         case 'indexed':
           this.settle(p, INDEXED);

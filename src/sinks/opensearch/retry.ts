@@ -13,31 +13,40 @@ export type ItemDisposition =
   | { kind: 'reject'; reason: string };
 
 /**
- * Error types that come with a 4xx but say nothing about the document: the index is blocked
- * (flood-stage disk watermark, read-only), missing, or our credentials lack a right. Quarantining
- * a good event for these would hide an outage; retrying and then failing the object leaves the SQS
- * message for redelivery.
+ * Error types that mean the document itself cannot be stored: retrying the same bytes cannot help,
+ * so it goes to quarantine. Everything else is retried and, out of attempts, fails the object, so
+ * the SQS message stays for redelivery and then the dead-letter queue. The list names what is the
+ * document's fault rather than what is not, because a refusal of the index (a full shard count
+ * when the month's index is created, a blocked or missing index, a write alias without a write
+ * index, our credentials) must not move every event of a month out of the audit trail.
  */
-const NOT_THE_DOCUMENTS_FAULT = new Set([
-  'cluster_block_exception',
-  'index_not_found_exception',
-  'index_closed_exception',
-  'security_exception',
-  'es_rejected_execution_exception',
-  'opensearch_rejected_execution_exception',
-  'circuit_breaking_exception',
-  'process_cluster_event_timeout_exception',
-  'unavailable_shards_exception',
+const THE_DOCUMENTS_FAULT = new Set([
+  'mapper_parsing_exception',
+  'strict_dynamic_mapping_exception',
+  'document_parsing_exception',
+  'x_content_parse_exception',
+  'json_parse_exception',
+  'not_x_content_exception',
 ]);
 
-export function classifyItem(status: number, errorType: string | undefined): ItemDisposition {
+/**
+ * illegal_argument_exception names index-level refusals too (a full shard, no write index), so only
+ * a reason that speaks of this document's content makes it the document's fault.
+ */
+const DOCUMENT_ILLEGAL_ARGUMENT = /immense term|failed to parse|cannot parse|malformed/i;
+
+export function classifyItem(status: number, errorType: string | undefined, errorReason?: string): ItemDisposition {
   if (status === 200 || status === 201) return { kind: 'indexed' };
   if (status === 409) return { kind: 'conflict' };
   if (status === 429) return { kind: 'retry', status: '429' };
   if (status >= 500) return { kind: 'retry', status: '5xx' };
-  if (status === 401 || status === 403 || status === 404 || status === 408) return { kind: 'retry', status: String(status) };
-  if (errorType !== undefined && NOT_THE_DOCUMENTS_FAULT.has(errorType)) return { kind: 'retry', status: '4xx' };
-  return { kind: 'reject', reason: reasonCode(errorType, status) };
+  if (status === 400 && errorType !== undefined) {
+    if (THE_DOCUMENTS_FAULT.has(errorType)) return { kind: 'reject', reason: reasonCode(errorType, status) };
+    if (errorType === 'illegal_argument_exception' && errorReason !== undefined && DOCUMENT_ILLEGAL_ARGUMENT.test(errorReason)) {
+      return { kind: 'reject', reason: errorType };
+    }
+  }
+  return { kind: 'retry', status: String(status) };
 }
 
 /** A quarantine reason code: the OpenSearch error type when it is a plain identifier. */

@@ -192,6 +192,28 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     expect(await stored(batch.map((d) => d.id))).toBe(40);
   });
 
+  it('an index that cannot be created (shard limit) refuses every item: retried, never quarantined', async () => {
+    let answered = 0;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk') || answered >= 2) return 'pass';
+      answered += 1;
+      const n = bulkDocCount(r.body);
+      const error = { type: 'validation_exception', reason: 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;' };
+      return { status: 200, body: { errors: true, items: Array.from({ length: n }, () => ({ create: { status: 400, error } })) } };
+    };
+    const batch = docs('shards', 30);
+    const quarantine = new MemoryQuarantine();
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1 }), { logger, metrics, quarantine });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    await w.close();
+    expect(answered).toBe(2);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(30);
+    expect(quarantine.records).toEqual([]);
+    expect(await metricValue(metrics.bulkItemRetries, { status: '400' })).toBeGreaterThanOrEqual(30);
+    expect(await stored(batch.map((d) => d.id))).toBe(30);
+  });
+
   it('a request that times out after OpenSearch applied it comes back as 409 with the same hash: duplicate, not loss', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

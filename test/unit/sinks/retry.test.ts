@@ -25,7 +25,24 @@ describe('classifyItem', () => {
   it('mapping and parse errors are rejected with the error type as reason', () => {
     expect(classifyItem(400, 'mapper_parsing_exception')).toEqual({ kind: 'reject', reason: 'mapper_parsing_exception' });
     expect(classifyItem(400, 'strict_dynamic_mapping_exception')).toEqual({ kind: 'reject', reason: 'strict_dynamic_mapping_exception' });
-    expect(classifyItem(413, undefined)).toEqual({ kind: 'reject', reason: 'http_413' });
+    expect(classifyItem(400, 'document_parsing_exception')).toEqual({ kind: 'reject', reason: 'document_parsing_exception' });
+    expect(classifyItem(400, 'illegal_argument_exception', 'Document contains at least one immense term in field="user_agent.original"')).toEqual({
+      kind: 'reject',
+      reason: 'illegal_argument_exception',
+    });
+  });
+
+  it('refusals of the index rather than the document are retried, so a month of events is not quarantined', () => {
+    // What OpenSearch answers for every item when the month's index cannot be created.
+    expect(classifyItem(400, 'validation_exception', 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;')).toEqual({
+      kind: 'retry',
+      status: '400',
+    });
+    expect(classifyItem(400, 'illegal_argument_exception', 'no write index is defined for alias [recording-audit]')).toEqual({ kind: 'retry', status: '400' });
+    expect(classifyItem(400, 'illegal_argument_exception', 'number of documents in the index cannot exceed 2147483519')).toEqual({ kind: 'retry', status: '400' });
+    expect(classifyItem(400, 'resource_already_exists_exception')).toEqual({ kind: 'retry', status: '400' });
+    expect(classifyItem(400, undefined)).toEqual({ kind: 'retry', status: '400' });
+    expect(classifyItem(413, undefined)).toEqual({ kind: 'retry', status: '413' });
   });
 
   it('reason codes stay identifiers (low-cardinality labels)', () => {
