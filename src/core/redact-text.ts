@@ -100,27 +100,34 @@ function canonicalName(raw: string): string {
 
 // A value ends at a raw separator, or at a separator encoded fewer times than its `=` was: inside
 // a URL carried in a parameter (depth 1), %26 ends the inner value while %2526 belongs to it.
-const valueEnds = new Map<number, RegExp>();
-function valueEndRe(depth: number): RegExp {
-  let re = valueEnds.get(depth);
+// In a URL only `&`, `#` and a space end a value: S3 logs the request target raw, so a quote or
+// an angle bracket there is part of the value (a password `it's`), and ending at it would leave
+// the rest of the secret in the event. Free text (a User-Agent, a log message) also ends a value
+// at quotes and angle brackets, which delimit it there (`token="abc"`).
+const valueEnds = new Map<string, RegExp>();
+function valueEndRe(depth: number, url: boolean): RegExp {
+  const cacheKey = `${depth}${url ? 'u' : 't'}`;
+  let re = valueEnds.get(cacheKey);
   if (re === undefined) {
-    const terminators = `(?:25){0,${depth - 1}}(?:2[02367]|3[ce])`;
-    re = new RegExp(`(?:[^&#\\s"'<>%]|%(?!${terminators}))*`, 'iy');
-    valueEnds.set(depth, re);
+    const terminators = `(?:25){0,${depth - 1}}(?:${url ? '2[036]' : '2[02367]|3[ce]'})`;
+    re = new RegExp(`(?:[^${url ? '&#\\s' : `&#\\s"'<>`}%]|%(?!${terminators}))*`, 'iy');
+    valueEnds.set(cacheKey, re);
   }
   return re;
 }
 
-const RAW_TERMINATOR = /[&#\s"'<>]/g;
+const RAW_TERMINATOR_TEXT = /[&#\s"'<>]/g;
+const RAW_TERMINATOR_URL = /[&#\s]/g;
 
 /** End of a value starting at `from` whose `=` was encoded `depth` times. */
-function valueEnd(text: string, from: number, depth: number): number {
+function valueEnd(text: string, from: number, depth: number, url: boolean): number {
   if (depth === 0) {
-    RAW_TERMINATOR.lastIndex = from;
-    const m = RAW_TERMINATOR.exec(text);
+    const re = url ? RAW_TERMINATOR_URL : RAW_TERMINATOR_TEXT;
+    re.lastIndex = from;
+    const m = re.exec(text);
     return m === null ? text.length : m.index;
   }
-  const re = valueEndRe(depth);
+  const re = valueEndRe(depth, url);
   re.lastIndex = from;
   re.exec(text);
   return re.lastIndex;
@@ -129,9 +136,10 @@ function valueEnd(text: string, from: number, depth: number): number {
 /**
  * Replaces credential values in any text (URL, query string, referrer, log message) with
  * REDACTED. Returns the same string instance when nothing was replaced, so callers can tell.
- * `from` skips a prefix known to hold no parameters (the path of a Request-URI).
+ * `from` skips a prefix known to hold no parameters (the path of a Request-URI); `url` says the
+ * text is a URL or request line, where quotes and angle brackets do not end a value.
  */
-export function redactCredentials(text: string, from = 0): string {
+export function redactCredentials(text: string, from = 0, url = false): string {
   // Two sorted streams of `=`: raw ones by native indexOf (most of them), encoded ones (%3D,
   // %253D, ...: parameters of URLs carried inside parameters) by a regex, rarely matched.
   let raw = text.indexOf('=', from);
@@ -154,7 +162,7 @@ export function redactCredentials(text: string, from = 0): string {
     }
     const after = eq + (depth === 0 ? 1 : depth * 2 + 1);
     if (eq >= last && isCredentialName(text, eq)) {
-      const end = valueEnd(text, after, depth);
+      const end = valueEnd(text, after, depth, url);
       if (end > after) {
         out += text.slice(last, after) + REDACTED;
         last = end;
@@ -200,7 +208,7 @@ export function redactRequestUri(requestUri: string): string {
   const hash = requestUri.indexOf('#');
   if (from < 0 || (semi >= 0 && semi < from)) from = semi;
   if (from < 0 || (hash >= 0 && hash < from)) from = hash;
-  return from < 0 ? requestUri : redactCredentials(requestUri, from);
+  return from < 0 ? requestUri : redactCredentials(requestUri, from, true);
 }
 
 /** Replaces credential values in any text (URLs, messages); names and structure are kept. */

@@ -104,7 +104,7 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
     }
   }
   if (f.referrer !== undefined) {
-    const r = redactCredentials(f.referrer);
+    const r = redactCredentials(f.referrer, 0, true);
     if (r !== f.referrer) {
       f.referrer = r;
       redacted = true;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CREDENTIAL_PARAMS, REDACTED, redactCredentials, redactSecretsInText } from '../../../src/core/redact-text.js';
+import { CREDENTIAL_PARAMS, REDACTED, redactCredentials, redactRequestUri, redactSecretsInText } from '../../../src/core/redact-text.js';
 import { buildEvent } from '../../../src/event/build.js';
 import { renderLine } from '../../fixtures/render.js';
 
@@ -52,6 +52,52 @@ describe('redactCredentials', () => {
 
   it('redactSecretsInText is the same redactor (the logger uses it)', () => {
     expect(redactSecretsInText('x?X-Amz-Signature=abc')).toBe(`x?X-Amz-Signature=${R}`);
+  });
+});
+
+describe('redaction in a URL (Request-URI, Referer)', () => {
+  // S3 logs the request target raw: a quote or angle bracket there is part of a value.
+  it('a quote or angle bracket inside a value does not end it', () => {
+    expect(redactRequestUri(`GET /k?password=it's-a-secret&x=1 HTTP/1.1`)).toBe(`GET /k?password=${R}&x=1 HTTP/1.1`);
+    expect(redactRequestUri('GET /k?token=abc"def<ghi>jkl HTTP/1.1')).toBe(`GET /k?token=${R} HTTP/1.1`);
+    expect(redactCredentials(`https://app/?next=%3Fpassword%3Dit%27s%2527more%26x%3D1`, 0, true)).toBe(`https://app/?next=%3Fpassword%3D${R}%26x%3D1`);
+    expect(redactCredentials(`https://app/?next=%3Fpassword%3Dit's%26x%3D1`, 0, true)).toBe(`https://app/?next=%3Fpassword%3D${R}%26x%3D1`);
+  });
+
+  it('free text still ends a value at a quote or angle bracket that delimits a URL', () => {
+    expect(redactCredentials('callback <https://x/?token=abc> sent')).toBe(`callback <https://x/?token=${R}> sent`);
+  });
+
+  it('no part of such a value reaches a built event', () => {
+    const line = renderLine(
+      {
+        bucket_owner: 'owner',
+        bucket: 'recordings',
+        remote_ip: '192.0.2.1',
+        requester: '-',
+        request_id: 'REQ',
+        operation: 'REST.GET.OBJECT',
+        key: 'a.opus',
+        request_uri: `GET /a.opus?password=it's"TAIL1<b>&x=1 HTTP/1.1`,
+        http_status: 200,
+        referrer: `https://qa.example.org/login?token=o'TAIL2"x`,
+        user_agent: 'Mozilla/5.0',
+        host_id: 'h',
+        signature_version: 'SigV4',
+        authentication_type: 'QueryString',
+        tls_version: 'TLSv1.2',
+      },
+      '2024-03-01T10:15:00.000Z',
+      { fieldCount: 24 },
+    );
+    const r = buildEvent({ number: 1, bytes: Buffer.from(line) }, { logBucket: 'logs', filePath: 'f' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const doc = JSON.stringify(r.doc.event);
+    expect(r.doc.event.event.redacted).toBe(true);
+    expect(doc).not.toContain('TAIL1');
+    expect(doc).not.toContain('TAIL2');
+    expect(r.doc.event.aws.s3access.request_uri).toBe(`GET /a.opus?password=${R}&x=1 HTTP/1.1`);
   });
 });
 
