@@ -99,16 +99,24 @@ class LineSplitter {
       this.blank++;
       return;
     }
+    this.emitLine(number, line.subarray(0, len), out);
+  }
+
+  /**
+   * A whole non-blank line, truncated when over the cap. The carry may hold the cap plus one byte
+   * (room for a CR), so an assembled line is checked here too: a line's fate must not depend on
+   * where the chunks of its object happened to be cut.
+   */
+  private emitLine(number: number, body: Buffer, out: RawLine[]): void {
     this.lines++;
-    if (len <= this.maxLineBytes) {
-      out.push({ number, bytes: line.subarray(0, len) });
+    if (body.length <= this.maxLineBytes) {
+      out.push({ number, bytes: body });
       return;
     }
-    const body = line.subarray(0, len);
     out.push({
       number,
       bytes: Buffer.from(body.subarray(0, this.maxLineBytes)),
-      truncated: { totalBytes: len, sha256: createHash('sha256').update(body).digest('hex') },
+      truncated: { totalBytes: body.length, sha256: createHash('sha256').update(body).digest('hex') },
     });
   }
 
@@ -170,8 +178,7 @@ class LineSplitter {
       this.blank++;
       return;
     }
-    this.lines++;
-    out.push({ number, bytes: line });
+    this.emitLine(number, line, out);
   }
 }
 

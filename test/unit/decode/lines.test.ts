@@ -189,6 +189,26 @@ describe('decodeLines', () => {
     expect(lines[0]!.truncated).toBeUndefined();
   });
 
+  it('a line one byte over the cap is truncated wherever the chunks are cut, last line included', async () => {
+    const over = Buffer.from('ABCDEFGHI');
+    const expected = { totalBytes: 9, sha256: createHash('sha256').update(over).digest('hex') };
+    for (const data of [Buffer.from('ABCDEFGHI\nx\n'), Buffer.from('ABCDEFGHI\r\nx\n'), Buffer.from('x\nABCDEFGHI')]) {
+      const outcomes = new Set<string>();
+      for (let cut = 0; cut <= data.length; cut++) {
+        for (const size of [1, 2, 3, 5]) {
+          const rest = data.subarray(cut);
+          const pieces = Array.from({ length: Math.ceil(rest.length / size) }, (_, i) => rest.subarray(i * size, (i + 1) * size));
+          const { lines } = await decodeAll(fromChunks([data.subarray(0, cut), ...pieces]), { maxLineBytes: 8 });
+          const line = lines.find((l) => l.bytes.toString('latin1').startsWith('ABCDEFGH'))!;
+          expect(line.truncated).toEqual(expected);
+          expect(line.bytes.toString('latin1')).toBe('ABCDEFGH');
+          outcomes.add(JSON.stringify(lines.map((l) => [l.number, l.bytes.toString('latin1'), l.truncated?.sha256])));
+        }
+      }
+      expect(outcomes.size).toBe(1);
+    }
+  });
+
   it('batches lines and never exceeds batchLines per batch', async () => {
     const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => `l${i}`).join('\n'));
     const sizes: number[] = [];
