@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { AuditError } from '../core/errors.js';
+import { AuditError, isAuditError } from '../core/errors.js';
 
 /** One physical line of a log object, as bytes: the evidence the event hash is computed over. */
 export interface RawLine {
@@ -222,10 +222,21 @@ async function* gunzipChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, on
   let sourceFailed = false;
   let sourceError: unknown;
   let fed = false;
+  // zlib stops at a zero byte after a member (zero padding) and ignores the rest of the input,
+  // which may be a further member: where the last non-zero byte was tells whether it was padding.
+  let fedBytes = 0;
+  let lastNonZero = -1;
+  const write = (chunk: Buffer): boolean => {
+    let i = chunk.length - 1;
+    while (i >= 0 && chunk[i] === 0) i--;
+    if (i >= 0) lastNonZero = fedBytes + i;
+    fedBytes += chunk.length;
+    return gunzip.write(chunk);
+  };
   const feed = async (): Promise<void> => {
     try {
       for (const chunk of head) {
-        if (!gunzip.write(chunk)) await waitWritable(gunzip);
+        if (!write(chunk)) await waitWritable(gunzip);
       }
       for (;;) {
         if (gunzip.destroyed) return;
@@ -233,7 +244,7 @@ async function* gunzipChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, on
         if (next.done === true) break;
         const chunk = asBuffer(next.value);
         onIn(chunk.length);
-        if (!gunzip.write(chunk)) await waitWritable(gunzip);
+        if (!write(chunk)) await waitWritable(gunzip);
       }
       fed = true;
       gunzip.end();
@@ -250,8 +261,12 @@ async function* gunzipChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, on
   try {
     for await (const out of gunzip as AsyncIterable<Buffer>) yield out;
     if (sourceFailed) throw sourceError;
+    if (gunzip.bytesWritten <= lastNonZero) {
+      throw new AuditError('OBJECT_TRUNCATED', `Gzip stream has data after zero padding that was not read (byte ${gunzip.bytesWritten} of ${fedBytes}).`, { retryable: false });
+    }
   } catch (err) {
     if (sourceFailed) throw sourceError;
+    if (isAuditError(err)) throw err;
     const code = (err as { code?: unknown }).code;
     throw new AuditError('OBJECT_TRUNCATED', `Gzip stream is truncated or corrupt: ${(err as Error).message}.`, {
       cause: err,

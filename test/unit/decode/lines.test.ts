@@ -144,6 +144,21 @@ describe('decodeLines', () => {
     expect(isAuditError((await decodeUntilError(fromChunks([Buffer.from([0x1f, 0x8b])]))).error, 'OBJECT_TRUNCATED')).toBe(true);
   });
 
+  it('a member after a zero byte is not silently dropped; trailing zero padding alone is fine', async () => {
+    const hidden = Buffer.concat([gzipSync('a\n'), Buffer.of(0), gzipSync('b\nc\n')]);
+    for (const size of [1, 4, 1000]) {
+      const { lines, error } = await decodeUntilError(chunked(hidden, size));
+      expect(isAuditError(error, 'OBJECT_TRUNCATED')).toBe(true);
+      expect(text(lines)).toEqual(['a']);
+    }
+    const padded = Buffer.concat([gzipSync('a\n'), gzipSync('b\n'), Buffer.alloc(512)]);
+    for (const size of [1, 7, 1000]) {
+      const { lines, stats } = await decodeAll(chunked(padded, size));
+      expect(text(lines)).toEqual(['a', 'b']);
+      expect(stats.lines).toBe(2);
+    }
+  });
+
   it('passes a source error through unchanged (it may be transient), after the lines read', async () => {
     const boom = new Error('connection reset');
     async function* failing(gzip: boolean): AsyncGenerator<Uint8Array> {
