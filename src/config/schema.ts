@@ -52,6 +52,7 @@ export const SCHEMA = {
 
   // quarantine
   QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', { default: 'file:///tmp/recording-audit/quarantine', pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/, patternDoc: 's3://bucket/prefix or file:///path' }),
+  QUARANTINE_WRITE_TIMEOUT_MS: int('quarantine', 'Timeout of one quarantine object write to S3; a write that hangs fails and the object is retried.', { default: 30_000, min: 100, max: 600_000 }),
 
   // genesys
   GENESYS_CLIENT_ID: str('genesys', 'OAuth client-credentials client id. Without it the worker resolves from keys only.'),

@@ -30,6 +30,9 @@ export class S3Quarantine implements QuarantineStore {
     private readonly bucket: string,
     private readonly prefix: string,
     private readonly logger: Logger,
+    // A PutObject stuck on a half-open connection would hold every later write behind it (one
+    // batch at a time), and with them the bulk writer's buffer: the worker would stall.
+    private readonly timeoutMs: number,
   ) {}
 
   put(records: QuarantineRecord[]): Promise<void> {
@@ -77,6 +80,7 @@ export class S3Quarantine implements QuarantineStore {
     try {
       await this.s3.send(
         new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson', IfNoneMatch: '*' }),
+        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
     } catch (err) {
       // The same records were written before (a retried put): nothing to do.

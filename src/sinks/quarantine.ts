@@ -64,11 +64,16 @@ export function toNdjsonLine(r: QuarantineRecord): string {
   return JSON.stringify(stored) + '\n';
 }
 
+const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
+
 /**
  * The store QUARANTINE_URL names: `file:///dir` appends NDJSON to a file per UTC day;
  * `s3://bucket/prefix` writes one NDJSON object per batch.
  */
-export function createQuarantineStore(cfg: Pick<Config, 'QUARANTINE_URL'>, deps: { s3: S3Client; logger: Logger }): QuarantineStore {
+export function createQuarantineStore(
+  cfg: Pick<Config, 'QUARANTINE_URL'> & Partial<Pick<Config, 'QUARANTINE_WRITE_TIMEOUT_MS'>>,
+  deps: { s3: S3Client; logger: Logger },
+): QuarantineStore {
   const target = cfg.QUARANTINE_URL;
   let url: URL;
   try {
@@ -79,7 +84,7 @@ export function createQuarantineStore(cfg: Pick<Config, 'QUARANTINE_URL'>, deps:
   if (url.protocol === 'file:') return new FileQuarantine(url, deps.logger);
   if (url.protocol === 's3:') {
     const prefix = decodeURIComponent(url.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
-    return new S3Quarantine(deps.s3, url.hostname, prefix, deps.logger);
+    return new S3Quarantine(deps.s3, url.hostname, prefix, deps.logger, cfg.QUARANTINE_WRITE_TIMEOUT_MS ?? DEFAULT_WRITE_TIMEOUT_MS);
   }
   throw new AuditError('CONFIG_INVALID', 'QUARANTINE_URL must be file:///path or s3://bucket/prefix');
 }

@@ -1,4 +1,5 @@
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { createQuarantineStore, quarantineKey, type QuarantineRecord, type StoredQuarantineRecord } from '../../../src/sinks/quarantine.js';
@@ -70,6 +71,32 @@ describe('S3 quarantine (moto)', () => {
     expect(keys.length).toBeLessThan(40);
     const lines = (await Promise.all(keys.map(read))).flat().map((r) => r.line);
     expect(lines.sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => 1000 + i));
+  });
+
+  it('a write that hangs fails after QUARANTINE_WRITE_TIMEOUT_MS, and the next write is not held behind it', async () => {
+    // An S3 endpoint that accepts connections and never answers: a half-open connection.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const hung = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: env.region, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
+    try {
+      const store = createQuarantineStore({ QUARANTINE_URL: `s3://${bucket}/hung`, QUARANTINE_WRITE_TIMEOUT_MS: 300 }, { s3: hung, logger });
+      const started = Date.now();
+      const first = store.put([rec(1)]);
+      const second = store.put([rec(2)]);
+      await expect(first).rejects.toMatchObject({ code: 'QUARANTINE_WRITE_FAILED', retryable: true });
+      await expect(second).rejects.toMatchObject({ code: 'QUARANTINE_WRITE_FAILED' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await store.close();
+    } finally {
+      hung.destroy();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('reports a failed write (missing bucket) so the object is not acknowledged', async () => {
