@@ -68,6 +68,16 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       idleTimeoutMs: this.cfg.OBJECT_READ_TIMEOUT_MS,
     });
     if (!opened.found) {
+      if (opened.reason === 'changed') {
+        // Access logs are written once. A different object under the key is worth a person's
+        // look, so the message goes to redelivery and then the dead-letter queue, never skipped.
+        metrics.objects.inc({ result: 'changed' });
+        logger.error({ object: source, eTag: ref.eTag, versionId: ref.versionId }, 'Log object changed since its notification; not read.');
+        throw new AuditError('OBJECT_CHANGED', `Log object ${source} is no longer the version its notification named (ETag ${ref.eTag ?? '?'}).`, {
+          retryable: true,
+          details: { reason: 'changed' },
+        });
+      }
       if (this.cfg.MISSING_OBJECT_POLICY === 'retry' || opened.reason === 'access_denied') {
         metrics.objects.inc({ result: opened.reason });
         throw new AuditError('OBJECT_MISSING', `Log object ${source} is ${opened.reason === 'access_denied' ? 'not readable' : 'missing'}.`, {

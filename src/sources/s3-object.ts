@@ -47,6 +47,8 @@ export interface ObjectLocation {
   bucket: string;
   key: string;
   versionId?: string;
+  /** The version's ETag as the notification named it (no quotes): the read is of that version only. */
+  eTag?: string;
 }
 
 export type OpenedObject =
@@ -58,7 +60,7 @@ export type OpenedObject =
       /** Without the surrounding quotes S3 puts on the header, like the notification's eTag. */
       eTag: string | undefined;
     }
-  | { found: false; reason: 'not_found' | 'access_denied' };
+  | { found: false; reason: 'not_found' | 'access_denied' | 'changed' };
 
 const NOT_FOUND_CODES = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound', 'NoSuchBucket']);
 const DENIED_CODES = new Set(['AccessDenied', 'AllAccessDisabled']);
@@ -69,8 +71,8 @@ function readFailed(ref: ObjectLocation, message: string, details: Record<string
 
 /**
  * Opens a log object for streaming. 404 (NoSuchKey, NoSuchVersion, a bucket that is gone) is
- * `found: false, reason: 'not_found'` and 403 AccessDenied is `reason: 'access_denied'`: the caller's
- * policy decides. Other failures throw a retryable OBJECT_READ_FAILED. So does a read that stays
+ * `found: false, reason: 'not_found'`, 403 AccessDenied is `reason: 'access_denied'` and an ETag
+ * other than `ref.eTag` (412) is `reason: 'changed'`: the caller's policy decides. Other failures throw a retryable OBJECT_READ_FAILED. So does a read that stays
  * idle (no response headers, or no next chunk from S3) for idleTimeoutMs, a short read, and an
  * abort through `signal`. Time the consumer spends between chunks is not idle time.
  *
@@ -93,7 +95,10 @@ export async function openObject(
   }, idleTimeoutMs);
   let out;
   try {
-    out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }), { abortSignal: controller.signal });
+    // If-Match: a key overwritten since its notification (an unversioned bucket) must not be read
+    // and accounted for as the version the notification named.
+    const ifMatch = ref.eTag !== undefined ? `"${ref.eTag}"` : undefined;
+    out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, IfMatch: ifMatch }), { abortSignal: controller.signal });
   } catch (err) {
     signal?.removeEventListener('abort', onAbort);
     const facts = sdkErrorFacts(err);
@@ -101,6 +106,7 @@ export async function openObject(
     if (signal?.aborted) throw readFailed(ref, 'Object read aborted.', { aborted: true }, err);
     if (NOT_FOUND_CODES.has(facts.code) || facts.status === 404) return { found: false, reason: 'not_found' };
     if (DENIED_CODES.has(facts.code)) return { found: false, reason: 'access_denied' };
+    if (facts.code === 'PreconditionFailed' || facts.status === 412) return { found: false, reason: 'changed' };
     throw readFailed(ref, `GetObject failed: ${facts.code}.`, { code: facts.code, status: facts.status }, err);
   } finally {
     clearTimeout(headerTimer);

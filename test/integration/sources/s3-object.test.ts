@@ -129,6 +129,15 @@ describe('openObject against moto', () => {
     expect(await openObject(admin, { bucket: versioned, key: 'v.log', versionId: put.VersionId! }, { idleTimeoutMs: 5000 })).toEqual({ found: false, reason: 'not_found' });
   });
 
+  it('reads only the version the notification named: another ETag under the key is changed', async () => {
+    const first = Buffer.from('first version\n');
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'overwritten.log', Body: first }));
+    const eTag = createHash('md5').update(first).digest('hex');
+    expect(await readAll(found(await openObject(admin, { bucket, key: 'overwritten.log', eTag }, { idleTimeoutMs: 5000 })).body)).toEqual(first);
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'overwritten.log', Body: Buffer.from('second version\n') }));
+    expect(await openObject(admin, { bucket, key: 'overwritten.log', eTag }, { idleTimeoutMs: 5000 })).toEqual({ found: false, reason: 'changed' });
+  });
+
   it('streams a 50 MB object with bounded memory and intact content', async () => {
     const size = 50 * 1024 * 1024;
     const line = Buffer.from('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be audit-logs [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT key "GET /k HTTP/1.1" 200 -\n');

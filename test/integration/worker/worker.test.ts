@@ -166,6 +166,20 @@ describe('worker against the real stack', () => {
     expect(await counted(worker!.metrics.quarantined)).toBeGreaterThanOrEqual(2);
   });
 
+  it('does not read a log object that changed since its notification (another ETag): counted, never indexed as that version', async () => {
+    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: recordings(1, day), day, seed: 7 }).objects.flatMap((o) => o.lines);
+    const key = `manual/changed/${uniqueName('obj')}`;
+    await putLogObject(s3, res.logBucket, key, good.join('\n'));
+    const changedBefore = await counted(worker!.metrics.objects, { result: 'changed' });
+    // The notification names a version whose ETag is not the one stored under the key now.
+    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody(res.logBucket, key, { size: 1, eTag: sha256('an earlier version').slice(0, 32) }) }));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await counted(worker!.metrics.objects, { result: 'changed' })) === changedBefore) await new Promise((r) => setTimeout(r, 200));
+    expect(await counted(worker!.metrics.objects, { result: 'changed' })).toBeGreaterThan(changedBefore);
+    const docs = await allDocuments(os, `${prefix}-*`);
+    expect([...docs.values()].filter((d) => (d.log as { file?: { path?: string } } | undefined)?.file?.path === `s3://${res.logBucket}/${key}`)).toEqual([]);
+  });
+
   it('refuses a notification for a bucket outside LOG_BUCKETS: never deleted by the worker, it reaches the dead-letter queue', async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody('someone-elses-bucket', 'x/y') }));
     const deadline = Date.now() + 60_000;
