@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +14,17 @@ interface Waiting {
 }
 
 /**
- * Appends NDJSON to `<dir>/quarantine-YYYY-MM-DD-<pid>.ndjson` (UTC day of the write; the pid keeps
- * a worker and a replay on one host out of each other's files). Group commit: calls that arrive
+ * Names this process's files apart from every other writer's: containers sharing a volume all run
+ * as pid 1, and one process's large append may reach the file as several writes.
+ */
+const PROCESS_TAG = `${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Appends NDJSON to `<dir>/quarantine-YYYY-MM-DD-<pid>-<random>.ndjson` (UTC day of the write; one
+ * file per process, so a worker and a replay never share one). Group commit: calls that arrive
  * while a write+fsync runs are written together by the next one, so many small puts cost one fsync.
+ * A file found to end inside a line (a write cut short by a full disk or a kill) gets a newline
+ * before anything more is appended, so the torn line never swallows the next record.
  */
 export class FileQuarantine implements QuarantineStore {
   private readonly dir: string;
@@ -25,7 +34,11 @@ export class FileQuarantine implements QuarantineStore {
   private dirReady = false;
   private closed = false;
 
-  constructor(url: URL, private readonly logger: Logger) {
+  constructor(
+    url: URL,
+    private readonly logger: Logger,
+    private readonly fileTag: string = PROCESS_TAG,
+  ) {
     this.dir = fileURLToPath(url);
   }
 
@@ -82,7 +95,13 @@ export class FileQuarantine implements QuarantineStore {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       this.dirReady = true;
     }
-    const fh = await open(join(this.dir, `quarantine-${day}-${process.pid}.ndjson`), 'a', 0o600);
+    const fh = await open(join(this.dir, `quarantine-${day}-${this.fileTag}.ndjson`), 'a+', 0o600);
+    try {
+      await endLine(fh);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
     this.handle = { day, fh };
     await this.syncDir();
     return fh;
@@ -102,5 +121,17 @@ export class FileQuarantine implements QuarantineStore {
     const h = this.handle;
     this.handle = undefined;
     if (h) await h.fh.close().catch(() => undefined);
+  }
+}
+
+/** Ends the file's last line if it was cut short; the next append then starts a line of its own. */
+async function endLine(fh: FileHandle): Promise<void> {
+  const { size } = await fh.stat();
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  await fh.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) {
+    await fh.appendFile('\n', 'utf8');
+    await fh.datasync();
   }
 }

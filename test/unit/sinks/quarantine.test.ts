@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { createQuarantineStore, quarantineKey, toNdjsonLine, type QuarantineRecord } from '../../../src/sinks/quarantine.js';
+import { FileQuarantine } from '../../../src/sinks/quarantine-file.js';
 
 const logger = createLogger('silent');
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
@@ -62,11 +63,31 @@ describe('file quarantine', () => {
 
     const files = await readdir(join(dir, 'nested', 'q'));
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^quarantine-\d{4}-\d{2}-\d{2}-\d+\.ndjson$/);
+    expect(files[0]).toMatch(/^quarantine-\d{4}-\d{2}-\d{2}-\d+-[0-9a-f]{8}\.ndjson$/);
     const lines = (await readFile(join(dir, 'nested', 'q', files[0]!), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(100);
     const numbers = lines.map((l) => (JSON.parse(l) as QuarantineRecord).line).sort((a, b) => a! - b!);
     expect(numbers).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('a file left ending inside a line (a cut-short write) gets a newline before the next record', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const file = join(dir, `quarantine-${day}-tag.ndjson`);
+    const torn = toNdjsonLine(rec({ line: 1 })).slice(0, 40);
+    await writeFile(file, toNdjsonLine(rec({ line: 0 })) + torn);
+    const store = new FileQuarantine(pathToFileURL(dir), logger, 'tag');
+    await store.put([rec({ line: 2 }), rec({ line: 3 })]);
+    await store.close();
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toBe(torn);
+    expect(lines[4]).toBe('');
+    expect([lines[0], lines[2], lines[3]].map((l) => (JSON.parse(l!) as QuarantineRecord).line)).toEqual([0, 2, 3]);
+    // A file that ends with a whole line is appended to as it is.
+    const again = new FileQuarantine(pathToFileURL(dir), logger, 'tag');
+    await again.put([rec({ line: 4 })]);
+    await again.close();
+    expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(6);
   });
 
   it('reports a write failure instead of losing records', async () => {
