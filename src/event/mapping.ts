@@ -27,6 +27,12 @@ const ip = { type: 'ip' } as const;
 
 const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
+/**
+ * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
+ * index template carries it, and a worker never replaces a template of a later revision.
+ */
+export const MAPPING_REVISION = 1;
+
 export const INDEX_MAPPINGS = {
   dynamic: 'strict',
   date_detection: false,

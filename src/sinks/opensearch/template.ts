@@ -3,6 +3,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
+import { MAPPING_REVISION } from '../../event/mapping.js';
 
 /** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
 export type IndexMappings = Readonly<Record<string, unknown>>;
@@ -21,14 +22,15 @@ export interface IndexTemplateBody {
     mappings: IndexMappings;
     aliases: Record<string, Record<string, never>>;
   };
-  _meta: { managed_by: string; version: string };
+  _meta: { managed_by: string; version: string; mapping_revision: number };
 }
 
 /**
  * The composable template `<prefix>` for `<prefix>-*`. `_meta.version` is a digest of everything
  * else in it, so any change (mapping, shards, replicas) is an update and nothing else is.
+ * `_meta.mapping_revision` only goes up: a worker never replaces a template of a later revision.
  */
-export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings): IndexTemplateBody {
+export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings, revision = MAPPING_REVISION): IndexTemplateBody {
   const prefix = cfg.INDEX_PREFIX;
   const content = {
     index_patterns: [`${prefix}-*`],
@@ -41,19 +43,24 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
     },
   };
   const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
-  return { ...content, _meta: { managed_by: MANAGED_BY, version } };
+  return { ...content, _meta: { managed_by: MANAGED_BY, version, mapping_revision: revision } };
 }
 
-export type TemplateResult = 'created' | 'updated' | 'unchanged';
+export type TemplateResult = 'created' | 'updated' | 'unchanged' | 'newer';
 
-async function installedVersion(client: Client, name: string): Promise<string | null | undefined> {
+/** The installed template's version and revision; undefined when there is none. */
+async function installed(client: Client, name: string): Promise<{ version: string | null; revision: number } | undefined> {
   const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(name)}` }, { ignore: [404] });
   if (res.statusCode === 404) return undefined;
-  const body = res.body as { index_templates?: { name?: string; index_template?: { _meta?: { version?: unknown } } }[] };
+  const body = res.body as { index_templates?: { name?: string; index_template?: { _meta?: { version?: unknown; mapping_revision?: unknown } } }[] };
   const found = body.index_templates?.find((t) => t.name === name);
   if (found === undefined) return undefined;
-  const v = found.index_template?._meta?.version;
-  return typeof v === 'string' ? v : null;
+  const meta = found.index_template?._meta;
+  return {
+    version: typeof meta?.version === 'string' ? meta.version : null,
+    // Templates from before revisions existed count as revision 0.
+    revision: typeof meta?.mapping_revision === 'number' ? meta.mapping_revision : 0,
+  };
 }
 
 /**
@@ -62,17 +69,27 @@ async function installedVersion(client: Client, name: string): Promise<string | 
  * and a new field would otherwise be refused there until next month. If that fails (a field
  * changing type), the template is left as it was and the start is refused — writing on would
  * quarantine every document of the current month.
+ *
+ * A template of a later mapping revision is left in place (result `newer`): during a rolling
+ * deploy an older worker that started last would otherwise put back its older mapping, and the
+ * next month's index, created from it, would refuse the newer workers' fields.
  */
 export async function ensureIndexTemplate(
   client: Client,
   cfg: TemplateSettings,
   mappings: IndexMappings,
   logger: Logger,
+  revision = MAPPING_REVISION,
 ): Promise<{ result: TemplateResult; version: string; existingIndicesUpdated: boolean }> {
   const name = cfg.INDEX_PREFIX;
-  const body = indexTemplateBody(cfg, mappings);
-  const current = await installedVersion(client, name);
+  const body = indexTemplateBody(cfg, mappings, revision);
+  const found = await installed(client, name);
+  const current = found?.version;
   if (current === body._meta.version) return { result: 'unchanged', version: current, existingIndicesUpdated: false };
+  if (found !== undefined && found.revision > revision) {
+    logger.warn({ template: name, installedRevision: found.revision, revision }, 'A later worker installed a newer index template; leaving it in place.');
+    return { result: 'newer', version: current ?? '', existingIndicesUpdated: false };
+  }
 
   let existingIndicesUpdated = false;
   try {

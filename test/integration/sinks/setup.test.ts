@@ -8,6 +8,7 @@ import { ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { ensureIndexSetup, ensureIndexSetupWith } from '../../../src/sinks/opensearch/setup.js';
 import type { QuarantineStore } from '../../../src/sinks/quarantine.js';
+import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
 import { FaultProxy } from './fault-proxy.js';
 import { dropPrefix, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
@@ -98,6 +99,22 @@ describe('index setup (template, alias, ISM)', () => {
     const mapping = await client.indices.getMapping({ index: `${prefix}-2024.05` });
     expect(JSON.stringify(mapping.body)).toContain('added_in_next_version');
     expect((await ensureIndexSetupWith(client, { ...cfg, INDEX_REPLICAS: 1 }, logger, withField)).templateResult).toBe('unchanged');
+  });
+
+  it('an older worker (lower mapping revision) leaves a newer template in place', async () => {
+    const own = uniquePrefix('setup-rev');
+    const settings = { INDEX_PREFIX: own, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 };
+    const newer = { ...MAPPINGS, properties: { ...MAPPINGS.properties, added_in_revision_2: { type: 'keyword' } } };
+    try {
+      expect((await ensureIndexTemplate(client, settings, newer, logger, 2)).result).toBe('created');
+      expect((await ensureIndexTemplate(client, settings, MAPPINGS, logger, 1)).result).toBe('newer');
+      const got = await client.transport.request({ method: 'GET', path: `/_index_template/${own}` });
+      expect(JSON.stringify(got.body)).toContain('added_in_revision_2');
+      // The same revision with other settings is still an update.
+      expect((await ensureIndexTemplate(client, { ...settings, INDEX_REPLICAS: 1 }, newer, logger, 2)).result).toBe('updated');
+    } finally {
+      await client.transport.request({ method: 'DELETE', path: `/_index_template/${own}` }, { ignore: [404] });
+    }
   });
 
   it('refuses to start when a changed field type cannot apply to existing indices', async () => {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
 import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
 
@@ -24,6 +26,14 @@ describe('indexTemplateBody', () => {
     expect(indexTemplateBody({ ...cfg }, { ...mappings })._meta.version).toBe(v);
     expect(indexTemplateBody({ ...cfg, INDEX_REPLICAS: 0 }, mappings)._meta.version).not.toBe(v);
     expect(indexTemplateBody(cfg, { ...mappings, dynamic: false })._meta.version).not.toBe(v);
+  });
+});
+
+describe('MAPPING_REVISION', () => {
+  it('goes up with every change to the mapping (update the digest and the revision together)', () => {
+    const digest = createHash('sha256').update(JSON.stringify(INDEX_MAPPINGS)).digest('hex').slice(0, 16);
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 1, digest: '5c8326d46b2a2cee' });
+    expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
 
