@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.js';
-import { describeError } from '../core/errors.js';
+import { AuditError, describeError } from '../core/errors.js';
 import type { Metrics } from '../ops/metrics.js';
 import { BatchLoader } from './batch-loader.js';
 import { raceDeadline, type CallOptions, type GenesysClient } from './genesys/client.js';
@@ -88,10 +88,9 @@ export class RetentionIndex {
   private readonly client: GenesysClient;
   private readonly cache: LookupCache<string>;
   private readonly o: { rescanAfterMs: number; signal: AbortSignal; logger: Logger };
-  private scan: Promise<void> | undefined;
+  private scan: Promise<Error | undefined> | undefined;
   private lastCompleteScanAt = 0;
   private readonly waiters = new Map<string, ((v: Lookup<string>) => void)[]>();
-  private scanError: Error | undefined;
   private pagesRead = 0;
 
   constructor(client: GenesysClient, cache: LookupCache<string>, o: { rescanAfterMs: number; signal: AbortSignal; logger: Logger }) {
@@ -107,34 +106,40 @@ export class RetentionIndex {
   async conversationOf(recordingId: string, opts: CallOptions): Promise<Lookup<string>> {
     const cached = this.cache.get(recordingId);
     if (cached !== undefined) return cached;
-    if (this.scan === undefined) {
+    let scan = this.scan;
+    if (scan === undefined) {
       if (Date.now() - this.lastCompleteScanAt < this.o.rescanAfterMs) {
-        this.cache.setMissing(recordingId);
-        return { found: false };
+        // Not in the cache after a recent complete scan: the recording may be newer than the scan,
+        // or its entry was evicted (an org with more recordings than the cache holds). Either way
+        // absence is not proven, so the answer waits for the next scan rather than being final.
+        throw new AuditError('GENESYS_UNAVAILABLE', 'recording not in the cached retention listing; a rescan is due later', {
+          retryable: true,
+          details: { reason: 'retention_rescan_due' },
+        });
       }
-      this.scan = this.runScan().finally(() => {
-        this.scan = undefined;
+      scan = this.runScan().finally(() => {
+        if (this.scan === scan) this.scan = undefined;
       });
+      this.scan = scan;
     }
+    const joined = scan;
     const answer = new Promise<Lookup<string>>((resolve, reject) => {
       const list = this.waiters.get(recordingId) ?? [];
       list.push(resolve);
       this.waiters.set(recordingId, list);
-      // A failed scan rejects the waiters it leaves behind.
-      // A waiter that joined after the last page settles from the cache (a second resolve is a no-op).
-      this.scan?.then(
-        () => {
-          if (this.scanError !== undefined) reject(this.scanError);
-          else resolve(this.cache.peek(recordingId) ?? { found: false });
-        },
-        reject,
-      );
+      // The outcome of the scan this waiter joined, not of whichever scan runs when it settles: a
+      // failed scan rejects its waiters even if another has started since. A waiter that joined
+      // after the last page settles from the cache (a second resolve is a no-op).
+      joined.then((failure) => {
+        if (failure !== undefined) reject(failure);
+        else resolve(this.cache.peek(recordingId) ?? { found: false });
+      }, reject);
     });
     return raceDeadline(answer, opts);
   }
 
-  private async runScan(): Promise<void> {
-    this.scanError = undefined;
+  /** Reads every page; resolves with the error that stopped it, undefined when it completed. */
+  private async runScan(): Promise<Error | undefined> {
     let cursor: string | undefined;
     try {
       do {
@@ -156,10 +161,11 @@ export class RetentionIndex {
         for (const w of waiting) w({ found: false });
       }
       this.waiters.clear();
+      return undefined;
     } catch (err) {
-      this.scanError = err instanceof Error ? err : new Error(describeError(err).message);
       this.waiters.clear();
       this.o.logger.warn({ err: describeError(err) }, 'Recording retention scan stopped; recording-id-only keys stay pending.');
+      return err instanceof Error ? err : new Error(describeError(err).message);
     }
   }
 }

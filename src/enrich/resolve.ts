@@ -46,7 +46,7 @@ class Pending extends Error {
 export function pendingReason(err: unknown): string {
   if (err instanceof Pending) return err.reason;
   if (isAuditError(err, 'GENESYS_RATE_LIMITED')) return 'rate_limited';
-  if (isAuditError(err, 'GENESYS_UNAVAILABLE')) return 'genesys_unavailable';
+  if (isAuditError(err, 'GENESYS_UNAVAILABLE')) return err.details.reason === 'retention_rescan_due' ? 'retention_rescan_due' : 'genesys_unavailable';
   if (isAuditError(err, 'GENESYS_AUTH_FAILED')) return 'genesys_auth_failed';
   if (isAuditError(err, 'GENESYS_BAD_RESPONSE')) return 'genesys_bad_response';
   return 'internal_error';

@@ -107,7 +107,12 @@ export class GenesysClient {
 
   async retentionPage(cursor: string | undefined, pageSize: number, opts: CallOptions): Promise<RetentionPage> {
     const res = await this.request('retention_query', () => this.o.transport.retentionQuery(cursor, pageSize), opts);
-    if (res.status === 404) return { entries: [], nextCursor: undefined };
+    if (res.status === 404) {
+      // No listing at all is an empty one; a page after the first that is gone (an expired cursor)
+      // is not the end of the listing, and must not turn the rest into "no such recording".
+      if (cursor === undefined) return { entries: [], nextCursor: undefined };
+      throw new AuditError('GENESYS_BAD_RESPONSE', 'retention listing page not found (cursor expired?)', { retryable: true, details: { endpoint: 'retention_query' } });
+    }
     const body = parse(RetentionListingSchema, res, 'retention_query');
     const entries = (body.entities ?? []).flatMap((e) =>
       e.conversationId !== undefined && e.recordingId !== undefined ? [{ conversationId: e.conversationId.toLowerCase(), recordingId: e.recordingId.toLowerCase() }] : [],
