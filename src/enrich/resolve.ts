@@ -83,8 +83,12 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
     try {
       const s = await ctx.sidecars.load(sidecarKey, opts);
       if (s.found) sidecar = s.value;
-    } catch {
-      // An unreadable sidecar only costs information Genesys can mostly give too.
+    } catch (err) {
+      // With Genesys, an unreadable sidecar only costs information Genesys can mostly give too.
+      // Keys only, it is the one source of the users (and of the conversation of a recording-id
+      // key): a failure that may pass (throttling, a timeout) waits for reenrich. A denial is a
+      // setting to fix, logged by the reader; waiting would hold every event forever.
+      if (ctx.genesys === undefined && !(isAuditError(err) && err.details.status === 403)) throw new Pending('sidecar_unreadable');
       reasons.push('sidecar_unreadable');
     }
   }
