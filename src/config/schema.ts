@@ -3,6 +3,9 @@ import { bool, int, list, oneOf, str, url, type Setting } from './settings.js';
 const bucketName = (v: string): string | undefined =>
   /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not a valid S3 bucket name';
 
+const roleArn = (v: string): string | undefined =>
+  /^arn:aws[a-z-]*:(iam::\d{12}:role\/[\w+=,.@/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/?)$/.test(v) ? undefined : 'is not an IAM role ARN (arn:aws:iam::123456789012:role/name) or an assumed-role ARN';
+
 /**
  * Every setting recording-audit reads. Names are environment variable names; the optional
  * `--config` file is a JSON object with the same keys. Units are part of the names.
@@ -16,6 +19,7 @@ export const SCHEMA = {
   LOG_BUCKETS: list('core', 'Allow-list of S3 server access log buckets. A notification for any other bucket is refused and counted.', { item: bucketName }),
   SHUTDOWN_GRACE_SECS: int('core', 'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.', { default: 90, min: 1, max: 3600 }),
   SELF_USER_AGENT_SUFFIX: str('core', "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.", { default: 'recording-audit' }),
+  SELF_ROLE_ARNS: list('core', "IAM roles the worker runs as (its ECS task role). With them, event.self needs both the User-Agent suffix and a requester that is one of these roles, so a client cannot hide its reads by copying the suffix. Empty: the User-Agent alone decides, and the worker warns at start.", { item: roleArn }),
 
   // sqs
   SQS_QUEUE_URL: url('sqs', 'The queue that receives the log bucket\'s ObjectCreated notifications (direct, SNS-wrapped or EventBridge).'),

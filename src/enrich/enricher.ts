@@ -14,6 +14,7 @@ import { createKeyResolver, eventObjectKey, type KeyMatch } from './keys.js';
 import { LookupCache } from './lookup-cache.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
 import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
+import { selfRecognizer } from './self.js';
 import { createSidecarFetcher } from './sidecar.js';
 
 /** The enrichment stage the pipeline calls; see createEnricher. */
@@ -85,7 +86,10 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     mode === 'genesys' ? 'Genesys enrichment is on.' : 'No Genesys credentials: recordings are resolved from their keys only (and sidecars, when RECORDINGS_BUCKET is set).',
   );
 
-  const suffix = cfg.SELF_USER_AGENT_SUFFIX;
+  const self = selfRecognizer(cfg.SELF_USER_AGENT_SUFFIX, cfg.SELF_ROLE_ARNS ?? []);
+  if (!self.checksRequester && cfg.SELF_USER_AGENT_SUFFIX !== '') {
+    logger.warn('event.self is decided by the User-Agent alone, which any client can copy; set SELF_ROLE_ARNS to the worker task role.');
+  }
 
   async function enrich(events: AccessEvent[], signal?: AbortSignal): Promise<void> {
     const todo: { event: AccessEvent; match: KeyMatch; job: Promise<Resolution> }[] = [];
@@ -98,7 +102,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       // Popular recordings repeat within a batch: resolve each key once.
       const matches = new Map<string, KeyMatch | undefined>();
       for (const event of events) {
-        markSelf(event, suffix);
+        if (self.isSelf(event)) event.event.self = true;
         const key = eventObjectKey(event);
         let match: KeyMatch | undefined;
         if (key !== undefined) {
@@ -180,12 +184,6 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       return Promise.resolve();
     },
   };
-}
-
-/** The worker's own requests carry SELF_USER_AGENT_SUFFIX in their User-Agent. */
-export function markSelf(event: AccessEvent, suffix: string): void {
-  const ua = event.user_agent?.original ?? event.aws.s3access.user_agent;
-  if (suffix !== '' && ua?.includes(suffix) === true) event.event.self = true;
 }
 
 /**
