@@ -11,7 +11,9 @@ import type { ObjectRef, ObjectResult } from './types.js';
 
 export interface WorkerTotals {
   messages: number;
+  /** Messages fully accounted for and handed back for deletion (the source may still fail to delete). */
   deleted: number;
+  /** Messages left for redelivery. */
   retried: number;
   objects: number;
   lines: number;
@@ -105,17 +107,16 @@ export class Worker {
   }
 
   async handle(msg: InFlightMessage): Promise<Disposition> {
-    const { logger, metrics } = this.deps;
+    const { logger } = this.deps;
     this.totals.messages += 1;
     const disposition = await this.dispose(msg).catch((err: unknown) => {
       logger.error({ messageId: msg.messageId, err: describeError(err) }, 'Message handling failed; left for redelivery.');
       return 'retry' as const;
     });
+    // The source counts what became of the message (deleted, or abandoned and why): it alone
+    // knows whether the delete happened.
     if (disposition === 'delete') this.totals.deleted += 1;
-    else {
-      this.totals.retried += 1;
-      metrics.messagesAbandoned.inc({ reason: msg.signal.aborted ? 'aborted' : 'not_accounted' });
-    }
+    else this.totals.retried += 1;
     this.idleSince = Date.now();
     return disposition;
   }
@@ -126,7 +127,7 @@ export class Worker {
     if (!parsed.ok) {
       // Unparsable bodies are poison: redelivery cannot fix them, the redrive policy moves them to
       // the dead-letter queue where an operator can look.
-      metrics.messagesIgnored.inc({ reason: 'invalid' });
+      metrics.messagesRefused.inc({ reason: 'invalid' });
       logger.error({ messageId: msg.messageId, reason: parsed.reason, receiveCount: msg.receiveCount }, 'Notification is not understood; left for the dead-letter queue.');
       return 'retry';
     }
@@ -140,7 +141,7 @@ export class Worker {
         metrics.messagesIgnored.inc({ reason: record.reason });
         logger.info({ messageId: msg.messageId, eventName: record.eventName }, 'Notification is not an ObjectCreated event; acknowledged.');
       } else if (!isAllowedBucket(record.bucket, this.cfg.LOG_BUCKETS ?? [])) {
-        metrics.messagesIgnored.inc({ reason: 'bucket_not_allowed' });
+        metrics.messagesRefused.inc({ reason: 'bucket_not_allowed' });
         logger.error({ messageId: msg.messageId, bucket: record.bucket }, 'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.');
         refused = true;
       } else {

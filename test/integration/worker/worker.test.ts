@@ -189,5 +189,13 @@ describe('worker against the real stack', () => {
       dead = got.Messages?.find((m) => m.Body?.includes('someone-elses-bucket'))?.Body;
     }
     expect(dead).toBeDefined();
+    // Refused, not "acknowledged without work".
+    expect(await counted(worker!.metrics.messagesRefused, { reason: 'bucket_not_allowed' })).toBeGreaterThanOrEqual(1);
+    expect(await counted(worker!.metrics.messagesIgnored, { reason: 'bucket_not_allowed' })).toBe(0);
+    // Each time the message was left for redelivery counts once, by the source.
+    const abandoned = await counted(worker!.metrics.messagesAbandoned);
+    const labels = (await worker!.metrics.messagesAbandoned.get()).values.map((v) => v.labels.reason);
+    expect(labels).not.toContain('not_accounted');
+    expect(abandoned).toBeGreaterThanOrEqual(2);
   });
 });
