@@ -104,6 +104,9 @@ async function parseOne(path: string, options: ParseCommandOptions, io: ParseIo,
       }
       const docs: IndexableEvent[] = [];
       let errors = '';
+      // Counted as they arrive, so a file that fails part-way still reconciles (events +
+      // rejected = lines) for the lines it did yield.
+      totals.lines += next.value.length;
       for (const line of next.value) {
         const r = buildEvent(line, ctx);
         if (r.ok) docs.push(r.doc);
@@ -128,7 +131,6 @@ async function parseOne(path: string, options: ParseCommandOptions, io: ParseIo,
     return truncated ? EXIT_DATA : EXIT_NO_INPUT;
   }
   totals.files++;
-  totals.lines += stats.lines;
   totals.blank += stats.blank;
   totals.bytesIn += stats.bytesIn;
   return EXIT_OK;

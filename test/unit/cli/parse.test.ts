@@ -82,10 +82,16 @@ describe('recording-audit parse (spawned)', () => {
     const gz = gzipSync(big);
     const cut = join(tmp, 'cut.log.gz');
     writeFileSync(cut, gz.subarray(0, gz.length >> 1));
-    const truncated = await cli([cut]);
+    const truncated = await cli(['--stats', cut]);
     expect(truncated.code).toBe(65);
     expect(jsonLines(truncated.stdout).length).toBeGreaterThan(100);
-    expect(jsonLines(truncated.stderr).at(-1)).toMatchObject({ error: 'OBJECT_TRUNCATED', file: cut });
+    const errLines = jsonLines(truncated.stderr);
+    expect(errLines.at(-2)).toMatchObject({ error: 'OBJECT_TRUNCATED', file: cut });
+    // The lines the file did yield still reconcile with what was printed.
+    const { stats } = errLines.at(-1) as { stats: { lines: number; events: number; rejected: number; failedFiles: number } };
+    expect(stats.failedFiles).toBe(1);
+    expect(stats.events).toBe(jsonLines(truncated.stdout).length);
+    expect(stats.lines).toBe(stats.events + stats.rejected);
   }, 60_000);
 
   it('--help exits 0; an unknown option exits 64', async () => {
