@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../config/schema.js';
-import { AuditError, describeError } from '../core/errors.js';
+import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isAllowedBucket, parseNotification } from '../sources/notification.js';
@@ -160,7 +160,9 @@ export class Worker {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       for (const f of failed) {
-        logger.warn({ messageId: msg.messageId, err: describeError(f.reason), receiveCount: msg.receiveCount }, 'Log object not accounted for; message left for redelivery.');
+        const fields = { messageId: msg.messageId, err: describeError(f.reason), receiveCount: msg.receiveCount };
+        if (isAuditError(f.reason, 'SHUTDOWN')) logger.info(fields, 'Log object not finished before shutdown; message handed back.');
+        else logger.warn(fields, 'Log object not accounted for; message left for redelivery.');
       }
       return 'retry';
     }
@@ -205,6 +207,9 @@ export class Worker {
 
   private async processObject(ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
     if (msg.signal.aborted) throw new AuditError('SHUTDOWN', 'Message abandoned before its object started.', { retryable: true });
+    // An object still waiting for a slot when shutdown began is not started: the grace period is
+    // for finishing what is under way, and another worker can take this one at once.
+    if (this.source.isStopping) throw new AuditError('SHUTDOWN', 'Shutting down; object not started.', { retryable: true });
     const result = await this.runtime.processor.process(ref, msg.signal);
     this.totals.objects += 1;
     this.totals.lines += result.lines;

@@ -98,6 +98,11 @@ export class SqsSource {
     return this.loop;
   }
 
+  /** True once stop() was called: work that has not started yet should not start. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   /** Stop receiving now; in-flight handlers continue (graceful). After graceMs, abort their signals and return. */
   stop(graceMs: number): Promise<void> {
     this.stopPromise ??= this.shutdown(graceMs);
@@ -196,6 +201,12 @@ export class SqsSource {
       }
       if (outcome === 'delete') {
         await this.delete(entry);
+        return;
+      }
+      if (this.stopping && outcome === 'retry') {
+        // Shutting down: the work was not done or not started; another worker may take it now.
+        this.metrics.messagesAbandoned.inc({ reason: 'shutdown' });
+        await this.release([entry.receiptHandle]);
         return;
       }
       const reason: AbandonReason = outcome === 'retry' ? 'retry' : 'handler_error';

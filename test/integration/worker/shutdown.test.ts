@@ -84,6 +84,35 @@ describe('graceful shutdown of the real worker process', () => {
     expect(new Set(hashes)).toEqual(expected);
   }, 300_000);
 
+  it('SIGTERM: objects still waiting for a slot are not started; their messages go back at once', async () => {
+    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q'), maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
+    const objects = [41, 42, 43, 44].map((seed) => [...corpusLines(6000, seed)]);
+    for (const [i, lines] of objects.entries()) {
+      await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 6, 1)), `Q${i}`), `${lines.join('\n')}\n`);
+    }
+    const prefix = uniqueName('t-term3');
+    prefixes.push(prefix);
+    // One object at a time: the other three wait in the worker for a slot.
+    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, OBJECT_CONCURRENCY: '1', SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
+    await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).visible >= 4, 30_000);
+    const child = spawnWorker(env);
+    const exit = exitOf(child);
+    await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).inFlight >= 4 && (await countDocuments(os, `${prefix}-*`)) > 100, 60_000);
+    child.kill('SIGTERM');
+    const { code } = await exit;
+    expect(code).toBe(0);
+    // Exactly the one object under way was finished; nothing of the three waiting ones was read.
+    const stored = new Set([...(await allDocuments(os, `${prefix}-*`)).values()].map((d) => (d.event as { hash: string }).hash));
+    const finished = objects.filter((lines) => lines.every((l) => stored.has(sha256(l))));
+    const untouched = objects.filter((lines) => lines.every((l) => !stored.has(sha256(l))));
+    expect(finished).toHaveLength(1);
+    expect(untouched).toHaveLength(3);
+    expect(stored.size).toBe(6000);
+    // Released, not left invisible for a backoff: visible again right away.
+    const depth = await queueDepth(sqs, res.queueUrl);
+    expect(depth).toMatchObject({ visible: 3, inFlight: 0 });
+  }, 300_000);
+
   it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
     const { res, expected } = await largeObject(32, 15_000);
     const prefix = uniqueName('t-term2');
