@@ -2,7 +2,7 @@ import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError, isAuditError } from '../../core/errors.js';
 import type { IndexableEvent } from '../../event/types.js';
 import type { QuarantineRecord } from '../quarantine.js';
-import { SinkAvailability } from './availability.js';
+import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
 import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
 import { ByteBudget } from './budget.js';
 import { encodeBulkBody } from './bulk-body.js';
@@ -66,6 +66,7 @@ export class BulkIndexer {
   private unsettled = 0;
   private flushWaiters: { limit: number; remaining: number; resolve: () => void }[] = [];
   private closed = false;
+  private closing = false;
 
   constructor(
     private readonly client: Client,
@@ -76,7 +77,13 @@ export class BulkIndexer {
     this.random = deps.random ?? Math.random;
     this.availability = new SinkAvailability(
       client,
-      { baseMs: options.retryBaseMs, maxMs: Math.min(options.retryMaxMs, 5000), probeTimeoutMs: options.probeTimeoutMs ?? 5000 },
+      {
+        baseMs: options.retryBaseMs,
+        maxMs: Math.min(options.retryMaxMs, 5000),
+        probeTimeoutMs: options.probeTimeoutMs ?? 5000,
+        // The refusal must be recognised before the refused items run out of attempts.
+        refusalStreak: Math.max(1, Math.min(REFUSAL_STREAK, options.retryMaxAttempts)),
+      },
       deps.logger,
       deps.metrics,
       this.random,
@@ -136,6 +143,7 @@ export class BulkIndexer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.flush();
     this.closed = true;
     this.availability.stop();
@@ -209,7 +217,6 @@ export class BulkIndexer {
     endTimer();
     this.inFlight -= 1;
     this.pump();
-    this.availability.answered();
 
     const items = readBulkItems(response, batch.length);
     if (items === undefined) {
@@ -241,6 +248,10 @@ export class BulkIndexer {
       }
     }
     metrics.bulkRequests.inc({ result: retries.length + rejects.length === 0 ? 'ok' : 'partial' });
+    // An answer that took no document at all is a refusal, not a sign of health: a node with a
+    // write block answers every bulk request.
+    if (retries.length < batch.length) this.availability.answered();
+    else this.availability.refused(retries[0]?.why ?? 'no document accepted');
     if (retries.length > 0) this.retry(retries);
     if (conflicts.length > 0) void this.resolveConflicts(conflicts);
     if (rejects.length > 0) void this.quarantineItems(rejects);
@@ -283,7 +294,16 @@ export class BulkIndexer {
     for (const { p, status, why, connection } of failures) {
       if (p.settled) continue;
       p.attempts += 1;
-      if (p.attempts < this.options.retryMaxAttempts) {
+      // While OpenSearch refuses every document, items are held rather than failed: the worker has
+      // stopped receiving, their messages stay in flight, and the next answer that takes a
+      // document ends the refusal. Failing them would only cycle their messages to the
+      // dead-letter queue. Closing fails them as usual.
+      const refusing = this.availability.refusing;
+      const held = refusing && !this.closing;
+      // Closing while refused: the messages go back to SQS either way, so do not make the exit
+      // wait out the remaining attempts.
+      const giveUp = refusing && this.closing;
+      if ((p.attempts < this.options.retryMaxAttempts && !giveUp) || held) {
         this.deps.metrics.bulkItemRetries.inc({ status });
         again.push(p);
         attempts = Math.max(attempts, p.attempts);

@@ -192,6 +192,60 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     expect(await stored(batch.map((d) => d.id))).toBe(40);
   });
 
+  it('a node that refuses every document (flood-stage block) pauses the sink; refused items are held past their attempts and written once writes are taken again', async () => {
+    let refusing = true;
+    let refusals = 0;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk') || !refusing) return 'pass';
+      refusals += 1;
+      const n = bulkDocCount(r.body);
+      const error = { type: 'cluster_block_exception', reason: 'index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];' };
+      return { status: 200, body: { errors: true, items: Array.from({ length: n }, () => ({ create: { status: 429, error } })) } };
+    };
+    const batch = docs('flood', 20);
+    const quarantine = new MemoryQuarantine();
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 3, retryBaseMs: 10, retryMaxMs: 50 }), { logger, metrics, quarantine });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    w.sendNow();
+    while (refusals < 10) await new Promise((r) => setTimeout(r, 10));
+    // Well past three attempts: nothing failed, nothing quarantined, the sink reports itself down,
+    // and a probe that only asks whether the node answers does not end the refusal.
+    expect(w.available).toBe(false);
+    expect(o.all).toEqual([]);
+    let resumed = false;
+    const waiting = w.waitUntilAvailable().then(() => (resumed = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(resumed).toBe(false);
+    refusing = false;
+    await w.flush();
+    await waiting;
+    expect(w.available).toBe(true);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(20);
+    expect(quarantine.records).toEqual([]);
+    expect(await stored(batch.map((d) => d.id))).toBe(20);
+    await w.close();
+  });
+
+  it('a whole-request 403 in a row pauses the sink the same way; closing fails the held items instead of hanging', async () => {
+    let refusals = 0;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk')) return 'pass';
+      refusals += 1;
+      return { status: 403, body: { error: { type: 'security_exception', reason: 'no permissions for [indices:data/write/bulk]' }, status: 403 } };
+    };
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 2, retryBaseMs: 10, retryMaxMs: 50 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const o = new Outcomes();
+    for (const d of docs('denied', 5)) await w.write(d, o);
+    w.sendNow();
+    while (refusals < 6) await new Promise((r) => setTimeout(r, 10));
+    expect(w.available).toBe(false);
+    expect(o.all).toEqual([]);
+    await w.close();
+    expect(o.count('failed')).toBe(5);
+    for (const x of o.all) expect(x).toMatchObject({ status: 'failed', error: { code: 'SINK_REJECTED', retryable: true } });
+  });
+
   it('an index that cannot be created (shard limit) refuses every item: retried, never quarantined', async () => {
     let answered = 0;
     proxy.plan = (r) => {
