@@ -45,6 +45,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const INDEXED: ItemOutcome = Object.freeze({ status: 'indexed' });
 const DUPLICATE: ItemOutcome = Object.freeze({ status: 'duplicate' });
 
+/** The floor of the 413-lowered request size. */
+const MIN_MAX_BYTES = 16 * 1024;
+
 const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 
 /**
@@ -67,12 +70,15 @@ export class BulkIndexer {
   private flushWaiters: { limit: number; remaining: number; resolve: () => void }[] = [];
   private closed = false;
   private closing = false;
+  /** BULK_MAX_BYTES, lowered when OpenSearch or a proxy in front of it answers 413. */
+  private maxBytes: number;
 
   constructor(
     private readonly client: Client,
     private readonly options: BulkOptions,
     private readonly deps: BulkDeps,
   ) {
+    this.maxBytes = options.maxBytes;
     this.budget = new ByteBudget(options.maxBufferedBytes ?? 3 * options.maxBytes);
     this.random = deps.random ?? Math.random;
     this.availability = new SinkAvailability(
@@ -166,10 +172,10 @@ export class BulkIndexer {
   }
 
   private enqueue(p: Pending): void {
-    if (this.open.length > 0 && this.openBytes + p.bytes > this.options.maxBytes) this.seal();
+    if (this.open.length > 0 && this.openBytes + p.bytes > this.maxBytes) this.seal();
     this.open.push(p);
     this.openBytes += p.bytes;
-    if (this.open.length >= this.options.maxDocs || this.openBytes >= this.options.maxBytes) this.seal();
+    if (this.open.length >= this.options.maxDocs || this.openBytes >= this.maxBytes) this.seal();
     else this.timer ??= setTimeout(() => this.seal(), this.options.flushIntervalMs);
   }
 
@@ -258,6 +264,10 @@ export class BulkIndexer {
   }
 
   private requestFailed(batch: Pending[], err: unknown): void {
+    if (err instanceof errors.ResponseError && err.statusCode === 413 && batch.length > 1) {
+      this.tooLarge(batch);
+      return;
+    }
     const wasUp = this.availability.available;
     let label: string;
     let connection = false;
@@ -276,11 +286,31 @@ export class BulkIndexer {
     this.deps.metrics.bulkRequests.inc({ result: label === '429' ? 'rejected' : 'error' });
     // While the sink is down every retry fails again: the transition is logged, the repeats are debug.
     const log = { err: describeError(err), docs: batch.length, status: label };
-    if (label === '413') this.deps.logger.error(log, 'Bulk request too large for OpenSearch or a proxy in front of it; lower BULK_MAX_BYTES.');
+    if (label === '413') this.deps.logger.error(log, 'A single document is too large for OpenSearch or a proxy in front of it; it is retried, then its object fails.');
     else if (wasUp) this.deps.logger.warn(log, 'Bulk request failed; its items will be retried.');
     else this.deps.logger.debug(log, 'Bulk request failed again.');
     const why = describeError(err).message;
     this.retry(batch.map((p) => ({ p, status: label, why, connection })));
+  }
+
+  /**
+   * 413: the request was larger than OpenSearch (or a proxy in front of it) takes. Its halves go
+   * out at once as requests of their own, without using an attempt, and later requests are sealed
+   * at half this size. A single document that is still too large takes the ordinary retry path
+   * and, out of attempts, fails its object: a limit set too low by mistake must not move events
+   * to quarantine.
+   */
+  private tooLarge(batch: Pending[]): void {
+    const bytes = batch.reduce((n, p) => n + p.bytes, 0);
+    const lowered = Math.max(MIN_MAX_BYTES, Math.floor(bytes / 2));
+    if (lowered < this.maxBytes) {
+      this.maxBytes = lowered;
+      this.deps.logger.error({ docs: batch.length, bytes, maxBytes: lowered }, 'Bulk request too large for OpenSearch or a proxy in front of it; sending smaller requests. Lower BULK_MAX_BYTES.');
+    }
+    this.deps.metrics.bulkRequests.inc({ result: 'too_large' });
+    const half = batch.length >> 1;
+    this.ready.unshift(batch.slice(0, half), batch.slice(half));
+    this.pump();
   }
 
   /**

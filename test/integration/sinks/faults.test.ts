@@ -246,6 +246,26 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     for (const x of o.all) expect(x).toMatchObject({ status: 'failed', error: { code: 'SINK_REJECTED', retryable: true } });
   });
 
+  it('413 (a proxy with a smaller body limit): the request is split and every document written; no attempt used, nothing quarantined', async () => {
+    let tooLarge = 0;
+    proxy.plan = (r) => {
+      if (!r.path.startsWith('/_bulk') || bulkDocCount(r.body) <= 10) return 'pass';
+      tooLarge += 1;
+      return { status: 413, body: { error: { type: 'content_too_long', reason: 'Request Entity Too Large' }, status: 413 } };
+    };
+    const batch = docs('413', 60);
+    const quarantine = new MemoryQuarantine();
+    // One attempt only: a split must not count as one.
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 100, retryMaxAttempts: 1 }), { logger, metrics, quarantine });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    await w.close();
+    expect(tooLarge).toBeGreaterThanOrEqual(3);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(60);
+    expect(quarantine.records).toEqual([]);
+    expect(await stored(batch.map((d) => d.id))).toBe(60);
+  });
+
   it('an index that cannot be created (shard limit) refuses every item: retried, never quarantined', async () => {
     let answered = 0;
     proxy.plan = (r) => {
