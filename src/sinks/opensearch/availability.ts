@@ -6,7 +6,7 @@ import { probeDelayMs } from './retry.js';
 
 /** Whole-request 5xx answers in a row after which the sink counts as down. */
 export const FIVE_XX_STORM = 3;
-/** Answers in a row that accepted no document (every item refused, or 401/403) before the sink counts as refusing. */
+/** Answers in a row that accepted no document (every item refused, or a whole-request 401/403/429) before the sink counts as refusing. */
 export const REFUSAL_STREAK = 3;
 
 /**
