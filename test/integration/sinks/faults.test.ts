@@ -25,6 +25,12 @@ class MemoryQuarantine implements QuarantineStore {
   }
 }
 
+/** A bulk answer (HTTP 200) in which every item of the request is refused with the same error. */
+function everyItemRefused(body: Buffer, status: number, error: { type: string; reason: string }): { status: number; body: unknown } {
+  const items = Array.from({ length: bulkDocCount(body) }, () => ({ create: { status, error } }));
+  return { status: 200, body: { errors: true, items } };
+}
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -198,9 +204,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => {
       if (!r.path.startsWith('/_bulk') || !refusing) return 'pass';
       refusals += 1;
-      const n = bulkDocCount(r.body);
-      const error = { type: 'cluster_block_exception', reason: 'index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];' };
-      return { status: 200, body: { errors: true, items: Array.from({ length: n }, () => ({ create: { status: 429, error } })) } };
+      return everyItemRefused(r.body, 429, { type: 'cluster_block_exception', reason: 'index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];' });
     };
     const batch = docs('flood', 20);
     const quarantine = new MemoryQuarantine();
@@ -271,9 +275,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => {
       if (!r.path.startsWith('/_bulk') || answered >= 2) return 'pass';
       answered += 1;
-      const n = bulkDocCount(r.body);
-      const error = { type: 'validation_exception', reason: 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;' };
-      return { status: 200, body: { errors: true, items: Array.from({ length: n }, () => ({ create: { status: 400, error } })) } };
+      return everyItemRefused(r.body, 400, { type: 'validation_exception', reason: 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;' });
     };
     const batch = docs('shards', 30);
     const quarantine = new MemoryQuarantine();
