@@ -327,7 +327,7 @@ export class BulkIndexer {
       // While OpenSearch refuses every document, items are held rather than failed: the worker has
       // stopped receiving, their messages stay in flight, and the next answer that takes a
       // document ends the refusal. Failing them would only cycle their messages to the
-      // dead-letter queue. Closing fails them as usual.
+      // dead-letter queue.
       const refusing = this.availability.refusing;
       const held = refusing && !this.closing;
       // Closing while refused: the messages go back to SQS either way, so do not make the exit
