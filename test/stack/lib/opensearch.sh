@@ -10,7 +10,6 @@
 #                                              node with and without ISM, never share data
 #   .stack/opensearch.{pid,meta,out}           what this checkout started
 
-OS_CANDIDATES_2="2.19.6 2.19.5 2.19.4 2.19.3 2.19.2 2.19.1 2.19.0"
 OS_CANDIDATES_3="3.9.0 3.8.0 3.7.0 3.6.0 3.5.0 3.4.0 3.3.2 3.3.0 3.2.0 3.1.0 3.0.0"
 OS_MAIN_CLASS=org.opensearch.bootstrap.OpenSearch
 OS_CLUSTER_NAME=recording-audit
@@ -70,8 +69,16 @@ os_java_home() { # version
   fi
 }
 
-# Sets OS_VER to the newest candidate that is cached or resolves, preferring 2.19.x (Java 17);
-# 3.x only when no 2.19 resolves. OPENSEARCH_VERSION pins one version.
+os_java_missing() { # version
+  if [ "${1%%.*}" -lt 3 ]; then
+    echo "OpenSearch $1 needs a JDK 11-21 and none was found (looked at JAVA17_HOME, /usr/lib/jvm/*, JAVA_HOME, java on the PATH)"
+  else
+    echo "OpenSearch $1 needs a JDK 21 or newer and none was found (looked at JAVA21_HOME, /usr/lib/jvm/temurin-25*, JAVA_HOME, java on the PATH, /usr/lib/jvm/*); install one (Debian: openjdk-21-jdk-headless or a Temurin JDK) or set JAVA21_HOME"
+  fi
+}
+
+# Sets OS_VER: OPENSEARCH_VERSION pins one version (e.g. 2.19.6, Java 17); otherwise the newest 3.x
+# integ-test-zip that is cached or resolves from Maven Central (3.x needs Java 21+).
 os_select_version() {
   local v
   local g=org.opensearch.distribution.integ-test-zip
@@ -80,13 +87,20 @@ os_select_version() {
     OS_VER=$OPENSEARCH_VERSION
     return 0
   fi
-  for v in $OS_CANDIDATES_2 $OS_CANDIDATES_3; do
+  # A cached version wins before any network look-up: a machine keeps the one it resolved first.
+  for v in $OS_CANDIDATES_3; do
+    if [ -s "$(m2_path "$g" opensearch "$v" zip)" ]; then
+      OS_VER=$v
+      return 0
+    fi
+  done
+  for v in $OS_CANDIDATES_3; do
     if mvn_fetch "$g" opensearch "$v"; then
       OS_VER=$v
       return 0
     fi
   done
-  die "no OpenSearch integ-test-zip resolved from Maven Central (tried $OS_CANDIDATES_2 $OS_CANDIDATES_3); see $STACK_BASE/mvn/last.log"
+  die "no OpenSearch 3.x integ-test-zip resolved from Maven Central (tried $OS_CANDIDATES_3); see $STACK_BASE/mvn/last.log. Pin one with OPENSEARCH_VERSION."
 }
 
 # Unpack the bare distribution once per machine; prints its directory.
@@ -123,7 +137,7 @@ os_install_ism() { # version bare-dir
   fi
   js=$(m2_path org.opensearch.plugin opensearch-job-scheduler "$pv" zip)
   ism=$(m2_path org.opensearch.plugin opensearch-index-management "$pv" zip)
-  java_home=$(os_java_home "$ver") || die "no suitable Java found for OpenSearch $ver"
+  java_home=$(os_java_home "$ver") || die "$(os_java_missing "$ver")"
   tmp=$(mktemp -d "$STACK_BASE/.ism-XXXXXX")
   cp -a "$bare/." "$tmp/"
   log "ISM: installing plugins into a copy of the distribution"
@@ -179,7 +193,7 @@ os_ism_at() {
 # log tail and returns 1.
 os_start() { # install-dir version
   local home=$1 ver=$2 vdir java_home pid="" rc=0 deadline
-  java_home=$(os_java_home "$ver") || die "no suitable Java found for OpenSearch $ver (2.x: 11-21, 3.x: 21+)"
+  java_home=$(os_java_home "$ver") || die "$(os_java_missing "$ver")"
   vdir=$(os_prepare_state "$home")
   rm -f "$vdir/opensearch.pid"
   # Meta first: should this script die while waiting, `down` can still find and stop the node.
