@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { AuditError } from '../core/errors.js';
-import { Semaphore } from '../pipeline/semaphore.js';
 import type { Logger } from '../core/log.js';
 import type { CallOptions } from './genesys/client.js';
 import { SidecarSchema, type Sidecar } from './genesys/models.js';
@@ -17,11 +17,11 @@ const SIDECAR_CONCURRENCY = 16;
  */
 export function createSidecarFetcher(s3: S3Client, bucket: string, logger: Logger) {
   let deniedLogged = false;
-  const limit = new Semaphore(SIDECAR_CONCURRENCY);
+  const limit = pLimit(SIDECAR_CONCURRENCY);
   return async function fetchSidecars(keys: readonly string[], opts: CallOptions): Promise<Map<string, Sidecar>> {
     const out = new Map<string, Sidecar>();
     for (const key of keys) {
-      const sidecar = await limit.run(() => readOne(key, opts));
+      const sidecar = await limit(() => readOne(key, opts));
       if (sidecar !== undefined) out.set(key, sidecar);
     }
     return out;

@@ -1,11 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { LRUCache } from 'lru-cache';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config } from '../config/schema.js';
 import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isAllowedBucket, parseNotification } from '../sources/notification.js';
 import { SqsSource, type Disposition, type InFlightMessage } from '../sources/sqs.js';
-import { Semaphore } from './semaphore.js';
 import type { Runtime } from './runtime.js';
 import type { ObjectRef, ObjectResult } from './types.js';
 
@@ -39,9 +40,9 @@ function objectVersionId(ref: ObjectRef): string | undefined {
 export class Worker {
   readonly totals: WorkerTotals = { messages: 0, deleted: 0, retried: 0, objects: 0, lines: 0, indexed: 0, duplicates: 0, quarantined: 0 };
   private readonly source: SqsSource;
-  private readonly objects: Semaphore;
-  /** Object versions read or being read, by objectVersionId; oldest forgotten first. */
-  private readonly accounted = new Map<string, Promise<ObjectResult>>();
+  private readonly objects: LimitFunction;
+  /** Object versions read or being read, by objectVersionId; the least recently asked for is forgotten first. */
+  private readonly accounted = new LRUCache<string, Promise<ObjectResult>>({ max: REMEMBERED_OBJECTS });
   private idleSince = Date.now();
   private probing = false;
 
@@ -51,7 +52,7 @@ export class Worker {
     sqs: SQSClient,
     private readonly deps: { logger: Logger; metrics: Metrics },
   ) {
-    this.objects = new Semaphore(cfg.OBJECT_CONCURRENCY);
+    this.objects = pLimit(cfg.OBJECT_CONCURRENCY);
     this.source = new SqsSource(
       sqs,
       {
@@ -180,15 +181,11 @@ export class Worker {
    */
   private accountFor(ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
     const id = objectVersionId(ref);
-    if (id === undefined) return this.objects.run(() => this.processObject(ref, msg));
+    if (id === undefined) return this.objects(() => this.processObject(ref, msg));
     const earlier = this.accounted.get(id);
     if (earlier !== undefined) return this.repeat(earlier, ref, msg);
-    const work = this.objects.run(() => this.processObject(ref, msg));
+    const work = this.objects(() => this.processObject(ref, msg));
     this.accounted.set(id, work);
-    if (this.accounted.size > REMEMBERED_OBJECTS) {
-      const oldest = this.accounted.keys().next();
-      if (oldest.done !== true) this.accounted.delete(oldest.value);
-    }
     const forget = (): void => {
       if (this.accounted.get(id) === work) this.accounted.delete(id);
     };

@@ -297,6 +297,8 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   const batchSize = opts.mode === 'enqueue' ? SQS_BATCH_MAX : 1;
   // Finished objects above the watermark are kept by key; this bounds how many there can be.
   const windowSize = Math.max(32, opts.concurrency * batchSize * 4);
+  // Not p-limit: admission waits on two bounds at once, the tasks running and the objects still
+  // held above the watermark (the window), and p-limit can express only the first.
   const waitCapacity = async (): Promise<boolean> => {
     while (!stopCtl.signal.aborted && (active.size >= opts.concurrency || tracker.outstanding > windowSize)) {
       await new Promise<void>((resolve) => waiters.push(resolve));

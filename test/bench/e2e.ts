@@ -7,6 +7,7 @@
  * bulk limit of the same documents loaded directly with the same client and bulk size, in the same
  * run. Then peak RSS of the worker for one large log object.
  */
+import pLimit from 'p-limit';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -25,7 +26,6 @@ import type { IndexableEvent } from '../../src/event/types.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
-import { Semaphore } from '../../src/pipeline/semaphore.js';
 import { applyStackEnv, stackEnvPath, uniqueName } from '../support/stack-env.js';
 import { countDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
@@ -108,7 +108,7 @@ async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: stri
 async function uploadCorpus(s3: S3Client, res: LogPipelineResources, lines: number, objects: number, seed: number): Promise<string[][]> {
   const perObject = Math.ceil(lines / objects);
   const gen = corpusLines(lines, seed);
-  const sem = new Semaphore(8);
+  const sem = pLimit(8);
   const all: string[][] = [];
   const uploads: Promise<void>[] = [];
   for (let o = 0; o < objects; o += 1) {
@@ -121,7 +121,7 @@ async function uploadCorpus(s3: S3Client, res: LogPipelineResources, lines: numb
     if (chunk.length === 0) break;
     all.push(chunk);
     const key = logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 4, 1) + o * 60_000), `B${seed}X${o}`);
-    uploads.push(sem.run(() => putLogObject(s3, res.logBucket, key, `${chunk.join('\n')}\n`)));
+    uploads.push(sem(() => putLogObject(s3, res.logBucket, key, `${chunk.join('\n')}\n`)));
   }
   await Promise.all(uploads);
   return all;

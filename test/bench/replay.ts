@@ -7,6 +7,7 @@
  *   direct  ObjectProcessor.process over the known key list, no listing or checkpointing.
  * replay = listing + checkpoint after every object + report, so replay/direct is its overhead.
  */
+import pLimit from 'p-limit';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,6 @@ import { loadConfigOrThrow } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
-import { Semaphore } from '../../src/pipeline/semaphore.js';
 import { Worker } from '../../src/pipeline/worker.js';
 import { SQS_BATCH_MAX, sendNotifications } from '../../src/replay/enqueue.js';
 import { runReplay } from '../../src/replay/run.js';
@@ -46,7 +46,7 @@ async function upload(s3: S3Client, bucket: string, lines: number, objects: numb
   const keys: { key: string; size: number }[] = [];
   let total = 0;
   let bytes = 0;
-  const sem = new Semaphore(6);
+  const sem = pLimit(6);
   const puts: Promise<void>[] = [];
   for (let o = 0; o < objects; o += 1) {
     const chunk: string[] = [];
@@ -62,7 +62,7 @@ async function upload(s3: S3Client, bucket: string, lines: number, objects: numb
     keys.push({ key, size: Buffer.byteLength(body) });
     total += chunk.length;
     bytes += Buffer.byteLength(body);
-    puts.push(sem.run(() => putObjects(s3, bucket, [{ key, body }])));
+    puts.push(sem(() => putObjects(s3, bucket, [{ key, body }])));
   }
   await Promise.all(puts);
   return { keys, lines: total, bytes };
@@ -137,12 +137,12 @@ export async function bench(args: string[]): Promise<void> {
     log('direct processor over the key list...');
     {
       const { runtime } = await runtimeFor();
-      const sem = new Semaphore(Number(concurrency));
+      const sem = pLimit(Number(concurrency));
       let lines = 0;
       const t0 = performance.now();
       await Promise.all(
         corpus.keys.map((k) =>
-          sem.run(async () => {
+          sem(async () => {
             const r = await runtime.processor.process({ bucket, key: k.key, size: k.size });
             lines += r.lines;
           }),

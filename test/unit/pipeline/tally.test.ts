@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { AuditError } from '../../../src/core/errors.js';
 import type { IndexableEvent } from '../../../src/event/types.js';
 import { ObjectTally } from '../../../src/pipeline/tally.js';
-import { Semaphore } from '../../../src/pipeline/semaphore.js';
 
 const doc = (ts: string): IndexableEvent => ({ id: ts, event: { '@timestamp': ts } as IndexableEvent['event'] });
 
@@ -43,24 +42,5 @@ describe('ObjectTally', () => {
     tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T00:00:00Z'));
     tally.onOutcome({ status: 'indexed' }, doc('2024-05-01T00:00:00Z'));
     expect(tally.failure?.code).toBe('INTERNAL');
-  });
-});
-
-describe('Semaphore', () => {
-  it('never runs more than its limit at once', async () => {
-    const sem = new Semaphore(3);
-    let active = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        sem.run(async () => {
-          active += 1;
-          peak = Math.max(peak, active);
-          await new Promise((r) => setTimeout(r, (i % 4) + 1));
-          active -= 1;
-        }),
-      ),
-    );
-    expect(peak).toBe(3);
   });
 });
