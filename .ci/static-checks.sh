@@ -111,6 +111,20 @@ npm_audit() {
 }
 run "npm audit --omit=dev --audit-level=high" npm_audit
 
+# Informational: how far each direct dependency is behind its newest release, so a stale SDK is
+# seen in the CI log before a Node or registry change forces the upgrade. Never fails the run.
+outdated_report() {
+  local out
+  out=$(npm outdated --long 2>/dev/null) || true
+  if [ -n "$out" ]; then
+    say "dependency age (npm outdated, informational):"
+    printf '%s\n' "$out" | sed 's/^/    /'
+  else
+    say "dependency age (npm outdated): every direct dependency is at its newest release"
+  fi
+}
+outdated_report
+
 # --- compose v1 ----------------------------------------------------------------------------------------
 if [ -n "$COMPOSE_PID" ]; then
   wait "$COMPOSE_PID" || say "NOTICE: apt-get install docker-compose failed (log below)"
