@@ -17,9 +17,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The demo and the Genesys simulator are for checkouts: the image carries only what production runs.
+RUN npm run build
+
+# --- the runtime's dist/: without the demo and the Genesys simulator, which checkouts use -----------
+FROM build AS prune
 COPY docker/runtime-exclude.txt ./
-RUN npm run build && sed -e 's/#.*//' -e '/^ *$/d' runtime-exclude.txt | xargs rm -rf --
+RUN sed -e 's/#.*//' -e '/^ *$/d' runtime-exclude.txt | xargs rm -rf --
 
 # --- production dependencies only -------------------------------------------------------------------
 FROM node:24.22.3-bookworm-slim AS deps
@@ -28,7 +31,17 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
-# --- runtime ------------------------------------------------------------------------------------------
+# --- checkout tools: the Genesys simulator for docker/compose.yaml (never deployed) -----------------
+FROM node:24.22.3-bookworm-slim AS checkout-tools
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER 1000:1000
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["genesys-sim", "--port", "4010"]
+
+# --- runtime (the default target) ------------------------------------------------------------------------------------------
 FROM node:24.22.3-bookworm-slim AS runtime
 
 ARG VERSION=0.1.0
@@ -58,7 +71,7 @@ RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /us
 WORKDIR /app
 # Owned by root and not writable by the runtime user: the process cannot alter its own code.
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=prune /app/dist ./dist
 COPY package.json ./
 
 # The base image's unprivileged `node` user, numerically so that runtimes can verify it is not

@@ -51,6 +51,8 @@ describe('runtime image contents', () => {
     expect(runtime).toContain('/usr/local/bin/npx');
     expect(runtime).toContain('/usr/local/lib/node_modules');
     expect(runtime).not.toMatch(/COPY[^\n]*\bsrc\b/);
+    expect(runtime).toContain('COPY --from=prune /app/dist ./dist');
+    expect(runtime).not.toContain('COPY --from=build');
   });
 
   it('still parses a log line with what is left', () => {
