@@ -21,6 +21,7 @@ RUN npm run build
 
 # --- the runtime's dist/: without the demo and the Genesys simulator, which checkouts use -----------
 FROM build AS prune
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY docker/runtime-exclude.txt ./
 RUN sed -e 's/#.*//' -e '/^ *$/d' runtime-exclude.txt | xargs rm -rf --
 
