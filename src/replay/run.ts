@@ -1,17 +1,20 @@
-import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectProcessor } from '../pipeline/types.js';
 import { CheckpointWriter, decodeCheckpoint, runKeyOf, type Checkpoint } from './checkpoint.js';
-import { SQS_BATCH_MAX, sendNotifications } from './enqueue.js';
+import { SQS_BATCH_MAX } from './enqueue.js';
 import type { KeyFormat } from './keys.js';
 import { emptyListStats, listLogObjects, type ListedObject, type ListOptions } from './list.js';
 import { windowEnd, type Window } from './plan.js';
 import { ProgressReporter, type ProgressOutput } from './progress.js';
 import { ReportAccumulator, buildReport, type ReplayMode, type ReplayOutcome, type ReplayReport, type RunParamsDoc } from './report.js';
 import { openStore, withSuffix } from './store.js';
+import { Scheduler } from './scheduler.js';
+import { sizeSelection } from './sizing.js';
+import { ReplayStop } from './stop.js';
+import { enqueueTask, objectTask, type Failure, type TaskBooks } from './tasks.js';
 import { LineThrottle, TokenBucket, systemClock, type Clock } from './throttle.js';
 import { WatermarkTracker } from './watermark.js';
 
@@ -68,10 +71,6 @@ export interface ReplayRun {
   readonly reportLocation?: string;
 }
 
-/** Attempts of one object (or notification) while the error says a retry may help. */
-const MAX_ATTEMPTS = 3;
-const backoffMs = (attempt: number): number => 1000 * 4 ** (attempt - 1);
-
 export function paramsDoc(p: ReplayParams, mode: ReplayMode): RunParamsDoc {
   return { bucket: p.bucket, prefix: p.prefix, from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), marginSecs: p.marginSecs, format: p.format, mode };
 }
@@ -103,70 +102,64 @@ function loadCheckpoint(opts: ReplayOptions, deps: ReplayDeps, runKey: string, l
   return prior;
 }
 
+/** What names this run: its parameters, its key and its time window. */
+interface RunIdentity {
+  readonly startedAt: Date;
+  readonly params: RunParamsDoc;
+  readonly runKey: string;
+  readonly window: Window;
+  readonly windowDoc: { from: string; end: string };
+}
+
+function identify(opts: ReplayOptions, clock: Clock): RunIdentity {
+  const params = paramsDoc(opts.params, opts.mode);
+  const window: Window = { fromMs: opts.params.fromMs, toMs: opts.params.toMs, marginMs: opts.params.marginSecs * 1000 };
+  return { startedAt: new Date(clock.now()), params, runKey: runKeyOf(params), window, windowDoc: { from: params.from, end: new Date(windowEnd(window)).toISOString() } };
+}
+
 /** Runs one replay: lists the window, then processes, enqueues or (dry run) only counts. */
 export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<ReplayRun> {
-  const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const startedAt = new Date(clock.now());
-  const params = paramsDoc(opts.params, opts.mode);
-  const runKey = runKeyOf(params);
-  const window: Window = { fromMs: opts.params.fromMs, toMs: opts.params.toMs, marginMs: opts.params.marginSecs * 1000 };
-  const windowDoc = { from: params.from, end: new Date(windowEnd(window)).toISOString() };
-  const listStats = emptyListStats();
-  let skippedByCheckpoint = 0;
-
-  const stopCtl = new AbortController();
-  const inflightCtl = new AbortController();
-  // Every in-flight object and S3 request listens to these two signals: many listeners by design.
-  setMaxListeners(opts.concurrency * 8 + 64, stopCtl.signal, inflightCtl.signal);
-  let stopReason: 'signal' | 'too-many-failures' | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const waiters: (() => void)[] = [];
-  const notify = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
-  const stop = (reason: 'signal' | 'too-many-failures'): void => {
-    if (stopCtl.signal.aborted) return;
-    stopReason = reason;
-    stopCtl.abort();
-    notify();
-    if (reason === 'signal') {
-      logger.info({ graceSecs: opts.graceMs / 1000 }, 'Stopping: no new objects; in-flight ones may finish.');
-      graceTimer = setTimeout(() => inflightCtl.abort(), opts.graceMs);
-      graceTimer.unref();
-    }
-  };
-  const onStop = (): void => stop('signal');
-  const onAbort = (): void => {
-    stop('signal');
-    inflightCtl.abort();
-  };
-  if (deps.stop?.aborted) onStop();
-  else deps.stop?.addEventListener('abort', onStop, { once: true });
-  if (deps.abort?.aborted) onAbort();
-  else deps.abort?.addEventListener('abort', onAbort, { once: true });
-
-  const acc0 = new ReportAccumulator();
-  if (opts.mode === 'dry-run') {
-    let error: { code: string; message: string } | undefined;
-    try {
-      for await (const obj of listLogObjects(deps.s3, listOptions(opts, deps.abort), listStats)) {
-        if (stopCtl.signal.aborted) break;
-        acc0.addListed(obj);
-      }
-    } catch (err) {
-      error = describeError(err);
-    }
-    deps.stop?.removeEventListener('abort', onStop);
-    deps.abort?.removeEventListener('abort', onAbort);
-    const outcome: ReplayOutcome = error ? 'failed' : stopReason ? 'interrupted' : 'completed';
-    const report = buildReport({ mode: 'dry-run', runKey, params, window: windowDoc, checkpoint: null, attempt: 1, startedAt, finishedAt: new Date(clock.now()), outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint }, state: acc0.state, failures: [] });
-    if (!opts.reportUrl) return { report };
-    const reportStore = openStore(opts.reportUrl, deps.s3);
-    await reportStore.write(`${JSON.stringify(report, null, 2)}\n`);
-    return { report, reportLocation: reportStore.location };
+  const run = identify(opts, clock);
+  const stop = new ReplayStop(opts.graceMs, deps.logger, opts.concurrency * 8 + 64);
+  stop.follow(deps.stop, deps.abort);
+  try {
+    if (opts.mode === 'dry-run') return await dryRun(opts, deps, run, stop, clock);
+    return await replayObjects(opts, deps, run, stop, clock);
+  } finally {
+    stop.dispose();
   }
+}
 
+/** Lists and counts, writes nothing but the report (and that only when asked). */
+async function dryRun(opts: ReplayOptions, deps: ReplayDeps, run: RunIdentity, stop: ReplayStop, clock: Clock): Promise<ReplayRun> {
+  const listStats = emptyListStats();
+  const acc = new ReportAccumulator();
+  let error: { code: string; message: string } | undefined;
+  try {
+    for await (const obj of listLogObjects(deps.s3, listOptions(opts, deps.abort), listStats)) {
+      if (stop.stopping.aborted) break;
+      acc.addListed(obj);
+    }
+  } catch (err) {
+    error = describeError(err);
+  }
+  stop.dispose();
+  const outcome: ReplayOutcome = error ? 'failed' : stop.reason ? 'interrupted' : 'completed';
+  const report = buildReport({
+    mode: 'dry-run', runKey: run.runKey, params: run.params, window: run.windowDoc, checkpoint: null, attempt: 1, startedAt: run.startedAt, finishedAt: new Date(clock.now()),
+    outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint: 0 }, state: acc.state, failures: [],
+  });
+  if (!opts.reportUrl) return { report };
+  const reportStore = openStore(opts.reportUrl, deps.s3);
+  await reportStore.write(`${JSON.stringify(report, null, 2)}\n`);
+  return { report, reportLocation: reportStore.location };
+}
+
+/** Processes or enqueues every listed object not settled by an earlier run, with a checkpoint. */
+async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIdentity, stop: ReplayStop, clock: Clock): Promise<ReplayRun> {
+  const { logger } = deps;
+  const { params, runKey, window, windowDoc } = run;
   if (opts.mode === 'process' && !deps.processor) throw new AuditError('INTERNAL', 'replay needs an object processor');
   if (opts.mode === 'enqueue' && (!deps.sqs || !opts.queueUrl)) throw new AuditError('CONFIG_INVALID', 'replay --enqueue needs SQS_QUEUE_URL');
 
@@ -179,7 +172,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
   let completed = false;
   const writer = new CheckpointWriter(
     cpStore,
-    () => ({ runKey, params, attempt, startedAt: prior?.startedAt ?? startedAt.toISOString(), completed, progress: tracker.snapshot(), report: acc.state }),
+    () => ({ runKey, params, attempt, startedAt: prior?.startedAt ?? run.startedAt.toISOString(), completed, progress: tracker.snapshot(), report: acc.state }),
     logger,
   );
   // Written before any work: a location we cannot write to fails the run now, not at the end.
@@ -189,23 +182,15 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     prior ? 'Replay resuming from its checkpoint.' : 'Replay starting.',
   );
 
-  // Progress figures; a second listing sizes the selection for the percentage and the ETA.
+  const listStats = emptyListStats();
+  let skippedByCheckpoint = 0;
   let settledObjects = 0;
   let settledBytes = 0;
-  let total: { objects: number; bytes: number } | undefined;
-  const sizingCtl = new AbortController();
-  const sizing = (async () => {
-    let objects = 0;
-    let bytes = 0;
-    for await (const obj of listLogObjects(deps.s3, listOptions(opts, sizingCtl.signal))) {
-      objects += 1;
-      bytes += obj.size;
-    }
-    total = { objects, bytes };
-  })().catch((err: unknown) => {
-    if (!sizingCtl.signal.aborted) logger.debug({ err: describeError(err) }, 'Sizing listing failed; progress shows key time only.');
-  });
-  const active = new Set<Promise<void>>();
+  const batchSize = opts.mode === 'enqueue' ? SQS_BATCH_MAX : 1;
+  // Finished objects above the watermark are kept by key; this bounds how many there can be.
+  const windowSize = Math.max(32, opts.concurrency * batchSize * 4);
+  const scheduler = new Scheduler(opts.concurrency, windowSize, () => tracker.outstanding, stop, logger);
+  const sizing = sizeSelection(deps.s3, (signal) => listOptions(opts, signal), logger);
   const progress = new ProgressReporter(
     { output: deps.progress ?? process.stderr, logger, intervalSecs: opts.progressSecs, label: opts.mode === 'enqueue' ? 'enqueue' : 'replay', clock },
     () => ({
@@ -213,122 +198,49 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
       bytes: settledBytes,
       lines: acc.state.totals.lines,
       failed: tracker.failedCount,
-      inFlight: active.size,
-      ...(total ? { total } : {}),
+      inFlight: scheduler.running,
+      ...(sizing.total ? { total: sizing.total } : {}),
       ...(tracker.current ? { watermarkMs: tracker.current.keyTimeMs } : {}),
       window: { fromMs: window.fromMs, endMs: windowEnd(window) },
     }),
   );
   progress.start();
 
-  const settled = (obj: ListedObject, failure?: { code: string; message: string; attempts: number }): void => {
-    tracker.finish(obj, failure);
-    settledObjects += 1;
-    settledBytes += obj.size;
-    void writer.schedule();
-    if (failure) {
-      logger.error({ key: obj.key, code: failure.code, error: failure.message, attempts: failure.attempts }, 'Log object failed; the next run of the same parameters retries it.');
-      if (tracker.failedCount >= opts.maxFailures) {
-        logger.error({ failed: tracker.failedCount, maxFailures: opts.maxFailures }, 'Too many failed objects; stopping.');
-        stop('too-many-failures');
+  const books: TaskBooks = {
+    acc,
+    settled(obj: ListedObject, failure?: Failure): void {
+      tracker.finish(obj, failure);
+      settledObjects += 1;
+      settledBytes += obj.size;
+      void writer.schedule();
+      if (failure) {
+        logger.error({ key: obj.key, code: failure.code, error: failure.message, attempts: failure.attempts }, 'Log object failed; the next run of the same parameters retries it.');
+        if (tracker.failedCount >= opts.maxFailures) {
+          logger.error({ failed: tracker.failedCount, maxFailures: opts.maxFailures }, 'Too many failed objects; stopping.');
+          stop.stop('too-many-failures');
+        }
       }
-    }
+    },
+    abandon: (obj) => tracker.abandon(obj),
   };
-
   const throttle = new LineThrottle(opts.maxLinesPerSec, clock);
-  const processOne = async (obj: ListedObject, estimate: number): Promise<void> => {
-    const processor = deps.processor!;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const r = await processor.process({ bucket: obj.bucket, key: obj.key, size: obj.size }, inflightCtl.signal);
-        if (r.status === 'done' && r.lines !== r.indexed + r.duplicates + r.quarantined) {
-          throw new AuditError('INTEGRITY_MISMATCH', `${obj.key}: ${r.lines} lines but ${r.indexed} indexed + ${r.duplicates} duplicates + ${r.quarantined} quarantined.`);
-        }
-        if (r.status === 'missing') logger.warn({ key: obj.key }, 'Log object no longer exists; counted as missing.');
-        acc.addResult(obj, r);
-        throttle.settle(estimate, r.bytes, r.lines);
-        settled(obj);
-        return;
-      } catch (err) {
-        if (inflightCtl.signal.aborted) {
-          tracker.abandon(obj);
-          throttle.release(estimate);
-          return;
-        }
-        const d = describeError(err);
-        const retryable = err instanceof AuditError ? err.retryable : true;
-        if (retryable && attempt < MAX_ATTEMPTS && !stopCtl.signal.aborted) {
-          logger.warn({ key: obj.key, err: d, attempt }, 'Log object not accounted for; trying again.');
-          await clock.sleep(backoffMs(attempt), stopCtl.signal);
-          if (!stopCtl.signal.aborted) continue;
-        }
-        if (stopCtl.signal.aborted && retryable) {
-          tracker.abandon(obj);
-          throttle.release(estimate);
-          return;
-        }
-        throttle.release(estimate);
-        settled(obj, { code: d.code, message: d.message, attempts: attempt });
-        return;
-      }
-    }
-  };
-
   const enqueueBucket = new TokenBucket(Math.max(1, opts.enqueuePerSec), Math.max(SQS_BATCH_MAX, opts.enqueuePerSec), clock);
-  const enqueueBatch = async (objs: ListedObject[]): Promise<void> => {
-    let remaining = objs;
-    for (let attempt = 1; remaining.length > 0; attempt += 1) {
-      const results = await sendNotifications(deps.sqs!, opts.queueUrl!, remaining, { region: opts.region ?? 'us-east-1', signal: inflightCtl.signal });
-      const again: ListedObject[] = [];
-      results.forEach((res, i) => {
-        const obj = remaining[i]!;
-        if (res.ok) {
-          acc.addListed(obj);
-          settled(obj);
-        } else if (inflightCtl.signal.aborted || (res.retryable && stopCtl.signal.aborted)) tracker.abandon(obj);
-        else if (res.retryable && attempt < MAX_ATTEMPTS) again.push(obj);
-        else settled(obj, { code: res.code, message: res.message, attempts: attempt });
-      });
-      remaining = again;
-      if (remaining.length > 0) await clock.sleep(backoffMs(attempt), inflightCtl.signal);
-    }
-  };
-
-  const batchSize = opts.mode === 'enqueue' ? SQS_BATCH_MAX : 1;
-  // Finished objects above the watermark are kept by key; this bounds how many there can be.
-  const windowSize = Math.max(32, opts.concurrency * batchSize * 4);
-  // Not p-limit: admission waits on two bounds at once, the tasks running and the objects still
-  // held above the watermark (the window), and p-limit can express only the first.
-  const waitCapacity = async (): Promise<boolean> => {
-    while (!stopCtl.signal.aborted && (active.size >= opts.concurrency || tracker.outstanding > windowSize)) {
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-    return !stopCtl.signal.aborted;
-  };
-  const launch = async (job: ListedObject[]): Promise<boolean> => {
-    if (!(await waitCapacity())) return false;
-    let estimate = 0;
-    if (opts.mode === 'process') {
-      const admitted = await throttle.admit(job[0]!.size, stopCtl.signal);
-      if (admitted === undefined) return false;
-      estimate = admitted;
-    } else if (!(await enqueueBucket.take(job.length, stopCtl.signal))) return false;
-    const run = opts.mode === 'process' ? processOne(job[0]!, estimate) : enqueueBatch(job);
-    const p: Promise<void> = run
-      .catch((err: unknown) => logger.error({ err: describeError(err) }, 'Unexpected replay task failure.'))
-      .finally(() => {
-        active.delete(p);
-        notify();
-      });
-    active.add(p);
-    return true;
-  };
+  const processOne = deps.processor ? objectTask(deps.processor, books, throttle, stop, clock, logger) : undefined;
+  const enqueueBatch = deps.sqs && opts.queueUrl ? enqueueTask(deps.sqs, opts.queueUrl, opts.region ?? 'us-east-1', books, stop, clock) : undefined;
+  const launch = (job: ListedObject[]): Promise<boolean> =>
+    scheduler.launch(async () => {
+      if (opts.mode === 'process') {
+        const estimate = await throttle.admit(job[0]!.size, stop.stopping);
+        return estimate === undefined ? undefined : () => processOne!(job[0]!, estimate);
+      }
+      return (await enqueueBucket.take(job.length, stop.stopping)) ? () => enqueueBatch!(job) : undefined;
+    });
 
   let listingError: { code: string; message: string } | undefined;
   try {
     let batch: ListedObject[] = [];
-    for await (const obj of listLogObjects(deps.s3, listOptions(opts, inflightCtl.signal), listStats)) {
-      if (stopCtl.signal.aborted) break;
+    for await (const obj of listLogObjects(deps.s3, listOptions(opts, stop.aborting), listStats)) {
+      if (stop.stopping.aborted) break;
       if (tracker.isSettled(obj)) {
         tracker.skip(obj);
         skippedByCheckpoint += 1;
@@ -344,22 +256,19 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
         if (!(await launch(job))) break;
       }
     }
-    if (batch.length > 0 && !stopCtl.signal.aborted) await launch(batch);
+    if (batch.length > 0 && !stop.stopping.aborted) await launch(batch);
   } catch (err) {
-    if (!inflightCtl.signal.aborted) {
+    if (!stop.aborting.aborted) {
       listingError = describeError(err);
       logger.error({ err: listingError }, 'Listing failed; stopping.');
     }
   }
-  while (active.size > 0) await Promise.allSettled([...active]);
-  clearTimeout(graceTimer);
-  sizingCtl.abort();
-  await sizing;
+  await scheduler.drain();
+  await sizing.stop();
   progress.stop();
-  deps.stop?.removeEventListener('abort', onStop);
-  deps.abort?.removeEventListener('abort', onAbort);
+  stop.dispose();
 
-  let outcome: ReplayOutcome = listingError ? 'failed' : stopReason === 'signal' ? 'interrupted' : stopReason ?? (tracker.failedCount > 0 ? 'failed' : 'completed');
+  let outcome: ReplayOutcome = listingError ? 'failed' : stop.reason === 'signal' ? 'interrupted' : stop.reason ?? (tracker.failedCount > 0 ? 'failed' : 'completed');
   completed = outcome === 'completed';
   let error = listingError;
   try {
@@ -369,7 +278,7 @@ export async function runReplay(opts: ReplayOptions, deps: ReplayDeps): Promise<
     outcome = 'failed';
   }
   const report = buildReport({
-    mode: opts.mode, runKey, params, window: windowDoc, checkpoint: cpStore.location, attempt, startedAt, finishedAt: new Date(clock.now()),
+    mode: opts.mode, runKey, params, window: windowDoc, checkpoint: cpStore.location, attempt, startedAt: run.startedAt, finishedAt: new Date(clock.now()),
     outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint }, state: acc.state, failures: tracker.failures,
   });
   const reportStore = openStore(reportUrl, deps.s3);
