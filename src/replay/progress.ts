@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.js';
-import { systemClock, type Clock } from './throttle.js';
+import { systemClock, type Clock } from '../core/time.js';
 
 export interface ProgressSnapshot {
   /** Objects and bytes settled (processed, enqueued, failed, or skipped by the checkpoint). */

@@ -15,7 +15,8 @@ import { Scheduler } from './scheduler.js';
 import { sizeSelection } from './sizing.js';
 import { ReplayStop } from './stop.js';
 import { enqueueTask, objectTask, type Failure, type TaskBooks } from './tasks.js';
-import { LineThrottle, TokenBucket, systemClock, type Clock } from './throttle.js';
+import { systemClock, type Clock } from '../core/time.js';
+import { LineThrottle, TokenBucket } from './throttle.js';
 import { WatermarkTracker } from './watermark.js';
 
 export interface ReplayParams {

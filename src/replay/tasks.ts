@@ -6,11 +6,12 @@ import { sendNotifications } from './enqueue.js';
 import type { ListedObject } from './list.js';
 import type { ReportAccumulator } from './report.js';
 import type { ReplayStop } from './stop.js';
-import type { Clock, LineThrottle } from './throttle.js';
+import { backoff, type Backoff, type Clock } from '../core/time.js';
+import type { LineThrottle } from './throttle.js';
 
 /** Attempts of one object (or notification) while the error says a retry may help. */
 const MAX_ATTEMPTS = 3;
-const backoffMs = (attempt: number): number => 1000 * 4 ** (attempt - 1);
+const RETRY: Backoff = { base: 1000, cap: 16_000, factor: 4, jitter: 'none' };
 
 export interface Failure {
   readonly code: string;
@@ -54,7 +55,7 @@ export function objectTask(processor: ObjectProcessor, books: TaskBooks, throttl
         const retryable = err instanceof AuditError ? err.retryable : true;
         if (retryable && attempt < MAX_ATTEMPTS && !stop.stopping.aborted) {
           logger.warn({ key: obj.key, err: d, attempt }, 'Log object not accounted for; trying again.');
-          await clock.sleep(backoffMs(attempt), stop.stopping);
+          await clock.sleep(backoff(attempt, RETRY), stop.stopping);
           if (!stop.stopping.aborted) continue;
         }
         if (stop.stopping.aborted && retryable) {
@@ -87,7 +88,7 @@ export function enqueueTask(sqs: SQSClient, queueUrl: string, region: string, bo
         else books.settled(obj, { code: res.code, message: res.message, attempts: attempt });
       });
       remaining = again;
-      if (remaining.length > 0) await clock.sleep(backoffMs(attempt), stop.aborting);
+      if (remaining.length > 0) await clock.sleep(backoff(attempt, RETRY), stop.aborting);
     }
   };
 }

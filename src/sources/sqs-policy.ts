@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { AuditError } from '../core/errors.js';
+import { backoff } from '../core/time.js';
 import type { Config } from '../config/schema.js';
 
 /**
@@ -68,14 +69,12 @@ export function validateSqsSourceOptions(o: SqsSourceOptions): Required<SqsSourc
 /** Visibility to set after 'retry' or a handler error, in whole seconds; undefined leaves it. */
 export function retryVisibilitySecs(receiveCount: number, baseSecs: number, visibilityTimeoutSecs: number): number | undefined {
   if (baseSecs <= 0) return undefined;
-  const exp = Math.min(Math.max(receiveCount, 1) - 1, 30);
-  return Math.min(Math.ceil(baseSecs * 2 ** exp), visibilityTimeoutSecs);
+  return Math.ceil(backoff(receiveCount, { base: baseSecs, cap: visibilityTimeoutSecs, jitter: 'none' }));
 }
 
 /** Backoff after the n-th consecutive receive failure: exponential from 1 s, equal jitter. */
 export function receiveBackoffMs(failures: number, maxMs: number, random: () => number = Math.random): number {
-  const cap = Math.min(maxMs, 1000 * 2 ** Math.min(Math.max(failures, 1) - 1, 20));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return backoff(failures, { base: 1000, cap: maxMs, jitter: 'equal' }, random);
 }
 
 export interface ReceivedAttributes {

@@ -1,3 +1,5 @@
+import { backoff } from '../../core/time.js';
+
 /**
  * What the bulk writer does with one item's answer. Pure functions, so the policy is tested
  * without a cluster.
@@ -63,9 +65,7 @@ export function reasonCode(errorType: string | undefined, status: number): strin
  * @param failures attempts that already failed (1 after the first failure)
  */
 export function backoffMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(Math.max(failures - 1, 0), 40);
-  const ceiling = Math.min(maxMs, baseMs * 2 ** exp);
-  return Math.floor(random() * ceiling);
+  return backoff(failures, { base: baseMs, cap: maxMs, jitter: 'full' }, random);
 }
 
 /** Whether an item that failed `attempts` times may be sent once more. */
@@ -78,7 +78,5 @@ export function mayRetry(attempts: number, maxAttempts: number): boolean {
  * random), so probes never fire back to back yet several workers do not probe in lockstep.
  */
 export function probeDelayMs(n: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(Math.max(n - 1, 0), 40);
-  const ceiling = Math.min(maxMs, baseMs * 2 ** exp);
-  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+  return backoff(n, { base: baseMs, cap: maxMs, jitter: 'equal' }, random);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineThrottle, TokenBucket, type Clock } from '../../../src/replay/throttle.js';
+import type { Clock } from '../../../src/core/time.js';
+import { LineThrottle, TokenBucket } from '../../../src/replay/throttle.js';
 
 /** A clock that moves only when something sleeps: waits are measured, never waited. */
 function fakeClock(): Clock & { slept: number } {
