@@ -1,7 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Exit code for a usage error (sysexits EX_USAGE). */
-export const EXIT_USAGE = 64;
+import { EXIT_USAGE } from './exit-codes.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -8,6 +8,7 @@ import type { CheckContext } from '../ops/check/types.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { createS3Client, createSqsClient } from '../sources/s3-object.js';
 import { parseCommandArgs } from './args.js';
+import { EXIT_USAGE } from './exit-codes.js';
 
 const HELP = `Usage: recording-audit check [--json] [--only GROUP[,GROUP...]] [--config FILE]
 
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     const unknown = names.filter((n) => !CHECK_GROUPS.some((g) => g.name === n));
     if (unknown.length > 0 || names.length === 0) {
       process.stderr.write(`Unknown group(s): ${unknown.join(', ') || '(none given)'}. Groups: ${CHECK_GROUPS.map((g) => g.name).join(', ')}\n`);
-      return 64;
+      return EXIT_USAGE;
     }
     groups = CHECK_GROUPS.filter((g) => names.includes(g.name));
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { isAuditError } from '../core/errors.js';
-import { EXIT_CONFIG } from '../config/load.js';
+import { EXIT_CONFIG, EXIT_USAGE } from './exit-codes.js';
 
 /** A subcommand: takes its own arguments, returns the process exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -25,12 +25,12 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
-    return name === undefined ? 64 : 0;
+    return name === undefined ? EXIT_USAGE : 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
     process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
-    return 64;
+    return EXIT_USAGE;
   }
   let run: Command;
   try {
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (command.checkoutOnly === true && (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
       process.stderr.write(`"${name}" is not part of this installation (the runtime image leaves it out); run it from a checkout.\n`);
-      return 64;
+      return EXIT_USAGE;
     }
     throw err;
   }

@@ -6,6 +6,7 @@ import { describeError, isAuditError } from '../core/errors.js';
 import { decodeLines, DEFAULT_MAX_LINE_BYTES, type DecodeStats } from '../decode/lines.js';
 import { buildEvent, type Rejection } from '../event/build.js';
 import type { IndexableEvent } from '../event/types.js';
+import { EXIT_DATA, EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 /**
  * `recording-audit parse [FILE...]`: access-log files (plain or gzip) or stdin to NDJSON events on
@@ -35,10 +36,6 @@ Exit status: 0 when every input was read (rejected lines included), 64 on a usag
 66 when an input cannot be opened or read, 65 when a gzip input is truncated or corrupt.
 `;
 
-export const EXIT_OK = 0;
-export const EXIT_USAGE = 64;
-export const EXIT_DATA = 65;
-export const EXIT_NO_INPUT = 66;
 
 /**
  * A stage run on each batch of events before it is printed; it may change the events in place

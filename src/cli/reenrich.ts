@@ -5,6 +5,7 @@ import { reenrichPending } from '../enrich/reenrich.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
+import { EXIT_USAGE } from './exit-codes.js';
 
 const HELP = `Usage: recording-audit reenrich --from ISO --to ISO [--index-prefix P] [--config FILE]
 
@@ -41,12 +42,12 @@ export async function run(argv: string[]): Promise<number> {
   const to = values.to;
   if (from === undefined || to === undefined || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to)) || Date.parse(from) >= Date.parse(to)) {
     process.stderr.write(`--from and --to must be ISO times with from < to.\n\n${HELP}`);
-    return 64;
+    return EXIT_USAGE;
   }
   const pageSize = values['page-size'] !== undefined ? Number(values['page-size']) : 500;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
     process.stderr.write('--page-size must be a whole number between 1 and 10000.\n');
-    return 64;
+    return EXIT_USAGE;
   }
 
   const cfg = loadConfigOrThrow({ ...(values.config !== undefined ? { file: values.config } : {}), required: ['OPENSEARCH_URL', 'GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'] });

@@ -8,6 +8,7 @@ import { OPTIONS, UsageError, replayOptionsFrom, type Values } from '../replay/o
 import { summarize } from '../replay/report.js';
 import { runReplay, type ReplayOptions } from '../replay/run.js';
 import { createS3Client, createSqsClient } from '../sources/s3-object.js';
+import { EXIT_USAGE } from './exit-codes.js';
 
 const HELP = `Usage: recording-audit replay --bucket B [--prefix P] --from TIME --to TIME [options]
 
@@ -47,8 +48,6 @@ Options:
 Exit: 0 done; 1 some object failed (see the report); 130/143 interrupted (run again to resume);
 64 usage; 78 configuration.
 `;
-
-const EXIT_USAGE = 64;
 
 export async function run(argv: string[]): Promise<number> {
   let values: Values;

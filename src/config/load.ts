@@ -17,9 +17,6 @@ export interface LoadOptions {
   readonly required?: readonly SettingName[];
 }
 
-/** Exit code for bad configuration (sysexits EX_CONFIG). */
-export const EXIT_CONFIG = 78;
-
 function fileValues(path: string, problems: ConfigProblem[]): Record<string, string> {
   let parsed: unknown;
   try {

@@ -6,7 +6,7 @@ import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../ops/metrics.js';
 import { isAllowedBucket, parseNotification } from '../sources/notification.js';
-import { SqsSource, type Disposition, type InFlightMessage } from '../sources/sqs.js';
+import { SqsSource, sqsSourceOptionsFromConfig, type Disposition, type InFlightMessage } from '../sources/sqs.js';
 import type { Runtime } from './runtime.js';
 import type { ObjectRef, ObjectResult } from './types.js';
 
@@ -55,14 +55,7 @@ export class Worker {
     this.objects = pLimit(cfg.OBJECT_CONCURRENCY);
     this.source = new SqsSource(
       sqs,
-      {
-        queueUrl: cfg.SQS_QUEUE_URL ?? '',
-        waitTimeSecs: cfg.SQS_WAIT_TIME_SECS,
-        maxMessages: cfg.SQS_MAX_MESSAGES,
-        maxInFlight: cfg.SQS_MAX_IN_FLIGHT_MESSAGES,
-        visibilityTimeoutSecs: cfg.SQS_VISIBILITY_TIMEOUT_SECS,
-        heartbeatIntervalSecs: cfg.SQS_HEARTBEAT_INTERVAL_SECS,
-      },
+      sqsSourceOptionsFromConfig(cfg),
       { logger: deps.logger, metrics: deps.metrics, canReceive: () => this.sinkAvailable() },
     );
   }

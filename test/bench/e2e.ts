@@ -24,7 +24,7 @@ import { createEnricher } from '../../src/enrich/enricher.js';
 import { buildEvent } from '../../src/event/build.js';
 import type { IndexableEvent } from '../../src/event/types.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
-import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
+import { rawBulkLoad } from './raw-bulk.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { applyStackEnv, stackEnvPath, uniqueName } from '../support/stack-env.js';
 import { countDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';

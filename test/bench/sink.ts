@@ -16,7 +16,7 @@ import { createMetrics } from '../../src/ops/metrics.js';
 import { BulkIndexer, type ItemOutcome } from '../../src/sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../src/sinks/opensearch/install.js';
-import { rawBulkLoad } from '../../src/sinks/opensearch/raw-bulk.js';
+import { rawBulkLoad } from './raw-bulk.js';
 import type { QuarantineStore } from '../../src/sinks/quarantine.js';
 import { dropPrefix, stack, MAPPINGS, testDoc, uniquePrefix } from '../integration/sinks/support.js';
 

@@ -2,13 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { probeGenesys } from '../../../src/enrich/genesys/probe.js';
 import type { AccessEvent } from '../../../src/event/types.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
 import { exportKey, exportMetadataKey, generateDataset, recordingIdOnlyKey, type SimRecording } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { counter, enricherFor, logger, simConfig } from './support.js';
+import { counter, enricherFor, simConfig } from './support.js';
 
 const dataset = generateDataset({ seed: 42, users: 30, conversations: 300, recordings: 450, deletedUserRatio: 0.2 });
 const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
@@ -262,26 +260,6 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
     } finally {
       process.env.HOME = saved;
       await rm(home, { recursive: true, force: true });
-    }
-  });
-
-  it('probes login and each permission for `check`', async () => {
-    const limited = await startGenesysSimulator({ dataset, clients: [{ id: 'sim-client', secret: 'sim-secret', permissions: ['analytics:conversationDetail:view'] }] });
-    try {
-      const probes = await probeGenesys(simConfig(limited), { logger, metrics: createMetrics({ defaultMetrics: false }) });
-      expect(probes.map((p) => [p.ok, p.status ?? null, p.permission ?? null])).toEqual([
-        [true, 200, null],
-        [true, 200, null],
-        [true, 200, null],
-        [false, 403, 'recording:recording:view'],
-        [false, 403, 'recording:recording:view'],
-      ]);
-      const bad = await probeGenesys(simConfig(limited, { GENESYS_CLIENT_SECRET: 'wrong' }), { logger, metrics: createMetrics({ defaultMetrics: false }) });
-      expect(bad).toHaveLength(1);
-      expect(bad[0]).toMatchObject({ ok: false });
-      expect(bad[0]!.detail).toMatch(/login failed \(401\)/);
-    } finally {
-      await limited.close();
     }
   });
 });

@@ -1,8 +1,8 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { IndexableEvent } from '../../event/types.js';
-import { encodeBulkBody } from './bulk-body.js';
-import { readBulkItems } from './bulk-response.js';
-import { indexNameFor } from './index-name.js';
+import type { IndexableEvent } from '../../src/event/types.js';
+import { encodeBulkBody } from '../../src/sinks/opensearch/bulk-body.js';
+import { readBulkItems } from '../../src/sinks/opensearch/bulk-response.js';
+import { indexNameFor } from '../../src/sinks/opensearch/index-name.js';
 
 export interface RawBulkSummary {
   docs: number;
