@@ -2,7 +2,7 @@
 // stage would carry: the production build with docker/runtime-exclude.txt applied, then checks that
 // what production runs still runs and that what was left out says so instead of crashing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ const excludeList = readFileSync(join(root, 'docker/runtime-exclude.txt'), 'utf8
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
 // Inside the checkout, so the built files resolve node_modules as the image's /app does.
+mkdirSync(join(root, '.cache'), { recursive: true });
 const image = mkdtempSync(join(root, '.cache', 'runtime-image-'));
 const existedBefore = new Map<string, boolean>();
 
