@@ -1,6 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { z } from 'zod';
-import { describeError } from '../core/errors.js';
+import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { AccessEvent, EnrichmentStatus } from '../event/types.js';
 import type { Enricher } from './enricher.js';
@@ -46,8 +46,27 @@ const HitSchema = z.object({
 });
 const SearchSchema = z.object({
   _scroll_id: z.string().optional(),
+  timed_out: z.boolean().optional(),
+  _shards: z.object({ failed: z.number() }).optional(),
   hits: z.object({ hits: z.array(HitSchema) }),
 });
+
+/**
+ * OpenSearch answers a search that lost shards (an index closed or moved, a context expired, a
+ * rejected execution) with 200 and fewer hits. A pass that went on would call the rest "none
+ * pending"; it stops instead, and what it has not reached stays pending for the next one.
+ */
+function completePage(body: unknown): z.infer<typeof SearchSchema> {
+  const page = SearchSchema.parse(body);
+  const failed = page._shards?.failed ?? 0;
+  if (failed > 0 || page.timed_out === true) {
+    throw new AuditError('SINK_UNAVAILABLE', `The scan for pending events was incomplete (${failed} shard(s) failed${page.timed_out === true ? ', timed out' : ''}); run reenrich again.`, {
+      retryable: true,
+      details: { failedShards: failed },
+    });
+  }
+  return page;
+}
 const BulkSchema = z.object({
   items: z.array(z.record(z.string(), z.object({ status: z.number(), error: z.unknown().optional() }))),
 });
@@ -77,14 +96,14 @@ export async function reenrichPending(options: ReenrichOptions): Promise<Reenric
         query: { bool: { filter: [{ term: { 'enrichment.status': 'pending' } }, { range: { '@timestamp': { gte: from, lt: to } } }] } },
       },
     });
-    let page = SearchSchema.parse(first.body);
+    let page = completePage(first.body);
     scrollId = page._scroll_id;
     while (page.hits.hits.length > 0) {
       if (options.signal?.aborted === true) break;
       await processPage(page.hits.hits, options, result);
       if (scrollId === undefined) break;
       const next = await client.scroll({ scroll_id: scrollId, scroll: SCROLL_KEEP_ALIVE });
-      page = SearchSchema.parse(next.body);
+      page = completePage(next.body);
       scrollId = page._scroll_id ?? scrollId;
     }
   } finally {

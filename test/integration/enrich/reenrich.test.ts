@@ -125,4 +125,40 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
     expect((stored.body._source as AccessEvent).enrichment).toEqual({ status: 'pending', reason: 'touched' });
     await racing.close();
   });
+
+  it('a scan that loses a shard stops with an error instead of reporting fewer pending events', async () => {
+    const lossy = `t-enr-lossy-${randomBytes(4).toString('hex')}`;
+    const pending = (seq: number, month: string): AccessEvent => {
+      const e = accessEventForKey(exportKey(dataset, dataset.recordings[seq % 200]!), { time: `2024-${month}-05T00:00:00.000Z`, seq: 7000 + seq });
+      e.enrichment = { status: 'pending', reason: 'genesys_unavailable' };
+      return e;
+    };
+    const docs = [...Array.from({ length: 30 }, (_, i) => pending(i, '06')), ...Array.from({ length: 30 }, (_, i) => pending(100 + i, '07'))];
+    for (const month of ['2024.06', '2024.07']) await client.indices.create({ index: `${lossy}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
+    const body = docs.flatMap((e) => [{ create: { _index: `${lossy}-${e['@timestamp'].slice(0, 7).replace('-', '.')}`, _id: e.event.hash } }, e]);
+    expect((await client.bulk({ body, refresh: true })).body.errors).toBe(false);
+    sim.setFaults({ down: false });
+    const inner = enricherFor(simConfig(sim)).enricher;
+    let closed = false;
+    // Closing one month's index while the scroll is open takes that shard out of the scan.
+    const closing: Enricher = {
+      mode: inner.mode,
+      close: () => inner.close(),
+      async enrich(batch, signal) {
+        if (!closed) {
+          closed = true;
+          await client.indices.close({ index: `${lossy}-2024.07` });
+        }
+        await inner.enrich(batch, signal);
+      },
+    };
+    try {
+      await expect(
+        reenrichPending({ client, enricher: closing, logger, indexPrefix: lossy, from: '2024-06-01T00:00:00Z', to: '2024-08-01T00:00:00Z', pageSize: 10 }),
+      ).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE' });
+    } finally {
+      await closing.close();
+      await client.indices.delete({ index: `${lossy}-*`, expand_wildcards: 'all' });
+    }
+  });
 });
