@@ -225,7 +225,7 @@ function parseRecord(s: string): ParseResult {
   }
   // 10..15 were read by matchMid; mid.end is where the Referer starts.
   const status = mid.status;
-  const errorCode = mid.err;
+  const errorCode = mid.errS < 0 ? undefined : str(s, mid.errS, mid.errE);
   const bytesSent = mid.bytes;
   const objectSize = mid.size;
   const totalTime = mid.total;
@@ -254,9 +254,15 @@ function parseRecord(s: string): ParseResult {
   } else {
     // Quoted Referer: try each quote that could close it, left to right; the first that leaves a
     // well-formed User-Agent (closing at the line's last quote, or `-`) and tail wins.
+    // Every candidate costs at most the distance to the next one, so the search is linear in the
+    // line however many quotes a client puts in its Referer (their number is not capped: a cap
+    // would let a client get its own access refused). A quoted User-Agent always leaves the same
+    // tail, after the line's last quote: it is read once and its verdict reused. A User-Agent of
+    // `-` leaves a tail that must be free of quotes, which parseTail checks up to the next quote.
     let q = s.indexOf('"', p + 1);
     if (q < 0) return fail('bad_quoting', 'referrer has no closing quote');
     let lastQ = -2;
+    let quotedTailWhy: string | undefined;
     let firstWhy = '';
     for (;;) {
       if (s.charCodeAt(q + 1) === SP && q + 2 < n) {
@@ -265,7 +271,8 @@ function parseRecord(s: string): ParseResult {
         let why = 'no user_agent';
         if (c === DQ) {
           if (lastQ === -2) lastQ = lastQuoteAfter(s, u + 1);
-          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) why = parseTail(s, lastQ + 2, n, true);
+          // Only a failure is ever reused: a tail that parses ends the search.
+          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) why = quotedTailWhy ??= parseTail(s, lastQ + 2, n, true);
         } else if (c === DASH && (u + 1 === n || s.charCodeAt(u + 1) === SP)) {
           why = parseTail(s, u + 2, n, false);
         }

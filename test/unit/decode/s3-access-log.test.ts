@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { MAX_UNKNOWN_FIELDS } from '../../../src/decode/fixed-fields.js';
 import { parseLogTime, parseLogTimeMemo } from '../../../src/decode/log-time.js';
 import { parseAccessLogLine, type ParseResult } from '../../../src/decode/s3-access-log.js';
 import { buildEvent } from '../../../src/event/build.js';
@@ -324,6 +325,14 @@ describe('parseAccessLogLine: fields', () => {
     const f = ok(parseAccessLogLine(`${line()} new1 new-2 x=y`)).fields;
     expect(f.unknown_fields).toEqual(['new1', 'new-2', 'x=y']);
     expect(f.field_count).toBe(30);
+  });
+
+  it(`keeps up to ${MAX_UNKNOWN_FIELDS} unknown trailing fields and refuses a line with more`, () => {
+    const extra = (k: number): string => Array.from({ length: k }, (_, i) => `f${i}`).join(' ');
+    const f = ok(parseAccessLogLine(`${line()} ${extra(MAX_UNKNOWN_FIELDS)}`)).fields;
+    expect(f.unknown_fields).toHaveLength(MAX_UNKNOWN_FIELDS);
+    expect(f.field_count).toBe(27 + MAX_UNKNOWN_FIELDS);
+    expect(parseAccessLogLine(`${line()} ${extra(MAX_UNKNOWN_FIELDS + 1)}`)).toMatchObject({ ok: false, reason: 'bad_field' });
   });
 
   it('rejects a quote in a trailing field rather than guessing where User-Agent ends', () => {
