@@ -67,8 +67,9 @@ function recordHeadAt(s: string, t: number, ownerE: number): number {
 /** True when a record head of this line's owner, with a valid time, begins after `from`. */
 function hasRecordHead(s: string, from: number, ownerE: number): boolean {
   if (ownerE > MAX_OWNER_LENGTH) return false;
-  for (let t = s.indexOf('[', from); t !== -1; t = s.indexOf('[', t + 1)) {
-    if (recordHeadAt(s, t, ownerE) >= 0 && parseLogTime(s, t) !== undefined) return true;
+  // ` [`, not `[`: one search skips a run of brackets.
+  for (let i = s.indexOf(' [', from); i !== -1; i = s.indexOf(' [', i + 2)) {
+    if (recordHeadAt(s, i + 1, ownerE) >= 0 && parseLogTime(s, i + 1) !== undefined) return true;
   }
   return false;
 }
@@ -81,24 +82,29 @@ function hasRecordHead(s: string, from: number, ownerE: number): boolean {
 function hasSplicedRecord(s: string, from: number, ownerE: number): boolean {
   if (ownerE > MAX_OWNER_LENGTH) return false;
   let tries = 0;
-  for (let t = s.indexOf('[', from); t !== -1 && tries < MAX_SPLICE_TRIES; t = s.indexOf('[', t + 1)) {
-    const h = recordHeadAt(s, t, ownerE);
-    if (h < 0 || parseLogTime(s, t) === undefined) continue;
+  for (let i = s.indexOf(' [', from); i !== -1 && tries < MAX_SPLICE_TRIES; i = s.indexOf(' [', i + 2)) {
+    const h = recordHeadAt(s, i + 1, ownerE);
+    if (h < 0 || parseLogTime(s, i + 1) === undefined) continue;
     tries++;
     if (parseRecord(s.slice(h)).ok) return true;
   }
   return false;
 }
 
-/** The last `"` at or after `from`, or -1. Forward indexOf calls: lastIndexOf is a slow builtin. */
+/**
+ * The last `"` at or after `from`, or -1. Forward indexOf calls, as a line has few quotes after a
+ * User-Agent opens: lastIndexOf is a slow builtin per call. A line full of quotes gets one
+ * lastIndexOf instead of a call per quote.
+ */
 function lastQuoteAfter(s: string, from: number): number {
   let q = s.indexOf('"', from);
   if (q < 0) return -1;
-  for (;;) {
+  for (let k = 0; k < 8; k++) {
     const r = s.indexOf('"', q + 1);
     if (r < 0) return q;
     q = r;
   }
+  return s.lastIndexOf('"');
 }
 
 /**
