@@ -67,9 +67,8 @@ function recordHeadAt(s: string, t: number, ownerE: number): number {
 /** True when a record head of this line's owner, with a valid time, begins after `from`. */
 function hasRecordHead(s: string, from: number, ownerE: number): boolean {
   if (ownerE > MAX_OWNER_LENGTH) return false;
-  // ` [`, not `[`: one search skips a run of brackets.
-  for (let i = s.indexOf(' [', from); i !== -1; i = s.indexOf(' [', i + 2)) {
-    if (recordHeadAt(s, i + 1, ownerE) >= 0 && parseLogTime(s, i + 1) !== undefined) return true;
+  for (let t = s.indexOf('[', from); t !== -1; t = s.indexOf('[', t + 1)) {
+    if (recordHeadAt(s, t, ownerE) >= 0 && parseLogTime(s, t) !== undefined) return true;
   }
   return false;
 }
@@ -82,9 +81,11 @@ function hasRecordHead(s: string, from: number, ownerE: number): boolean {
 function hasSplicedRecord(s: string, from: number, ownerE: number): boolean {
   if (ownerE > MAX_OWNER_LENGTH) return false;
   let tries = 0;
-  for (let i = s.indexOf(' [', from); i !== -1 && tries < MAX_SPLICE_TRIES; i = s.indexOf(' [', i + 2)) {
-    const h = recordHeadAt(s, i + 1, ownerE);
-    if (h < 0 || parseLogTime(s, i + 1) === undefined) continue;
+  // `[`, not ` [`: a one-character search runs at memchr speed, a two-character one stops at
+  // every space, and a normal line has a space every few characters.
+  for (let t = s.indexOf('[', from); t !== -1 && tries < MAX_SPLICE_TRIES; t = s.indexOf('[', t + 1)) {
+    const h = recordHeadAt(s, t, ownerE);
+    if (h < 0 || parseLogTime(s, t) === undefined) continue;
     tries++;
     if (parseRecord(s.slice(h)).ok) return true;
   }
