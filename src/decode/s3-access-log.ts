@@ -33,7 +33,7 @@ const fail = (reason: RejectReason, detail: string): ParseFailure => ({ ok: fals
 // A splice is a record cut short and the next one written after it without a newline. The next
 // record then begins with its head, `<owner> <bucket> [time]`, and a bracketed time alone is no
 // such sign: S3 copies Referer and User-Agent unescaped, so a client can put one there.
-/** Longest bucket owner compared: a canonical user id is 64 hex digits. */
+/** Longest bucket owner compared: a canonical user id is 64 hex digits; after a longer first token no splice is looked for. */
 const MAX_OWNER_LENGTH = 128;
 /** Longest bucket name S3 ever allowed (the legacy us-east-1 names). */
 const MAX_BUCKET_LENGTH = 255;
