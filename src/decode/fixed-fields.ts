@@ -12,6 +12,18 @@ export const KNOWN_FIELD_COUNT = 27;
 /** Records of every era have at least these (through User-Agent). */
 export const MIN_FIELD_COUNT = 17;
 const TAIL_SLOTS = KNOWN_FIELD_COUNT - MIN_FIELD_COUNT; // Version Id .. Source region
+/**
+ * Most unknown fields after the known ones. S3 has added about one field every few years; a line
+ * with more than this was not written by S3, and reading it is refused rather than collecting
+ * one string per token of a megabyte line.
+ */
+export const MAX_UNKNOWN_FIELDS = 64;
+const TOO_MANY_FIELDS = `more than ${MAX_UNKNOWN_FIELDS} unknown fields after the known ${KNOWN_FIELD_COUNT}`;
+/**
+ * Longest line whose tail is remembered: a remembered tail is a slice that keeps its whole line
+ * alive, and 64 of them from megabyte lines would hold 64 MB. Real lines are under 4 KB.
+ */
+const TAIL_CACHE_MAX_LINE = 8192;
 
 // Cost model of the hot path (V8): String#indexOf is a native scan with a fixed call cost, a slice
 // another call, each charCodeAt a few ns. A charCodeAt loop over the whole line would cost as
@@ -27,8 +39,12 @@ export const str = (s: string, a: number, b: number): string | undefined => (b -
 
 // Results of the readers below, in fixed-shape objects: the parser is synchronous and not
 // re-entrant, so shared state is safe and saves an allocation per call on the hot path.
-/** Fields 10..15 after matchMid; `end` is where the Referer starts, `fail`/`detail` why not. */
-export const mid = { status: 0, err: undefined as string | undefined, bytes: 0, size: 0, total: 0, turn: 0, end: 0, fail: 'bad_number' as RejectReason, detail: '' };
+/**
+ * Fields 10..15 after matchMid; the Error Code is the range [errS, errE), errS < 0 when `-` (a
+ * range, not a string: a Request-URI with many quotes is matched once per quote, and only the
+ * match that holds needs the string). `end` is where the Referer starts, `fail`/`detail` why not.
+ */
+export const mid = { status: 0, errS: -1, errE: -1, bytes: 0, size: 0, total: 0, turn: 0, end: 0, fail: 'bad_number' as RejectReason, detail: '' };
 let numEnd = 0;
 const ABSENT = -1;
 const INVALID = -2;
@@ -51,6 +67,9 @@ function readNumber(s: string, p: number, n: number): number {
 }
 
 const MID_NAMES = ['http_status', 'bytes_sent', 'object_size', 'total_time', 'turn_around_time'] as const;
+// Failure details as constants: a Request-URI with many quotes is matched here once per quote.
+const MID_ENDS_BEFORE = MID_NAMES.map((f) => `line ends before ${f}`);
+const MID_NOT_NUMBER = MID_NAMES.map((f) => `${f} is not a number or -`);
 
 function midFail(reason: RejectReason, detail: string): false {
   mid.fail = reason;
@@ -83,17 +102,18 @@ export function matchMid(s: string, p: number, n: number): boolean {
   const c = s.charCodeAt(p);
   if (c === SP || c === DQ) return midFail('bad_field', 'error_code is empty or quoted');
   if (c === DASH && s.charCodeAt(p + 1) === SP) {
-    mid.err = undefined;
+    mid.errS = -1;
     p += 2;
   } else {
     const errEnd = tokenEnd(s, p);
-    mid.err = str(s, p, errEnd);
+    mid.errS = p;
+    mid.errE = errEnd;
     p = errEnd + 1;
   }
   for (let k = 1; k <= 4; k++) {
-    if (p >= n) return midFail('too_few_fields', `line ends before ${MID_NAMES[k]!}`);
+    if (p >= n) return midFail('too_few_fields', MID_ENDS_BEFORE[k]!);
     const v = readNumber(s, p, n);
-    if (v === INVALID) return midFail('bad_number', `${MID_NAMES[k]!} is not a number or -`);
+    if (v === INVALID) return midFail('bad_number', MID_NOT_NUMBER[k]!);
     if (k === 1) mid.bytes = v;
     else if (k === 2) mid.size = v;
     else if (k === 3) mid.total = v;
@@ -196,6 +216,7 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
     const v = token(s, p, n);
     const e = tokEnd;
     if (k >= TAIL_SLOTS) {
+      if (k - TAIL_SLOTS === MAX_UNKNOWN_FIELDS) return TOO_MANY_FIELDS;
       (tail.unknown ??= []).push(v ?? '-');
     } else {
       if (v !== undefined) {
@@ -225,7 +246,7 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
   }
   for (let j = k; j < TAIL_SLOTS; j++) tv[j] = undefined;
   tail.count = k;
-  if (rest !== undefined) {
+  if (rest !== undefined && n <= TAIL_CACHE_MAX_LINE) {
     tailCache[slot] = { rest, values: tv.slice(2), unknown: tail.unknown?.slice(), count: k };
   }
   return '';

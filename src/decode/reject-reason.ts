@@ -15,7 +15,7 @@ export type RejectReason =
   | 'bad_number'
   /** An empty field (two spaces, trailing space) or a field after User-Agent with the wrong shape. */
   | 'bad_field'
-  /** Two records joined without a newline (a second `[time]` field in the line). */
+  /** Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line's owner. */
   | 'spliced_records'
   /** Longer than the decoder's line cap; only a preview and the full-line hash were kept. */
   | 'line_too_long';

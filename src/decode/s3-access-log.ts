@@ -30,25 +30,82 @@ const MAX_REQUESTER_WORDS = 8;
 
 const fail = (reason: RejectReason, detail: string): ParseFailure => ({ ok: false, reason, detail });
 
-/** True when a second `[dd/Mon/yyyy:HH:mm:ss ±hhmm]` appears at or after `from`. */
-export function hasSecondTime(s: string, from: number): boolean {
-  let i = s.indexOf('[', from);
-  while (i !== -1) {
-    if (parseLogTime(s, i) !== undefined) return true;
-    i = s.indexOf('[', i + 1);
+// A splice is a record cut short and the next one written after it without a newline. The next
+// record then begins with its head, `<owner> <bucket> [time]`, and a bracketed time alone is no
+// such sign: S3 copies Referer and User-Agent unescaped, so a client can put one there.
+/** Longest bucket owner compared: a canonical user id is 64 hex digits; after a longer first token no splice is looked for. */
+const MAX_OWNER_LENGTH = 128;
+/** Longest bucket name S3 ever allowed (the legacy us-east-1 names). */
+const MAX_BUCKET_LENGTH = 255;
+/**
+ * Record heads after a parsed record's time whose rest is parsed to see whether a record really
+ * begins there. Each try parses the rest of the line, so they are few; a head appears only with
+ * this line's own owner id before it, which a client does not normally know.
+ */
+const MAX_SPLICE_TRIES = 4;
+
+const isBucketChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 46 || (c >= 65 && c <= 90) || c === 95;
+
+/**
+ * Where a record head whose time is the `[` at t begins, or -1: ` <bucket> ` before t, and before
+ * that this line's owner id (s[0, ownerE)). The owner id may follow any character, because the
+ * record before it was cut at an arbitrary byte. The time itself is not checked here.
+ */
+function recordHeadAt(s: string, t: number, ownerE: number): number {
+  if (s.charCodeAt(t - 1) !== SP) return -1;
+  const lo = t - 2 - MAX_BUCKET_LENGTH;
+  let b = t - 2;
+  while (b > lo && b >= 0 && isBucketChar(s.charCodeAt(b))) b--;
+  // Bucket names have 3 to 255 characters.
+  if (b < 0 || t - 2 - b < 3 || s.charCodeAt(b) !== SP) return -1;
+  const h = b - ownerE;
+  if (h < 0) return -1;
+  for (let i = 0; i < ownerE; i++) if (s.charCodeAt(h + i) !== s.charCodeAt(i)) return -1;
+  return h;
+}
+
+/** True when a record head of this line's owner, with a valid time, begins after `from`. */
+function hasRecordHead(s: string, from: number, ownerE: number): boolean {
+  if (ownerE > MAX_OWNER_LENGTH) return false;
+  for (let t = s.indexOf('[', from); t !== -1; t = s.indexOf('[', t + 1)) {
+    if (recordHeadAt(s, t, ownerE) >= 0 && parseLogTime(s, t) !== undefined) return true;
   }
   return false;
 }
 
-/** The last `"` at or after `from`, or -1. Forward indexOf calls: lastIndexOf is a slow builtin. */
+/**
+ * True when a record really begins after `from` in a line that parsed as one record: a record head
+ * of this line's owner from which the rest of the line parses as a record. The parse of the rest
+ * overwrites the shared reader state, so the caller's record must already be built.
+ */
+function hasSplicedRecord(s: string, from: number, ownerE: number): boolean {
+  if (ownerE > MAX_OWNER_LENGTH) return false;
+  let tries = 0;
+  // `[`, not ` [`: a one-character search runs at memchr speed, a two-character one stops at
+  // every space, and a normal line has a space every few characters.
+  for (let t = s.indexOf('[', from); t !== -1 && tries < MAX_SPLICE_TRIES; t = s.indexOf('[', t + 1)) {
+    const h = recordHeadAt(s, t, ownerE);
+    if (h < 0 || parseLogTime(s, t) === undefined) continue;
+    tries++;
+    if (parseRecord(s.slice(h)).ok) return true;
+  }
+  return false;
+}
+
+/**
+ * The last `"` at or after `from`, or -1. Forward indexOf calls, as a line has few quotes after a
+ * User-Agent opens: lastIndexOf is a slow builtin per call. A line full of quotes gets one
+ * lastIndexOf instead of a call per quote.
+ */
 function lastQuoteAfter(s: string, from: number): number {
   let q = s.indexOf('"', from);
   if (q < 0) return -1;
-  for (;;) {
+  for (let k = 0; k < 8; k++) {
     const r = s.indexOf('"', q + 1);
     if (r < 0) return q;
     q = r;
   }
+  return s.lastIndexOf('"');
 }
 
 /**
@@ -63,20 +120,36 @@ function lastQuoteAfter(s: string, from: number): number {
  */
 export function parseAccessLogLine(s: string): ParseResult {
   const r = parseRecord(s);
-  if (!r.ok && r.reason !== 'bad_time' && r.reason !== 'spliced_records' && hasSecondTime(s, s.indexOf('[') + 1)) {
-    return fail('spliced_records', `a second [time] field (and ${r.reason}): two records joined without a newline`);
+  const from = recordTimeEnd;
+  const ownerE = recordOwnerEnd;
+  if (r.ok) {
+    // A record that parses is an event unless another one really begins inside it: text in the
+    // Request-URI, Referer or User-Agent that merely looks like a record head is the client's.
+    if (hasSplicedRecord(s, from, ownerE)) return fail('spliced_records', 'a second record begins inside this one: two records joined without a newline');
+    return r;
+  }
+  // The line is quarantined either way; a record head after the time names the likelier cause.
+  if (from > 0 && hasRecordHead(s, from, ownerE)) {
+    return fail('spliced_records', `a second record head (and ${r.reason}): two records joined without a newline`);
   }
   return r;
 }
+
+// Set by parseRecord for the splice checks: the end of the owner id, and the end of the time
+// field (0 when the time was not read).
+let recordOwnerEnd = 0;
+let recordTimeEnd = 0;
 
 /** Start of the next field after the one ending at e, or -1 when the line ends there. */
 const next = (e: number, n: number): number => (e >= n - 1 ? -1 : e + 1);
 
 function parseRecord(s: string): ParseResult {
   const n = s.length;
+  recordTimeEnd = 0;
   // 1 Bucket Owner, 2 Bucket
   if (n === 0 || s.charCodeAt(0) === SP) return fail('bad_field', 'empty bucket_owner');
   const ownerE = tokenEnd(s, 0);
+  recordOwnerEnd = ownerE;
   let p = next(ownerE, n);
   if (p < 0) return fail('too_few_fields', 'line ends after bucket_owner');
   const bucketS = p;
@@ -88,6 +161,7 @@ function parseRecord(s: string): ParseResult {
   const timestamp = parseLogTimeMemo(s, p);
   if (timestamp === undefined) return fail('bad_time', 'time is not [dd/Mon/yyyy:HH:mm:ss +hhmm]');
   const timeEnd = p + 28;
+  recordTimeEnd = timeEnd;
   if (timeEnd >= n - 1 || s.charCodeAt(timeEnd) !== SP) return fail('too_few_fields', 'line ends after time');
   p = timeEnd + 1;
   // 4 Remote IP, 5 Requester, 6 Request ID, 7 Operation
@@ -158,7 +232,7 @@ function parseRecord(s: string): ParseResult {
   }
   // 10..15 were read by matchMid; mid.end is where the Referer starts.
   const status = mid.status;
-  const errorCode = mid.err;
+  const errorCode = mid.errS < 0 ? undefined : str(s, mid.errS, mid.errE);
   const bytesSent = mid.bytes;
   const objectSize = mid.size;
   const totalTime = mid.total;
@@ -187,9 +261,15 @@ function parseRecord(s: string): ParseResult {
   } else {
     // Quoted Referer: try each quote that could close it, left to right; the first that leaves a
     // well-formed User-Agent (closing at the line's last quote, or `-`) and tail wins.
+    // Every candidate costs at most the distance to the next one, so the search is linear in the
+    // line however many quotes a client puts in its Referer (their number is not capped: a cap
+    // would let a client get its own access refused). A quoted User-Agent always leaves the same
+    // tail, after the line's last quote: it is read once and its verdict reused. A User-Agent of
+    // `-` leaves a tail that must be free of quotes, which parseTail checks up to the next quote.
     let q = s.indexOf('"', p + 1);
     if (q < 0) return fail('bad_quoting', 'referrer has no closing quote');
     let lastQ = -2;
+    let quotedTailWhy: string | undefined;
     let firstWhy = '';
     for (;;) {
       if (s.charCodeAt(q + 1) === SP && q + 2 < n) {
@@ -198,7 +278,8 @@ function parseRecord(s: string): ParseResult {
         let why = 'no user_agent';
         if (c === DQ) {
           if (lastQ === -2) lastQ = lastQuoteAfter(s, u + 1);
-          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) why = parseTail(s, lastQ + 2, n, true);
+          // Only a failure is ever reused: a tail that parses ends the search.
+          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) why = quotedTailWhy ??= parseTail(s, lastQ + 2, n, true);
         } else if (c === DASH && (u + 1 === n || s.charCodeAt(u + 1) === SP)) {
           why = parseTail(s, u + 2, n, false);
         }
@@ -221,9 +302,6 @@ function parseRecord(s: string): ParseResult {
   if (tail.count <= 1 && userAgent !== undefined && userAgent.indexOf('" ') >= 0) {
     return fail('bad_quoting', 'a quote and a space inside the User-Agent of a record with no fields after it: ambiguous');
   }
-
-  // A second [time] inside a well-delimited record: two records were joined without a newline.
-  if (hasSecondTime(s, timeEnd)) return fail('spliced_records', 'a second [time] field: two records joined without a newline');
 
   const unknown = tail.unknown;
   const fields: S3AccessFields = {

@@ -7,13 +7,17 @@
  * lifecycle, 403/404, every historic field count). Also: full buildEvent (decode, parse,
  * redaction, ECS fields, two sha256) and decodeLines. Medians over rounds; times are CPU time of
  * this process (process.cpuUsage), which a busy shared machine disturbs less than wall time; wall
- * time is printed too. Then how many sample lines each parser gets exactly right.
+ * time is printed too. Then how many sample lines each parser gets exactly right. Last, the worst
+ * case: adversarial lines of about --adversarial-bytes (default: the decoder's 1 MiB line cap),
+ * each known slow shape and every filler piece in every field, timed per character against normal
+ * lines (CPU time, best of 3 after a warm-up; test/fixtures/adversarial.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { decodeLines, type RawLine } from '../../src/decode/lines.js';
+import { DEFAULT_MAX_LINE_BYTES, decodeLines, type RawLine } from '../../src/decode/lines.js';
 import { parseAccessLogLine, type ParseResult } from '../../src/decode/s3-access-log.js';
 import { buildEvent } from '../../src/event/build.js';
+import { nsPerChar, PIECES, PLACES, repeatedLine, SHAPE_NAMES, SHAPES } from '../fixtures/adversarial.js';
 import { athenaParse } from '../fixtures/athena-baseline.js';
 import { generateCorpus } from '../fixtures/corpus.js';
 import { SAMPLE_EXPECTATIONS } from '../fixtures/sample-expectations.js';
@@ -145,7 +149,13 @@ const per = (lines: number, ns: number): string => `${(ns / lines).toFixed(0)} n
 export async function bench(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { lines: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '5' }, block: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
+    options: {
+      lines: { type: 'string', default: '1000000' },
+      rounds: { type: 'string', default: '5' },
+      block: { type: 'string', default: '100000' },
+      seed: { type: 'string', default: '1' },
+      'adversarial-bytes': { type: 'string', default: String(DEFAULT_MAX_LINE_BYTES - 2048) },
+    },
   });
   const total = Number(values.lines);
   const rounds = Number(values.rounds);
@@ -251,5 +261,28 @@ export async function bench(args: string[]): Promise<void> {
   process.stdout.write(`\n  ratio parser / Athena regex (CPU): ${ratio.toFixed(2)}×   (wall: ${ratioWall.toFixed(2)}×)\n`);
   process.stdout.write(`  sample lines right (of ${ours.total}): parser ${ours.right}, Athena regex ${athena.right}\n`);
   process.stdout.write(`  generated lines right (of ${corpusCheck}): parser ${oursCorpus}, Athena regex ${athenaCorpus}\n`);
+  worstCase(splitBlock(blocks[0]!).slice(0, 2000).map((r) => r.bytes.toString('latin1')), Number(values['adversarial-bytes']));
   if (sink === -1) process.stdout.write('\n');
+}
+
+/** Adversarial lines against normal ones, per character: a parser that is not linear shows here. */
+function worstCase(normalLines: string[], bytes: number): void {
+  const minChars = 1 << 20;
+  const normal = nsPerChar(parseAccessLogLine, normalLines, 4 * minChars, 5);
+  process.stdout.write(`\nworst case: adversarial lines of about ${bytes} bytes against normal ones (${normal.toFixed(2)} ns/char), CPU time, best of 3\n`);
+  let worst = { ratio: 0, what: '' };
+  const run = (what: string, line: string, print: boolean): void => {
+    const w0 = process.hrtime.bigint();
+    const r = parseAccessLogLine(line);
+    const firstMs = Number(process.hrtime.bigint() - w0) / 1e6;
+    const ns = nsPerChar(parseAccessLogLine, [line], minChars, 3);
+    const ratio = ns / normal;
+    if (ratio > worst.ratio) worst = { ratio, what: `${what}, ${line.length} chars` };
+    if (print) process.stdout.write(`  ${what.padEnd(42)} ${String(line.length).padStart(8)} chars ${ns.toFixed(2).padStart(9)} ns/char ${ratio.toFixed(1).padStart(9)}×  first parse ${firstMs.toFixed(1)} ms  ${r.ok ? 'event' : r.reason}\n`);
+  };
+  for (const shape of SHAPE_NAMES) run(shape, SHAPES[shape](bytes), true);
+  const shapesWorst = worst;
+  for (const place of PLACES) for (const piece of PIECES) run(`${place}: ${JSON.stringify(piece)}`, repeatedLine(place, [piece], bytes), false);
+  process.stdout.write(`  ${PLACES.length * PIECES.length} more: each filler piece repeated in each field; worst of them and all:\n`);
+  process.stdout.write(`  worst case: ${worst.ratio.toFixed(1)}× a normal line per character (${worst.what})${worst === shapesWorst ? '' : `; of the known shapes ${shapesWorst.ratio.toFixed(1)}×`}\n`);
 }

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { MAX_UNKNOWN_FIELDS } from '../../../src/decode/fixed-fields.js';
 import { parseLogTime, parseLogTimeMemo } from '../../../src/decode/log-time.js';
 import { parseAccessLogLine, type ParseResult } from '../../../src/decode/s3-access-log.js';
+import { buildEvent } from '../../../src/event/build.js';
 import type { S3AccessFields } from '../../../src/event/types.js';
 import { SAMPLE_EXPECTATIONS, SAMPLE_FILES } from '../../fixtures/sample-expectations.js';
 
@@ -172,6 +174,59 @@ describe('parseAccessLogLine: quotes S3 does not escape', () => {
   });
 });
 
+describe('parseAccessLogLine: a [time] in client text is not a splice', () => {
+  const T = '[06/Feb/2019:00:00:38 +0000]';
+  const OWNER = BASE.head.slice(0, 64);
+  // S3 writes Referer and User-Agent unescaped: `curl -A 'x [06/Feb/2019:00:00:38 +0000]'` puts a
+  // well-formed time after the record's own. Each of these is one access and must be an event.
+  const attacks: [string, Partial<typeof BASE>, { referrer?: string; user_agent?: string; field_count?: number }][] = [
+    ['curl -A with a time', { ua: `"x ${T}"` }, { user_agent: `x ${T}` }],
+    ['a User-Agent that is only a time', { ua: `"${T}"` }, { user_agent: T }],
+    ['a Referer with a time', { referrer: `"https://evil.example/ ${T}"` }, { referrer: `https://evil.example/ ${T}`, user_agent: 'curl/8.5.0' }],
+    ['a User-Agent with quotes, spaces and a time', { ua: `"a" ${T} "b" c"` }, { user_agent: `a" ${T} "b" c` }],
+    ['a Referer with quotes, spaces and a time', { referrer: `"a" ${T} "b"` }, { referrer: `a" ${T} "b`, user_agent: 'curl/8.5.0' }],
+    ['a Referer with quotes, spaces and a time, User-Agent -', { referrer: `"q=" ${T} "` + `"`, ua: '-' }, { referrer: `q=" ${T} "` }],
+    ['times in both', { referrer: `"${T}"`, ua: `"${T} ${T}"` }, { referrer: T, user_agent: `${T} ${T}` }],
+    ['a bucket and a time, as a record head has them', { ua: `"x bucket1 ${T} 192.0.2.3"` }, { user_agent: `x bucket1 ${T} 192.0.2.3` }],
+    ['another owner id, a bucket and a time', { ua: `"${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k"` }, { user_agent: `${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k` }],
+    // The owner id, bucket and time of a record head, but no record follows them.
+    ['the owner id, a bucket and a time, and no record after them', { ua: `"x ${OWNER} bucket1 ${T}"` }, { user_agent: `x ${OWNER} bucket1 ${T}` }],
+    ['an 18-field record', { ua: `"x ${T}"`, tail: '-' }, { user_agent: `x ${T}`, field_count: 18 }],
+    ['a 17-field record', { ua: `"x ${T}"`, tail: '' }, { user_agent: `x ${T}`, field_count: 17 }],
+  ];
+  for (const [name, parts, want] of attacks) {
+    it(name, () => {
+      const text = line(parts);
+      const r = ok(parseAccessLogLine(text));
+      expect(r.timestamp).toBe('2019-02-06T00:00:38.000Z');
+      expect(r.fields).toMatchObject({ bucket: 'bucket1', requester: 'arn:aws:iam::123456789012:user/alice', operation: 'REST.GET.OBJECT', key: 'photos/a.jpg', http_status: 200, bytes_sent: 3462992 });
+      expect(r.fields.referrer).toBe(want.referrer ?? (parts.referrer === undefined ? 'https://example.com/page' : undefined));
+      expect(r.fields.user_agent).toBe(want.user_agent);
+      if (want.field_count === undefined) expect(r.fields).toMatchObject({ field_count: 27, signature_version: 'SigV4', source_region: 'us-east-1' });
+      else expect(r.fields.field_count).toBe(want.field_count);
+      // And the event is built: indexed, not quarantined.
+      const b = buildEvent({ number: 1, bytes: Buffer.from(text) }, { logBucket: 'logs', filePath: 'attack' });
+      if (!b.ok) throw new Error(`quarantined: ${b.rejection.reason} ${b.rejection.detail}`);
+      expect(b.doc.event.user_agent?.original).toBe(want.user_agent);
+      expect(b.doc.event.aws.s3.object).toEqual({ key: 'photos/a.jpg' });
+    });
+  }
+
+  // A real splice: a record cut short, then a whole record of the same owner without a newline.
+  const second = line({ head: BASE.head.replace('bucket1', 'bucket2') });
+  const splices: [string, string][] = [
+    ['cut in the Referer', line({ referrer: '"https://example.com/pa', ua: '', tail: '' })],
+    ['cut in the Request-URI', line({ uri: '"GET /photos/a', mid: '', referrer: '', ua: '', tail: '' })],
+    ['cut in the owner id of a second record, before a third', `${line({ ua: '"Mozilla/5.0 (X11; Lin', tail: '' })}${OWNER.slice(0, 20)}${second}`],
+    ['cut after the tail', line()],
+  ];
+  for (const [name, first] of splices) {
+    it(`a record ${name} and a whole one after it: spliced`, () => {
+      expect(parseAccessLogLine(first + second)).toMatchObject({ ok: false, reason: 'spliced_records' });
+    });
+  }
+});
+
 describe('parseAccessLogLine: rejections have stable reasons', () => {
   const cases: [string, string, string][] = [
     ['empty line', '', 'bad_field'],
@@ -270,6 +325,14 @@ describe('parseAccessLogLine: fields', () => {
     const f = ok(parseAccessLogLine(`${line()} new1 new-2 x=y`)).fields;
     expect(f.unknown_fields).toEqual(['new1', 'new-2', 'x=y']);
     expect(f.field_count).toBe(30);
+  });
+
+  it(`keeps up to ${MAX_UNKNOWN_FIELDS} unknown trailing fields and refuses a line with more`, () => {
+    const extra = (k: number): string => Array.from({ length: k }, (_, i) => `f${i}`).join(' ');
+    const f = ok(parseAccessLogLine(`${line()} ${extra(MAX_UNKNOWN_FIELDS)}`)).fields;
+    expect(f.unknown_fields).toHaveLength(MAX_UNKNOWN_FIELDS);
+    expect(f.field_count).toBe(27 + MAX_UNKNOWN_FIELDS);
+    expect(parseAccessLogLine(`${line()} ${extra(MAX_UNKNOWN_FIELDS + 1)}`)).toMatchObject({ ok: false, reason: 'bad_field' });
   });
 
   it('rejects a quote in a trailing field rather than guessing where User-Agent ends', () => {
