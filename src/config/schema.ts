@@ -73,6 +73,7 @@ export const SCHEMA = {
   GENESYS_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached lookup.', { default: 3600, min: 1 }),
   GENESYS_NEGATIVE_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached "not found".', { default: 300, min: 1 }),
   GENESYS_RECORDING_METADATA: oneOf('genesys', 'When GET /api/v2/conversations/{id}/recordingmetadata is called (one call per conversation, the costliest lookup): `never`; `lazy` only when the sidecar, analytics and the key extension leave the media type open; `always` also for recording start, end and file state.', ['never', 'lazy', 'always'] as const, { default: 'lazy' }),
+  GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: int('genesys', 'Recordings per requester (S3 principal) per minute whose enrichment may call Genesys or read a sidecar; answers from the caches are free. Beyond it events are written with enrichment.status pending (reason requester_lookup_cap) for reenrich, so one principal cannot spend the shared GENESYS_REQUESTS_PER_MINUTE. Anonymous and 4xx events are never looked up (enrichment.status skipped). 0 turns the cap off.', { default: 600, min: 0 }),
   REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
 
   // recordings
