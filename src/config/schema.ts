@@ -89,7 +89,7 @@ export const SCHEMA = {
 
   // ops
   HEALTH_PORT: int('ops', 'Port of /livez, /readyz and /metrics; 0 turns the server off.', { default: 8080, min: 0, max: 65535 }),
-  HEALTH_HOST: str('ops', 'Address the health server binds to.', { default: '0.0.0.0' }),
+  HEALTH_HOST: str('ops', 'Address the health server binds to. Loopback by default: the container health check runs inside the container; set 0.0.0.0 only when something outside must reach it (a load balancer, a published Docker port).', { default: '127.0.0.1' }),
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SCHEMA;

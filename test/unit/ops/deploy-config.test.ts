@@ -58,6 +58,15 @@ describe('config/ecs-task-definition.json', () => {
     expect(container.healthCheck.command.join(' ')).toContain(`http://127.0.0.1:${port}/livez`);
   });
 
+  it('keeps the health server on loopback, where its health check reaches it, and publishes no port for it', () => {
+    const host = env.get('HEALTH_HOST') ?? SCHEMA.HEALTH_HOST.default;
+    const port = Number(env.get('HEALTH_PORT') ?? SCHEMA.HEALTH_PORT.default);
+    const published = ((container as Container & { portMappings?: { containerPort: number }[] }).portMappings ?? []).some((m) => m.containerPort === port);
+    // Published means reachable from the VPC: only with a bind address that is, set on purpose.
+    if (published) expect(host).toBe('0.0.0.0');
+    else expect(host).toBe('127.0.0.1');
+  });
+
   it('sets only known settings, and secrets only through `secrets`', () => {
     for (const name of env.keys()) expect(name in SCHEMA || name.startsWith('AWS_'), name).toBe(true);
     for (const s of container.secrets) expect(s.name in SCHEMA, s.name).toBe(true);
