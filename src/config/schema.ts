@@ -62,7 +62,7 @@ export const SCHEMA = {
   GENESYS_CLIENT_ID: str('genesys', 'OAuth client-credentials client id. Without it the worker resolves from keys only.'),
   GENESYS_CLIENT_SECRET: str('genesys', 'OAuth client secret.', { secret: true }),
   GENESYS_ENVIRONMENT: str('genesys', 'Genesys Cloud region domain, for example mypurecloud.com, usw2.pure.cloud.', { default: 'mypurecloud.com' }),
-  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>.'),
+  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>. https is required (the client secret and tokens travel on it) except on loopback hosts (127.0.0.0/8, ::1, localhost).', { httpsExceptLoopback: true }),
   GENESYS_REQUESTS_PER_MINUTE: int('genesys', 'Client-side rate limit of all Genesys API calls.', { default: 300, min: 1, max: 100_000 }),
   GENESYS_REQUEST_TIMEOUT_MS: int('genesys', 'Timeout of one Genesys API call.', { default: 10_000, min: 100 }),
   GENESYS_RETRY_MAX_ATTEMPTS: int('genesys', 'Attempts of one call on 5xx or network errors.', { default: 4, min: 1, max: 20 }),
