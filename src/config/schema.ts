@@ -28,7 +28,7 @@ export const SCHEMA = {
   SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', { default: 20, min: 1, max: 1000 }),
   SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 2, max: 43200 }),
   SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', { default: 60, min: 1, max: 21600 }),
-  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `skip` counts it, logs a warning and deletes the message; `retry` leaves the message for redelivery and the dead-letter queue.', ['skip', 'retry'] as const, { default: 'skip' }),
+  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `retry` leaves the message for redelivery and the dead-letter queue, where a person sees it; `skip` logs a warning and deletes the message, and the records are lost to the index. Both count recording_audit_missing_log_objects_total{policy}.', ['skip', 'retry'] as const, { default: 'retry' }),
 
   // opensearch
   OPENSEARCH_URL: url('opensearch', 'OpenSearch endpoint, for example https://search-x.eu-west-1.es.amazonaws.com.'),
