@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -88,6 +89,19 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   );
 
   const budget = new RequesterBudget(cfg.GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN);
+  // One warning per requester per minute at most: a requester over its cap sends many batches.
+  const cappedWarned = new LRUCache<string, true>({ max: 1_000, ttl: 60_000 });
+  function reportCapped(capped: ReadonlyMap<string, number>): void {
+    for (const [requester, events] of capped) {
+      metrics.enrichmentCapped.inc(events);
+      if (cappedWarned.has(requester)) continue;
+      cappedWarned.set(requester, true);
+      logger.warn(
+        { requester, events, lookupsPerMinute: cfg.GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN },
+        'A requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN; its further events are written pending (requester_lookup_cap) for reenrich.',
+      );
+    }
+  }
 
   const self = selfRecognizer(cfg.SELF_USER_AGENT_SUFFIX, cfg.SELF_ROLE_ARNS ?? []);
   if (!self.checksRequester && cfg.SELF_USER_AGENT_SUFFIX !== '') {
@@ -141,6 +155,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       }
       if (todo.length === 0) return;
       const outcomes = await settleBy([...jobs.values()], Math.max(0, deadline - Date.now()) + SETTLE_GRACE_MS);
+      const capped = new Map<string, number>();
       for (const { event, match, job } of todo) {
         const outcome = outcomes.get(job);
         if (outcome?.ok === true) {
@@ -149,8 +164,14 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         }
         // What the key says is certain already; reenrich adds the rest.
         event.genesys = keyFields(match);
-        setStatus(event, 'pending', outcome === undefined ? 'wait_budget' : pendingReason(outcome.error));
+        const reason = outcome === undefined ? 'wait_budget' : pendingReason(outcome.error);
+        setStatus(event, 'pending', reason);
+        if (reason === 'requester_lookup_cap') {
+          const requester = event.aws.s3access.requester ?? '';
+          capped.set(requester, (capped.get(requester) ?? 0) + 1);
+        }
       }
+      reportCapped(capped);
     } catch (err) {
       logger.error({ err: describeError(err) }, 'Enrichment failed unexpectedly; events are written with enrichment pending.');
       for (const event of events) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');

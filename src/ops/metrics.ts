@@ -36,6 +36,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     genesysRequests: new Counter({ name: 'recording_audit_genesys_requests_total', help: 'Genesys API requests, by endpoint and HTTP status (or "error").', labelNames: ['endpoint', 'status'] as const, registers: r }),
     genesysCache: new Counter({ name: 'recording_audit_genesys_cache_lookups_total', help: 'Genesys lookup cache results, by cache and result (hit, miss).', labelNames: ['cache', 'result'] as const, registers: r }),
     enrichment: new Counter({ name: 'recording_audit_enrichment_total', help: 'Events by enrichment.status.', labelNames: ['status'] as const, registers: r }),
+    enrichmentCapped: new Counter({ name: 'recording_audit_enrichment_requester_capped_total', help: 'Events written pending because their requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN.', registers: r }),
     readinessProbeUp: new Gauge({ name: 'recording_audit_readiness_probe_up', help: 'Last /readyz result of each dependency probe: 1 answered, 0 failed.', labelNames: ['probe'] as const, registers: r }),
   };
 }

@@ -111,6 +111,7 @@ describe('enrichment budget: what an adversary can make the worker spend (simula
       expect(e.genesys?.conversation?.id).toBeDefined();
       expect(e.genesys?.recording?.id).toBeDefined();
     }
+    expect((await metrics.enrichmentCapped.get()).values[0]?.value).toBe(capped.length);
     const requests = sim.stats().requests;
     // Mallory's 10 recordings and Alice's 5, one conversation and a few users each: nothing like 300.
     expect(requests.conversation_details).toBeLessThanOrEqual(15);
