@@ -92,7 +92,7 @@ describe('enrichment budget: what an adversary can make the worker spend (simula
     const cfg = simConfig(sim, {
       GENESYS_REQUESTS_PER_MINUTE: '600',
       GENESYS_BATCH_MAX_IDS: '1',
-      GENESYS_WAIT_BUDGET_MS: '2000',
+      GENESYS_WAIT_BUDGET_MS: '5000',
       GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: '10',
     });
     const metrics = createMetrics({ defaultMetrics: false });
