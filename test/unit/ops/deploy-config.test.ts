@@ -67,6 +67,13 @@ describe('config/ecs-task-definition.json', () => {
     else expect(host).toBe('127.0.0.1');
   });
 
+  it('the image health check asks loopback, which every bind the image may set answers on', () => {
+    const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+    expect(/^HEALTHCHECK[\s\S]*?\n(?!\s)/m.exec(dockerfile)?.[0]).toContain("'http://127.0.0.1:'+(process.env.HEALTH_PORT");
+    const host = /\bHEALTH_HOST=(\S+)/.exec(dockerfile)?.[1] ?? SCHEMA.HEALTH_HOST.default;
+    expect(['127.0.0.1', '0.0.0.0', '::']).toContain(host);
+  });
+
   it('sets only known settings, and secrets only through `secrets`', () => {
     for (const name of env.keys()) expect(name in SCHEMA || name.startsWith('AWS_'), name).toBe(true);
     for (const s of container.secrets) expect(s.name in SCHEMA, s.name).toBe(true);
