@@ -28,7 +28,7 @@ export const SCHEMA = {
   SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', { default: 20, min: 1, max: 1000 }),
   SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 2, max: 43200 }),
   SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', { default: 60, min: 1, max: 21600 }),
-  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `skip` counts it, logs a warning and deletes the message; `retry` leaves the message for redelivery and the dead-letter queue.', ['skip', 'retry'] as const, { default: 'skip' }),
+  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `retry` leaves the message for redelivery and the dead-letter queue, where a person sees it; `skip` logs a warning and deletes the message, and the records are lost to the index. Both count recording_audit_missing_log_objects_total{policy}.', ['skip', 'retry'] as const, { default: 'retry' }),
 
   // opensearch
   OPENSEARCH_URL: url('opensearch', 'OpenSearch endpoint, for example https://search-x.eu-west-1.es.amazonaws.com.'),
@@ -62,7 +62,7 @@ export const SCHEMA = {
   GENESYS_CLIENT_ID: str('genesys', 'OAuth client-credentials client id. Without it the worker resolves from keys only.'),
   GENESYS_CLIENT_SECRET: str('genesys', 'OAuth client secret.', { secret: true }),
   GENESYS_ENVIRONMENT: str('genesys', 'Genesys Cloud region domain, for example mypurecloud.com, usw2.pure.cloud.', { default: 'mypurecloud.com' }),
-  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>.'),
+  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>. https is required (the client secret and tokens travel on it) except on loopback hosts (127.0.0.0/8, ::1, localhost).', { httpsExceptLoopback: true }),
   GENESYS_REQUESTS_PER_MINUTE: int('genesys', 'Client-side rate limit of all Genesys API calls.', { default: 300, min: 1, max: 100_000 }),
   GENESYS_REQUEST_TIMEOUT_MS: int('genesys', 'Timeout of one Genesys API call.', { default: 10_000, min: 100 }),
   GENESYS_RETRY_MAX_ATTEMPTS: int('genesys', 'Attempts of one call on 5xx or network errors.', { default: 4, min: 1, max: 20 }),
@@ -73,6 +73,7 @@ export const SCHEMA = {
   GENESYS_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached lookup.', { default: 3600, min: 1 }),
   GENESYS_NEGATIVE_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached "not found".', { default: 300, min: 1 }),
   GENESYS_RECORDING_METADATA: oneOf('genesys', 'When GET /api/v2/conversations/{id}/recordingmetadata is called (one call per conversation, the costliest lookup): `never`; `lazy` only when the sidecar, analytics and the key extension leave the media type open; `always` also for recording start, end and file state.', ['never', 'lazy', 'always'] as const, { default: 'lazy' }),
+  GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: int('genesys', 'Recordings per requester (S3 principal) per minute whose enrichment may call Genesys or read a sidecar; answers from the caches are free. Beyond it events are written with enrichment.status pending (reason requester_lookup_cap) for reenrich, so one principal cannot spend the shared GENESYS_REQUESTS_PER_MINUTE. Anonymous and 4xx events are never looked up (enrichment.status skipped). 0 turns the cap off.', { default: 600, min: 0 }),
   REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
 
   // recordings
@@ -88,7 +89,7 @@ export const SCHEMA = {
 
   // ops
   HEALTH_PORT: int('ops', 'Port of /livez, /readyz and /metrics; 0 turns the server off.', { default: 8080, min: 0, max: 65535 }),
-  HEALTH_HOST: str('ops', 'Address the health server binds to.', { default: '0.0.0.0' }),
+  HEALTH_HOST: str('ops', 'Address the health server binds to. Loopback by default: the container health check runs inside the container; set 0.0.0.0 only when something outside must reach it (a load balancer, a published Docker port).', { default: '127.0.0.1' }),
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SCHEMA;

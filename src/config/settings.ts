@@ -56,7 +56,15 @@ export function str<const O extends { default?: string; secret?: boolean; patter
   });
 }
 
-export function url<const O extends { default?: string; protocols?: string[] }>(
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the host (or the task). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+}
+
+export function url<const O extends { default?: string; protocols?: string[]; httpsExceptLoopback?: boolean }>(
   group: SettingGroup,
   doc: string,
   opts: O = {} as O,
@@ -77,6 +85,9 @@ export function url<const O extends { default?: string; protocols?: string[] }>(
       }
       if (!protocols.includes(parsed.protocol)) {
         return { ok: false, problem: `must use ${protocols.join(' or ')}, got ${parsed.protocol}` };
+      }
+      if (opts.httpsExceptLoopback === true && parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)) {
+        return { ok: false, problem: `must use https: (http: is accepted only on loopback: 127.0.0.0/8, ::1, localhost), got ${parsed.protocol}//${parsed.host}` };
       }
       return { ok: true, value: value.replace(/\/+$/, '') };
     },

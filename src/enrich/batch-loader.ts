@@ -58,6 +58,8 @@ export class BatchLoader<V> {
   async load(id: string, opts: CallOptions): Promise<Lookup<V>> {
     const cached = this.o.cache.get(id);
     if (cached !== undefined) return cached;
+    // Joining a request already on its way costs nothing; only a new one is charged.
+    if (!this.pending.has(id) && opts.admit?.() === false) throw requesterCapError();
     return raceDeadline(this.enqueue(id, opts.deadline), opts);
   }
 
@@ -133,4 +135,9 @@ export class BatchLoader<V> {
       deferred.resolve(value === undefined ? { found: false } : { found: true, value });
     }
   }
+}
+
+/** The caller's requester has spent its lookups for now (GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN). */
+export function requesterCapError(): AuditError {
+  return new AuditError('GENESYS_RATE_LIMITED', 'lookup cap of this requester reached', { retryable: true, details: { reason: 'requester_cap' } });
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -12,6 +13,7 @@ import type { GenesysClient } from './genesys/client.js';
 import { genesysFromConfig } from './genesys/from-config.js';
 import { createKeyResolver, eventObjectKey, type KeyMatch } from './keys.js';
 import { LookupCache } from './lookup-cache.js';
+import { RequesterBudget } from './requester-budget.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
 import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
 import { selfRecognizer } from './self.js';
@@ -86,6 +88,21 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     mode === 'genesys' ? 'Genesys enrichment is on.' : 'No Genesys credentials: recordings are resolved from their keys only (and sidecars, when RECORDINGS_BUCKET is set).',
   );
 
+  const budget = new RequesterBudget(cfg.GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN);
+  // One warning per requester per minute at most: a requester over its cap sends many batches.
+  const cappedWarned = new LRUCache<string, true>({ max: 1_000, ttl: 60_000 });
+  function reportCapped(capped: ReadonlyMap<string, number>): void {
+    for (const [requester, events] of capped) {
+      metrics.enrichmentCapped.inc(events);
+      if (cappedWarned.has(requester)) continue;
+      cappedWarned.set(requester, true);
+      logger.warn(
+        { requester, events, lookupsPerMinute: cfg.GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN },
+        'A requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN; its further events are written pending (requester_lookup_cap) for reenrich.',
+      );
+    }
+  }
+
   const self = selfRecognizer(cfg.SELF_USER_AGENT_SUFFIX, cfg.SELF_ROLE_ARNS ?? []);
   if (!self.checksRequester && cfg.SELF_USER_AGENT_SUFFIX !== '') {
     logger.warn('event.self is decided by the User-Agent alone, which any client can copy; set SELF_ROLE_ARNS to the worker task role.');
@@ -113,11 +130,24 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
           setStatus(event, 'not_a_recording', undefined);
           continue;
         }
+        const skip = skipReason(event);
+        if (skip !== undefined) {
+          event.genesys = keyFields(match);
+          setStatus(event, 'skipped', skip);
+          continue;
+        }
+        // Not anonymous (skipReason), so a requester is logged.
+        const requester = event.aws.s3access.requester ?? '';
         const sidecarKey = sidecars !== undefined && mayReadSidecar(event, match, recordingsBucket) ? match.sidecarKey : undefined;
-        const memo = `${sidecarKey !== undefined ? 's' : '-'}${key}`;
+        // Per requester: a job refused by one requester's cap must not be shared with another's event.
+        const memo = `${sidecarKey !== undefined ? 's' : '-'}${requester}\n${key}`;
         let job = jobs.get(memo);
         if (job === undefined) {
-          job = resolveRecording(match, sidecarKey, ctx, opts);
+          // The first lookup of a recording that the caches cannot answer is charged, the rest of
+          // that recording's lookups are not: the cap counts recordings, not API calls.
+          let charged = false;
+          const admit = (): boolean => charged || (charged = budget.take(requester));
+          job = resolveRecording(match, sidecarKey, ctx, { ...opts, admit });
           job.catch(() => undefined);
           jobs.set(memo, job);
         }
@@ -125,6 +155,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       }
       if (todo.length === 0) return;
       const outcomes = await settleBy([...jobs.values()], Math.max(0, deadline - Date.now()) + SETTLE_GRACE_MS);
+      const capped = new Map<string, number>();
       for (const { event, match, job } of todo) {
         const outcome = outcomes.get(job);
         if (outcome?.ok === true) {
@@ -133,8 +164,14 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         }
         // What the key says is certain already; reenrich adds the rest.
         event.genesys = keyFields(match);
-        setStatus(event, 'pending', outcome === undefined ? 'wait_budget' : pendingReason(outcome.error));
+        const reason = outcome === undefined ? 'wait_budget' : pendingReason(outcome.error);
+        setStatus(event, 'pending', reason);
+        if (reason === 'requester_lookup_cap') {
+          const requester = event.aws.s3access.requester ?? '';
+          capped.set(requester, (capped.get(requester) ?? 0) + 1);
+        }
       }
+      reportCapped(capped);
     } catch (err) {
       logger.error({ err: describeError(err) }, 'Enrichment failed unexpectedly; events are written with enrichment pending.');
       for (const event of events) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
@@ -184,6 +221,20 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Why a recording-shaped key is not looked up at all, or undefined when it is. Anyone can send
+ * anonymous requests and denied probes for random keys, as many as they like: looking them up
+ * would let them spend the Genesys rate limit (and S3 reads) that real accesses need. What the
+ * key says (organization, conversation, recording) is still stored.
+ */
+function skipReason(event: AccessEvent): string | undefined {
+  const status = event.aws.s3access.http_status ?? event.http?.response?.status_code;
+  const reasons: string[] = [];
+  if (event.aws.s3access.requester === undefined) reasons.push('anonymous');
+  if (status !== undefined && status >= 400 && status < 500) reasons.push('client_error');
+  return reasons.length > 0 ? reasons.join(',') : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/log.js';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Metrics } from '../ops/metrics.js';
-import { BatchLoader } from './batch-loader.js';
+import { BatchLoader, requesterCapError } from './batch-loader.js';
 import { raceDeadline, type CallOptions, type GenesysClient } from './genesys/client.js';
 import type { ConversationDetail, GenesysUser, RecordingMetadata } from './genesys/models.js';
 import { LookupCache, type Lookup, type LookupCacheOptions } from './lookup-cache.js';
@@ -117,6 +117,8 @@ export class RetentionIndex {
           details: { reason: 'retention_rescan_due' },
         });
       }
+      // A scan is many pages: it is charged to the requester that starts it; joiners ride free.
+      if (opts.admit?.() === false) throw requesterCapError();
       scan = this.runScan().finally(() => {
         if (this.scan === scan) this.scan = undefined;
       });

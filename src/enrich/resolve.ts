@@ -45,7 +45,7 @@ class Pending extends Error {
 
 export function pendingReason(err: unknown): string {
   if (err instanceof Pending) return err.reason;
-  if (isAuditError(err, 'GENESYS_RATE_LIMITED')) return 'rate_limited';
+  if (isAuditError(err, 'GENESYS_RATE_LIMITED')) return err.details.reason === 'requester_cap' ? 'requester_lookup_cap' : 'rate_limited';
   if (isAuditError(err, 'GENESYS_UNAVAILABLE')) return err.details.reason === 'retention_rescan_due' ? 'retention_rescan_due' : 'genesys_unavailable';
   if (isAuditError(err, 'GENESYS_AUTH_FAILED')) return 'genesys_auth_failed';
   if (isAuditError(err, 'GENESYS_BAD_RESPONSE')) return 'genesys_bad_response';
@@ -84,6 +84,8 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
       const s = await ctx.sidecars.load(sidecarKey, opts);
       if (s.found) sidecar = s.value;
     } catch (err) {
+      // Refused by the requester's cap: the sidecar can still be read, later, by reenrich.
+      if (pendingReason(err) === 'requester_lookup_cap') throw new Pending('requester_lookup_cap');
       // With Genesys, an unreadable sidecar only costs information Genesys can mostly give too.
       // Keys only, it is the one source of the users (and of the conversation of a recording-id
       // key): a failure that may pass (throttling, a timeout) waits for reenrich. A denial is a

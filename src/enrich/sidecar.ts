@@ -30,11 +30,11 @@ export function createSidecarFetcher(s3: S3Client, bucket: string, logger: Logge
   async function readOne(key: string, opts: CallOptions): Promise<Sidecar | undefined> {
     const timeoutMs = Math.max(1, opts.deadline - Date.now());
     const abort = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(opts.signal !== undefined ? [opts.signal] : [])]);
-    let text: string;
+    let text: string | undefined;
     try {
       const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: abort });
-      if (res.ContentLength !== undefined && res.ContentLength > MAX_SIDECAR_BYTES) return undefined;
-      text = (await res.Body?.transformToString('utf8')) ?? '';
+      text = await readCapped(res.Body, res.ContentLength);
+      if (text === undefined) return undefined;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode;
@@ -54,4 +54,33 @@ export function createSidecarFetcher(s3: S3Client, bucket: string, logger: Logge
     const parsed = SidecarSchema.safeParse(json);
     return parsed.success ? parsed.data : undefined;
   }
+}
+
+/**
+ * The body as text, or undefined when it is larger than a sidecar can be (by its Content-Length or
+ * by what arrives). A body is always either read to its end or destroyed: one left unread holds
+ * its socket, and a few such objects exhaust the S3 client's pool so that every later read hangs.
+ */
+async function readCapped(body: unknown, contentLength: number | undefined): Promise<string | undefined> {
+  if (body === undefined || body === null) return '';
+  const stream = body as AsyncIterable<Uint8Array> & { destroy?: () => void };
+  if (contentLength !== undefined && contentLength > MAX_SIDECAR_BYTES) {
+    stream.destroy?.();
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let complete = false;
+  try {
+    for await (const chunk of stream) {
+      size += chunk.byteLength;
+      if (size > MAX_SIDECAR_BYTES) return undefined;
+      chunks.push(chunk);
+    }
+    complete = true;
+  } finally {
+    // Leaving the loop early (too large, an error, an abort) must not leave the socket busy.
+    if (!complete) stream.destroy?.();
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -46,7 +46,11 @@ export interface S3AccessFields {
 
 export type EventOutcome = 'success' | 'failure' | 'unknown';
 
-export type EnrichmentStatus = 'resolved' | 'partial' | 'pending' | 'not_found' | 'not_a_recording';
+/**
+ * `skipped`: a recording key the worker chose not to look up (anonymous request, 4xx answer):
+ * only what the key says is stored, and `enrichment.reason` says why.
+ */
+export type EnrichmentStatus = 'resolved' | 'partial' | 'pending' | 'not_found' | 'not_a_recording' | 'skipped';
 
 export interface GenesysParticipant {
   user_id?: string;

@@ -7,7 +7,7 @@ import type { Logger } from '../core/log.js';
 import { redactSecretsInText } from '../core/redact-text.js';
 import type { Metrics } from './metrics.js';
 
-/** The outcome of one readiness probe. `error` is secret-free and safe to serve. */
+/** The outcome of one readiness probe. `error` is secret-free, for the log; /readyz never serves it. */
 export interface ProbeResult {
   readonly name: string;
   readonly ok: boolean;
@@ -152,7 +152,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       case '/readyz': {
         const report = await readiness();
         const failed = report.probes.filter((p) => !p.ok).map((p) => p.name);
-        json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', failed, ...report });
+        // Names and ok/fail only: a dependency's error names its ARNs and endpoints, which anyone
+        // who reaches this port would read. The reasons are in the log ('Readiness probes fail.').
+        const probes = report.probes.map((p) => ({ name: p.name, ok: p.ok }));
+        json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', failed, checkedAt: report.checkedAt, probes });
         return;
       }
       case '/metrics':

@@ -20,6 +20,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     sqsReceiveErrors: new Counter({ name: 'recording_audit_sqs_receive_errors_total', help: 'ReceiveMessage calls that failed (the poller backs off and keeps going).', registers: r }),
     queueLagSeconds: new Gauge({ name: 'recording_audit_sqs_oldest_message_age_seconds', help: 'Age of the oldest message this worker holds (sent time to now).', registers: r }),
     objects: new Counter({ name: 'recording_audit_objects_total', help: 'Log objects processed, by result.', labelNames: ['result'] as const, registers: r }),
+    // Its own series, not only an objects_total result: alerting keys on it (any increase), since
+    // each one is a log object whose records may never be indexed.
+    missingLogObjects: new Counter({ name: 'recording_audit_missing_log_objects_total', help: 'Notifications whose log object was gone (404) when read, by MISSING_OBJECT_POLICY: retry leaves the message for redelivery and the DLQ, skip drops its records. Alert on any increase.', labelNames: ['policy'] as const, registers: r }),
     objectBytes: new Counter({ name: 'recording_audit_object_bytes_total', help: 'Bytes of log objects read (as stored, before gunzip).', registers: r }),
     lines: new Counter({ name: 'recording_audit_lines_total', help: 'Non-blank lines read from log objects.', registers: r }),
     blankLines: new Counter({ name: 'recording_audit_blank_lines_total', help: 'Blank lines skipped.', registers: r }),
@@ -33,6 +36,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     genesysRequests: new Counter({ name: 'recording_audit_genesys_requests_total', help: 'Genesys API requests, by endpoint and HTTP status (or "error").', labelNames: ['endpoint', 'status'] as const, registers: r }),
     genesysCache: new Counter({ name: 'recording_audit_genesys_cache_lookups_total', help: 'Genesys lookup cache results, by cache and result (hit, miss).', labelNames: ['cache', 'result'] as const, registers: r }),
     enrichment: new Counter({ name: 'recording_audit_enrichment_total', help: 'Events by enrichment.status.', labelNames: ['status'] as const, registers: r }),
+    enrichmentCapped: new Counter({ name: 'recording_audit_enrichment_requester_capped_total', help: 'Events written pending because their requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN.', registers: r }),
     readinessProbeUp: new Gauge({ name: 'recording_audit_readiness_probe_up', help: 'Last /readyz result of each dependency probe: 1 answered, 0 failed.', labelNames: ['probe'] as const, registers: r }),
   };
 }

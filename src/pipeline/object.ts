@@ -78,6 +78,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
           details: { reason: 'changed' },
         });
       }
+      if (opened.reason !== 'access_denied') metrics.missingLogObjects.inc({ policy: this.cfg.MISSING_OBJECT_POLICY });
       if (this.cfg.MISSING_OBJECT_POLICY === 'retry' || opened.reason === 'access_denied') {
         metrics.objects.inc({ result: opened.reason });
         throw new AuditError('OBJECT_MISSING', `Log object ${source} is ${opened.reason === 'access_denied' ? 'not readable' : 'missing'}.`, {
@@ -86,7 +87,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
         });
       }
       metrics.objects.inc({ result: 'missing' });
-      logger.warn({ object: source, policy: 'skip' }, 'Log object no longer exists; notification acknowledged by policy.');
+      logger.warn({ object: source, policy: 'skip' }, 'Log object no longer exists; notification acknowledged by policy, its records are lost to the index.');
       return emptyResult(ref, 'missing', Date.now() - started);
     }
 

@@ -135,6 +135,8 @@ export async function bench(args: string[]): Promise<void> {
         GENESYS_CLIENT_SECRET: 'sim-secret',
         GENESYS_API_URL: sim.url,
         GENESYS_REQUESTS_PER_MINUTE: String(rpm),
+        // The stream has a single requester; it measures the shared budget, not the per-requester cap.
+        GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: '0',
       },
       stageOptions,
     );

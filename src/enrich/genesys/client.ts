@@ -30,6 +30,11 @@ export interface CallOptions {
   /** Epoch ms after which the caller no longer wants the answer. */
   readonly deadline: number;
   readonly signal?: AbortSignal;
+  /**
+   * Asked before a lookup that the caches and requests already on their way cannot answer; false
+   * refuses it (GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN). Absent: every lookup may go out.
+   */
+  readonly admit?: () => boolean;
 }
 
 export interface GenesysClientOptions {

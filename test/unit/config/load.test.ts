@@ -62,3 +62,24 @@ describe('loadConfig', () => {
     expect(unitless).toEqual([]);
   });
 });
+
+describe('GENESYS_API_URL', () => {
+  const problemsFor = (value: string): { setting: string; problem: string }[] => {
+    const result = loadConfig({ env: { GENESYS_API_URL: value } });
+    return result.ok ? [] : result.problems;
+  };
+
+  it('requires https off loopback: the client secret and tokens travel on it', () => {
+    for (const value of ['http://genesys-gateway.internal:8080', 'http://10.0.0.5', 'http://api.mypurecloud.com', 'http://[fd00::2]:4010', 'http://127.0.0.1.nip.io', 'http://localhost.example.com']) {
+      const problems = problemsFor(value);
+      expect(problems, value).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ setting: 'GENESYS_API_URL', problem: expect.stringContaining('https') as string });
+    }
+  });
+
+  it('accepts https anywhere and http on loopback hosts', () => {
+    for (const value of ['https://genesys-gateway.internal', 'https://api.mypurecloud.com', 'http://127.0.0.1:4010', 'http://127.8.9.10:1', 'http://localhost:4010', 'http://LOCALHOST', 'http://[::1]:4010']) {
+      expect(problemsFor(value), value).toEqual([]);
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import { startHealthServer, readinessFrom, type HealthServer, type ReadinessReport } from '../../../src/ops/health.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
@@ -16,9 +18,9 @@ const logger = createLogger(
   }),
 );
 
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
+function get(port: number, path: string, method = 'GET', host = '127.0.0.1'): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+    const req = request({ host, port, path, method, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -60,7 +62,7 @@ describe('health server', () => {
     expect(body.probes.map((p) => p.name).sort()).toEqual(['opensearch', 'sqs']);
   });
 
-  it('answers /readyz 503 naming the failed probe, with a secret-free reason', async () => {
+  it('answers /readyz 503 naming the failed probe; the reason goes to the log only, secret-free', async () => {
     const readiness = readinessFrom({
       sqs: () => Promise.resolve(),
       opensearch: () => Promise.reject(new Error('connect ECONNREFUSED https://x/?X-Amz-Signature=abcdef123')),
@@ -71,10 +73,29 @@ describe('health server', () => {
     const body = JSON.parse(res.body) as { status: string; failed: string[]; probes: { name: string; ok: boolean; error?: string }[] };
     expect(body.status).toBe('not ready');
     expect(body.failed).toEqual(['opensearch']);
-    const failed = body.probes.find((p) => p.name === 'opensearch');
-    expect(failed?.error).toContain('ECONNREFUSED');
+    expect(res.body).not.toContain('ECONNREFUSED');
+    expect(logLines.join('')).toContain('ECONNREFUSED');
     expect(res.body).not.toContain('abcdef123');
     expect(logLines.join('')).not.toContain('abcdef123');
+  });
+
+  it('serves probe names and ok/fail only, never the error of a dependency (it names ARNs)', async () => {
+    const arn = 'arn:aws:sqs:us-east-1:123456789012:recording-audit-log-objects';
+    const readiness = readinessFrom({
+      sqs: () => Promise.reject(new Error(`User: arn:aws:sts::123456789012:assumed-role/recording-audit-task/x is not authorized to perform: sqs:getqueueattributes on resource: ${arn}`)),
+      opensearch: () => Promise.resolve(),
+    });
+    server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness, logger });
+    const res = await get(server.port, '/readyz');
+    expect(res.status).toBe(503);
+    const body = JSON.parse(res.body) as { probes: Record<string, unknown>[] };
+    expect(body.probes.map((p) => Object.keys(p).sort())).toEqual([
+      ['name', 'ok'],
+      ['name', 'ok'],
+    ]);
+    expect(body.probes).toContainEqual({ name: 'sqs', ok: false });
+    expect(res.body).not.toContain('arn:aws');
+    expect(res.body).not.toContain('123456789012');
   });
 
   it('times out a probe that never answers', async () => {
@@ -82,7 +103,7 @@ describe('health server', () => {
     server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness, logger });
     const res = await get(server.port, '/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toContain('did not answer within 50 ms');
+    expect(logLines.join('')).toContain('did not answer within 50 ms');
   });
 
   it('caches readiness and coalesces concurrent requests', async () => {
@@ -116,7 +137,9 @@ describe('health server', () => {
     server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness: () => Promise.reject(new Error('boom')), logger });
     const res = await get(server.port, '/readyz');
     expect(res.status).toBe(503);
-    expect(res.body).toContain('boom');
+    expect(JSON.parse(res.body)).toMatchObject({ failed: ['readiness'] });
+    expect(res.body).not.toContain('boom');
+    expect(logLines.join('')).toContain('boom');
   });
 
   it('serves Prometheus text on /metrics including the probe gauge', async () => {
@@ -147,6 +170,18 @@ describe('health server', () => {
     await get(s.port, '/livez');
     await s.close();
     await expect(get(s.port, '/livez')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  // Not reachable from the network unless HEALTH_HOST says so.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && !i.internal && i.family === 'IPv4')?.address;
+  it.skipIf(external === undefined)('binds to loopback by default: not reachable on a network interface', async () => {
+    const cfg = loadConfigOrThrow({ env: {} });
+    expect(cfg.HEALTH_HOST).toBe('127.0.0.1');
+    server = await startHealthServer({ host: cfg.HEALTH_HOST, port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness: okReport, logger });
+    expect((await get(server.port, '/livez')).status).toBe(200);
+    await expect(get(server.port, '/livez', 'GET', external)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('rejects when the port is taken', async () => {
