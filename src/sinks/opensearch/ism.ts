@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, type Client } from '@opensearch-project/opensearch';
+import { retentionFloorProblem } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -84,21 +85,68 @@ interface StoredPolicy {
 
 const storedDescription = (p: StoredPolicy | undefined): string | undefined => p?.policy?.description ?? p?.policy?.policy?.description;
 
-export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<{ result: IsmResult; policyId: string }> {
+const policyPath = (policyId: string): string => `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
+
+async function readPolicy(client: Client, policyId: string): Promise<StoredPolicy | undefined> {
+  const res = await client.transport.request({ method: 'GET', path: policyPath(policyId) }, { ignore: [404] });
+  return res.statusCode === 404 ? undefined : (res.body as StoredPolicy);
+}
+
+function warnNoIsm(cfg: IsmSettings, logger: Logger): void {
+  logger.warn(
+    { retentionDays: cfg.RETENTION_DAYS, indexPattern: `${cfg.INDEX_PREFIX}-*` },
+    'Index State Management is not installed: monthly indices are never deleted by OpenSearch. Enforce RETENTION_DAYS another way.',
+  );
+}
+
+export type IsmVerification =
+  | { readonly state: 'absent' | 'matches'; readonly policyId: string }
+  | { readonly state: 'missing' | 'differs'; readonly policyId: string; readonly installed?: string; readonly expected: string };
+
+/**
+ * Read-only: whether the installed policy is the one `setup` installs for these settings (its
+ * description carries a digest of the whole policy). Never writes, so the worker can call it.
+ */
+export async function verifyIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<IsmVerification> {
   const policyId = ismPolicyId(cfg.INDEX_PREFIX);
   if (!(await ismAvailable(client, policyId))) {
-    logger.warn(
-      { retentionDays: cfg.RETENTION_DAYS, indexPattern: `${cfg.INDEX_PREFIX}-*` },
-      'Index State Management is not installed: monthly indices are never deleted by OpenSearch. Enforce RETENTION_DAYS another way.',
-    );
+    warnNoIsm(cfg, logger);
+    return { state: 'absent', policyId };
+  }
+  const expected = ismPolicyBody(cfg).policy.description;
+  const stored = await readPolicy(client, policyId);
+  if (stored === undefined) return { state: 'missing', policyId, expected };
+  const installed = storedDescription(stored);
+  if (installed === expected) return { state: 'matches', policyId };
+  return { state: 'differs', policyId, expected, ...(installed !== undefined ? { installed } : {}) };
+}
+
+export interface IsmInstallOptions {
+  /** `setup --allow-short-retention`: install a policy below RETENTION_FLOOR_DAYS. */
+  readonly allowShortRetention?: boolean;
+}
+
+/** Throws CONFIG_INVALID for a retention below the floor unless explicitly allowed. */
+export function assertRetentionFloor(retentionDays: number, options: IsmInstallOptions): void {
+  const floor = retentionFloorProblem(retentionDays);
+  if (floor !== undefined && options.allowShortRetention !== true) {
+    throw new AuditError('CONFIG_INVALID', `Invalid configuration:\n  ${floor.setting}: ${floor.problem}`, { details: { problems: [floor] } });
+  }
+}
+
+/** Installs or updates the policy: `recording-audit setup` only (an admin identity), never the worker. */
+export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger, options: IsmInstallOptions = {}): Promise<{ result: IsmResult; policyId: string }> {
+  const policyId = ismPolicyId(cfg.INDEX_PREFIX);
+  // Here as well as in setup: a policy that deletes evidence early is never written by mistake,
+  // whatever called this.
+  assertRetentionFloor(cfg.RETENTION_DAYS, options);
+  if (!(await ismAvailable(client, policyId))) {
+    warnNoIsm(cfg, logger);
     return { result: 'absent', policyId };
   }
   const body = ismPolicyBody(cfg);
-  const path = `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
-  const read = async (): Promise<StoredPolicy | undefined> => {
-    const res = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
-    return res.statusCode === 404 ? undefined : (res.body as StoredPolicy);
-  };
+  const path = policyPath(policyId);
+  const read = (): Promise<StoredPolicy | undefined> => readPolicy(client, policyId);
   const stored = await read();
   if (storedDescription(stored) === body.policy.description) return { result: 'unchanged', policyId };
 
