@@ -3,9 +3,12 @@ import { RETENTION_FLOOR_DAYS } from '../../config/schema.js';
 import { describeError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
 import { redactSecretsInText } from '../../core/redact-text.js';
-import { ismPolicyBody, ismPolicyId } from '../../sinks/opensearch/ism.js';
+import { earliestDeleteAgeDays, ismPolicyBody, ismPolicyId, type IsmState } from '../../sinks/opensearch/ism.js';
 import { SETUP_COMMAND, verifyIndexSetup } from '../../sinks/opensearch/verify.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
+
+// Moved next to the policy they read; `check` and its tests keep importing them from here.
+export { earliestDeleteAgeDays, parseAgeDays } from '../../sinks/opensearch/ism.js';
 
 interface Answer {
   status: number;
@@ -32,43 +35,6 @@ function fixFor(err: unknown, permission: string): string {
   if (status === 401) return 'The credentials were refused: check OPENSEARCH_AUTH and OPENSEARCH_USERNAME/PASSWORD (or the task role for sigv4).';
   if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (see the README, OpenSearch roles).`;
   return 'Check OPENSEARCH_URL, the network path (security groups, VPC endpoint) and that the cluster is up.';
-}
-
-/** `2223d` → 2223; hours and minutes count as part days. */
-export function parseAgeDays(age: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(d|h|m|s|ms)$/.exec(age.trim());
-  if (m?.[1] === undefined) return undefined;
-  const n = Number(m[1]);
-  const perDay: Record<string, number> = { d: 1, h: 24, m: 1440, s: 86400, ms: 86_400_000 };
-  return n / (perDay[m[2] ?? 'd'] ?? 1);
-}
-
-interface IsmState {
-  name?: string;
-  actions?: Record<string, unknown>[];
-  transitions?: { state_name?: string; conditions?: { min_index_age?: string } }[];
-}
-
-/**
- * The earliest index age at which the policy can reach a state that deletes. Walks transitions
- * from the default state, summing nothing: ISM conditions are absolute index ages, so the first
- * transition into a deleting state decides.
- */
-export function earliestDeleteAgeDays(policy: { default_state?: string; states?: IsmState[] }): number | 'never' | 'unknown' {
-  const states = new Map((policy.states ?? []).map((s) => [s.name ?? '', s]));
-  const deletes = (s: IsmState | undefined): boolean => (s?.actions ?? []).some((a) => 'delete' in a);
-  if (deletes(states.get(policy.default_state ?? ''))) return 0;
-  let earliest: number | 'never' = 'never';
-  for (const state of states.values()) {
-    for (const t of state.transitions ?? []) {
-      if (!deletes(states.get(t.state_name ?? ''))) continue;
-      const age = t.conditions?.min_index_age;
-      const days = age === undefined ? 0 : parseAgeDays(age);
-      if (days === undefined) return 'unknown';
-      earliest = earliest === 'never' ? days : Math.min(earliest, days);
-    }
-  }
-  return earliest;
 }
 
 async function templateCheck(rows: Rows, client: Client, prefix: string): Promise<boolean> {

@@ -74,16 +74,61 @@ export async function ismAvailable(client: Client, policyId: string): Promise<bo
   return res.statusCode === 404 && !text.includes('no handler found');
 }
 
+/** `2223d` → 2223; hours and minutes count as part days. */
+export function parseAgeDays(age: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(d|h|m|s|ms)$/.exec(age.trim());
+  if (m?.[1] === undefined) return undefined;
+  const n = Number(m[1]);
+  const perDay: Record<string, number> = { d: 1, h: 24, m: 1440, s: 86400, ms: 86_400_000 };
+  return n / (perDay[m[2] ?? 'd'] ?? 1);
+}
+
+export interface IsmState {
+  name?: string;
+  actions?: Record<string, unknown>[];
+  transitions?: { state_name?: string; conditions?: { min_index_age?: string } }[];
+}
+
+/**
+ * The earliest index age at which the policy can reach a state that deletes. Walks transitions
+ * from the default state, summing nothing: ISM conditions are absolute index ages, so the first
+ * transition into a deleting state decides.
+ */
+export function earliestDeleteAgeDays(policy: { default_state?: string; states?: IsmState[] }): number | 'never' | 'unknown' {
+  const states = new Map((policy.states ?? []).map((s) => [s.name ?? '', s]));
+  const deletes = (s: IsmState | undefined): boolean => (s?.actions ?? []).some((a) => 'delete' in a);
+  if (deletes(states.get(policy.default_state ?? ''))) return 0;
+  let earliest: number | 'never' = 'never';
+  for (const state of states.values()) {
+    for (const t of state.transitions ?? []) {
+      if (!deletes(states.get(t.state_name ?? ''))) continue;
+      const age = t.conditions?.min_index_age;
+      const days = age === undefined ? 0 : parseAgeDays(age);
+      if (days === undefined) return 'unknown';
+      earliest = earliest === 'never' ? days : Math.min(earliest, days);
+    }
+  }
+  return earliest;
+}
+
 export type IsmResult = 'created' | 'updated' | 'unchanged' | 'absent';
 
 interface StoredPolicy {
   _seq_no?: number;
   _primary_term?: number;
   // GET answers { policy: {...} }; some versions wrap once more ({ policy: { policy: {...} } }).
-  policy?: { description?: string; policy?: { description?: string } };
+  policy?: StoredContent & { policy?: StoredContent };
 }
 
-const storedDescription = (p: StoredPolicy | undefined): string | undefined => p?.policy?.description ?? p?.policy?.policy?.description;
+interface StoredContent {
+  description?: string;
+  default_state?: string;
+  states?: IsmState[];
+  ism_template?: { index_patterns?: string[] }[] | { index_patterns?: string[] };
+}
+
+const storedContent = (p: StoredPolicy | undefined): StoredContent | undefined => p?.policy?.policy ?? p?.policy;
+const storedDescription = (p: StoredPolicy | undefined): string | undefined => storedContent(p)?.description;
 
 const policyPath = (policyId: string): string => `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
 
@@ -117,8 +162,18 @@ export async function verifyIsmPolicy(client: Client, cfg: IsmSettings, logger: 
   const stored = await readPolicy(client, policyId);
   if (stored === undefined) return { state: 'missing', policyId, expected };
   const installed = storedDescription(stored);
-  if (installed === expected) return { state: 'matches', policyId };
-  return { state: 'differs', policyId, expected, ...(installed !== undefined ? { installed } : {}) };
+  if (installed !== expected) return { state: 'differs', policyId, expected, ...(installed !== undefined ? { installed } : {}) };
+  // The description is only a label: a hand-edited policy can keep it while deleting sooner, or
+  // stop attaching itself to new indices. What the states and the template do is what counts.
+  const content = storedContent(stored) ?? {};
+  const deleteAge = earliestDeleteAgeDays(content);
+  const wanted = cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS;
+  const templates = Array.isArray(content.ism_template) ? content.ism_template : content.ism_template !== undefined ? [content.ism_template] : [];
+  if (deleteAge !== wanted || !templates.some((t) => (t.index_patterns ?? []).includes(`${cfg.INDEX_PREFIX}-*`))) {
+    const does = deleteAge === 'never' ? 'never deletes' : deleteAge === 'unknown' ? 'deletes on a condition this build cannot read' : `deletes after ${deleteAge} days`;
+    return { state: 'differs', policyId, expected, installed: `${installed} (but its states: ${does}, not after ${wanted} days, or it does not attach to new ${cfg.INDEX_PREFIX}-* indices)` };
+  }
+  return { state: 'matches', policyId };
 }
 
 export interface IsmInstallOptions {

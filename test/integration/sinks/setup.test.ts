@@ -5,7 +5,7 @@ import { createLogger } from '../../../src/core/log.js';
 import { MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
-import { ensureIsmPolicy, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
+import { ensureIsmPolicy, ismPolicyBody, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { SCHEMA } from '../../../src/config/schema.js';
 import { assertIndexSetup, ensureIndexSetup, ensureIndexSetupWith, verifyIndexSetup } from '../../../src/sinks/opensearch/setup.js';
@@ -221,6 +221,15 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
 
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('updated');
     expect((await verifyIndexSetup(client, cfg, logger, MAPPINGS)).ok).toBe(true);
+
+    // A forged policy: the expected description (and digest), a 61-day delete underneath.
+    const forged = { ...ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy, description: ismPolicyBody(cfg).policy.description };
+    stored = { _seq_no: 9, _primary_term: 1, policy: forged };
+    proxy.seen.length = 0;
+    const result = await verifyIndexSetup(client, cfg, logger, MAPPINGS);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([expect.stringContaining('(but its states: deletes after 61 days, not after 2223 days')]);
+    expect(writes()).toEqual([]);
   });
 
   it('setup refuses a retention below 2192 days before writing anything, unless allowed', async () => {
