@@ -75,6 +75,20 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     expect(indices.body).toEqual({});
   });
 
+  it('replay refuses the same way (exit 78) before it lists or writes anything', async () => {
+    const env = envFor();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', 'never-listed-logs', '--from', '2024-01-01', '--to', '2024-01-02'], {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(78);
+    expect(stderr).toContain(`index template ${env.INDEX_PREFIX!} is missing`);
+    expect((await template(env.INDEX_PREFIX!)).status).toBe(404);
+  });
+
   it('refuses a template of other settings and leaves it as it was', async () => {
     const env = envFor();
     const prefix = env.INDEX_PREFIX!;
