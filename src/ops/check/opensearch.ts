@@ -33,7 +33,7 @@ function why(err: unknown): string {
 function fixFor(err: unknown, permission: string): string {
   const status = statusOf(err);
   if (status === 401) return 'The credentials were refused: check OPENSEARCH_AUTH and OPENSEARCH_USERNAME/PASSWORD (or the task role for sigv4).';
-  if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (see the README, OpenSearch roles).`;
+  if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (config/opensearch/roles/, docs/operations/setup.md).`;
   return 'Check OPENSEARCH_URL, the network path (security groups, VPC endpoint) and that the cluster is up.';
 }
 
