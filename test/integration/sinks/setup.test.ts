@@ -271,6 +271,7 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     for (const p of prefixes) {
       await dropPrefix(direct, p);
       await direct.transport.request({ method: 'DELETE', path: `/${p}` }, { ignore: [404] }).catch(() => undefined);
+      if (stack().ism) await direct.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${ismPolicyId(p)}` }, { ignore: [404] });
     }
     await direct.close();
   });
