@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
+  setup: { summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.', load: async () => (await import('./setup.js')).run },
   check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
   'genesys-sim': { summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).', load: async () => (await import('./genesys-sim.js')).run, checkoutOnly: true },
 };
@@ -45,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (err) {
-    if (isAuditError(err, 'CONFIG_INVALID')) {
+    // Both are fixed by configuration, not by retrying: 78 stops an orchestrator's restart loop
+    // from looking like a crash.
+    if (isAuditError(err, 'CONFIG_INVALID') || isAuditError(err, 'SETUP_MISMATCH')) {
       process.stderr.write(`${err.message}\n`);
       return EXIT_CONFIG;
     }

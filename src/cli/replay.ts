@@ -118,7 +118,8 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
     }
   } catch (err) {
-    if (err instanceof AuditError && err.code === 'CONFIG_INVALID') throw err;
+    // Both exit 78 in main: fixed by configuration or `recording-audit setup`, not by a retry.
+    if (err instanceof AuditError && (err.code === 'CONFIG_INVALID' || err.code === 'SETUP_MISMATCH')) throw err;
     logger.fatal({ err: describeError(err) }, 'Replay failed.');
     process.stderr.write(`recording-audit replay: ${describeError(err).message}\n`);
     return 1;

@@ -14,6 +14,9 @@ const HELP = `Usage: recording-audit worker [--config FILE]
 Consumes S3 notifications for new access-log objects from SQS_QUEUE_URL and indexes every record
 into OpenSearch. Settings come from environment variables and the optional JSON file; see README.
 The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a second one exits at once.
+
+At start it verifies, read-only, the index template, read alias and ISM retention policy that
+'recording-audit setup' installs, and exits 78 naming every difference: it never changes them.
 `;
 
 export async function run(argv: string[]): Promise<number> {

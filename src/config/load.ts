@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AuditError } from '../core/errors.js';
-import { SCHEMA, type Config, type SettingName } from './schema.js';
+import { RETENTION_FLOOR_DAYS, SCHEMA, type Config, type SettingName } from './schema.js';
 import type { Setting } from './settings.js';
 
 export interface ConfigProblem {
@@ -15,6 +15,12 @@ export interface LoadOptions {
   readonly file?: string;
   /** Settings this command cannot run without. */
   readonly required?: readonly SettingName[];
+  /**
+   * Refuse RETENTION_DAYS below RETENTION_FLOOR_DAYS: for commands that install the retention
+   * policy (`setup` without `--allow-short-retention`). The worker only compares it with the
+   * installed policy, so a low value there cannot delete anything.
+   */
+  readonly retentionFloor?: boolean;
 }
 
 function fileValues(path: string, problems: ConfigProblem[]): Record<string, string> {
@@ -48,7 +54,20 @@ function fileValues(path: string, problems: ConfigProblem[]): Record<string, str
   return values;
 }
 
-function crossChecks(cfg: Config, problems: ConfigProblem[]): void {
+/** The problem with a RETENTION_DAYS below the floor, worded for every place that reports it. */
+export function retentionFloorProblem(retentionDays: number): ConfigProblem | undefined {
+  if (retentionDays >= RETENTION_FLOOR_DAYS) return undefined;
+  return {
+    setting: 'RETENTION_DAYS',
+    problem: `is ${retentionDays}, below the floor of ${RETENTION_FLOOR_DAYS} days (six years, HIPAA); only \`recording-audit setup --allow-short-retention\` installs a shorter retention`,
+  };
+}
+
+function crossChecks(cfg: Config, problems: ConfigProblem[], options: LoadOptions): void {
+  if (options.retentionFloor === true && typeof cfg.RETENTION_DAYS === 'number') {
+    const floor = retentionFloorProblem(cfg.RETENTION_DAYS);
+    if (floor !== undefined) problems.push(floor);
+  }
   if (cfg.SQS_HEARTBEAT_INTERVAL_SECS * 2 > cfg.SQS_VISIBILITY_TIMEOUT_SECS) {
     problems.push({
       setting: 'SQS_HEARTBEAT_INTERVAL_SECS',
@@ -102,7 +121,7 @@ export function loadConfig(options: LoadOptions = {}): { ok: true; config: Confi
   const config = Object.freeze(values) as Config;
   // Cross-checks run even after a bad value, so one start reports everything; a missing value
   // compares as false and adds nothing spurious.
-  crossChecks(config, problems);
+  crossChecks(config, problems, options);
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }
 

@@ -40,7 +40,7 @@ export const SCHEMA = {
   INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is `<prefix>`.', { default: 'recording-access', pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/, patternDoc: 'lowercase letters, digits, - and _' }),
   INDEX_SHARDS: int('opensearch', 'Primary shards of each monthly index.', { default: 1, min: 1, max: 64 }),
   INDEX_REPLICAS: int('opensearch', 'Replicas of each monthly index.', { default: 1, min: 0, max: 5 }),
-  RETENTION_DAYS: int('opensearch', 'ISM policy: delete monthly indices this long after creation. HIPAA asks for six years.', { default: 2192, min: 1 }),
+  RETENTION_DAYS: int('opensearch', 'ISM policy (installed by `setup`, verified by the worker): delete monthly indices this long after creation. HIPAA asks for six years: the floor is 2192, and `setup` refuses less unless given `--allow-short-retention`; `check` fails it.', { default: 2192, min: 1 }),
   BULK_MAX_BYTES: int('opensearch', 'Flush a bulk request at this many body bytes (before gzip).', { default: 5 * 1024 * 1024, min: 1024, max: 100 * 1024 * 1024 }),
   BULK_MAX_DOCS: int('opensearch', 'Flush a bulk request at this many documents.', { default: 2000, min: 1, max: 100_000 }),
   BULK_FLUSH_INTERVAL_MS: int('opensearch', 'Flush a partly filled bulk request after this long.', { default: 1000, min: 10, max: 60_000 }),
@@ -103,3 +103,9 @@ export type Config = {
     ? ValueOf<(typeof SCHEMA)[K]>
     : ValueOf<(typeof SCHEMA)[K]> | undefined;
 };
+
+/**
+ * Six years in days, the HIPAA retention. The floor guards where retention is written (the ISM
+ * policy `setup` installs): below it only `setup --allow-short-retention` goes, and `check` fails.
+ */
+export const RETENTION_FLOOR_DAYS = 2192;

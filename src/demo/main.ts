@@ -16,6 +16,8 @@ import { createLogger } from '../core/log.js';
 import { createMetrics } from '../ops/metrics.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
+import { createOpenSearchClient } from '../sinks/opensearch/client.js';
+import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
 import { exportKey, exportMetadataKey, sidecarDocument } from '../sim/genesys/dataset.js';
 import { startGenesysSimulator } from '../sim/genesys/server.js';
 import { createSqsClient } from '../sources/s3-object.js';
@@ -101,6 +103,11 @@ async function main(): Promise<void> {
   });
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics({ defaultMetrics: false });
+  // `recording-audit setup`, as an operator runs it before the first worker: the worker itself
+  // only verifies the template, alias and retention policy, and refuses to start without them.
+  const admin = createOpenSearchClient(cfg);
+  const setup = await ensureIndexSetup(admin, cfg, logger).finally(() => admin.close());
+  say(`Setup: index template ${setup.template} ${setup.templateResult}, ISM policy ${setup.ism === 'absent' ? 'absent (no ISM plugin on this node)' : setup.ism}.`);
   const runtime = await createRuntime(cfg, { logger, metrics });
   const worker = new Worker(cfg, runtime, createSqsClient(cfg), { logger, metrics });
   say('Running the worker until the queue is drained...');

@@ -6,7 +6,7 @@ import { createEnricher, type Enricher } from '../enrich/enricher.js';
 import type { Metrics } from '../ops/metrics.js';
 import { BulkIndexer, bulkOptionsFrom } from '../sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
-import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
+import { assertIndexSetup } from '../sinks/opensearch/setup.js';
 import { createQuarantineStore, type QuarantineStore } from '../sinks/quarantine.js';
 import { createS3Client } from '../sources/s3-object.js';
 import { StreamingObjectProcessor } from './object.js';
@@ -30,7 +30,15 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
   const { logger, metrics } = deps;
   const s3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
   const opensearch = createOpenSearchClient(cfg);
-  await ensureIndexSetup(opensearch, cfg, logger);
+  // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s, run
+  // with an admin identity. A mismatch refuses the start (exit 78) and changes nothing.
+  try {
+    await assertIndexSetup(opensearch, cfg, logger);
+  } catch (err) {
+    await opensearch.close();
+    s3.destroy();
+    throw err;
+  }
   const quarantine = createQuarantineStore(cfg, { s3, logger });
   const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });

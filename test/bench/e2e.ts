@@ -27,7 +27,7 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { rawBulkLoad } from './raw-bulk.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { applyStackEnv, stackEnvPath, uniqueName } from '../support/stack-env.js';
-import { countDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
+import { countDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
 
 const stackDir = dirname(stackEnvPath);
@@ -60,6 +60,8 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 /** Runs the CLI worker as a child until `expected` documents are in and the queue is empty. */
 async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: string, expected: number, extra: Record<string, string> = {}): Promise<WorkerRun> {
   const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, LOG_LEVEL: 'info', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30', BULK_FLUSH_INTERVAL_MS: '500', ...extra });
+  // As deployed: `setup` first, outside the measured process; the worker only verifies it.
+  await setupIndices(env);
   const child = spawnWorker(env, { built: true });
   const pid = child.pid ?? 0;
   let peak = 0;

@@ -21,6 +21,8 @@ import { createLogger } from '../../src/core/log.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import { Worker } from '../../src/pipeline/worker.js';
+import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
+import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { SQS_BATCH_MAX, sendNotifications } from '../../src/replay/enqueue.js';
 import { runReplay } from '../../src/replay/run.js';
 import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, s3Client, simpleKey, stackVars, unique } from '../integration/replay/support.js';
@@ -100,6 +102,9 @@ export async function bench(args: string[]): Promise<void> {
         ...extra,
       },
     });
+    // What `recording-audit setup` installs; the runtime only verifies it.
+    const admin = createOpenSearchClient(cfg);
+    await ensureIndexSetup(admin, cfg, logger).finally(() => admin.close());
     const runtime = await createRuntime(cfg, { logger, metrics: createMetrics({ defaultMetrics: false }) });
     runtimes.push(runtime);
     return { cfg, runtime };

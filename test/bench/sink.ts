@@ -65,7 +65,7 @@ let fake = false;
 
 async function setup(client: Client, prefix: string): Promise<void> {
   if (fake) return;
-  await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
+  await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 }, logger, MAPPINGS);
 }
 
 async function raw(client: Client, docs: IndexableEvent[], batch: number, gzip: boolean): Promise<number> {

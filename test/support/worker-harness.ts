@@ -10,6 +10,8 @@ import { createLogger } from '../../src/core/log.js';
 import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
 import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import { Worker } from '../../src/pipeline/worker.js';
+import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
+import { ensureIndexSetup, type SetupReport } from '../../src/sinks/opensearch/setup.js';
 import { createSqsClient } from '../../src/sources/s3-object.js';
 import { stackEnv } from './stack-env.js';
 
@@ -43,8 +45,26 @@ export interface InProcessWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Runs the real worker (same classes as the CLI) inside the test process. */
-export async function startWorker(env: Record<string, string>): Promise<InProcessWorker> {
+/**
+ * What `recording-audit setup` does, for the settings in `env` (template, alias, ISM policy): the
+ * worker only verifies them and refuses to start without. Call it before spawnWorker.
+ */
+export async function setupIndices(env: Record<string, string>): Promise<SetupReport> {
+  const cfg = loadConfigOrThrow({ env, required: ['OPENSEARCH_URL'], retentionFloor: true });
+  const client = createOpenSearchClient(cfg);
+  try {
+    return await ensureIndexSetup(client, cfg, createLogger('warn'));
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Runs the real worker (same classes as the CLI) inside the test process, after setup as a
+ * deployment does it; `setup: false` starts it against whatever the cluster holds.
+ */
+export async function startWorker(env: Record<string, string>, options: { setup?: boolean } = {}): Promise<InProcessWorker> {
+  if (options.setup !== false) await setupIndices(env);
   const cfg = loadConfigOrThrow({ env, required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'] });
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics({ defaultMetrics: false });

@@ -1,8 +1,14 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { RETENTION_FLOOR_DAYS } from '../../config/schema.js';
 import { describeError } from '../../core/errors.js';
+import { createLogger } from '../../core/log.js';
 import { redactSecretsInText } from '../../core/redact-text.js';
-import { ismPolicyBody, ismPolicyId } from '../../sinks/opensearch/ism.js';
+import { earliestDeleteAgeDays, ismPolicyBody, ismPolicyId, type IsmState } from '../../sinks/opensearch/ism.js';
+import { SETUP_COMMAND, verifyIndexSetup } from '../../sinks/opensearch/verify.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
+
+// Moved next to the policy they read; `check` and its tests keep importing them from here.
+export { earliestDeleteAgeDays, parseAgeDays } from '../../sinks/opensearch/ism.js';
 
 interface Answer {
   status: number;
@@ -27,45 +33,8 @@ function why(err: unknown): string {
 function fixFor(err: unknown, permission: string): string {
   const status = statusOf(err);
   if (status === 401) return 'The credentials were refused: check OPENSEARCH_AUTH and OPENSEARCH_USERNAME/PASSWORD (or the task role for sigv4).';
-  if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (see the README, OpenSearch roles).`;
+  if (status === 403) return `The role in use lacks ${permission}: map it to a role that has it (config/opensearch/roles/, docs/operations/setup.md).`;
   return 'Check OPENSEARCH_URL, the network path (security groups, VPC endpoint) and that the cluster is up.';
-}
-
-/** `2223d` → 2223; hours and minutes count as part days. */
-export function parseAgeDays(age: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(d|h|m|s|ms)$/.exec(age.trim());
-  if (m?.[1] === undefined) return undefined;
-  const n = Number(m[1]);
-  const perDay: Record<string, number> = { d: 1, h: 24, m: 1440, s: 86400, ms: 86_400_000 };
-  return n / (perDay[m[2] ?? 'd'] ?? 1);
-}
-
-interface IsmState {
-  name?: string;
-  actions?: Record<string, unknown>[];
-  transitions?: { state_name?: string; conditions?: { min_index_age?: string } }[];
-}
-
-/**
- * The earliest index age at which the policy can reach a state that deletes. Walks transitions
- * from the default state, summing nothing: ISM conditions are absolute index ages, so the first
- * transition into a deleting state decides.
- */
-export function earliestDeleteAgeDays(policy: { default_state?: string; states?: IsmState[] }): number | 'never' | 'unknown' {
-  const states = new Map((policy.states ?? []).map((s) => [s.name ?? '', s]));
-  const deletes = (s: IsmState | undefined): boolean => (s?.actions ?? []).some((a) => 'delete' in a);
-  if (deletes(states.get(policy.default_state ?? ''))) return 0;
-  let earliest: number | 'never' = 'never';
-  for (const state of states.values()) {
-    for (const t of state.transitions ?? []) {
-      if (!deletes(states.get(t.state_name ?? ''))) continue;
-      const age = t.conditions?.min_index_age;
-      const days = age === undefined ? 0 : parseAgeDays(age);
-      if (days === undefined) return 'unknown';
-      earliest = earliest === 'never' ? days : Math.min(earliest, days);
-    }
-  }
-  return earliest;
 }
 
 async function templateCheck(rows: Rows, client: Client, prefix: string): Promise<boolean> {
@@ -81,17 +50,17 @@ async function templateCheck(rows: Rows, client: Client, prefix: string): Promis
     (t) => t.name === prefix,
   );
   if (res.status === 404 || found === undefined) {
-    rows.fail(check, 'missing: monthly indices would get dynamic mappings and no read alias', 'Start the worker once with a role allowed to put index templates (it installs the template at start), or install it from an admin pipeline.');
+    rows.fail(check, 'missing: monthly indices would get dynamic mappings and no read alias', `Run \`${SETUP_COMMAND}\` with an admin identity (the worker only verifies the template and refuses to start without it).`);
     return false;
   }
   const t = found.index_template;
   const patterns = t?.index_patterns ?? [];
   if (!patterns.includes(`${prefix}-*`)) {
-    rows.fail(check, `covers ${patterns.join(', ')}, not ${prefix}-*`, `Reinstall the template for ${prefix}-* (delete it and restart the worker).`);
+    rows.fail(check, `covers ${patterns.join(', ')}, not ${prefix}-*`, `Delete the template and run \`${SETUP_COMMAND}\`.`);
     return false;
   }
   if (t?.template?.aliases?.[prefix] === undefined) {
-    rows.fail(check, `does not add new indices to the alias ${prefix}`, 'Reinstall the template (delete it and restart the worker).');
+    rows.fail(check, `does not add new indices to the alias ${prefix}`, `Delete the template and run \`${SETUP_COMMAND}\`.`);
     return false;
   }
   const version = typeof t._meta?.version === 'string' ? `, version ${t._meta.version}` : '';
@@ -116,7 +85,7 @@ async function aliasCheck(rows: Rows, client: Client, prefix: string, templateOk
     const monthly = await get(client, `/${encodeURIComponent(`${prefix}-*`)}/_alias`);
     const names = monthly.status === 200 ? Object.keys(monthly.body as Record<string, unknown>) : [];
     if (names.length > 0) {
-      rows.fail(check, `${names.length} monthly index(es) exist but none carries the alias (created before the template?)`, `POST /_aliases with {"actions":[{"add":{"index":"${prefix}-*","alias":"${prefix}"}}]}.`);
+      rows.fail(check, `${names.length} monthly index(es) exist but none carries the alias (created before the template?)`, `Run \`${SETUP_COMMAND}\` (it adds the alias), or POST /_aliases with {"actions":[{"add":{"index":"${prefix}-*","alias":"${prefix}"}}]}.`);
     } else if (templateOk) {
       rows.pass(check, 'no monthly index yet; the first one joins the alias through the template');
     } else {
@@ -142,7 +111,7 @@ async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDay
     if (JSON.stringify(res.body ?? '').includes('no handler found')) {
       rows.warn(check, 'the cluster has no Index State Management plugin: nothing deletes indices after RETENTION_DAYS', 'Install ISM (Amazon OpenSearch Service has it) or enforce retention with a scheduled job.');
     } else {
-      rows.fail(check, 'missing: monthly indices are never deleted and RETENTION_DAYS is not enforced', 'Start the worker once with a role allowed to manage ISM policies (it installs the policy at start).');
+      rows.fail(check, 'missing: monthly indices are never deleted and RETENTION_DAYS is not enforced', `Run \`${SETUP_COMMAND}\` with an admin identity.`);
     }
     return;
   }
@@ -152,21 +121,40 @@ async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDay
     rows.warn(check, 'a delete transition has a condition this check cannot read', `Make sure no index is deleted before ${retentionDays} days.`);
     return;
   }
+  if (deleteAge !== 'never' && deleteAge < RETENTION_FLOOR_DAYS) {
+    rows.fail(check, `deletes indices ${deleteAge} days after creation, below the six-year floor (${RETENTION_FLOOR_DAYS} days)`, `Run \`${SETUP_COMMAND}\` with RETENTION_DAYS of ${RETENTION_FLOOR_DAYS} or more.`);
+    return;
+  }
   if (deleteAge !== 'never' && deleteAge < retentionDays) {
-    rows.fail(check, `deletes indices ${deleteAge} days after creation, before RETENTION_DAYS (${retentionDays})`, 'Restart the worker with the right RETENTION_DAYS (it updates the policy), or fix the policy by hand.');
+    rows.fail(check, `deletes indices ${deleteAge} days after creation, before RETENTION_DAYS (${retentionDays})`, `Run \`${SETUP_COMMAND}\` with the right RETENTION_DAYS.`);
     return;
   }
   const templates = Array.isArray(policy.ism_template) ? policy.ism_template : policy.ism_template !== undefined ? [policy.ism_template] : [];
   if (!templates.some((t) => (t.index_patterns ?? []).includes(`${prefix}-*`))) {
-    rows.warn(check, `does not attach itself to new ${prefix}-* indices (no ism_template)`, 'Restart the worker (it reinstalls the policy) or add ism_template for the pattern.');
+    rows.warn(check, `does not attach itself to new ${prefix}-* indices (no ism_template)`, `Run \`${SETUP_COMMAND}\` (it reinstalls the policy).`);
     return;
   }
   const expected = ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: retentionDays }).policy.description;
   if (policy.description !== expected) {
-    rows.warn(check, `installed by other settings (${deleteAge === 'never' ? 'never deletes' : `deletes after ${deleteAge} days`})`, 'Restart the worker with the intended RETENTION_DAYS; it updates the policy at start.');
+    rows.warn(check, `installed by other settings (${deleteAge === 'never' ? 'never deletes' : `deletes after ${deleteAge} days`})`, `Run \`${SETUP_COMMAND}\` with the intended RETENTION_DAYS.`);
     return;
   }
   rows.pass(check, deleteAge === 'never' ? 'never deletes' : `deletes indices ${deleteAge} days after creation (RETENTION_DAYS ${retentionDays} + one month)`);
+}
+
+/** What the worker checks at start, with the same code: a FAIL here is a worker that refuses to start. */
+async function setupCheck(rows: Rows, client: Client, ctx: CheckContext): Promise<void> {
+  const check = 'setup matches the worker';
+  try {
+    const result = await verifyIndexSetup(client, ctx.config, createLogger('silent'));
+    if (result.ok) {
+      rows.pass(check, `template, alias${result.ism.state === 'absent' ? '' : ' and ISM policy'} as \`${SETUP_COMMAND}\` installs them for these settings`);
+    } else {
+      rows.fail(check, `the worker refuses to start: ${result.problems.join('; ')}`, `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS.`);
+    }
+  } catch (err) {
+    rows.fail(check, `cannot compare: ${why(err)}`, fixFor(err, 'indices:admin/index_template/get, indices:admin/aliases/get and cluster:admin/opendistro/ism/policy/get'));
+  }
 }
 
 async function run(ctx: CheckContext): Promise<CheckResult[]> {
@@ -192,12 +180,13 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   const templateOk = await templateCheck(rows, client, prefix);
   await aliasCheck(rows, client, prefix, templateOk);
   await ismCheck(rows, client, prefix, ctx.config.RETENTION_DAYS);
+  await setupCheck(rows, client, ctx);
   return rows.rows;
 }
 
 export const openSearchChecks: CheckGroup = {
   name: 'opensearch',
-  summary: 'OpenSearch answers; the index template, read alias and ISM retention policy are in place.',
+  summary: 'OpenSearch answers; the index template, read alias and ISM retention policy are in place, as `setup` installs them.',
   needs: ['OPENSEARCH_URL'],
   run,
 };

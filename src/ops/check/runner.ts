@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, retentionFloorProblem } from '../../config/load.js';
 import type { Config, SettingName } from '../../config/schema.js';
 import { describeError } from '../../core/errors.js';
 import { redactSecretsInText } from '../../core/redact-text.js';
@@ -36,6 +36,10 @@ export function checkConfig(options: { env: Readonly<Record<string, string | und
     for (const p of full.problems) rows.fail(`setting ${p.setting}`, p.problem, `Set ${p.setting} correctly (see config/recording-audit.env.example).`);
     const partial = loadConfig({ env: options.env, file: options.file });
     config = partial.ok ? partial.config : undefined;
+  }
+  const floor = config === undefined ? undefined : retentionFloorProblem(config.RETENTION_DAYS);
+  if (floor !== undefined) {
+    rows.fail('retention floor', `RETENTION_DAYS ${floor.problem}`, 'Set RETENTION_DAYS to 2192 or more and run `recording-audit setup`; keep a shorter retention only with a documented reason.');
   }
   if (options.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
     rows.fail('TLS verification', 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks for every connection', 'Unset it; give a private CA with NODE_EXTRA_CA_CERTS instead.');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors, type Client } from '@opensearch-project/opensearch';
+import { retentionFloorProblem } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
@@ -73,32 +74,134 @@ export async function ismAvailable(client: Client, policyId: string): Promise<bo
   return res.statusCode === 404 && !text.includes('no handler found');
 }
 
+/** `2223d` → 2223; hours and minutes count as part days. */
+export function parseAgeDays(age: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(d|h|m|s|ms)$/.exec(age.trim());
+  if (m?.[1] === undefined) return undefined;
+  const n = Number(m[1]);
+  const perDay: Record<string, number> = { d: 1, h: 24, m: 1440, s: 86400, ms: 86_400_000 };
+  return n / (perDay[m[2] ?? 'd'] ?? 1);
+}
+
+export interface IsmState {
+  name?: string;
+  actions?: Record<string, unknown>[];
+  transitions?: { state_name?: string; conditions?: { min_index_age?: string } }[];
+}
+
+/**
+ * The earliest index age at which the policy can reach a state that deletes. Walks transitions
+ * from the default state, summing nothing: ISM conditions are absolute index ages, so the first
+ * transition into a deleting state decides.
+ */
+export function earliestDeleteAgeDays(policy: { default_state?: string; states?: IsmState[] }): number | 'never' | 'unknown' {
+  const states = new Map((policy.states ?? []).map((s) => [s.name ?? '', s]));
+  const deletes = (s: IsmState | undefined): boolean => (s?.actions ?? []).some((a) => 'delete' in a);
+  if (deletes(states.get(policy.default_state ?? ''))) return 0;
+  let earliest: number | 'never' = 'never';
+  for (const state of states.values()) {
+    for (const t of state.transitions ?? []) {
+      if (!deletes(states.get(t.state_name ?? ''))) continue;
+      const age = t.conditions?.min_index_age;
+      const days = age === undefined ? 0 : parseAgeDays(age);
+      if (days === undefined) return 'unknown';
+      earliest = earliest === 'never' ? days : Math.min(earliest, days);
+    }
+  }
+  return earliest;
+}
+
 export type IsmResult = 'created' | 'updated' | 'unchanged' | 'absent';
 
 interface StoredPolicy {
   _seq_no?: number;
   _primary_term?: number;
   // GET answers { policy: {...} }; some versions wrap once more ({ policy: { policy: {...} } }).
-  policy?: { description?: string; policy?: { description?: string } };
+  policy?: StoredContent & { policy?: StoredContent };
 }
 
-const storedDescription = (p: StoredPolicy | undefined): string | undefined => p?.policy?.description ?? p?.policy?.policy?.description;
+interface StoredContent {
+  description?: string;
+  default_state?: string;
+  states?: IsmState[];
+  ism_template?: { index_patterns?: string[] }[] | { index_patterns?: string[] };
+}
 
-export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<{ result: IsmResult; policyId: string }> {
+const storedContent = (p: StoredPolicy | undefined): StoredContent | undefined => p?.policy?.policy ?? p?.policy;
+const storedDescription = (p: StoredPolicy | undefined): string | undefined => storedContent(p)?.description;
+
+const policyPath = (policyId: string): string => `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
+
+async function readPolicy(client: Client, policyId: string): Promise<StoredPolicy | undefined> {
+  const res = await client.transport.request({ method: 'GET', path: policyPath(policyId) }, { ignore: [404] });
+  return res.statusCode === 404 ? undefined : (res.body as StoredPolicy);
+}
+
+function warnNoIsm(cfg: IsmSettings, logger: Logger): void {
+  logger.warn(
+    { retentionDays: cfg.RETENTION_DAYS, indexPattern: `${cfg.INDEX_PREFIX}-*` },
+    'Index State Management is not installed: monthly indices are never deleted by OpenSearch. Enforce RETENTION_DAYS another way.',
+  );
+}
+
+export type IsmVerification =
+  | { readonly state: 'absent' | 'matches'; readonly policyId: string }
+  | { readonly state: 'missing' | 'differs'; readonly policyId: string; readonly installed?: string; readonly expected: string };
+
+/**
+ * Read-only: whether the installed policy is the one `setup` installs for these settings (its
+ * description carries a digest of the whole policy). Never writes, so the worker can call it.
+ */
+export async function verifyIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger): Promise<IsmVerification> {
   const policyId = ismPolicyId(cfg.INDEX_PREFIX);
   if (!(await ismAvailable(client, policyId))) {
-    logger.warn(
-      { retentionDays: cfg.RETENTION_DAYS, indexPattern: `${cfg.INDEX_PREFIX}-*` },
-      'Index State Management is not installed: monthly indices are never deleted by OpenSearch. Enforce RETENTION_DAYS another way.',
-    );
+    warnNoIsm(cfg, logger);
+    return { state: 'absent', policyId };
+  }
+  const expected = ismPolicyBody(cfg).policy.description;
+  const stored = await readPolicy(client, policyId);
+  if (stored === undefined) return { state: 'missing', policyId, expected };
+  const installed = storedDescription(stored);
+  if (installed !== expected) return { state: 'differs', policyId, expected, ...(installed !== undefined ? { installed } : {}) };
+  // The description is only a label: a hand-edited policy can keep it while deleting sooner, or
+  // stop attaching itself to new indices. What the states and the template do is what counts.
+  const content = storedContent(stored) ?? {};
+  const deleteAge = earliestDeleteAgeDays(content);
+  const wanted = cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS;
+  const templates = Array.isArray(content.ism_template) ? content.ism_template : content.ism_template !== undefined ? [content.ism_template] : [];
+  if (deleteAge !== wanted || !templates.some((t) => (t.index_patterns ?? []).includes(`${cfg.INDEX_PREFIX}-*`))) {
+    const does = deleteAge === 'never' ? 'never deletes' : deleteAge === 'unknown' ? 'deletes on a condition this build cannot read' : `deletes after ${deleteAge} days`;
+    return { state: 'differs', policyId, expected, installed: `${installed} (but its states: ${does}, not after ${wanted} days, or it does not attach to new ${cfg.INDEX_PREFIX}-* indices)` };
+  }
+  return { state: 'matches', policyId };
+}
+
+export interface IsmInstallOptions {
+  /** `setup --allow-short-retention`: install a policy below RETENTION_FLOOR_DAYS. */
+  readonly allowShortRetention?: boolean;
+}
+
+/** Throws CONFIG_INVALID for a retention below the floor unless explicitly allowed. */
+export function assertRetentionFloor(retentionDays: number, options: IsmInstallOptions): void {
+  const floor = retentionFloorProblem(retentionDays);
+  if (floor !== undefined && options.allowShortRetention !== true) {
+    throw new AuditError('CONFIG_INVALID', `Invalid configuration:\n  ${floor.setting}: ${floor.problem}`, { details: { problems: [floor] } });
+  }
+}
+
+/** Installs or updates the policy: `recording-audit setup` only (an admin identity), never the worker. */
+export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger, options: IsmInstallOptions = {}): Promise<{ result: IsmResult; policyId: string }> {
+  const policyId = ismPolicyId(cfg.INDEX_PREFIX);
+  // Here as well as in setup: a policy that deletes evidence early is never written by mistake,
+  // whatever called this.
+  assertRetentionFloor(cfg.RETENTION_DAYS, options);
+  if (!(await ismAvailable(client, policyId))) {
+    warnNoIsm(cfg, logger);
     return { result: 'absent', policyId };
   }
   const body = ismPolicyBody(cfg);
-  const path = `/_plugins/_ism/policies/${encodeURIComponent(policyId)}`;
-  const read = async (): Promise<StoredPolicy | undefined> => {
-    const res = await client.transport.request({ method: 'GET', path }, { ignore: [404] });
-    return res.statusCode === 404 ? undefined : (res.body as StoredPolicy);
-  };
+  const path = policyPath(policyId);
+  const read = (): Promise<StoredPolicy | undefined> => readPolicy(client, policyId);
   const stored = await read();
   if (storedDescription(stored) === body.policy.description) return { result: 'unchanged', policyId };
 

@@ -3,22 +3,25 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_MAPPINGS } from '../../event/mapping.js';
 import { ensureIndexSetupWith, type SetupReport } from './install.js';
+import type { IsmInstallOptions } from './ism.js';
 import type { IndexMappings } from './template.js';
 
 export { indexNameFor } from './index-name.js';
 export { ensureIndexSetupWith, type SetupReport } from './install.js';
+export { assertIndexSetup, verifyIndexSetup, SETUP_COMMAND, type SetupVerification } from './verify.js';
 
 /**
- * Installs or verifies, at start, what the monthly indices need: the composable template (explicit
- * mappings, shards, replicas, read alias) and, when the cluster has ISM, the retention policy.
- * Idempotent: a second run with the same settings changes nothing.
+ * Installs what the monthly indices need: the composable template (explicit mappings, shards,
+ * replicas, read alias), the alias on monthly indices from before it and, when the cluster has
+ * ISM, the retention policy. `recording-audit setup` runs it with an admin identity; the worker
+ * only verifies (assertIndexSetup). Idempotent: a second run with the same settings changes nothing.
  */
 export async function ensureIndexSetup(
   client: Client,
   cfg: Config,
   logger: Logger,
   mappings: IndexMappings = INDEX_MAPPINGS,
+  options: IsmInstallOptions = {},
 ): Promise<SetupReport> {
-  return ensureIndexSetupWith(client, cfg, logger, mappings);
+  return ensureIndexSetupWith(client, cfg, logger, mappings, options);
 }
-

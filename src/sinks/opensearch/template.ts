@@ -48,19 +48,63 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
 
 export type TemplateResult = 'created' | 'updated' | 'unchanged' | 'newer';
 
+interface InstalledTemplate {
+  readonly version: string | null;
+  readonly revision: number;
+  readonly patterns: readonly string[];
+  readonly aliases: readonly string[];
+}
+
 /** The installed template's version and revision; undefined when there is none. */
-async function installed(client: Client, name: string): Promise<{ version: string | null; revision: number } | undefined> {
+async function installed(client: Client, name: string): Promise<InstalledTemplate | undefined> {
   const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(name)}` }, { ignore: [404] });
   if (res.statusCode === 404) return undefined;
-  const body = res.body as { index_templates?: { name?: string; index_template?: { _meta?: { version?: unknown; mapping_revision?: unknown } } }[] };
+  const body = res.body as {
+    index_templates?: { name?: string; index_template?: { index_patterns?: unknown; template?: { aliases?: unknown }; _meta?: { version?: unknown; mapping_revision?: unknown } } }[];
+  };
   const found = body.index_templates?.find((t) => t.name === name);
   if (found === undefined) return undefined;
   const meta = found.index_template?._meta;
+  const patterns = found.index_template?.index_patterns;
+  const aliases = found.index_template?.template?.aliases;
   return {
     version: typeof meta?.version === 'string' ? meta.version : null,
     // Templates from before revisions existed count as revision 0.
     revision: typeof meta?.mapping_revision === 'number' ? meta.mapping_revision : 0,
+    patterns: Array.isArray(patterns) ? patterns.filter((p): p is string => typeof p === 'string') : [],
+    aliases: typeof aliases === 'object' && aliases !== null ? Object.keys(aliases) : [],
   };
+}
+
+export type TemplateVerification =
+  | { readonly state: 'matches' | 'newer'; readonly version: string; readonly revision: number }
+  | { readonly state: 'missing' }
+  | { readonly state: 'older' | 'differs'; readonly problem: string };
+
+/**
+ * Read-only: whether the installed template is the one `setup` installs for these settings and
+ * this build's mappings. A later mapping revision passes (`newer`): during a rolling deploy a newer
+ * release's `setup` ran first, and its mapping only adds fields to the ones this build writes.
+ */
+export async function verifyIndexTemplate(client: Client, cfg: TemplateSettings, mappings: IndexMappings, revision = MAPPING_REVISION): Promise<TemplateVerification> {
+  const name = cfg.INDEX_PREFIX;
+  const body = indexTemplateBody(cfg, mappings, revision);
+  const found = await installed(client, name);
+  if (found === undefined) return { state: 'missing' };
+  if (!found.patterns.includes(`${name}-*`) || !found.aliases.includes(name)) {
+    return { state: 'differs', problem: `index template ${name} covers ${found.patterns.join(', ') || 'nothing'} and adds the alias(es) ${found.aliases.join(', ') || 'none'}; expected ${name}-* and the alias ${name}` };
+  }
+  if (found.revision > revision) return { state: 'newer', version: found.version ?? '', revision: found.revision };
+  if (found.revision < revision) {
+    return { state: 'older', problem: `index template ${name} has mapping revision ${found.revision}; this build writes revision ${revision}` };
+  }
+  if (found.version !== body._meta.version) {
+    return {
+      state: 'differs',
+      problem: `index template ${name} is version ${found.version ?? '(none)'}, not ${body._meta.version} (same mapping revision ${revision}, other mappings or INDEX_SHARDS/INDEX_REPLICAS)`,
+    };
+  }
+  return { state: 'matches', version: body._meta.version, revision };
 }
 
 /**
@@ -73,6 +117,8 @@ async function installed(client: Client, name: string): Promise<{ version: strin
  * A template of a later mapping revision is left in place (result `newer`): during a rolling
  * deploy an older worker that started last would otherwise put back its older mapping, and the
  * next month's index, created from it, would refuse the newer workers' fields.
+ *
+ * Writes: `recording-audit setup` only (an admin identity). The worker calls verifyIndexTemplate.
  */
 export async function ensureIndexTemplate(
   client: Client,

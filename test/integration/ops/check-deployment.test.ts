@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import { createSdkTransport } from '../../../src/enrich/genesys/sdk.js';
+import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import { genesysChecks } from '../../../src/ops/check/genesys.js';
 import { openSearchChecks } from '../../../src/ops/check/opensearch.js';
 import { s3LogBucketChecks } from '../../../src/ops/check/s3-log-bucket.js';
@@ -14,6 +15,7 @@ import { sqsChecks } from '../../../src/ops/check/sqs.js';
 import type { CheckContext, CheckResult } from '../../../src/ops/check/types.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
+import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
 import { Resources, UPLOADER, compliantPolicy, stackEnv, unique } from './support.js';
 
@@ -148,6 +150,24 @@ describe('opensearch group (local node)', () => {
     expect(rows.find((r) => r.check === `alias ${prefix}`)?.detail).toContain(`${prefix}-2026.01`);
   });
 
+  it('fails a setup the worker would refuse to start with, and passes once setup has run', async () => {
+    const prefix = unique('t-ops-setup');
+    prefixes.push(prefix);
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
+    // A hand-made template (or another release's): the index template row passes, the worker would not start.
+    await ensureIndexTemplate(os, cfg, { properties: {} }, quiet);
+    let rows = await openSearchChecks.run(ctx({ INDEX_PREFIX: prefix, INDEX_REPLICAS: '0' }));
+    expect(byCheck(rows)[`index template ${prefix}`]).toBe('pass');
+    expect(rows.find((r) => r.check === 'setup matches the worker')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`the worker refuses to start: index template ${prefix} is version`) as string,
+      fix: expect.stringContaining('Run `recording-audit setup`') as string,
+    });
+    await ensureIndexSetupWith(os, cfg, quiet, INDEX_MAPPINGS);
+    rows = await openSearchChecks.run(ctx({ INDEX_PREFIX: prefix, INDEX_REPLICAS: '0' }));
+    expect(byCheck(rows)['setup matches the worker']).toBe('pass');
+  });
+
   it('fails a missing template and an index squatting the alias name', async () => {
     const prefix = unique('t-ops-os');
     prefixes.push(prefix);
@@ -229,7 +249,8 @@ describe('recording-audit check (CLI, end to end)', () => {
     const rec = await res.recordingsBucket({ encryption: 'kms', kmsKeyArn: key, policy: compliantPolicy(key), versioning: true, logTo: p.logBucket });
     const prefix = unique('t-ops-cli');
     prefixes.push(prefix);
-    await ensureIndexTemplate(os, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, { properties: {} }, quiet);
+    // What `recording-audit setup` installs for the settings below (INDEX_REPLICAS left at its default).
+    await ensureIndexSetupWith(os, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 1, RETENTION_DAYS: 2192 }, quiet, INDEX_MAPPINGS);
     const env = { SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket, OPENSEARCH_URL: opensearchUrl, INDEX_PREFIX: prefix, RECORDINGS_BUCKET: rec, RECORDINGS_KMS_KEY_ARN: key };
 
     const ok = await cli(['--json'], env);

@@ -16,6 +16,7 @@ import { emptyListStats, listLogObjects } from '../../../src/replay/list.js';
 import type { ReplayReport } from '../../../src/replay/report.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
+import { setupIndices } from '../../support/worker-harness.js';
 import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey, stackVars, unique } from './support.js';
 
 const FROM = '2024-01-05T00:00:00Z';
@@ -88,9 +89,11 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     LOG_BUCKETS: bucket,
     HEALTH_PORT: '0',
   });
-  const newPrefix = (): string => {
+  // Each prefix gets what `recording-audit setup` installs: the runtime only verifies it.
+  const newPrefix = async (options: { setup?: boolean } = {}): Promise<string> => {
     const p = unique('t-replay');
     prefixes.push(p);
+    if (options.setup !== false) await setupIndices(settings(p));
     return p;
   };
   async function runtimeFor(indexPrefix: string, extra: Record<string, string> = {}): Promise<{ cfg: Config; runtime: Runtime }> {
@@ -145,7 +148,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
 
   it('indexes exactly the window, both layouts, and replaying again only finds duplicates', async () => {
-    const prefix = newPrefix();
+    const prefix = await newPrefix();
     const { runtime } = await runtimeFor(prefix);
     const first = await runReplay(options('ref'), { s3, logger: quietLogger, processor: runtime.processor, progress: noTty });
     expect(first.report.outcome).toBe('completed');
@@ -163,7 +166,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
 
   it('a replay over what the worker already indexed changes nothing', async () => {
-    const prefix = newPrefix();
+    const prefix = await newPrefix();
     const { runtime } = await runtimeFor(prefix);
     // "The worker": the same pipeline, one object at a time as notifications would name them.
     for (const o of inside) await runtime.processor.process({ bucket, key: o.key });
@@ -175,7 +178,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
 
   it('SIGKILL mid-run, then resume: the index equals an uninterrupted run', async () => {
-    const prefix = newPrefix();
+    const prefix = await newPrefix();
     const cpDir = mkdtempSync(join(tmpdir(), 'replay-kill-'));
     const env = settings(prefix);
     // Slow enough to be killed mid-way: one object at a time, about two objects a second.
@@ -207,7 +210,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
 
   it('--dry-run counts objects, bytes and days and writes nothing', async () => {
-    const prefix = newPrefix();
+    const prefix = await newPrefix({ setup: false });
     const cpDir = mkdtempSync(join(tmpdir(), 'replay-dry-'));
     const r = await cli([...rangeArgs, '--dry-run', '--report', '-', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href], settings(prefix)).done;
     expect(r.code, r.stderr).toBe(0);
@@ -227,7 +230,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
 
   it('--enqueue fans out to a worker, which builds the same index', async () => {
-    const prefix = newPrefix();
+    const prefix = await newPrefix();
     const sqs = new SQSClient({});
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: unique('replay-fanout') }))).QueueUrl!;
     try {

@@ -48,7 +48,7 @@ describe('BulkIndexer against the real node', () => {
     const s3 = new S3Client({ region: 'us-east-1' });
     quarantine = createQuarantineStore({ QUARANTINE_URL: pathToFileURL(dir).href }, { s3, logger });
     metrics = createMetrics({ defaultMetrics: false });
-    await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
+    await ensureIndexSetupWith(client, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 }, logger, MAPPINGS);
   });
 
   afterAll(async () => {

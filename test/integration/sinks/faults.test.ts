@@ -82,7 +82,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
   const docs = (tag: string, n: number) => Array.from({ length: n }, (_, i) => testDoc(`${prefix}-${tag}`, i, '2024-07-15T00:00:00Z'));
 
   beforeAll(async () => {
-    await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, logger, MAPPINGS);
+    await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 }, logger, MAPPINGS);
     proxy = new FaultProxy(new URL(stack().opensearchUrl));
     proxyUrl = await proxy.start();
   });

@@ -2,15 +2,18 @@ import { Writable } from 'node:stream';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
+import { MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
-import { ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
+import { ensureIsmPolicy, ismPolicyBody, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
-import { ensureIndexSetup, ensureIndexSetupWith } from '../../../src/sinks/opensearch/setup.js';
+import { SCHEMA } from '../../../src/config/schema.js';
+import { assertIndexSetup, ensureIndexSetup, ensureIndexSetupWith, verifyIndexSetup } from '../../../src/sinks/opensearch/setup.js';
 import type { QuarantineStore } from '../../../src/sinks/quarantine.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
 import { FaultProxy } from './fault-proxy.js';
 import { dropPrefix, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { grants, loadRoles } from '../../support/opensearch-roles.js';
 
 const lines: Record<string, unknown>[] = [];
 const logger = createLogger(
@@ -27,7 +30,7 @@ const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('une
 describe('index setup (template, alias, ISM)', () => {
   const client = new Client({ node: stack().opensearchUrl });
   const prefix = uniquePrefix('setup');
-  const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 };
+  const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
   let ism = false;
 
   beforeAll(async () => {
@@ -45,7 +48,7 @@ describe('index setup (template, alias, ISM)', () => {
     const first = await ensureIndexSetupWith(client, cfg, logger, MAPPINGS);
     expect(first).toMatchObject({ template: prefix, templateResult: 'created', alias: prefix, indexPattern: `${prefix}-*` });
     // The entry point the worker calls, with settings loaded the product way: the same template.
-    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '30', OPENSEARCH_URL: stack().opensearchUrl } });
+    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '2192', OPENSEARCH_URL: stack().opensearchUrl } });
     const second = await ensureIndexSetup(client, loaded, logger);
     expect(second.templateResult).toBe('unchanged');
     expect(second.templateVersion).toBe(first.templateVersion);
@@ -167,20 +170,20 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
   });
 
   it('creates the policy and attaches it to existing indices; a second run changes nothing; a new retention updates it', async () => {
-    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 };
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('created');
     const ismCalls = (): string[] => proxy.seen.filter((r) => r.path.startsWith('/_plugins/_ism')).map((r) => `${r.method} ${r.path.split('?')[0]!}`);
     expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${prefix}-*`]);
     const put = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
     expect(JSON.parse(put.body.toString())).toMatchObject({ policy: { ism_template: [{ index_patterns: [`${prefix}-*`] }] } });
-    expect(put.body.toString()).toContain(`"min_index_age":"${30 + 31}d"`);
+    expect(put.body.toString()).toContain(`"min_index_age":"${2192 + 31}d"`);
 
     proxy.seen.length = 0;
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('unchanged');
     expect(ismCalls().filter((c) => !c.startsWith('GET'))).toEqual([]);
 
     proxy.seen.length = 0;
-    expect((await ensureIndexSetupWith(client, { ...cfg, RETENTION_DAYS: 60 }, logger, MAPPINGS)).ism).toBe('updated');
+    expect((await ensureIndexSetupWith(client, { ...cfg, RETENTION_DAYS: 2557 }, logger, MAPPINGS)).ism).toBe('updated');
     const update = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
     expect(update.path).toContain('if_seq_no=1');
     expect(update.path).toContain('if_primary_term=1');
@@ -190,8 +193,210 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
   it('a second worker installing the same policy at the same time is not an error', async () => {
     stored = undefined;
     loseTheRace = true;
-    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 90 };
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2922 };
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('unchanged');
     loseTheRace = false;
+  });
+
+  it('the worker refuses a missing or different policy and never writes it; setup then installs it', async () => {
+    stored = undefined;
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
+    await ensureIndexTemplate(client, cfg, MAPPINGS, logger);
+    const writes = (): string[] => proxy.seen.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map((r) => `${r.method} ${r.path}`);
+
+    proxy.seen.length = 0;
+    const missing = await verifyIndexSetup(client, cfg, logger, MAPPINGS);
+    expect(missing.ok).toBe(false);
+    expect(missing.problems).toEqual([expect.stringContaining(`ISM policy ${ismPolicyId(prefix)} is missing`)]);
+    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH', message: expect.stringContaining('recording-audit setup') as string });
+    expect(writes()).toEqual([]);
+
+    // A policy with other text (here: one year instead of six), as a typo'd setup or an intruder would leave it.
+    expect((await ensureIndexSetupWith(client, { ...cfg, RETENTION_DAYS: 365 }, logger, MAPPINGS, { allowShortRetention: true })).ism).toBe('created');
+    const before = structuredClone(stored);
+    proxy.seen.length = 0;
+    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH', message: expect.stringContaining(`ISM policy ${ismPolicyId(prefix)} differs from RETENTION_DAYS=2192`) as string });
+    expect(writes()).toEqual([]);
+    expect(stored).toEqual(before);
+
+    expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('updated');
+    expect((await verifyIndexSetup(client, cfg, logger, MAPPINGS)).ok).toBe(true);
+
+    // A forged policy: the expected description (and digest), a 61-day delete underneath.
+    const forged = { ...ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy, description: ismPolicyBody(cfg).policy.description };
+    stored = { _seq_no: 9, _primary_term: 1, policy: forged };
+    proxy.seen.length = 0;
+    const result = await verifyIndexSetup(client, cfg, logger, MAPPINGS);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([expect.stringContaining('(but its states: deletes after 61 days, not after 2223 days')]);
+    expect(writes()).toEqual([]);
+  });
+
+  it('setup refuses a retention below 2192 days before writing anything, unless allowed', async () => {
+    stored = undefined;
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 };
+    proxy.seen.length = 0;
+    await expect(ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/RETENTION_DAYS: is 30, below the floor of 2192 days.*--allow-short-retention/) as string,
+    });
+    await expect(ensureIsmPolicy(client, cfg, logger)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(proxy.seen).toEqual([]);
+    expect(stored).toBeUndefined();
+    expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS, { allowShortRetention: true })).ism).toBe('created');
+    expect(JSON.stringify(stored)).toContain(`"min_index_age":"${30 + 31}d"`);
+  });
+});
+
+describe('the worker verifies what setup installed, read-only (real node)', () => {
+  const proxy = new FaultProxy(new URL(stack().opensearchUrl));
+  const direct = new Client({ node: stack().opensearchUrl });
+  let client: Client;
+  const prefixes: string[] = [];
+  const fresh = (): { INDEX_PREFIX: string; INDEX_SHARDS: number; INDEX_REPLICAS: number; RETENTION_DAYS: number } => {
+    const p = uniquePrefix('verify');
+    prefixes.push(p);
+    return { INDEX_PREFIX: p, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
+  };
+  const templateOf = async (name: string): Promise<unknown> => (await direct.transport.request({ method: 'GET', path: `/_index_template/${name}` }, { ignore: [404] })).body;
+  /** Every request the verification sent that is not a read. */
+  const writes = (): string[] => proxy.seen.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map((r) => `${r.method} ${r.path}`);
+
+  beforeAll(async () => {
+    client = new Client({ node: await proxy.start() });
+  });
+  afterAll(async () => {
+    await client.close();
+    await proxy.stop();
+    for (const p of prefixes) {
+      await dropPrefix(direct, p);
+      await direct.transport.request({ method: 'DELETE', path: `/${p}` }, { ignore: [404] }).catch(() => undefined);
+      if (stack().ism) await direct.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${ismPolicyId(p)}` }, { ignore: [404] });
+    }
+    await direct.close();
+  });
+
+  it('refuses a prefix with no setup, naming the template and the command, and creates nothing', async () => {
+    const cfg = fresh();
+    proxy.seen.length = 0;
+    const result = await verifyIndexSetup(client, cfg, logger);
+    expect(result.ok).toBe(false);
+    expect(result.problems[0]).toBe(`index template ${cfg.INDEX_PREFIX} is missing`);
+    const err = await assertIndexSetup(client, cfg, logger).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SETUP_MISMATCH' });
+    expect((err as Error).message).toContain(`index template ${cfg.INDEX_PREFIX} is missing`);
+    expect((err as Error).message).toContain('Run `recording-audit setup`');
+    expect(writes()).toEqual([]);
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(await templateOf(cfg.INDEX_PREFIX)).toMatchObject({ status: 404 });
+  });
+
+  it('setup creates everything, a second run changes nothing, and the worker then starts', async () => {
+    const cfg = fresh();
+    const first = await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
+    expect(first).toMatchObject({ templateResult: 'created', aliasAddedTo: [], ism: stack().ism ? 'created' : 'absent' });
+    const stored = await templateOf(cfg.INDEX_PREFIX);
+    const again = await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
+    expect(again).toMatchObject({ templateResult: 'unchanged', existingIndicesUpdated: false, aliasAddedTo: [], ism: stack().ism ? 'unchanged' : 'absent' });
+    expect(await templateOf(cfg.INDEX_PREFIX)).toEqual(stored);
+    proxy.seen.length = 0;
+    expect(await verifyIndexSetup(client, cfg, logger)).toMatchObject({ ok: true, problems: [], template: { state: 'matches', version: first.templateVersion } });
+    await expect(assertIndexSetup(client, cfg, logger)).resolves.toMatchObject({ ok: true });
+    expect(writes()).toEqual([]);
+  });
+
+  it('everything the worker sends to verify and to write is granted by the shipped worker role', async () => {
+    const cfg = fresh();
+    await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
+    proxy.seen.length = 0;
+    await assertIndexSetup(client, cfg, logger);
+    const indexer = new BulkIndexer(
+      client,
+      { prefix: cfg.INDEX_PREFIX, maxBytes: 1 << 20, maxDocs: 100, flushIntervalMs: 20, concurrency: 1, gzip: false, retryBaseMs: 10, retryMaxMs: 50, retryMaxAttempts: 3 },
+      { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
+    );
+    const outcomes = new Outcomes();
+    const docs = [testDoc(cfg.INDEX_PREFIX, 1, '2024-05-10T10:00:00Z'), testDoc(cfg.INDEX_PREFIX, 2, '2024-06-10T10:00:00Z')];
+    for (const d of docs) await indexer.write(d, outcomes);
+    await indexer.flush();
+    // The same records again: 409s, compared by hash through _mget.
+    for (const d of docs) await indexer.write(d, outcomes);
+    await indexer.close();
+    expect([outcomes.count('indexed'), outcomes.count('duplicate')]).toEqual([2, 2]);
+
+    const worker = loadRoles().get('recording-audit-worker')!;
+    const monthly = `${cfg.INDEX_PREFIX}-2026.01`;
+    const needed = proxy.seen.flatMap((r): { action: string; index?: string }[] => {
+      const path = r.path.split('?')[0]!;
+      if (r.method === 'HEAD' && path === '/') return [{ action: 'cluster:monitor/main' }];
+      if (r.method === 'GET' && path === '/_cat/plugins') return [{ action: 'cluster:monitor/nodes/info' }, { action: 'cluster:monitor/state' }];
+      if (r.method === 'GET' && path.startsWith('/_index_template/')) return [{ action: 'indices:admin/index_template/get' }];
+      if (r.method === 'GET' && path.startsWith('/_plugins/_ism/policies/')) return [{ action: 'cluster:admin/opendistro/ism/policy/get' }];
+      const alias = /^\/([^/]+)\/_alias$/.exec(path);
+      if (r.method === 'GET' && alias) return [{ action: 'indices:admin/aliases/get', index: decodeURIComponent(alias[1]!).replace(/\*$/, '2026.01') }];
+      if (r.method === 'POST' && path === '/_mget') return [{ action: 'indices:data/read/mget' }, { action: 'indices:data/read/mget[shard]', index: monthly }];
+      if (r.method === 'POST' && path === '/_bulk') {
+        const items = r.body.toString().split('\n').filter((l) => l.startsWith('{"create"') || l.startsWith('{"index"') || l.startsWith('{"update"') || l.startsWith('{"delete"'));
+        return [
+          { action: 'indices:data/write/bulk' },
+          ...items.flatMap((l) => {
+            const [op, meta] = Object.entries(JSON.parse(l) as Record<string, { _index: string }>)[0]!;
+            // The security plugin checks a create item as indices:data/write/index, and creates a missing index first.
+            const item = op === 'create' || op === 'index' ? 'indices:data/write/index' : `indices:data/write/${op}`;
+            return [{ action: 'indices:data/write/bulk[s]', index: meta._index }, { action: item, index: meta._index }, { action: 'indices:admin/create', index: meta._index }];
+          }),
+        ];
+      }
+      return [{ action: `unmapped ${r.method} ${path}` }];
+    });
+    expect(needed.some((n) => n.action === 'indices:data/write/index')).toBe(true);
+    expect(needed.some((n) => n.action === 'indices:data/read/mget')).toBe(true);
+    // The shipped roles name the default prefix; a deployment with another one substitutes it.
+    const asShipped = (index: string | undefined): string | undefined => index?.replace(cfg.INDEX_PREFIX, SCHEMA.INDEX_PREFIX.default);
+    expect(needed.filter((n) => !grants(worker, n.action, asShipped(n.index)))).toEqual([]);
+  });
+
+  it('refuses a template of other settings or an older mapping revision, and leaves it as it was', async () => {
+    const cfg = fresh();
+    await ensureIndexTemplate(direct, { ...cfg, INDEX_REPLICAS: 1 }, MAPPINGS, logger);
+    const other = await templateOf(cfg.INDEX_PREFIX);
+    proxy.seen.length = 0;
+    const differs = await verifyIndexSetup(client, cfg, logger);
+    expect(differs.template.state).toBe('differs');
+    expect(differs.problems[0]).toMatch(new RegExp(`^index template ${cfg.INDEX_PREFIX} is version \\w+, not \\w+ \\(same mapping revision`));
+    await expect(assertIndexSetup(client, cfg, logger)).rejects.toMatchObject({ code: 'SETUP_MISMATCH' });
+    expect(writes()).toEqual([]);
+    expect(await templateOf(cfg.INDEX_PREFIX)).toEqual(other);
+
+    // An older release's template (it would refuse this build's fields next month).
+    await direct.transport.request({ method: 'DELETE', path: `/_index_template/${cfg.INDEX_PREFIX}` });
+    await ensureIndexTemplate(direct, cfg, MAPPINGS, logger, MAPPING_REVISION - 1);
+    const older = await verifyIndexSetup(client, cfg, logger);
+    expect(older.template.state).toBe('older');
+    expect(older.problems[0]).toContain(`has mapping revision ${MAPPING_REVISION - 1}; this build writes revision ${MAPPING_REVISION}`);
+
+    // The "mapping revision only goes up" rule: a later revision is accepted, with a warning.
+    const newer = { ...MAPPINGS, properties: { ...MAPPINGS.properties, added_in_next_revision: { type: 'keyword' } } };
+    await ensureIndexTemplate(direct, cfg, newer, logger, MAPPING_REVISION + 1);
+    expect((await verifyIndexSetup(client, cfg, logger)).template.state).toBe('newer');
+    expect((await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).templateResult).toBe('newer');
+  });
+
+  it('refuses monthly indices without the read alias until setup adds it', async () => {
+    const cfg = fresh();
+    await direct.transport.request({ method: 'PUT', path: `/${cfg.INDEX_PREFIX}-2024.01` });
+    await ensureIndexTemplate(direct, cfg, MAPPINGS, logger);
+    const before = await verifyIndexSetup(client, cfg, logger);
+    expect(before.problems).toEqual([`monthly index(es) without the read alias ${cfg.INDEX_PREFIX}: ${cfg.INDEX_PREFIX}-2024.01`]);
+    expect((await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).aliasAddedTo).toEqual([`${cfg.INDEX_PREFIX}-2024.01`]);
+    expect((await verifyIndexSetup(client, cfg, logger)).ok).toBe(true);
+  });
+
+  it('refuses, and setup refuses too, an index squatting the alias name; setup never deletes it', async () => {
+    const cfg = fresh();
+    await direct.transport.request({ method: 'PUT', path: `/${cfg.INDEX_PREFIX}` });
+    await expect(ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH' });
+    expect((await verifyIndexSetup(client, cfg, logger)).problems).toContain(`an index named ${cfg.INDEX_PREFIX} exists where the read alias ${cfg.INDEX_PREFIX} belongs`);
+    expect((await direct.transport.request({ method: 'HEAD', path: `/${cfg.INDEX_PREFIX}` }, { ignore: [404] })).statusCode).toBe(200);
   });
 });

@@ -9,7 +9,7 @@ import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/de
 import { seededRandom } from '../../../src/demo/access-log-writer.js';
 import { applyStackEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -105,6 +105,7 @@ describe('worker under faults', () => {
     const expected = new Set<string>();
     for (const seed of [11, 12, 13]) for (const h of await writeLogObjects(s3, res, seed, 60)) expected.add(h);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '5', SQS_HEARTBEAT_INTERVAL_SECS: '2', OBJECT_CONCURRENCY: '2', BULK_MAX_DOCS: '300' });
+    await setupIndices(env);
     const rand = seededRandom(20241126);
     const indexedAfterRound: number[] = [];
     for (let round = 0; round < 5; round += 1) {

@@ -6,7 +6,7 @@ import { createLogPipeline, putLogObject } from '../../../src/demo/aws-setup.js'
 import { logObjectKey } from '../../../src/demo/scenario.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, deleteIndices, openSearch, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { allDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
 
 /** Values that must never appear in a log line of the worker, nor in the index. */
 const SECRETS = {
@@ -56,6 +56,7 @@ describe('no secret reaches the logs or the index', () => {
       GENESYS_CLIENT_SECRET: SECRETS.genesysSecret,
       GENESYS_API_URL: sim.url,
     });
+    await setupIndices(env);
     const child = spawnWorker(env);
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));

@@ -7,7 +7,7 @@ import { createLogPipeline, putLogObject, type LogPipelineResources } from '../.
 import { logObjectKey } from '../../../src/demo/scenario.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
 import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -53,6 +53,7 @@ describe('graceful shutdown of the real worker process', () => {
     const prefix = uniqueName('t-term');
     prefixes.push(prefix);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '2', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3', LOG_LEVEL: 'info' });
+    await setupIndices(env);
     const child = spawnWorker(env);
     let out = '';
     child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -95,6 +96,7 @@ describe('graceful shutdown of the real worker process', () => {
     // One object at a time: the other three wait in the worker for a slot.
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, OBJECT_CONCURRENCY: '1', SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
     await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).visible >= 4, 30_000);
+    await setupIndices(env);
     const child = spawnWorker(env);
     const exit = exitOf(child);
     await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).inFlight >= 4 && (await countDocuments(os, `${prefix}-*`)) > 100, 60_000);
@@ -118,6 +120,7 @@ describe('graceful shutdown of the real worker process', () => {
     const prefix = uniqueName('t-term2');
     prefixes.push(prefix);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
+    await setupIndices(env);
     const child = spawnWorker(env);
     const exit = exitOf(child);
     await waitFor(async () => (await countDocuments(os, `${prefix}-*`)) > 100, 60_000);

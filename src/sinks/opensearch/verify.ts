@@ -1,0 +1,67 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { Config } from '../../config/schema.js';
+import { AuditError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../event/mapping.js';
+import { readAliasState } from './alias.js';
+import { verifyIsmPolicy, type IsmVerification } from './ism.js';
+import { verifyIndexTemplate, type IndexMappings, type TemplateVerification } from './template.js';
+
+/** The command that repairs every mismatch below; every refusal names it. */
+export const SETUP_COMMAND = 'recording-audit setup';
+
+export type SetupSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS' | 'RETENTION_DAYS'>;
+
+export interface SetupVerification {
+  readonly ok: boolean;
+  /** One sentence per mismatch, each naming the template, alias or policy concerned. */
+  readonly problems: readonly string[];
+  readonly template: TemplateVerification;
+  readonly ism: IsmVerification;
+}
+
+/**
+ * Read-only comparison of the cluster with what `recording-audit setup` installs for these
+ * settings: GETs only, so it runs under the worker's role, which may not write templates,
+ * aliases or ISM policies. Without the ISM plugin there is no policy to compare (a warning).
+ */
+export async function verifyIndexSetup(
+  client: Client,
+  cfg: SetupSettings,
+  logger: Logger,
+  mappings: IndexMappings = INDEX_MAPPINGS,
+  revision = MAPPING_REVISION,
+): Promise<SetupVerification> {
+  const prefix = cfg.INDEX_PREFIX;
+  const problems: string[] = [];
+  const template = await verifyIndexTemplate(client, cfg, mappings, revision);
+  if (template.state === 'missing') problems.push(`index template ${prefix} is missing`);
+  if (template.state === 'older' || template.state === 'differs') problems.push(template.problem);
+  if (template.state === 'newer') {
+    logger.warn({ template: prefix, installedRevision: template.revision, revision }, 'The index template is of a later mapping revision (a newer release ran setup); writing with this one.');
+  }
+
+  const alias = await readAliasState(client, prefix);
+  if (alias.squatted) problems.push(`an index named ${prefix} exists where the read alias ${prefix} belongs`);
+  if (alias.missingOn.length > 0) problems.push(`monthly index(es) without the read alias ${prefix}: ${alias.missingOn.join(', ')}`);
+
+  const ism = await verifyIsmPolicy(client, cfg, logger);
+  if (ism.state === 'missing') problems.push(`ISM policy ${ism.policyId} is missing (expected: ${ism.expected})`);
+  if (ism.state === 'differs') problems.push(`ISM policy ${ism.policyId} differs from RETENTION_DAYS=${cfg.RETENTION_DAYS}: installed "${ism.installed ?? '(no description)'}", expected "${ism.expected}"`);
+  return { ok: problems.length === 0, problems, template, ism };
+}
+
+/**
+ * The worker's start: refuses (SETUP_MISMATCH, exit 78) unless the cluster holds exactly what
+ * `setup` installs. It never repairs anything itself, so neither a typo in RETENTION_DAYS nor a
+ * compromised task can rewrite the retention policy or the mappings.
+ */
+export async function assertIndexSetup(client: Client, cfg: SetupSettings, logger: Logger, mappings: IndexMappings = INDEX_MAPPINGS): Promise<SetupVerification> {
+  const result = await verifyIndexSetup(client, cfg, logger, mappings);
+  if (result.ok) return result;
+  const fix = `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS (docs/operations/setup.md); the worker never changes the setup itself.`;
+  logger.error({ indexPrefix: cfg.INDEX_PREFIX, problems: result.problems, fix }, 'OpenSearch setup does not match this worker; refusing to start.');
+  throw new AuditError('SETUP_MISMATCH', `OpenSearch setup does not match this worker (INDEX_PREFIX=${cfg.INDEX_PREFIX}):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n${fix}`, {
+    details: { problems: result.problems },
+  });
+}
