@@ -45,10 +45,11 @@ function ctx(env: Record<string, string>): CheckContext {
 const byCheck = (rows: CheckResult[]): Record<string, string> => Object.fromEntries(rows.map((r) => [r.check, r.status]));
 
 /** A queue with a DLQ behind a redrive policy, and a log bucket notifying it. */
-async function pipeline(options: { maxReceiveCount?: number; notify?: boolean } = {}): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
+async function pipeline(options: { maxReceiveCount?: number; notify?: boolean; guarded?: boolean } = {}): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
   const dlq = await res.queue({ MessageRetentionPeriod: '1209600' });
   const queue = await res.queue({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.maxReceiveCount ?? 5 }) });
   const logBucket = await res.logBucket();
+  if (options.guarded ?? true) await res.logBucketPolicy(logBucket, true);
   if (options.notify ?? true) {
     await res.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: logBucket, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }] } }));
   }
@@ -109,13 +110,24 @@ describe('sqs group (moto)', () => {
 
 describe('s3-log-bucket group (moto)', () => {
   it('passes a readable log bucket notifying the queue', async () => {
-    const p = await pipeline();
+    const p = await pipeline({ guarded: false });
     await res.s3.send(new PutObjectCommand({ Bucket: p.logBucket, Key: 'logs/2026-01-01-00-00-00-ABCDEF', Body: 'x' }));
+    await res.logBucketPolicy(p.logBucket, true);
     const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket }));
     expect(rows.map((r) => [r.status, r.detail])).toEqual([
       ['pass', 'listed, and a log object can be read'],
       ['pass', expect.stringContaining('s3:ObjectCreated:*')],
+      ['pass', expect.stringContaining('DenyWritesButS3LogDelivery')],
     ]);
+  });
+
+  it('fails a log bucket whose policy lets principals other than S3 log delivery write log objects (issue 20)', async () => {
+    const p = await pipeline({ guarded: false });
+    const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket, RECORDINGS_BUCKET: 'acme-recordings' }));
+    const row = rows.find((r) => r.check === `${p.logBucket} accepts log objects from S3 log delivery only`);
+    expect(row?.status).toBe('fail');
+    expect(row?.fix).toContain('aws:PrincipalServiceName');
+    expect(row?.fix).toContain('arn:aws:s3:::acme-recordings');
   });
 
   it('fails a missing bucket and a bucket that does not notify the queue', async () => {
@@ -125,10 +137,12 @@ describe('s3-log-bucket group (moto)', () => {
     expect(rows.map((r) => [r.check, r.status])).toEqual([
       [`${p.logBucket} readable`, 'pass'],
       [`${p.logBucket} notifies the queue`, 'fail'],
+      [`${p.logBucket} accepts log objects from S3 log delivery only`, 'pass'],
       [`${missing} readable`, 'fail'],
       [`${missing} notifies the queue`, 'fail'],
+      [`${missing} accepts log objects from S3 log delivery only`, 'fail'],
     ]);
-    expect(rows[2]?.fix).toContain('does not exist');
+    expect(rows[3]?.fix).toContain('does not exist');
   });
 });
 
