@@ -53,7 +53,7 @@ export const SCHEMA = {
   // pipeline
   OBJECT_CONCURRENCY: int('pipeline', 'Log objects processed at once.', { default: 4, min: 1, max: 256 }),
   OBJECT_READ_TIMEOUT_MS: int('pipeline', 'Idle timeout while streaming a log object from S3.', { default: 60_000, min: 100 }),
-  RECORD_TIME_SKEW_DAYS: int('pipeline', "A record whose time is further than this from its log object's time (the time in the log object's key, else its LastModified) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices.", { default: 2, min: 1, max: 36500 }),
+  RECORD_TIME_SKEW_DAYS: int('pipeline', "A record whose time is further than this from its log object's LastModified (set by S3, not by the writer) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices. Raise it to backfill copied log objects.", { default: 2, min: 1, max: 36500 }),
 
   // quarantine
   QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', { default: 'file:///tmp/recording-audit/quarantine', pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/, patternDoc: 's3://bucket/prefix or file:///path' }),

@@ -21,13 +21,17 @@ export function admissionRulesFrom(cfg: Pick<Config, 'AUDITED_BUCKETS' | 'RECORD
 }
 
 /**
- * The time records of a log object are measured against: the time in its name (S3 names a log
- * object by its delivery time, or the day of its records, and the name survives a copy made for a
- * replay), else LastModified, which S3 sets and no writer chooses. An object with neither (S3
- * always sends LastModified) is measured against the time it is read.
+ * The time records of a log object are measured against: its LastModified, which S3 sets and no
+ * writer chooses. Not the time in its name: whoever can write an object chooses its name, and
+ * forged objects named over centuries would again create one monthly index each (for their
+ * records and for their pipeline_error events). S3 names a log object by its delivery time, so for
+ * a real delivery the two agree; an object copied later (a backfill) has a new LastModified, and
+ * its older records are quarantined unless RECORD_TIME_SKEW_DAYS is raised for the backfill. The
+ * name's time is the fallback when S3 sent no LastModified (it always does), then the time the
+ * object is read.
  */
 export function objectTimeMs(key: string, lastModified: Date | undefined, now: () => number = Date.now): number {
-  return logKeyTimeMs(key) ?? lastModified?.getTime() ?? now();
+  return lastModified?.getTime() ?? logKeyTimeMs(key) ?? now();
 }
 
 export type Refusal = { reason: Extract<RejectReason, 'foreign_bucket' | 'record_time_skew'>; detail: string };

@@ -21,13 +21,14 @@ describe('admission rules (issue 20: only real S3 log records)', () => {
     expect(admissionRulesFrom({ AUDITED_BUCKETS: [], RECORDINGS_BUCKET: undefined, RECORD_TIME_SKEW_DAYS: 3 }).skewMs).toBe(3 * DAY);
   });
 
-  it("takes the object's time from its name in either key format, else from LastModified", () => {
+  it("takes the object's time from LastModified, which no writer chooses; the name's time only without it", () => {
     const lm = new Date('2030-01-01T00:00:00Z');
-    expect(objectTimeMs('logs/2024-05-14-10-20-30-0123456789ABCDEF', lm)).toBe(Date.parse('2024-05-14T10:20:30Z'));
-    expect(objectTimeMs('logs-2024-05-14-10-20-30-0123456789ABCDEF', lm)).toBe(Date.parse('2024-05-14T10:20:30Z'));
-    expect(objectTimeMs('d/123456789012/us-east-1/rec/2024/05/14/2024-05-14-00-00-00-0123456789ABCDEF', lm)).toBe(Date.parse('2024-05-14T00:00:00Z'));
-    expect(objectTimeMs('manual/object.log', lm)).toBe(lm.getTime());
-    expect(objectTimeMs('logs/2024-02-30-00-00-00-X', lm)).toBe(lm.getTime());
+    // A name claiming 2024 does not move the anchor: forged names cannot pick months.
+    expect(objectTimeMs('logs/2024-05-14-10-20-30-0123456789ABCDEF', lm)).toBe(lm.getTime());
+    expect(objectTimeMs('logs/2024-05-14-10-20-30-0123456789ABCDEF', undefined)).toBe(Date.parse('2024-05-14T10:20:30Z'));
+    expect(objectTimeMs('logs-2024-05-14-10-20-30-0123456789ABCDEF', undefined)).toBe(Date.parse('2024-05-14T10:20:30Z'));
+    expect(objectTimeMs('d/123456789012/us-east-1/rec/2024/05/14/2024-05-14-00-00-00-0123456789ABCDEF', undefined)).toBe(Date.parse('2024-05-14T00:00:00Z'));
+    expect(objectTimeMs('logs/2024-02-30-00-00-00-X', undefined, () => 42)).toBe(42);
     expect(objectTimeMs('manual/object.log', undefined, () => 42)).toBe(42);
     expect(logKeyTimeMs('a/b/c')).toBeUndefined();
   });
