@@ -238,7 +238,6 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
 
     expect(await counted(worker!.metrics.integrityAlarms)).toBe(1);
-    expect(await counted(worker!.metrics.errorEvents)).toBe(errorsBefore + 1);
     expect(worker!.worker.totals.deleted).toBe(worker!.worker.totals.messages);
     const docs = await allDocuments(os, `${prefix}-*`);
     expect(docs.get(id)).toEqual(planted);
@@ -246,7 +245,51 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     const traces = ([...docs.values()] as Doc[]).filter((d) => d.log.file.path === source && d.event.kind === 'pipeline_error');
     expect(traces).toHaveLength(1);
     expect(traces[0]).toMatchObject({ event: { hash: sha256(target) }, error: { code: 'integrity_mismatch', type: 'index' }, log: { offset: 1 } });
+    expect(await counted(worker!.metrics.errorEvents)).toBe(errorsBefore + 1);
     const q = await quarantineRecords();
     expect(q.records.filter((r) => r.source === source).map((r) => [r.reason, r.stage, r.hash])).toEqual([['integrity_mismatch', 'index', sha256(target)]]);
+  });
+});
+
+describe('evidence integrity (issue 20): a document OpenSearch refuses to map also leaves a pipeline_error event', () => {
+  const os = openSearch();
+  const prefix = uniqueName('t-evidence-map');
+  let worker: InProcessWorker | undefined;
+
+  afterAll(async () => {
+    await worker?.stop();
+    await deleteIndices(os, prefix);
+    await os.close();
+  });
+
+  it('quarantines the refused document (mapping error), indexes its pipeline_error trace, and deletes the message', async () => {
+    applyStackEnv();
+    const s3 = new S3Client({ forcePathStyle: true });
+    const sqs = new SQSClient({});
+    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('recordings'), logBucket: uniqueName('access-logs'), queue: uniqueName('notifications'), maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
+    const quarantineBucket = uniqueName('quarantine');
+    await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
+    worker = await startWorker(workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, AUDITED_BUCKETS: res.recordingsBucket, RECORD_TIME_SKEW_DAYS: '2', QUARANTINE_URL: `s3://${quarantineBucket}/q` }));
+
+    const now = new Date();
+    const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${now.toUTCString().slice(8, 11)}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
+    const line = `${'d'.repeat(64)} ${res.recordingsBucket} [${stamp}] 192.0.2.44 arn:aws:iam::123456789012:user/probe MAPPING00000001 REST.GET.OBJECT rec.opus "GET /rec.opus HTTP/1.1" 200 - 10 10 1 1 "-" "curl/8" -`;
+    // This month's index exists already with source.ip as a number: OpenSearch refuses the event
+    // (mapper_parsing_exception), which is what a mapping out of step with the worker does.
+    const index = indexNameFor(prefix, now.toISOString());
+    await os.indices.create({ index, body: { mappings: { properties: { source: { properties: { ip: { type: 'long' } } } } } } } as never);
+
+    const key = logObjectKey(res.logPrefix, now, 'MAPPING');
+    await putLogObject(s3, res.logBucket, key, `${line}\n`);
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
+
+    expect(worker.worker.totals).toMatchObject({ objects: 1, lines: 1, indexed: 0, quarantined: 1, retried: 0 });
+    const docs = [...(await allDocuments(os, `${prefix}-*`)).values()] as Doc[];
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ event: { kind: 'pipeline_error', hash: sha256(line) }, error: { code: 'mapper_parsing_exception', type: 'index' }, log: { file: { path: `s3://${res.logBucket}/${key}` }, offset: 1 } });
+    expect(docs[0]?.aws?.s3access).toMatchObject({ bucket: res.recordingsBucket, remote_ip: '192.0.2.44', request_id: 'MAPPING00000001' });
+    expect(await counted(worker.metrics.errorEvents)).toBe(1);
+    s3.destroy();
+    sqs.destroy();
   });
 });
