@@ -53,6 +53,7 @@ export const SCHEMA = {
   // pipeline
   OBJECT_CONCURRENCY: int('pipeline', 'Log objects processed at once.', { default: 4, min: 1, max: 256 }),
   OBJECT_READ_TIMEOUT_MS: int('pipeline', 'Idle timeout while streaming a log object from S3.', { default: 60_000, min: 100 }),
+  RECORD_TIME_SKEW_DAYS: int('pipeline', "A record whose time is further than this from its log object's LastModified (set by S3, not by the writer) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices. Raise it to backfill copied log objects.", { default: 2, min: 1, max: 36500 }),
 
   // quarantine
   QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', { default: 'file:///tmp/recording-audit/quarantine', pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/, patternDoc: 's3://bucket/prefix or file:///path' }),
@@ -78,6 +79,7 @@ export const SCHEMA = {
 
   // recordings
   RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternDoc: 'an S3 bucket name' }),
+  AUDITED_BUCKETS: list('recordings', 'Buckets whose access records are accepted; a record for any other bucket is quarantined as foreign_bucket. Default: RECORDINGS_BUCKET. With neither set every bucket is accepted, and the worker warns at start.', { item: bucketName }),
   RECORDINGS_KMS_KEY_ARN: str('recordings', '`check`: the KMS key the recordings bucket must use by default.'),
   RECORDINGS_RETENTION_DAYS: int('recordings', '`check`: no lifecycle rule may expire recordings earlier than this.', { default: 2192, min: 1 }),
   RECORDING_KEY_PATTERNS: list('recordings', 'Extra key patterns (JavaScript regular expressions with named groups org, cid, rid, ext, year, month, day, hour), tried before the built-in ones. Separated by newlines or `;;`.', { separator: ';;' }),

@@ -18,4 +18,8 @@ export type RejectReason =
   /** Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line's owner. */
   | 'spliced_records'
   /** Longer than the decoder's line cap; only a preview and the full-line hash were kept. */
-  | 'line_too_long';
+  | 'line_too_long'
+  /** Admission (src/pipeline/admission.ts): the record is for a bucket outside AUDITED_BUCKETS. */
+  | 'foreign_bucket'
+  /** Admission: the record's time is more than RECORD_TIME_SKEW_DAYS from its log object's time. */
+  | 'record_time_skew';

@@ -31,7 +31,7 @@ const props = <T extends Record<string, unknown>>(properties: T): { properties: 
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 1;
+export const MAPPING_REVISION = 2;
 
 export const INDEX_MAPPINGS = {
   dynamic: 'strict',
@@ -52,7 +52,11 @@ export const INDEX_MAPPINGS = {
       parser_version: long,
       self: bool,
       ingested: date,
+      // pipeline_error events only: the redacted raw line of a quarantined line.
+      original: keyword,
     }),
+    // pipeline_error events only: the quarantine reason, the stage that refused the line, its detail.
+    error: props({ code: keyword, type: keyword, message: keyword }),
     cloud: props({ provider: keyword, region: keyword }),
     source: props({ ip, address: keyword }),
     user_agent: props({ original: keyword }),

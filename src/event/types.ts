@@ -120,9 +120,58 @@ export interface AccessEvent {
   enrichment?: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
 }
 
-/** A document ready for the sink: its deterministic id and its monthly index suffix. */
-export interface IndexableEvent {
-  /** sha256(log bucket name, raw line bytes), hex: the same record delivered twice has one id. */
-  readonly id: string;
-  readonly event: AccessEvent;
+/**
+ * What the sink needs of any document it writes: the time that picks the monthly index, the hash
+ * a 409 is compared by, and where the line came from (for the quarantine record).
+ */
+export interface IndexedDocument {
+  '@timestamp': string;
+  event: { hash: string; ingested?: string };
+  log: { file: { path: string }; offset: number };
 }
+
+/** A document ready for the sink, with its deterministic id. */
+export interface IndexableDocument<E extends IndexedDocument = IndexedDocument> {
+  readonly id: string;
+  readonly event: E;
+}
+
+/** An access event ready for the sink; its id is sha256(log bucket name, raw line bytes), so the same record delivered twice has one id. */
+export type IndexableEvent = IndexableDocument<AccessEvent>;
+
+/**
+ * The index's trace of a line that went to quarantine (a parse reject, a record refused by the
+ * admission rules, or a document OpenSearch would not take): an analyst searching the index sees
+ * that something was there, and the quarantine record holds the rest. Only keyword fields are
+ * recovered from the line, so this document cannot be refused for the reason its line was.
+ */
+export interface PipelineErrorEvent {
+  /** The log object's time, never the line's own claim: a forged time must not pick the index. */
+  '@timestamp': string;
+  event: {
+    kind: 'pipeline_error';
+    dataset: 'aws.s3access';
+    outcome: 'unknown';
+    category: string[];
+    type: string[];
+    /** sha256 of the original raw line bytes, hex, as in the quarantine record. */
+    hash: string;
+    /** The raw line, credentials redacted (parse and admission rejects only; absent for documents refused by OpenSearch). */
+    original?: string;
+    redacted?: boolean;
+    parser_version: number;
+    ingested?: string;
+  };
+  /** code: the quarantine reason; type: the stage that refused the line; message: its detail, redacted. */
+  error: { code: string; type: 'decode' | 'parse' | 'admission' | 'index'; message?: string };
+  aws?: {
+    s3access: Partial<Record<RecoveredField, string>>;
+    s3: { bucket: { name?: string }; object: { key?: string } };
+  };
+  log: { file: { path: string }; offset: number };
+}
+
+/** The keyword fields of S3AccessFields a pipeline_error event may carry. */
+export type RecoveredField = {
+  [K in keyof S3AccessFields]-?: NonNullable<S3AccessFields[K]> extends string ? K : never;
+}[keyof S3AccessFields];

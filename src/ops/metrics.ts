@@ -27,6 +27,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     lines: new Counter({ name: 'recording_audit_lines_total', help: 'Non-blank lines read from log objects.', registers: r }),
     blankLines: new Counter({ name: 'recording_audit_blank_lines_total', help: 'Blank lines skipped.', registers: r }),
     events: new Counter({ name: 'recording_audit_events_total', help: 'Lines accounted for, by outcome: indexed, duplicate, quarantined.', labelNames: ['outcome'] as const, registers: r }),
+    errorEvents: new Counter({ name: 'recording_audit_pipeline_error_events_total', help: 'pipeline_error events in the index for quarantined lines (written or already there); not lines.', registers: r }),
     quarantined: new Counter({ name: 'recording_audit_quarantined_total', help: 'Lines or documents quarantined, by reason code.', labelNames: ['reason'] as const, registers: r }),
     integrityAlarms: new Counter({ name: 'recording_audit_integrity_alarms_total', help: 'A stored document with the same id but a different event.hash: never overwritten.', registers: r }),
     bulkRequests: new Counter({ name: 'recording_audit_bulk_requests_total', help: 'Bulk requests, by result.', labelNames: ['result'] as const, registers: r }),

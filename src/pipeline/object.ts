@@ -4,12 +4,14 @@ import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { decodeLines, type DecodeStats } from '../decode/lines.js';
 import { buildEvent, type Rejection, type SourceContext } from '../event/build.js';
-import type { IndexableEvent } from '../event/types.js';
+import { documentErrorEvent, lineErrorEvent, type ErrorContext } from '../event/pipeline-error.js';
+import type { IndexableDocument, IndexableEvent, PipelineErrorEvent, S3AccessFields } from '../event/types.js';
 import type { Enricher } from '../enrich/enricher.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { BulkIndexer } from '../sinks/opensearch/bulk.js';
+import type { BulkIndexer, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine.js';
 import { openObject } from '../sources/s3-object.js';
+import { admissionOf, admissionRulesFrom, objectTimeMs, type AdmissionRules } from './admission.js';
 import { ObjectTally } from './tally.js';
 import type { ObjectProcessor, ObjectRef, ObjectResult } from './types.js';
 
@@ -27,10 +29,18 @@ export interface ObjectProcessorDeps {
   readonly metrics: Metrics;
 }
 
-export function rejectionRecord(rejection: Rejection, source: string): QuarantineRecord {
+/** A line refused before the sink: by the parser, or by the admission rules (with the fields it parsed to). */
+interface HeldLine {
+  readonly rejection: Rejection;
+  readonly stage: 'parse' | 'admission';
+  readonly fields?: S3AccessFields;
+}
+
+/** The quarantine record of a refused line; the store redacts the raw bytes it keeps. */
+export function rejectionRecord(rejection: Rejection, source: string, stage: 'parse' | 'admission' = 'parse'): QuarantineRecord {
   return {
     reason: rejection.reason,
-    stage: 'parse',
+    stage,
     source,
     line: rejection.line,
     id: rejection.id,
@@ -54,10 +64,17 @@ async function* countBytes(body: AsyncIterable<Uint8Array>, onChunk: (n: number)
  * rejects, and the caller leaves the notification for redelivery (ids make the retry harmless).
  */
 export class StreamingObjectProcessor implements ObjectProcessor {
+  private readonly rules: AdmissionRules;
+
   constructor(
     private readonly cfg: Config,
     private readonly deps: ObjectProcessorDeps,
-  ) {}
+  ) {
+    this.rules = admissionRulesFrom(cfg);
+    if (this.rules.audited === undefined) {
+      deps.logger.warn('Neither AUDITED_BUCKETS nor RECORDINGS_BUCKET is set: records for any bucket are accepted.');
+    }
+  }
 
   async process(ref: ObjectRef, signal?: AbortSignal): Promise<ObjectResult> {
     const started = Date.now();
@@ -94,6 +111,15 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     let bytes = 0;
     const tally = new ObjectTally();
     const ctx: SourceContext = { logBucket: ref.bucket, filePath: source };
+    const objectMs = objectTimeMs(ref.key, opened.lastModified);
+    const errorCtx: ErrorContext = { source, objectTime: new Date(objectMs).toISOString() };
+    // A document OpenSearch refuses is quarantined by the sink; its trace in the index follows.
+    const tracker: WriteTracker = {
+      onOutcome: (outcome, doc) => {
+        if (outcome.status === 'quarantined') void this.writeErrorEvent(documentErrorEvent(doc, outcome.reason, errorCtx), tally);
+        tally.onOutcome(outcome, doc);
+      },
+    };
     const lines = decodeLines(
       countBytes(opened.body, (n) => {
         bytes += n;
@@ -101,7 +127,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     );
     let stats: DecodeStats | undefined;
     let events: IndexableEvent[] = [];
-    let rejections: Rejection[] = [];
+    let rejections: HeldLine[] = [];
     try {
       for (;;) {
         if (signal?.aborted) throw new AuditError('SHUTDOWN', `Stopped while reading ${source}.`, { retryable: true });
@@ -112,21 +138,34 @@ export class StreamingObjectProcessor implements ObjectProcessor {
         }
         for (const line of next.value) {
           const result = buildEvent(line, ctx);
-          if (result.ok) events.push(result.doc);
-          else rejections.push(result.rejection);
+          if (!result.ok) {
+            rejections.push({ rejection: result.rejection, stage: 'parse' });
+            continue;
+          }
+          const refused = admissionOf(result.doc.event, this.rules, objectMs);
+          if (refused === undefined) {
+            events.push(result.doc);
+            continue;
+          }
+          const { id, event } = result.doc;
+          rejections.push({
+            rejection: { reason: refused.reason, line: line.number, raw: Buffer.from(line.bytes), hash: event.event.hash, id, detail: refused.detail },
+            stage: 'admission',
+            fields: event.aws.s3access,
+          });
         }
         if (events.length >= EVENT_BATCH) {
-          await this.writeEvents(events, tally, signal);
+          await this.writeEvents(events, tally, tracker, signal);
           events = [];
         }
         if (rejections.length >= REJECT_BATCH) {
-          await this.quarantineRejections(rejections, source, tally);
+          await this.quarantineRejections(rejections, errorCtx, tally);
           rejections = [];
         }
         if (tally.failure) throw tally.failure;
       }
-      await this.writeEvents(events, tally, signal);
-      await this.quarantineRejections(rejections, source, tally);
+      await this.writeEvents(events, tally, tracker, signal);
+      await this.quarantineRejections(rejections, errorCtx, tally);
       // Send this object's last partial batch now and wait for this object's outcomes only; a
       // full flush would also wait for every other object in flight.
       this.deps.sink.sendNow();
@@ -144,10 +183,10 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       metrics.objects.inc({ result: 'failed' });
       throw tally.failure;
     }
-    if (tally.settled !== stats.lines) {
+    if (tally.settled !== stats.lines || tally.errorEvents !== tally.quarantined) {
       metrics.objects.inc({ result: 'failed' });
-      throw new AuditError('INTERNAL', `Accounting mismatch for ${source}: ${stats.lines} lines, ${tally.settled} settled.`, {
-        details: { lines: stats.lines, indexed: tally.indexed, duplicates: tally.duplicates, quarantined: tally.quarantined },
+      throw new AuditError('INTERNAL', `Accounting mismatch for ${source}: ${stats.lines} lines, ${tally.settled} settled, ${tally.quarantined} quarantined, ${tally.errorEvents} pipeline_error events.`, {
+        details: { lines: stats.lines, indexed: tally.indexed, duplicates: tally.duplicates, quarantined: tally.quarantined, errorEvents: tally.errorEvents },
       });
     }
 
@@ -155,6 +194,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     metrics.events.inc({ outcome: 'indexed' }, tally.indexed);
     metrics.events.inc({ outcome: 'duplicate' }, tally.duplicates);
     metrics.events.inc({ outcome: 'quarantined' }, tally.quarantined);
+    metrics.errorEvents.inc(tally.errorEvents);
     metrics.lines.inc(stats.lines);
     metrics.blankLines.inc(stats.blank);
     const result: ObjectResult = {
@@ -167,6 +207,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       duplicates: tally.duplicates,
       quarantined: tally.quarantined,
       quarantinedByReason: tally.quarantinedByReason,
+      errorEvents: tally.errorEvents,
       linesByDay: tally.linesByDay,
       durationMs: Date.now() - started,
     };
@@ -181,6 +222,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
         duplicates: result.duplicates,
         quarantined: result.quarantined,
         quarantinedByReason: result.quarantinedByReason,
+        errorEvents: result.errorEvents,
         durationMs: result.durationMs,
       },
       'Log object accounted for.',
@@ -188,7 +230,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     return result;
   }
 
-  private async writeEvents(docs: IndexableEvent[], tally: ObjectTally, signal?: AbortSignal): Promise<void> {
+  private async writeEvents(docs: IndexableEvent[], tally: ObjectTally, tracker: WriteTracker, signal?: AbortSignal): Promise<void> {
     if (docs.length === 0) return;
     // Enrichment never throws and never holds an event back beyond its wait budget.
     await this.deps.enricher.enrich(
@@ -201,21 +243,43 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     for (const doc of docs) {
       doc.event.event.ingested = ingested;
       tally.expect();
-      await this.deps.sink.write(doc, tally);
+      await this.deps.sink.write(doc, tracker);
     }
   }
 
-  private async quarantineRejections(rejections: Rejection[], source: string, tally: ObjectTally): Promise<void> {
-    if (rejections.length === 0) return;
-    tally.expect(rejections.length);
+  /**
+   * Quarantine first, durably; then each line's pipeline_error event. The line is settled by the
+   * quarantine write, the object is done only when the events are in the index as well.
+   */
+  private async quarantineRejections(held: HeldLine[], errorCtx: ErrorContext, tally: ObjectTally): Promise<void> {
+    if (held.length === 0) return;
+    const { source } = errorCtx;
+    tally.expect(held.length);
     try {
-      await this.deps.quarantine.put(rejections.map((r) => rejectionRecord(r, source)));
+      await this.deps.quarantine.put(held.map((h) => rejectionRecord(h.rejection, source, h.stage)));
     } catch (err) {
-      tally.onFailed(new AuditError('QUARANTINE_WRITE_FAILED', `Quarantine write failed for ${source}.`, { cause: err, retryable: true }), rejections.length);
+      tally.onFailed(new AuditError('QUARANTINE_WRITE_FAILED', `Quarantine write failed for ${source}.`, { cause: err, retryable: true }), held.length);
       return;
     }
-    for (const r of rejections) this.deps.metrics.quarantined.inc({ reason: r.reason });
-    tally.onQuarantined(rejections.map((r) => r.reason));
+    for (const h of held) this.deps.metrics.quarantined.inc({ reason: h.rejection.reason });
+    // The events are owed before the lines settle, so the books never look finished in between.
+    for (let i = 0; i < held.length; i += 1) tally.expectErrorEvent();
+    tally.onQuarantined(held.map((h) => h.rejection.reason));
+    for (const { rejection: r, stage, fields } of held) {
+      const doc = lineErrorEvent({ reason: r.reason, stage, id: r.id, hash: r.hash, raw: r.raw, line: r.line, detail: r.detail, ...(fields ? { fields } : {}) }, errorCtx);
+      await this.writeErrorEvent(doc, tally, true);
+    }
+  }
+
+  /** Hands a pipeline_error event to the sink (no enrichment: it names no recording for sure). */
+  private async writeErrorEvent(doc: IndexableDocument<PipelineErrorEvent>, tally: ObjectTally, expected = false): Promise<void> {
+    if (!expected) tally.expectErrorEvent();
+    doc.event.event.ingested = new Date().toISOString();
+    try {
+      await this.deps.sink.write(doc, tally.errorEventTracker);
+    } catch (err) {
+      tally.onFailed(new AuditError('SINK_UNAVAILABLE', `pipeline_error event ${doc.id} was not written.`, { cause: err, retryable: true }), 1);
+    }
   }
 }
 
@@ -230,6 +294,7 @@ function emptyResult(ref: ObjectRef, status: ObjectResult['status'], durationMs:
     duplicates: 0,
     quarantined: 0,
     quarantinedByReason: {},
+    errorEvents: 0,
     linesByDay: {},
     durationMs,
   };

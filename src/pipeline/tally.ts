@@ -1,5 +1,5 @@
 import { AuditError } from '../core/errors.js';
-import type { IndexableEvent } from '../event/types.js';
+import type { IndexableDocument } from '../event/types.js';
 import type { ItemOutcome, WriteTracker } from '../sinks/opensearch/bulk.js';
 
 type DayCounts = { lines: number; indexed: number; duplicates: number; quarantined: number };
@@ -8,11 +8,17 @@ type DayCounts = { lines: number; indexed: number; duplicates: number; quarantin
  * The books of one log object. Every line is written in exactly once (as a document handed to the
  * sink, or as a rejection sent to quarantine) and settles exactly once; the object is done only when
  * nothing is outstanding and nothing failed.
+ *
+ * A quarantined line also owes the index its pipeline_error event. That event is not a line: it is
+ * counted apart (errorEvents, indexed now or found already there) and never in indexed or
+ * duplicates, so lines = indexed + duplicates + quarantined holds as before, and a finished object
+ * also has errorEvents = quarantined.
  */
 export class ObjectTally implements WriteTracker {
   indexed = 0;
   duplicates = 0;
   quarantined = 0;
+  errorEvents = 0;
   readonly quarantinedByReason: Record<string, number> = {};
   readonly linesByDay: Record<string, DayCounts> = {};
   private outstanding = 0;
@@ -24,7 +30,7 @@ export class ObjectTally implements WriteTracker {
     this.outstanding += count;
   }
 
-  onOutcome(outcome: ItemOutcome, doc: IndexableEvent): void {
+  onOutcome(outcome: ItemOutcome, doc: IndexableDocument): void {
     const day = this.day(doc.event['@timestamp']);
     switch (outcome.status) {
       case 'indexed':
@@ -55,6 +61,35 @@ export class ObjectTally implements WriteTracker {
     day.quarantined += reasons.length;
     this.settle(reasons.length);
   }
+
+  /** A pipeline_error event is on its way to the sink. */
+  expectErrorEvent(): void {
+    this.outstanding += 1;
+  }
+
+  /** The tracker of pipeline_error events: their outcomes settle the event, never a line. */
+  readonly errorEventTracker: WriteTracker = {
+    onOutcome: (outcome: ItemOutcome, doc: IndexableDocument): void => {
+      switch (outcome.status) {
+        case 'indexed':
+        case 'duplicate':
+          this.errorEvents += 1;
+          break;
+        case 'quarantined':
+          // The index would not take even the minimal trace (a mapping out of step, or another
+          // document under its id): the message must go to redelivery and the dead-letter queue.
+          this.firstFailure ??= new AuditError('SINK_REJECTED', `pipeline_error event ${doc.id} was refused (${outcome.reason}).`, {
+            retryable: true,
+            details: { id: doc.id, reason: outcome.reason },
+          });
+          break;
+        case 'failed':
+          this.firstFailure ??= outcome.error;
+          break;
+      }
+      this.settle(1);
+    },
+  };
 
   onFailed(error: AuditError, count: number): void {
     this.firstFailure ??= error;

@@ -12,7 +12,7 @@ export interface ObjectRef {
 
 /**
  * What became of every line of one log object. Invariant (checked before a message is deleted):
- * lines === indexed + duplicates + quarantined.
+ * lines === indexed + duplicates + quarantined, and errorEvents === quarantined.
  */
 export interface ObjectResult {
   readonly ref: ObjectRef;
@@ -26,6 +26,11 @@ export interface ObjectResult {
   readonly quarantined: number;
   /** Quarantined lines by reason code. */
   readonly quarantinedByReason: Readonly<Record<string, number>>;
+  /**
+   * pipeline_error events in the index for this object's quarantined lines (written now or found
+   * there already): equal to `quarantined` when the object is done. Not lines, so not in the sum.
+   */
+  readonly errorEvents: number;
   /** Events per UTC day (YYYY-MM-DD of @timestamp), for replay's reconciliation report. */
   readonly linesByDay: Readonly<Record<string, { lines: number; indexed: number; duplicates: number; quarantined: number }>>;
   readonly durationMs: number;

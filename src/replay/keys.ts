@@ -64,6 +64,18 @@ export function parsePartitionedRest(rest: string): ParsedKey | undefined {
   return { format: 'partitioned', kind, timeMs, source: { account: account!, region: region!, sourceBucket: sourceBucket! } };
 }
 
+const STAMP_AT_END = new RegExp(`${STAMP}$`);
+
+/**
+ * The time in a log object's file name, in either format and under any prefix (the worker does not
+ * know the prefix); undefined when the name carries none. The name of an event-day object gives
+ * the start of its day.
+ */
+export function logKeyTimeMs(key: string): number | undefined {
+  const m = STAMP_AT_END.exec(key.slice(key.lastIndexOf('/') + 1));
+  return m === null ? undefined : utc(m[1]!, m[2]!, m[3]!, m[4]!, m[5]!, m[6]!);
+}
+
 /** Parses a key under `prefix` in either format (or the forced one). */
 export function parseLogKey(key: string, prefix: string, format: KeyFormat | 'auto' = 'auto'): ParsedKey | undefined {
   if (!key.startsWith(prefix)) return undefined;

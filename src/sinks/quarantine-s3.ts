@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { quarantineKey, type QuarantineRecord, type QuarantineStore } from './quarantine.js';
+import { storedRecord, type QuarantineRecord, type QuarantineStore } from './quarantine.js';
 
 interface Waiting {
   records: QuarantineRecord[];
@@ -72,9 +72,9 @@ export class S3Quarantine implements QuarantineStore {
   }
 
   private async putObject(records: QuarantineRecord[]): Promise<void> {
-    const keys = records.map(quarantineKey);
-    const name = createHash('sha256').update(keys.join('\n')).digest('hex');
-    const body = records.map((r, i) => JSON.stringify({ key: keys[i], ...r }) + '\n').join('');
+    const stored = records.map(storedRecord);
+    const name = createHash('sha256').update(stored.map((r) => r.key).join('\n')).digest('hex');
+    const body = stored.map((r) => JSON.stringify(r) + '\n').join('');
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
     const key = `${this.prefix === '' ? '' : `${this.prefix}/`}${day}/${name}.ndjson`;
     try {

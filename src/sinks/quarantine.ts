@@ -3,6 +3,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { AuditError } from '../core/errors.js';
+import { redactRawLine } from '../core/redact-line.js';
+import { redactSecretsInText } from '../core/redact-text.js';
 import { FileQuarantine } from './quarantine-file.js';
 import { S3Quarantine } from './quarantine-s3.js';
 
@@ -13,7 +15,7 @@ import { S3Quarantine } from './quarantine-s3.js';
 export interface QuarantineRecord {
   /** Stable reason code, e.g. `line_truncated`, `mapper_parsing_exception`, `integrity_mismatch`. */
   reason: string;
-  stage: 'decode' | 'parse' | 'index';
+  stage: 'decode' | 'parse' | 'admission' | 'index';
   /** The log object the line came from (log.file.path: s3://bucket/key). */
   source: string;
   /** 1-based line number within the object, when known. */
@@ -28,6 +30,8 @@ export interface QuarantineRecord {
   document?: unknown;
   /** Human-readable detail (OpenSearch error reason, parser message). May quote line content. */
   detail?: string;
+  /** Set by the store when it removed credential values from `raw` or `detail`. */
+  redacted?: boolean;
   /** When the record was made, ISO 8601 UTC. */
   at: string;
 }
@@ -58,10 +62,34 @@ export function quarantineKey(r: QuarantineRecord): string {
   return h.digest('hex');
 }
 
+/**
+ * The record as it may be stored: credential values (presigned URL signatures, session tokens,
+ * passwords) removed from the raw line and the detail. A quarantine copy must not be a way to read
+ * a still-valid presigned URL; `hash` stays the original's, and the original stays in the log
+ * bucket. The key is over the redacted record, which is as deterministic as the original.
+ */
+export function redactRecord(r: QuarantineRecord): QuarantineRecord {
+  let out = r;
+  if (r.raw !== undefined) {
+    const line = redactRawLine(Buffer.from(r.raw, 'base64'));
+    if (line.redacted) out = { ...out, raw: line.bytes.toString('base64'), redacted: true };
+  }
+  if (r.detail !== undefined) {
+    const detail = redactSecretsInText(r.detail);
+    if (detail !== r.detail) out = { ...out, detail, redacted: true };
+  }
+  return out;
+}
+
+/** The stored form: redacted, with its idempotency key first. */
+export function storedRecord(r: QuarantineRecord): StoredQuarantineRecord {
+  const redacted = redactRecord(r);
+  return { key: quarantineKey(redacted), ...redacted };
+}
+
 /** One NDJSON line per record, built with the JSON serializer (never by string templates). */
 export function toNdjsonLine(r: QuarantineRecord): string {
-  const stored: StoredQuarantineRecord = { key: quarantineKey(r), ...r };
-  return JSON.stringify(stored) + '\n';
+  return JSON.stringify(storedRecord(r)) + '\n';
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 30_000;

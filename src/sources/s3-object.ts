@@ -59,6 +59,8 @@ export type OpenedObject =
       size: number | undefined;
       /** Without the surrounding quotes S3 puts on the header, like the notification's eTag. */
       eTag: string | undefined;
+      /** Set by S3 when the object was written; no writer can choose it. */
+      lastModified: Date | undefined;
     }
   | { found: false; reason: 'not_found' | 'access_denied' | 'changed' };
 
@@ -121,6 +123,7 @@ export async function openObject(
     body: readBody(stream, ref, { idleTimeoutMs, expectedBytes: out.ContentLength, signal, onAbort }),
     size: out.ContentLength,
     eTag: out.ETag?.replace(/^"|"$/g, ''),
+    lastModified: out.LastModified,
   };
 }
 

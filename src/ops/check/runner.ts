@@ -4,13 +4,14 @@ import { describeError } from '../../core/errors.js';
 import { redactSecretsInText } from '../../core/redact-text.js';
 import { genesysChecks } from './genesys.js';
 import { openSearchChecks } from './opensearch.js';
+import { quarantineBucketChecks } from './quarantine-bucket.js';
 import { recordingsBucketChecks } from './recordings-bucket.js';
 import { s3LogBucketChecks } from './s3-log-bucket.js';
 import { sqsChecks } from './sqs.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult, type CheckStatus } from './types.js';
 
 /** In table order. */
-export const CHECK_GROUPS: readonly CheckGroup[] = [sqsChecks, s3LogBucketChecks, openSearchChecks, genesysChecks, recordingsBucketChecks];
+export const CHECK_GROUPS: readonly CheckGroup[] = [sqsChecks, s3LogBucketChecks, openSearchChecks, genesysChecks, recordingsBucketChecks, quarantineBucketChecks];
 
 /** What the worker cannot start without; `check` without --only holds a deployment to it. */
 export const WORKER_REQUIRED: readonly SettingName[] = ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'];

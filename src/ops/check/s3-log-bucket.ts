@@ -1,6 +1,8 @@
-import { GetBucketNotificationConfigurationCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketNotificationConfigurationCommand, GetBucketPolicyCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
+import { parsePolicy } from './bucket-policy.js';
+import { LOG_DELIVERY_SERVICE, logBucketDenyStatements, logDeliveryOnlyDeny, otherWriters } from './guard-policy.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
 
 /** Whether an S3 event name pattern delivers ObjectCreated:Put/Post/Copy/CompleteMultipartUpload. */
@@ -32,6 +34,41 @@ async function readable(rows: Rows, s3: S3Client, bucket: string): Promise<void>
   } catch (err) {
     rows.fail(`${bucket} readable`, `listing works but reading a log object does not: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetObject', `arn:aws:s3:::${bucket}/*`));
   }
+}
+
+/**
+ * Anyone who can write a log object can forge access records (or flood the index with them): the
+ * bucket policy must refuse PutObject by every principal but S3 log delivery (issue 20).
+ */
+async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: readonly string[]): Promise<void> {
+  const check = `${bucket} accepts log objects from S3 log delivery only`;
+  const fix = `Add to the bucket policy (config/cloudformation/recording-audit.yaml does): ${JSON.stringify(logBucketDenyStatements(bucket, sourceBuckets))}`;
+  let text: string | undefined;
+  try {
+    text = (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+  } catch (err) {
+    if (isNotFound(err, 'NoSuchBucketPolicy')) text = undefined;
+    else if (isAccessDenied(err)) {
+      rows.skip(check, 'cannot read the bucket policy (s3:GetBucketPolicy); run `check` with an operator role to verify');
+      return;
+    } else {
+      rows.fail(check, `GetBucketPolicy failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketPolicy', `arn:aws:s3:::${bucket}`));
+      return;
+    }
+  }
+  const parsed = text === undefined ? { ok: true as const, statements: [] } : parsePolicy(text);
+  if (!parsed.ok) {
+    rows.fail(check, parsed.problem, fix);
+    return;
+  }
+  const deny = logDeliveryOnlyDeny(parsed.statements, bucket);
+  if (deny === undefined) {
+    const others = otherWriters(parsed.statements, bucket);
+    const why = others.length > 0 ? `, and ${others.map((o) => o.sid ?? '(no Sid)').join(', ')} allows others to write` : '';
+    rows.fail(check, `no Deny refuses s3:PutObject by principals other than ${LOG_DELIVERY_SERVICE}${why}: anyone with s3:PutObject can write forged access records`, fix);
+    return;
+  }
+  rows.pass(check, `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`);
 }
 
 async function notifies(rows: Rows, s3: S3Client, bucket: string, queueArn: string | undefined): Promise<void> {
@@ -92,16 +129,18 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   }
   const s3 = ctx.s3();
   const queueArn = await queueArnOf(ctx);
+  const audited = ctx.config.AUDITED_BUCKETS ?? (ctx.config.RECORDINGS_BUCKET !== undefined ? [ctx.config.RECORDINGS_BUCKET] : []);
   for (const bucket of buckets) {
     await readable(rows, s3, bucket);
     await notifies(rows, s3, bucket, queueArn);
+    await writers(rows, s3, bucket, audited);
   }
   return rows.rows;
 }
 
 export const s3LogBucketChecks: CheckGroup = {
   name: 's3-log-bucket',
-  summary: 'Each log bucket can be listed and read, and notifies the queue.',
+  summary: 'Each log bucket can be listed and read, notifies the queue, and takes log objects from S3 log delivery only.',
   needs: ['LOG_BUCKETS'],
   run,
 };

@@ -11,7 +11,7 @@ import type { GenesysTransport } from '../../enrich/genesys/sdk.js';
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
-export type CheckGroupName = 'config' | 'sqs' | 's3-log-bucket' | 'opensearch' | 'genesys' | 'recordings-bucket';
+export type CheckGroupName = 'config' | 'sqs' | 's3-log-bucket' | 'opensearch' | 'genesys' | 'recordings-bucket' | 'quarantine-bucket';
 
 export interface CheckResult {
   readonly group: CheckGroupName;

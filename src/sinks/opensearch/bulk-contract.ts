@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { IndexableEvent } from '../../event/types.js';
+import type { IndexableDocument } from '../../event/types.js';
 import type { Metrics } from '../../ops/metrics.js';
 import type { QuarantineStore } from '../quarantine.js';
 
@@ -17,7 +17,7 @@ export type ItemOutcome =
   | { status: 'failed'; error: AuditError };
 
 export interface WriteTracker {
-  onOutcome(outcome: ItemOutcome, doc: IndexableEvent): void;
+  onOutcome(outcome: ItemOutcome, doc: IndexableDocument): void;
 }
 
 export interface BulkOptions {
@@ -57,7 +57,7 @@ export interface BulkDeps {
   metrics: Metrics;
   quarantine: QuarantineStore;
   /** Where a quarantined document came from; default: its log.file.path. */
-  sourceOf?: (doc: IndexableEvent) => { source: string; line?: number };
+  sourceOf?: (doc: IndexableDocument) => { source: string; line?: number };
   /** Jitter source (tests). */
   random?: () => number;
 }

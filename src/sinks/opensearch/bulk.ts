@@ -1,6 +1,6 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError, isAuditError } from '../../core/errors.js';
-import type { IndexableEvent } from '../../event/types.js';
+import type { IndexableDocument } from '../../event/types.js';
 import type { QuarantineRecord } from '../quarantine.js';
 import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
 import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
@@ -15,7 +15,7 @@ export { bulkOptionsFrom } from './bulk-contract.js';
 
 interface Pending {
   readonly seq: number;
-  readonly doc: IndexableEvent;
+  readonly doc: IndexableDocument;
   readonly tracker: WriteTracker;
   readonly index: string;
   /** Action line + source line, serialized once. */
@@ -99,7 +99,7 @@ export class BulkIndexer {
   /** Resolves once the document is accepted into the bounded buffer (this await is the backpressure). */
   // Not `async`: the common case (room in the budget) returns an already settled promise, which
   // keeps the per-document cost of the hot path to the serialization itself.
-  write(doc: IndexableEvent, tracker: WriteTracker): Promise<void> {
+  write(doc: IndexableDocument, tracker: WriteTracker): Promise<void> {
     if (this.closed) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
     let index: string;
     let line: string;
@@ -155,7 +155,7 @@ export class BulkIndexer {
     this.availability.stop();
   }
 
-  private admit(doc: IndexableEvent, tracker: WriteTracker, index: string, line: string, bytes: number): Pending {
+  private admit(doc: IndexableDocument, tracker: WriteTracker, index: string, line: string, bytes: number): Pending {
     this.seq += 1;
     this.unsettled += 1;
     return { seq: this.seq, doc, tracker, index, line, bytes, attempts: 0, settled: false };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { PutBucketNotificationConfigurationCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { createSdkTransport } from '../../../src/enrich/genesys/sdk.js';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import { genesysChecks } from '../../../src/ops/check/genesys.js';
 import { openSearchChecks } from '../../../src/ops/check/opensearch.js';
+import { quarantineBucketChecks } from '../../../src/ops/check/quarantine-bucket.js';
 import { s3LogBucketChecks } from '../../../src/ops/check/s3-log-bucket.js';
 import { sqsChecks } from '../../../src/ops/check/sqs.js';
 import type { CheckContext, CheckResult } from '../../../src/ops/check/types.js';
@@ -47,10 +48,11 @@ function ctx(env: Record<string, string>): CheckContext {
 const byCheck = (rows: CheckResult[]): Record<string, string> => Object.fromEntries(rows.map((r) => [r.check, r.status]));
 
 /** A queue with a DLQ behind a redrive policy, and a log bucket notifying it. */
-async function pipeline(options: { maxReceiveCount?: number; notify?: boolean } = {}): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
+async function pipeline(options: { maxReceiveCount?: number; notify?: boolean; guarded?: boolean } = {}): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
   const dlq = await res.queue({ MessageRetentionPeriod: '1209600' });
   const queue = await res.queue({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.maxReceiveCount ?? 5 }) });
   const logBucket = await res.logBucket();
+  if (options.guarded ?? true) await res.logBucketPolicy(logBucket, true);
   if (options.notify ?? true) {
     await res.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: logBucket, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }] } }));
   }
@@ -111,13 +113,24 @@ describe('sqs group (moto)', () => {
 
 describe('s3-log-bucket group (moto)', () => {
   it('passes a readable log bucket notifying the queue', async () => {
-    const p = await pipeline();
+    const p = await pipeline({ guarded: false });
     await res.s3.send(new PutObjectCommand({ Bucket: p.logBucket, Key: 'logs/2026-01-01-00-00-00-ABCDEF', Body: 'x' }));
+    await res.logBucketPolicy(p.logBucket, true);
     const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket }));
     expect(rows.map((r) => [r.status, r.detail])).toEqual([
       ['pass', 'listed, and a log object can be read'],
       ['pass', expect.stringContaining('s3:ObjectCreated:*')],
+      ['pass', expect.stringContaining('DenyWritesButS3LogDelivery')],
     ]);
+  });
+
+  it('fails a log bucket whose policy lets principals other than S3 log delivery write log objects (issue 20)', async () => {
+    const p = await pipeline({ guarded: false });
+    const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket, RECORDINGS_BUCKET: 'acme-recordings' }));
+    const row = rows.find((r) => r.check === `${p.logBucket} accepts log objects from S3 log delivery only`);
+    expect(row?.status).toBe('fail');
+    expect(row?.fix).toContain('aws:PrincipalServiceName');
+    expect(row?.fix).toContain('arn:aws:s3:::acme-recordings');
   });
 
   it('fails a missing bucket and a bucket that does not notify the queue', async () => {
@@ -127,10 +140,56 @@ describe('s3-log-bucket group (moto)', () => {
     expect(rows.map((r) => [r.check, r.status])).toEqual([
       [`${p.logBucket} readable`, 'pass'],
       [`${p.logBucket} notifies the queue`, 'fail'],
+      [`${p.logBucket} accepts log objects from S3 log delivery only`, 'pass'],
       [`${missing} readable`, 'fail'],
       [`${missing} notifies the queue`, 'fail'],
+      [`${missing} accepts log objects from S3 log delivery only`, 'fail'],
     ]);
-    expect(rows[2]?.fix).toContain('does not exist');
+    expect(rows[3]?.fix).toContain('does not exist');
+  });
+});
+
+describe('quarantine-bucket group (moto, issue 20)', () => {
+  const rowsOf = async (bucket: string): Promise<[string, string][]> =>
+    (await quarantineBucketChecks.run(ctx({ QUARANTINE_URL: `s3://${bucket}/recording-audit/quarantine` }))).map((r) => [r.check, r.status]);
+
+  it('fails a quarantine bucket with SSE-S3, no TLS-only Deny, no reader restriction and no lifecycle', async () => {
+    const bucket = await res.bucket('t-ops-quarantine');
+    await res.s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    expect(await rowsOf(bucket)).toEqual([
+      [`${bucket} default encryption SSE-KMS`, 'fail'],
+      [`${bucket} refuses requests without TLS`, 'fail'],
+      [`${bucket} read by the incident reader role only`, 'fail'],
+      [`${bucket} lifecycle expires quarantine records`, 'fail'],
+    ]);
+  });
+
+  it("passes the stack's quarantine bucket: SSE-KMS, TLS only, incident reader only, expiring", async () => {
+    const bucket = await res.bucket('t-ops-quarantine');
+    const key = await res.kmsKey();
+    await res.s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] } }));
+    await res.s3.send(
+      new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'ExpireQuarantine', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 2192 }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] } }),
+    );
+    const resources = [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`];
+    await res.s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'], Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+            { Sid: 'ReadOnlyByIncidentReader', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${bucket}/*`, Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/recording-audit-quarantine-reader' } } },
+          ],
+        }),
+      }),
+    );
+    expect((await rowsOf(bucket)).map(([, status]) => status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+
+  it('skips a local quarantine directory', async () => {
+    const rows = await quarantineBucketChecks.run(ctx({ QUARANTINE_URL: 'file:///tmp/q' }));
+    expect(rows.map((r) => r.status)).toEqual(['skip']);
   });
 });
 

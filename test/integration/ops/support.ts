@@ -102,13 +102,20 @@ export class Resources {
   async logBucket(encrypted = true): Promise<string> {
     const name = await this.bucket('t-ops-logs');
     if (encrypted) await this.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
-    await this.s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: name,
-        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*` }] }),
-      }),
-    );
+    await this.logBucketPolicy(name, false);
     return name;
+  }
+
+  /**
+   * `guarded`: the policy also denies writes by anyone but S3 log delivery, as the CloudFormation
+   * stack's does (moto then refuses the test's own PutObject: write fixtures first).
+   */
+  async logBucketPolicy(name: string, guarded: boolean): Promise<void> {
+    const statements: object[] = [{ Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*` }];
+    if (guarded) {
+      statements.push({ Sid: 'DenyWritesButS3LogDelivery', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*`, Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } } });
+    }
+    await this.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
   }
 
   async recordingsBucket(spec: RecordingsBucketSpec): Promise<string> {

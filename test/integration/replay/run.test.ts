@@ -46,7 +46,7 @@ class FakeProcessor implements ObjectProcessor {
     this.onFinish?.(this.finished.length);
     return {
       ref, status: 'done', bytes: ref.size ?? 0, lines: 3, blankLines: 0, indexed: 2, duplicates: 1, quarantined: 0,
-      quarantinedByReason: {}, linesByDay: { '2024-01-05': { lines: 3, indexed: 2, duplicates: 1, quarantined: 0 } }, durationMs: 1,
+      quarantinedByReason: {}, errorEvents: 0, linesByDay: { '2024-01-05': { lines: 3, indexed: 2, duplicates: 1, quarantined: 0 } }, durationMs: 1,
     };
   }
 }

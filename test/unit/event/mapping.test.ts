@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../../src/event/build.js';
 import { ENRICHMENT_ONLY_FIELDS, INDEX_MAPPINGS, mappingLeaves } from '../../../src/event/mapping.js';
+import { documentErrorEvent, lineErrorEvent } from '../../../src/event/pipeline-error.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { generateCorpus } from '../../fixtures/corpus.js';
 import { renderLine } from '../../fixtures/render.js';
@@ -61,10 +62,20 @@ function events(): AccessEvent[] {
   return out;
 }
 
+/** pipeline_error events: a parse reject with a detail and a presigned URL, and a document OpenSearch refused. */
+function errorEvents(): unknown[] {
+  const ctx = { source: 's3://logs/k', objectTime: '2024-01-01T00:00:00.000Z' };
+  const raw = Buffer.from('o b [01/Jan/2024:00:00:00 +0000] 192.0.2.1 - R REST.GET.OBJECT k "GET /k?X-Amz-Signature=abc HTTP/1.1" 200 x');
+  const line = lineErrorEvent({ reason: 'bad_number', stage: 'parse', id: 'i', hash: 'h', raw, line: 3, detail: 'not a number' }, ctx);
+  const refused = events()[0]!;
+  const doc = documentErrorEvent({ id: 'j', event: refused }, 'mapper_parsing_exception', ctx, 'failed to parse');
+  return [line.event, doc.event];
+}
+
 describe('INDEX_MAPPINGS', () => {
   const mapped = mappingLeaves();
   const produced = new Map<string, Set<string>>();
-  for (const e of events()) for (const [path, types] of leaves(JSON.parse(JSON.stringify(e)))) for (const t of types) produced.set(path, (produced.get(path) ?? new Set()).add(t));
+  for (const e of [...events(), ...errorEvents()]) for (const [path, types] of leaves(JSON.parse(JSON.stringify(e)))) for (const t of types) produced.set(path, (produced.get(path) ?? new Set()).add(t));
 
   it('refuses unknown fields', () => {
     expect(INDEX_MAPPINGS.dynamic).toBe('strict');

@@ -36,6 +36,30 @@ describe('ObjectTally', () => {
     expect(tally.settled).toBe(1);
   });
 
+  it('waits for the pipeline_error event of each quarantined line, counted apart from the lines (issue 20)', async () => {
+    const tally = new ObjectTally();
+    tally.expect(1);
+    tally.expectErrorEvent();
+    tally.onQuarantined(['bad_time']);
+    let drained = false;
+    const wait = tally.drained().then(() => (drained = true));
+    await Promise.resolve();
+    expect(drained).toBe(false);
+    tally.errorEventTracker.onOutcome({ status: 'duplicate' }, doc('2024-05-01T00:00:00Z'));
+    await wait;
+    expect({ settled: tally.settled, quarantined: tally.quarantined, errorEvents: tally.errorEvents, indexed: tally.indexed, duplicates: tally.duplicates }).toEqual({ settled: 1, quarantined: 1, errorEvents: 1, indexed: 0, duplicates: 0 });
+    expect(tally.failure).toBeUndefined();
+  });
+
+  it('fails the object when the index refuses even the pipeline_error event', async () => {
+    const tally = new ObjectTally();
+    tally.expectErrorEvent();
+    tally.errorEventTracker.onOutcome({ status: 'quarantined', reason: 'mapper_parsing_exception' }, doc('2024-05-01T00:00:00Z'));
+    await tally.drained();
+    expect(tally.failure?.code).toBe('SINK_REJECTED');
+    expect(tally.errorEvents).toBe(0);
+  });
+
   it('treats an outcome reported twice as a failure of the books', () => {
     const tally = new ObjectTally();
     tally.expect(1);

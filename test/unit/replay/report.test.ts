@@ -14,6 +14,7 @@ const result = (o: ListedObject, over: Partial<ObjectResult> = {}): ObjectResult
   duplicates: 2,
   quarantined: 1,
   quarantinedByReason: { PARSE_FIELD_COUNT: 1 },
+  errorEvents: 1,
   linesByDay: { '2024-01-04': { lines: 4, indexed: 4, duplicates: 0, quarantined: 0 }, '2024-01-05': { lines: 6, indexed: 3, duplicates: 2, quarantined: 1 } },
   durationMs: 5,
   ...over,

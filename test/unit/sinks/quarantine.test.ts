@@ -39,6 +39,20 @@ describe('quarantine records', () => {
     expect(parsed.detail).toBe('x\n{"index":{}}\r\n');
   });
 
+  it('stores no credential value: the raw line and the detail are redacted, the hash stays the original bytes\' (issue 20)', () => {
+    const sig = 'ab12'.repeat(16);
+    const line = `o b [01/Jan/2024:00:00:00 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k?X-Amz-Credential=AKIAEXAMPLE%2Fx&X-Amz-Signature=${sig}&x-amz-security-token=tok123 HTTP/1.1" 200 \xff`;
+    const raw = Buffer.from(line, 'latin1');
+    const stored = JSON.parse(toNdjsonLine(rec({ raw: raw.toString('base64'), detail: `bad line near "GET /k?X-Amz-Signature=${sig}"` }))) as QuarantineRecord;
+    const text = Buffer.from(stored.raw ?? '', 'base64').toString('latin1');
+    expect(text).toBe(line.replace('AKIAEXAMPLE%2Fx', '[redacted]').replace(sig, '[redacted]').replace('tok123', '[redacted]'));
+    expect(JSON.stringify(stored)).not.toMatch(new RegExp(`${sig}|AKIAEXAMPLE|tok123`));
+    expect(stored).toMatchObject({ redacted: true, hash: 'ab'.repeat(32) });
+    // A line without credentials is stored byte for byte, unflagged.
+    expect(JSON.parse(toNdjsonLine(rec()))).not.toHaveProperty('redacted');
+    expect((JSON.parse(toNdjsonLine(rec())) as QuarantineRecord).raw).toBe(rec().raw);
+  });
+
   it('refuses an unknown scheme', () => {
     expect(() => createQuarantineStore({ QUARANTINE_URL: 'http://x/y' }, { s3, logger })).toThrow(/QUARANTINE_URL/);
   });
