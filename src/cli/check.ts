@@ -1,12 +1,11 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
+import { createKmsClient, createS3Client, createSqsClient } from '../core/aws-clients.js';
 import { createSdkTransport, type GenesysTransport } from '../enrich/genesys/sdk.js';
 import { CHECK_GROUPS, WORKER_REQUIRED, checkConfig, runChecks, summarize } from '../ops/check/runner.js';
 import { renderJson, renderTable } from '../ops/check/table.js';
 import type { CheckContext } from '../ops/check/types.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
-import { createS3Client, createSqsClient } from '../sources/s3-object.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
@@ -38,7 +37,7 @@ function context(config: Config): { ctx: CheckContext; destroy: () => void } {
   // reads `check` causes are recognised in later access logs too.
   const s3 = lazy(() => createS3Client(config));
   const sqs = lazy(() => createSqsClient(config));
-  const kms = lazy(() => new KMSClient({}));
+  const kms = lazy(() => createKmsClient(config));
   const opensearch = lazy((): OpenSearchClient => {
     if (config.OPENSEARCH_URL === undefined) throw new Error('OPENSEARCH_URL is not set');
     return createOpenSearchClient({ ...config, OPENSEARCH_URL: config.OPENSEARCH_URL });

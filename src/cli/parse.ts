@@ -194,9 +194,9 @@ async function startEnrichment(configFile: string | undefined): Promise<{ hook: 
   const [{ loadConfigOrThrow }, { createLogger }, { createMetrics }, { createEnricher }, { createS3Client }, { pino }] = await Promise.all([
     import('../config/load.js'),
     import('../core/log.js'),
-    import('../ops/metrics.js'),
+    import('../core/metrics.js'),
     import('../enrich/enricher.js'),
-    import('../sources/s3-object.js'),
+    import('../core/aws-clients.js'),
     import('pino'),
   ]);
   const cfg = loadConfigOrThrow(configFile === undefined ? {} : { file: configFile });

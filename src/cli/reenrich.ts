@@ -2,7 +2,7 @@ import { loadConfigOrThrow } from '../config/load.js';
 import { createLogger } from '../core/log.js';
 import { createEnricher } from '../enrich/enricher.js';
 import { reenrichPending } from '../enrich/reenrich.js';
-import { createMetrics } from '../ops/metrics.js';
+import { createMetrics } from '../core/metrics.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_USAGE } from './exit-codes.js';

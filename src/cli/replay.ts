@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrThrow } from '../config/load.js';
 import { AuditError, describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { createMetrics } from '../ops/metrics.js';
+import { createMetrics } from '../core/metrics.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { OPTIONS, UsageError, replayOptionsFrom, type Values } from '../replay/options.js';
 import { summarize } from '../replay/report.js';
 import { runReplay, type ReplayOptions } from '../replay/run.js';
-import { createS3Client, createSqsClient } from '../sources/s3-object.js';
+import { createS3Client, createSqsClient } from '../core/aws-clients.js';
 import { EXIT_USAGE } from './exit-codes.js';
 
 const HELP = `Usage: recording-audit replay --bucket B [--prefix P] --from TIME --to TIME [options]

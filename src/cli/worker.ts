@@ -2,12 +2,12 @@ import { parseCommandArgs } from './args.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { createMetrics } from '../ops/metrics.js';
+import { createMetrics } from '../core/metrics.js';
 import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../ops/health.js';
 import { startReenrichTask } from '../enrich/reenrich.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
-import { createSqsClient } from '../sources/s3-object.js';
+import { createSqsClient } from '../core/aws-clients.js';
 
 const HELP = `Usage: recording-audit worker [--config FILE]
 

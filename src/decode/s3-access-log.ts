@@ -1,8 +1,41 @@
-import type { S3AccessFields } from '../event/types.js';
 import { DASH, DQ, SP, isArn, isOperation, isWord } from './field-shapes.js';
 import { matchMid, MIN_FIELD_COUNT, mid, parseTail, str, tail, tokenEnd } from './fixed-fields.js';
 import { parseLogTime, parseLogTimeMemo } from './log-time.js';
 import type { RejectReason } from './reject-reason.js';
+
+/** Raw S3 server access log fields, in log order, with Filebeat's names. */
+export interface S3AccessFields {
+  bucket_owner?: string;
+  bucket?: string;
+  remote_ip?: string;
+  requester?: string;
+  request_id?: string;
+  operation?: string;
+  key?: string;
+  request_uri?: string;
+  http_status?: number;
+  error_code?: string;
+  bytes_sent?: number;
+  object_size?: number;
+  total_time?: number;
+  turn_around_time?: number;
+  referrer?: string;
+  user_agent?: string;
+  version_id?: string;
+  host_id?: string;
+  signature_version?: string;
+  cipher_suite?: string;
+  authentication_type?: string;
+  host_header?: string;
+  tls_version?: string;
+  access_point_arn?: string;
+  acl_required?: string;
+  source_region?: string;
+  /** Fields after the 27 known ones, kept verbatim: S3 appends fields over time. */
+  unknown_fields?: string[];
+  /** How many fields the record had (17..27+), to tell legacy records apart. */
+  field_count?: number;
+}
 
 export type { RejectReason } from './reject-reason.js';
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 
 /** A cached lookup: the value, or a remembered "does not exist" (negative caching). */
 export type Lookup<V> = { readonly found: true; readonly value: V } | { readonly found: false };

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/log.js';
 import { AuditError, describeError } from '../core/errors.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { BatchLoader, requesterCapError } from './batch-loader.js';
 import { raceDeadline, type CallOptions, type GenesysClient } from './genesys/client.js';
 import type { ConversationDetail, GenesysUser, RecordingMetadata } from './genesys/models.js';

@@ -3,7 +3,8 @@ import { redactRawLine } from '../core/redact-line.js';
 import { redactSecretsInText } from '../core/redact-text.js';
 import { PARSER_VERSION } from './build.js';
 import { decodeKey } from './ecs.js';
-import type { IndexableDocument, PipelineErrorEvent, RecoveredField, S3AccessFields } from './types.js';
+import type { IndexableDocument, PipelineErrorEvent, RecoveredField } from './types.js';
+import type { S3AccessFields } from '../decode/s3-access-log.js';
 
 /**
  * The pipeline_error document's id: derived from the id the line's own event has (or would have)

@@ -5,7 +5,7 @@ import type { Client as OpenSearchClient } from '@opensearch-project/opensearch'
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { redactSecretsInText } from '../core/redact-text.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../core/metrics.js';
 
 /** The outcome of one readiness probe. `error` is secret-free, for the log; /readyz never serves it. */
 export interface ProbeResult {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { RejectReason } from '../decode/reject-reason.js';
 import type { AccessEvent } from '../event/types.js';
-import { DAY_MS, logKeyTimeMs } from '../replay/keys.js';
+import { DAY_MS, logKeyTimeMs } from '../sources/log-keys.js';
 
 /**
  * Whether a parsed record may be a real S3 server access log record of this deployment. Anyone who

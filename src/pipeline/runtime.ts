@@ -3,12 +3,13 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { createEnricher, type Enricher } from '../enrich/enricher.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { BulkIndexer, bulkOptionsFrom } from '../sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { assertIndexSetup } from '../sinks/opensearch/setup.js';
-import { createQuarantineStore, type QuarantineStore } from '../sinks/quarantine.js';
-import { createS3Client } from '../sources/s3-object.js';
+import { type QuarantineStore } from '../sinks/quarantine/record.js';
+import { createQuarantineStore } from '../sinks/quarantine/store.js';
+import { createS3Client } from '../core/aws-clients.js';
 import { StreamingObjectProcessor } from './object.js';
 import type { ObjectProcessor } from './types.js';
 

@@ -4,7 +4,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Config } from '../config/schema.js';
 import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { isAllowedBucket, parseNotification } from '../sources/notification.js';
 import { SqsSource, sqsSourceOptionsFromConfig, type Disposition, type InFlightMessage } from '../sources/sqs.js';
 import type { Runtime } from './runtime.js';

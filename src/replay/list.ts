@@ -8,7 +8,7 @@ import {
   type KeyFormat,
   type KeyKind,
   type PartitionSource,
-} from './keys.js';
+} from '../sources/log-keys.js';
 import { mergeSorted } from './merge.js';
 import { inWindow, planPartitionedDays, planSimple, type ListPlan, type Window } from './plan.js';
 

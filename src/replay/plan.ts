@@ -7,7 +7,7 @@ import {
   formatDayFolder,
   formatKeyStamp,
   type ParsedKey,
-} from './keys.js';
+} from '../sources/log-keys.js';
 
 /**
  * The selection window [fromMs, endMs) with endMs = to + margin.

@@ -5,7 +5,7 @@ import type { Logger } from '../core/log.js';
 import type { ObjectProcessor } from '../pipeline/types.js';
 import { CheckpointWriter, decodeCheckpoint, runKeyOf, type Checkpoint } from './checkpoint.js';
 import { SQS_BATCH_MAX } from './enqueue.js';
-import type { KeyFormat } from './keys.js';
+import type { KeyFormat } from '../sources/log-keys.js';
 import { emptyListStats, listLogObjects, type ListedObject, type ListOptions } from './list.js';
 import { windowEnd, type Window } from './plan.js';
 import { ProgressReporter, type ProgressOutput } from './progress.js';

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { chunks, isFinalVisibilityFailure, sdkErrorFacts } from './sqs-policy.js';
 
 /** Monotonic milliseconds: deadlines must not move with the wall clock. */

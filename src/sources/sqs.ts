@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../core/metrics.js';
 import { monotonic, releaseMessages, VisibilityHeartbeat, type HeldMessage } from './sqs-heartbeat.js';
 import { messageAttributes, receiveBackoffMs, retryVisibilitySecs, validateSqsSourceOptions, type SqsSourceOptions } from './sqs-policy.js';
 

@@ -17,7 +17,7 @@ import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client,
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
-import { createMetrics } from '../../src/ops/metrics.js';
+import { createMetrics } from '../../src/core/metrics.js';
 import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../src/demo/aws-setup.js';
 import { logObjectKey } from '../../src/demo/scenario.js';
 import { createEnricher } from '../../src/enrich/enricher.js';

@@ -14,7 +14,7 @@ import { loadConfigOrThrow } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
 import { createEnricher } from '../../src/enrich/enricher.js';
 import type { AccessEvent, EnrichmentStatus } from '../../src/event/types.js';
-import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../src/core/metrics.js';
 import { createRandom, exportKey, generateDataset, type Dataset } from '../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../src/sim/genesys/events.js';
 import { startGenesysSimulator } from '../../src/sim/genesys/server.js';

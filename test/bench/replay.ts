@@ -18,7 +18,7 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSC
 import { Client } from '@opensearch-project/opensearch';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
-import { createMetrics } from '../../src/ops/metrics.js';
+import { createMetrics } from '../../src/core/metrics.js';
 import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import { Worker } from '../../src/pipeline/worker.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';

@@ -12,12 +12,12 @@ import { once } from 'node:events';
 import { Client } from '@opensearch-project/opensearch';
 import { createLogger } from '../../src/core/log.js';
 import type { IndexableEvent } from '../../src/event/types.js';
-import { createMetrics } from '../../src/ops/metrics.js';
+import { createMetrics } from '../../src/core/metrics.js';
 import { BulkIndexer, type ItemOutcome } from '../../src/sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../src/sinks/opensearch/install.js';
 import { rawBulkLoad } from './raw-bulk.js';
-import type { QuarantineStore } from '../../src/sinks/quarantine.js';
+import type { QuarantineStore } from '../../src/sinks/quarantine/record.js';
 import { dropPrefix, stack, MAPPINGS, testDoc, uniquePrefix } from '../integration/sinks/support.js';
 
 const logger = createLogger('error');

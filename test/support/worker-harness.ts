@@ -7,12 +7,12 @@ import { Client } from '@opensearch-project/opensearch';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/core/log.js';
-import { createMetrics, type Metrics } from '../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../src/core/metrics.js';
 import { createRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import { Worker } from '../../src/pipeline/worker.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetup, type SetupReport } from '../../src/sinks/opensearch/setup.js';
-import { createSqsClient } from '../../src/sources/s3-object.js';
+import { createSqsClient } from '../../src/core/aws-clients.js';
 import { stackEnv } from './stack-env.js';
 
 /** The environment a worker needs against the local stack, plus test-specific settings. */

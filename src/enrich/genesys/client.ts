@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Metrics } from '../../ops/metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import {
   ConversationDetailsResponseSchema,
   ErrorBodySchema,

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
-import type { Metrics } from '../../ops/metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import { GenesysClient } from './client.js';
 import { createSdkTransport, type GenesysTransport } from './sdk.js';
 

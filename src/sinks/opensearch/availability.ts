@@ -1,7 +1,7 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Metrics } from '../../ops/metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import { probeDelayMs } from './retry.js';
 
 /** Whole-request 5xx answers in a row after which the sink counts as down. */

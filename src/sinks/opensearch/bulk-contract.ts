@@ -2,8 +2,8 @@ import type { Config } from '../../config/schema.js';
 import type { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { IndexableDocument } from '../../event/types.js';
-import type { Metrics } from '../../ops/metrics.js';
-import type { QuarantineStore } from '../quarantine.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { QuarantineStore } from '../quarantine/record.js';
 
 /** The bulk writer's contract with the pipeline: outcomes, options, dependencies. */
 

@@ -1,7 +1,7 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError, isAuditError } from '../../core/errors.js';
 import type { IndexableDocument } from '../../event/types.js';
-import type { QuarantineRecord } from '../quarantine.js';
+import type { QuarantineRecord } from '../quarantine/record.js';
 import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
 import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
 import { ByteBudget } from './budget.js';

@@ -2,7 +2,7 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObj
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { exportKey, exportMetadataKey, generateDataset, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';

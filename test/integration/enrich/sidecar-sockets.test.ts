@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createEnricher } from '../../../src/enrich/enricher.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { generateDataset, recordingIdOnlyKey } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { logger, stackEnv } from './support.js';

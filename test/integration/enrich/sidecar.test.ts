@@ -2,7 +2,7 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObj
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { exportMetadataKey, generateDataset, recordingIdOnlyKey, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';

@@ -3,7 +3,7 @@ import { loadConfigOrThrow } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/core/log.js';
 import { createEnricher, type InspectableEnricher } from '../../../src/enrich/enricher.js';
-import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import type { GenesysSimulator } from '../../../src/sim/genesys/server.js';
 
 export const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../../../src/ops/health.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { Resources, stackEnv, unique } from './support.js';
 

@@ -9,7 +9,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { createRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
 import { Worker } from '../../../src/pipeline/worker.js';
 import { emptyListStats, listLogObjects } from '../../../src/replay/list.js';

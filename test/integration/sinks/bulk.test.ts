@@ -7,10 +7,11 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import type { AccessEvent } from '../../../src/event/types.js';
-import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bulk.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
-import { createQuarantineStore, type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine.js';
+import { type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
+import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
 import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 
 const logger = createLogger('silent');

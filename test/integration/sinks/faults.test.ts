@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
-import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
-import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine.js';
+import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { bulkDocCount, FaultProxy } from './fault-proxy.js';
 import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
 

@@ -2,7 +2,8 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObje
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
-import { createQuarantineStore, quarantineKey, type QuarantineRecord, type StoredQuarantineRecord } from '../../../src/sinks/quarantine.js';
+import { quarantineKey, type QuarantineRecord, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
+import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
 import { stack, uniquePrefix } from './support.js';
 
 const logger = createLogger('silent');

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import type { Enricher } from '../../../src/enrich/enricher.js';
-import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { StreamingObjectProcessor } from '../../../src/pipeline/object.js';
 import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
 import { bulkOptionsFrom } from '../../../src/sinks/opensearch/bulk-contract.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
-import type { QuarantineStore } from '../../../src/sinks/quarantine.js';
+import type { QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { newS3, stackEnv, uniqueName } from './aws.js';
 
 const bucket = uniqueName('t-src-missing');

@@ -16,7 +16,8 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { isAuditError, type AuditError } from '../../../src/core/errors.js';
-import { createS3Client, openObject, type OpenedObject } from '../../../src/sources/s3-object.js';
+import { openObject, type OpenedObject } from '../../../src/sources/s3-object.js';
+import { createS3Client } from '../../../src/core/aws-clients.js';
 import { clientConfig, newS3, sleep, stackEnv, uniqueName } from './aws.js';
 
 let admin: S3Client;

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics, type Metrics } from '../../../src/ops/metrics.js';
+import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, stackEnv, TestQueues, waitFor, type RecordedCommand } from './aws.js';

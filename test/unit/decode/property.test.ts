@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAccessLogLine } from '../../../src/decode/s3-access-log.js';
 import { buildEvent } from '../../../src/event/build.js';
-import type { S3AccessFields } from '../../../src/event/types.js';
+import type { S3AccessFields } from '../../../src/decode/s3-access-log.js';
 import { seededRandom, truncateFields } from '../../fixtures/corpus.js';
 import { mutateLine, REJECT_REASONS } from '../../fixtures/mutate.js';
 import { renderLine } from '../../fixtures/render.js';

@@ -5,7 +5,7 @@ import { MAX_UNKNOWN_FIELDS } from '../../../src/decode/fixed-fields.js';
 import { parseLogTime, parseLogTimeMemo } from '../../../src/decode/log-time.js';
 import { parseAccessLogLine, type ParseResult } from '../../../src/decode/s3-access-log.js';
 import { buildEvent } from '../../../src/event/build.js';
-import type { S3AccessFields } from '../../../src/event/types.js';
+import type { S3AccessFields } from '../../../src/decode/s3-access-log.js';
 import { SAMPLE_EXPECTATIONS, SAMPLE_FILES } from '../../fixtures/sample-expectations.js';
 
 const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));

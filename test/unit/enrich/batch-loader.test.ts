@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchLoader } from '../../../src/enrich/batch-loader.js';
 import { LookupCache } from '../../../src/enrich/lookup-cache.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 
 const far = () => ({ deadline: Date.now() + 10_000 });
 

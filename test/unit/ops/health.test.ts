@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import { startHealthServer, readinessFrom, type HealthServer, type ReadinessReport } from '../../../src/ops/health.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 
 const logLines: string[] = [];
 const logger = createLogger(

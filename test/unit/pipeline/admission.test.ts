@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../../src/event/build.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { admissionOf, admissionRulesFrom, objectTimeMs } from '../../../src/pipeline/admission.js';
-import { logKeyTimeMs } from '../../../src/replay/keys.js';
+import { logKeyTimeMs } from '../../../src/sources/log-keys.js';
 
 const DAY = 86_400_000;
 

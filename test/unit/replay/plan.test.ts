@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogKey } from '../../../src/replay/keys.js';
+import { parseLogKey } from '../../../src/sources/log-keys.js';
 import { inWindow, planPartitionedDays, planSimple, plannedDayCount, type Window } from '../../../src/replay/plan.js';
 
 const t = (iso: string): number => Date.parse(iso);

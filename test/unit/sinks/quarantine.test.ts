@@ -5,8 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
-import { createQuarantineStore, quarantineKey, toNdjsonLine, type QuarantineRecord } from '../../../src/sinks/quarantine.js';
-import { FileQuarantine } from '../../../src/sinks/quarantine-file.js';
+import { quarantineKey, toNdjsonLine, type QuarantineRecord } from '../../../src/sinks/quarantine/record.js';
+import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
+import { FileQuarantine } from '../../../src/sinks/quarantine/file.js';
 
 const logger = createLogger('silent');
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });

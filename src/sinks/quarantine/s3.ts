@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { AuditError, describeError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { storedRecord, type QuarantineRecord, type QuarantineStore } from './quarantine.js';
+import { AuditError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { storedRecord, type QuarantineRecord, type QuarantineStore } from './record.js';
 
 interface Waiting {
   records: QuarantineRecord[];

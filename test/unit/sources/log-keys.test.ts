@@ -7,7 +7,7 @@ import {
   parsePartitionedRest,
   parseSimpleRest,
   splitSourcePrefix,
-} from '../../../src/replay/keys.js';
+} from '../../../src/sources/log-keys.js';
 
 const t = (iso: string): number => Date.parse(iso);
 

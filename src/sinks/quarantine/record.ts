@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../core/log.js';
-import { AuditError } from '../core/errors.js';
-import { redactRawLine } from '../core/redact-line.js';
-import { redactSecretsInText } from '../core/redact-text.js';
-import { FileQuarantine } from './quarantine-file.js';
-import { S3Quarantine } from './quarantine-s3.js';
+import { redactRawLine } from '../../core/redact-line.js';
+import { redactSecretsInText } from '../../core/redact-text.js';
 
 /**
  * One line or document that did not become an indexed event, with why. Together with the indexed
@@ -90,29 +84,4 @@ export function storedRecord(r: QuarantineRecord): StoredQuarantineRecord {
 /** One NDJSON line per record, built with the JSON serializer (never by string templates). */
 export function toNdjsonLine(r: QuarantineRecord): string {
   return JSON.stringify(storedRecord(r)) + '\n';
-}
-
-const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
-
-/**
- * The store QUARANTINE_URL names: `file:///dir` appends NDJSON to a file per UTC day;
- * `s3://bucket/prefix` writes one NDJSON object per batch.
- */
-export function createQuarantineStore(
-  cfg: Pick<Config, 'QUARANTINE_URL'> & Partial<Pick<Config, 'QUARANTINE_WRITE_TIMEOUT_MS'>>,
-  deps: { s3: S3Client; logger: Logger },
-): QuarantineStore {
-  const target = cfg.QUARANTINE_URL;
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch (cause) {
-    throw new AuditError('CONFIG_INVALID', 'QUARANTINE_URL is not a URL', { cause });
-  }
-  if (url.protocol === 'file:') return new FileQuarantine(url, deps.logger);
-  if (url.protocol === 's3:') {
-    const prefix = decodeURIComponent(url.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
-    return new S3Quarantine(deps.s3, url.hostname, prefix, deps.logger, cfg.QUARANTINE_WRITE_TIMEOUT_MS ?? DEFAULT_WRITE_TIMEOUT_MS);
-  }
-  throw new AuditError('CONFIG_INVALID', 'QUARANTINE_URL must be file:///path or s3://bucket/prefix');
 }

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AuditError, describeError } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { toNdjsonLine, type QuarantineRecord, type QuarantineStore } from './quarantine.js';
+import { AuditError, describeError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { toNdjsonLine, type QuarantineRecord, type QuarantineStore } from './record.js';
 
 interface Waiting {
   body: string;
