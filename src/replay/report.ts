@@ -110,7 +110,7 @@ export class ReportAccumulator {
 }
 
 export type ReplayMode = 'process' | 'enqueue' | 'dry-run';
-export type ReplayOutcome = 'completed' | 'failed' | 'interrupted' | 'too-many-failures';
+export type ReplayOutcome = 'completed' | 'failed' | 'interrupted' | 'too_many_failures';
 
 export interface RunParamsDoc {
   readonly bucket: string;

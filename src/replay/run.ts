@@ -218,7 +218,7 @@ async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIden
         logger.error({ key: obj.key, code: failure.code, error: failure.message, attempts: failure.attempts }, 'Log object failed; the next run of the same parameters retries it.');
         if (tracker.failedCount >= opts.maxFailures) {
           logger.error({ failed: tracker.failedCount, maxFailures: opts.maxFailures }, 'Too many failed objects; stopping.');
-          stop.stop('too-many-failures');
+          stop.stop('too_many_failures');
         }
       }
     },

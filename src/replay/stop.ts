@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../core/log.js';
 
-export type StopReason = 'signal' | 'too-many-failures';
+export type StopReason = 'signal' | 'too_many_failures';
 
 /**
  * The two ways a replay ends early. `stopping` fires first: no new object is taken. `aborting`

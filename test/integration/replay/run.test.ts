@@ -172,7 +172,7 @@ describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', (
     const p = new FakeProcessor();
     for (const k of keys) p.fail.set(k, { code: 'SINK_REJECTED', retryable: false, times: 1 });
     const r = await runReplay(options(dir, { maxFailures: 5, concurrency: 2 }), { s3, logger: quietLogger, processor: p, progress: noTty });
-    expect(r.report.outcome).toBe('too-many-failures');
+    expect(r.report.outcome).toBe('too_many_failures');
     expect(r.report.totals.failed).toBeGreaterThanOrEqual(5);
     expect(p.started.length).toBeLessThan(COUNT);
   });
