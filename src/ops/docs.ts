@@ -41,15 +41,15 @@ function codeTable(head: string, codes: Readonly<Record<string, { meaning: strin
 /** Error codes (logs, `error.code` of log lines), then quarantine reasons (records, `error.code` of pipeline_error events). */
 export function codesReference(): string {
   return [
-    '#### Error codes',
+    '### Error codes',
     '',
     codeTable('Code', ERROR_CODES),
     '',
-    '#### Quarantine reasons: lines (stages `parse` and `admission`)',
+    '### Quarantine reasons: lines (stages `parse` and `admission`)',
     '',
     codeTable('Reason', REJECT_REASONS),
     '',
-    '#### Quarantine reasons: documents (stage `index`)',
+    '### Quarantine reasons: documents (stage `index`)',
     '',
     codeTable('Reason', SINK_REJECT_REASONS),
   ].join('\n');
