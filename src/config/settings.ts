@@ -1,6 +1,6 @@
 /**
  * The settings DSL: each setting is declared once with its name, type, default and documentation.
- * The README's configuration table and the validation messages both come from these declarations,
+ * docs/configuration.md's tables and the validation messages both come from these declarations,
  * so a setting cannot be documented under one name and read under another.
  */
 

@@ -1,25 +1,49 @@
 /**
- * Why a line did not become an event. Stable snake_case codes: quarantine records, metrics labels
- * and dashboards use them.
+ * Why a line did not become an event, with what it means and what to do. Stable snake_case codes:
+ * quarantine records, metrics labels and dashboards use them. docs/operations.md is generated from
+ * this table, so a new code cannot ship without its meaning.
  */
-export type RejectReason =
-  /** The line ends before the 17 fields every era of the format has (through User-Agent). */
-  | 'too_few_fields'
-  /** The Time field is not `[dd/Mon/yyyy:HH:mm:ss ±hhmm]` or names an impossible date. */
-  | 'bad_time'
-  /** The Operation field does not look like `PREFIX.VERB.RESOURCE`. */
-  | 'bad_operation'
-  /** A quoted field (Request-URI, Referer, User-Agent) cannot be delimited. */
-  | 'bad_quoting'
-  /** HTTP status, Bytes Sent, Object Size, Total Time or Turn-Around Time is not a number or `-`. */
-  | 'bad_number'
-  /** An empty field (two spaces, trailing space) or a field after User-Agent with the wrong shape. */
-  | 'bad_field'
-  /** Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line's owner. */
-  | 'spliced_records'
-  /** Longer than the decoder's line cap; only a preview and the full-line hash were kept. */
-  | 'line_too_long'
-  /** Admission (src/pipeline/admission.ts): the record is for a bucket outside AUDITED_BUCKETS. */
-  | 'foreign_bucket'
-  /** Admission: the record's time is more than RECORD_TIME_SKEW_DAYS from its log object's time. */
-  | 'record_time_skew';
+export const REJECT_REASONS = {
+  too_few_fields: {
+    meaning: 'The line ends before the 17 fields every era of the format has (through User-Agent).',
+    action: 'Usually a cut-off or foreign line; read the quarantine record and the original in the log bucket.',
+  },
+  bad_time: {
+    meaning: 'The Time field is not `[dd/Mon/yyyy:HH:mm:ss ±hhmm]` or names an impossible date.',
+    action: 'Read the quarantine record; S3 does not write such lines.',
+  },
+  bad_operation: {
+    meaning: 'The Operation field does not look like `PREFIX.VERB.RESOURCE`.',
+    action: 'Read the quarantine record; S3 does not write such lines.',
+  },
+  bad_quoting: {
+    meaning: 'A quoted field (Request-URI, Referer, User-Agent) cannot be delimited.',
+    action: 'Read the quarantine record; if S3 wrote it, open an issue with the redacted line.',
+  },
+  bad_number: {
+    meaning: 'HTTP status, Bytes Sent, Object Size, Total Time or Turn-Around Time is not a number or `-`.',
+    action: 'Read the quarantine record; S3 does not write such lines.',
+  },
+  bad_field: {
+    meaning: 'An empty field (two spaces, trailing space), a field after User-Agent with the wrong shape, or more than 64 fields.',
+    action: 'Read the quarantine record; if S3 added a new field format, open an issue.',
+  },
+  spliced_records: {
+    meaning: 'Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line\'s owner.',
+    action: 'Someone wrote into the log bucket; check who may write log objects (`recording-audit check`).',
+  },
+  line_too_long: {
+    meaning: "Longer than the decoder's line cap; only a preview and the full-line hash were kept.",
+    action: 'Read the original in the log bucket by log.file.path and log.offset.',
+  },
+  foreign_bucket: {
+    meaning: 'Admission (src/pipeline/admission.ts): the record is for a bucket outside AUDITED_BUCKETS.',
+    action: 'Add the bucket to AUDITED_BUCKETS if it should be audited; otherwise find who writes its records here.',
+  },
+  record_time_skew: {
+    meaning: "Admission: the record's time is more than RECORD_TIME_SKEW_DAYS from its log object's LastModified.",
+    action: 'A forged or copied log object; for a backfill of copied objects raise RECORD_TIME_SKEW_DAYS and replay.',
+  },
+} as const satisfies Record<string, { meaning: string; action: string }>;
+
+export type RejectReason = keyof typeof REJECT_REASONS;

@@ -3,7 +3,7 @@ import type { EventOutcome } from './types.js';
 
 /**
  * Derivations from raw S3 access log fields to ECS fields. Each rule is small and documented in
- * the README's field table; the raw values stay in aws.s3access.* unchanged.
+ * the field table of docs/event-schema.md; the raw values stay in aws.s3access.* unchanged.
  */
 
 /** 2xx/3xx success (304 and redirects are answered requests), 4xx/5xx failure, no status unknown. */

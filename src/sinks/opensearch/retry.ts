@@ -1,4 +1,5 @@
 import { backoff } from '../../core/time.js';
+import { DOCUMENT_FAULTS } from './reject-reason.js';
 
 /**
  * What the bulk writer does with one item's answer. Pure functions, so the policy is tested
@@ -22,14 +23,7 @@ export type ItemDisposition =
  * when the month's index is created, a blocked or missing index, a write alias without a write
  * index, our credentials) must not move every event of a month out of the audit trail.
  */
-const THE_DOCUMENTS_FAULT = new Set([
-  'mapper_parsing_exception',
-  'strict_dynamic_mapping_exception',
-  'document_parsing_exception',
-  'x_content_parse_exception',
-  'json_parse_exception',
-  'not_x_content_exception',
-]);
+const THE_DOCUMENTS_FAULT: ReadonlySet<string> = new Set(Object.keys(DOCUMENT_FAULTS));
 
 /**
  * illegal_argument_exception names index-level refusals too (a full shard, no write index), so only

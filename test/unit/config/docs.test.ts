@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, configReference } from '../../../src/config/docs.js';
+import { BEGIN, configReference } from '../../../src/config/docs.js';
 import { SCHEMA } from '../../../src/config/schema.js';
+import { GENERATED_SECTIONS, sectionIn } from '../../support/generated-docs.js';
 
-describe('README configuration reference', () => {
-  it('is the one generated from the schema (run `npm run docs:config` after changing a setting)', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const start = readme.indexOf(BEGIN);
-    const end = readme.indexOf(END);
-    expect(start).toBeGreaterThan(-1);
-    expect(end).toBeGreaterThan(start);
-    expect(readme.slice(start + BEGIN.length, end).trim()).toBe(configReference().trim());
+describe('docs/configuration.md', () => {
+  it('holds the reference generated from the schema (run `npm run docs` after changing a setting)', () => {
+    const section = GENERATED_SECTIONS.find((s) => s.begin === BEGIN)!;
+    expect(section.file).toBe('docs/configuration.md');
+    expect(sectionIn(readFileSync(section.file, 'utf8'), section)).toBe(configReference().trim());
   });
 
   it('documents every setting', () => {

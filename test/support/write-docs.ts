@@ -1,0 +1,8 @@
+// Rewrites every generated section of the docs (configuration, metrics, codes) from the code.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { GENERATED_SECTIONS, withSection } from './generated-docs.js';
+
+for (const section of GENERATED_SECTIONS) {
+  writeFileSync(section.file, withSection(readFileSync(section.file, 'utf8'), section));
+  process.stdout.write(`${section.file}: ${section.begin} updated.\n`);
+}
