@@ -28,8 +28,6 @@ export type ErrorCode =
  */
 export const ERROR_CODES = {
   CONFIG_INVALID: { meaning: 'A setting is missing, malformed or out of range; every problem is listed with its setting.', action: 'Fix the named settings; the process exits 78 until then.' },
-  NOTIFICATION_INVALID: { meaning: 'An SQS message body is not an S3 notification. Not raised today: such messages are counted as sqs_messages_refused_total{reason="invalid"}.', action: 'Read the message in the dead-letter queue; fix what sends it.' },
-  BUCKET_NOT_ALLOWED: { meaning: 'A notification names a log bucket outside LOG_BUCKETS. Not raised today: counted as sqs_messages_refused_total{reason="bucket_not_allowed"}.', action: 'Add the bucket to LOG_BUCKETS if it is yours, or find out who sends it.' },
   OBJECT_MISSING: { meaning: 'The notified log object is gone (404) or not readable (403).', action: 'Alert on missing_log_objects_total; grant s3:ListBucket and s3:GetObject on the log bucket; find who deleted the object.' },
   OBJECT_READ_FAILED: { meaning: 'Reading a log object or a sidecar failed or stalled (network, 5xx, read timeout). Retried.', action: 'None if it passes; if messages reach the DLQ, check S3 reachability and OBJECT_READ_TIMEOUT_MS.' },
   OBJECT_TRUNCATED: { meaning: 'A gzip log object is truncated or corrupt; it is never counted short.', action: 'The message goes to the DLQ; inspect the object in the log bucket.' },

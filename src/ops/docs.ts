@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Summary } from 'prom-client';
 import { ERROR_CODES } from '../core/errors.js';
 import { REJECT_REASONS } from '../decode/reject-reason.js';
 import { SINK_REJECT_REASONS } from '../sinks/opensearch/reject-reason.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics } from '../core/metrics.js';
 
 /**
  * The generated tables of docs/operations.md: every metric from the registry the worker builds,

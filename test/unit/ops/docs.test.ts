@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../src/core/errors.js';
 import { CODES_BEGIN, METRICS_BEGIN, codesReference, metricsReference } from '../../../src/ops/docs.js';
-import { createMetrics } from '../../../src/ops/metrics.js';
+import { createMetrics } from '../../../src/core/metrics.js';
 import { classifyItem } from '../../../src/sinks/opensearch/retry.js';
 import { DOCUMENT_FAULTS, SINK_REJECT_REASONS } from '../../../src/sinks/opensearch/reject-reason.js';
 import { GENERATED_SECTIONS, sectionIn } from '../../support/generated-docs.js';
