@@ -21,18 +21,25 @@ const MAX_TIMER_MS = 2_147_483_647;
  * aborts, whichever comes first. `p` keeps running; the wait is cancelled when `p` wins.
  */
 export async function raceTimer<T>(p: Promise<T>, ms: number, signal: AbortSignal | undefined, clock: Clock, expired: () => Error): Promise<T> {
-  const settled = new AbortController();
-  const wait = signal !== undefined ? AbortSignal.any([signal, settled.signal]) : settled.signal;
+  let settled = false;
+  const wake = new AbortController();
+  // Forwarded by hand, not AbortSignal.any: callers share the enricher's long-lived signal, and on
+  // Node 20 every any() over it stays reachable from it (measured: ~40 bytes per call, never freed).
+  const forward = (): void => wake.abort();
+  signal?.addEventListener('abort', forward, { once: true });
+  if (signal?.aborted === true) wake.abort();
   const timeout = new Promise<never>((_, reject) => {
-    void clock.sleep(Math.min(Math.max(0, ms), MAX_TIMER_MS), wait).then(() => {
+    void clock.sleep(Math.min(Math.max(0, ms), MAX_TIMER_MS), wake.signal).then(() => {
       // Woken because `p` settled first: nothing to report.
-      if (!settled.signal.aborted) reject(expired());
+      if (!settled) reject(expired());
     });
   });
   try {
     return await Promise.race([p, timeout]);
   } finally {
-    settled.abort();
+    settled = true;
+    signal?.removeEventListener('abort', forward);
+    wake.abort();
   }
 }
 
