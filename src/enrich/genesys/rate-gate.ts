@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../../core/time.js';
+
 /**
  * The one gate every Genesys request passes, login included. It enforces three things at once:
  * - a Retry-After received on any response: no request at all leaves before it has elapsed;
@@ -33,10 +35,6 @@ interface Waiter {
   readonly cleanup: () => void;
 }
 
-export interface Clock {
-  now(): number;
-}
-
 /**
  * A minute plus a margin: the server counts arrivals, we count departures, and a request that
  * left 60.0 s after another may arrive in the same server-side minute.
@@ -47,20 +45,22 @@ export class RateGate {
   private readonly perMinute: number;
   private readonly intervalMs: number;
   private readonly burst: number;
-  private readonly clock: Clock;
+  private readonly clock: Pick<Clock, 'now'>;
   /** Send times of the last `perMinute` requests, oldest first. */
   private readonly sent: number[] = [];
   /** GCRA theoretical arrival time. */
   private tat = 0;
   private notBefore = 0;
   private readonly queue: Waiter[] = [];
+  // Wake-ups (this one and each waiter's deadline) stay plain timers, not clock.sleep: they are
+  // re-armed or cancelled synchronously on every queue change, and the gate's tests fake them.
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(perMinute: number, options: { burst?: number; clock?: Clock } = {}) {
+  constructor(perMinute: number, options: { burst?: number; clock?: Pick<Clock, 'now'> } = {}) {
     this.perMinute = perMinute;
     this.intervalMs = WINDOW_MS / perMinute;
     this.burst = Math.max(1, Math.min(perMinute, options.burst ?? Math.ceil(perMinute / 20)));
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Until when a Retry-After holds every request back (epoch ms; 0 when none). */

@@ -3,8 +3,8 @@ import platformClient from 'purecloud-platform-client-v2';
 /**
  * The only importer of the Genesys SDK. It owns one private ApiClient and turns every call into
  * a plain `{status, headers, body}` (bodies still unparsed: client.ts parses them) or a thrown
- * TransportError when no HTTP response came back. Retries, rate limits and token renewal live
- * in client.ts; the SDK v262 has none of them for client credentials.
+ * TransportError when no HTTP response came back. Retries and rate limits live in
+ * request-loop.ts, token renewal in token.ts; the SDK v262 has none of them for client credentials.
  */
 
 export interface RawResponse {
