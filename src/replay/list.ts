@@ -7,6 +7,7 @@ import {
   splitSourcePrefix,
   type KeyFormat,
   type KeyKind,
+  type ParsedKey,
   type PartitionSource,
 } from '../sources/log-keys.js';
 import { mergeSorted } from './merge.js';
@@ -117,20 +118,25 @@ function toListed(o: ListOptions, entry: { key: string; size: number; etag?: str
   };
 }
 
+/** Whether a key is a log key inside the window; what is not is counted in the listing stats. */
+function listable(parsed: ParsedKey | undefined, o: ListOptions, stats: ListStats, format: KeyFormat): parsed is ParsedKey {
+  if (!parsed) {
+    stats.notLogKeys += 1;
+    return false;
+  }
+  if (!inWindow(parsed, o.window)) {
+    stats.outsideWindow += 1;
+    return false;
+  }
+  if (!stats.formats.includes(format)) stats.formats.push(format);
+  return true;
+}
+
 async function* listSimple(s3: S3Client, o: ListOptions, stats: ListStats): AsyncGenerator<ListedObject> {
   // Delimiter '/' rolls partitioned account folders that share the date prefix into one entry each.
   for await (const entry of walk(s3, o, stats, planSimple(o.prefix, o.window), '/')) {
     const parsed = parseSimpleRest(entry.key.slice(o.prefix.length));
-    if (!parsed) {
-      stats.notLogKeys += 1;
-      continue;
-    }
-    if (!inWindow(parsed, o.window)) {
-      stats.outsideWindow += 1;
-      continue;
-    }
-    if (!stats.formats.includes('simple')) stats.formats.push('simple');
-    yield toListed(o, entry, parsed);
+    if (listable(parsed, o, stats, 'simple')) yield toListed(o, entry, parsed);
   }
 }
 
@@ -182,16 +188,7 @@ async function* listSource(s3: S3Client, o: ListOptions, stats: ListStats, desti
   for (const plan of planPartitionedDays(base, o.window)) {
     for await (const entry of walk(s3, o, stats, plan)) {
       const parsed = parsePartitionedRest(entry.key.slice(destination.length));
-      if (!parsed) {
-        stats.notLogKeys += 1;
-        continue;
-      }
-      if (!inWindow(parsed, o.window)) {
-        stats.outsideWindow += 1;
-        continue;
-      }
-      if (!stats.formats.includes('partitioned')) stats.formats.push('partitioned');
-      yield toListed(o, entry, parsed);
+      if (listable(parsed, o, stats, 'partitioned')) yield toListed(o, entry, parsed);
     }
   }
 }

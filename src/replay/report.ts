@@ -34,6 +34,16 @@ export interface Totals {
   quarantinedByReason: Record<string, number>;
 }
 
+/** One processed object's counts, into the run's totals or one key day's. */
+function addObject(into: Pick<KeyDayTotals, 'objects' | 'bytes' | 'lines' | 'indexed' | 'duplicates' | 'quarantined'>, r: ObjectResult): void {
+  into.objects += 1;
+  into.bytes += r.bytes;
+  into.lines += r.lines;
+  into.indexed += r.indexed;
+  into.duplicates += r.duplicates;
+  into.quarantined += r.quarantined;
+}
+
 /** Counters that survive a resume: they travel in the checkpoint. */
 export interface ReportState {
   totals: Totals;
@@ -85,20 +95,10 @@ export class ReportAccumulator {
       d.missing += 1;
       return;
     }
-    t.objects += 1;
-    t.bytes += r.bytes;
-    t.lines += r.lines;
+    addObject(t, r);
     t.blankLines += r.blankLines;
-    t.indexed += r.indexed;
-    t.duplicates += r.duplicates;
-    t.quarantined += r.quarantined;
     for (const [reason, n] of Object.entries(r.quarantinedByReason)) t.quarantinedByReason[reason] = (t.quarantinedByReason[reason] ?? 0) + n;
-    d.objects += 1;
-    d.bytes += r.bytes;
-    d.lines += r.lines;
-    d.indexed += r.indexed;
-    d.duplicates += r.duplicates;
-    d.quarantined += r.quarantined;
+    addObject(d, r);
     for (const [day, v] of Object.entries(r.linesByDay)) {
       const e = (this.state.byEventDay[day] ??= { lines: 0, indexed: 0, duplicates: 0, quarantined: 0 });
       e.lines += v.lines;
