@@ -3,8 +3,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
+import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/sim/s3-logs/scenario.js';
 import { documentId } from '../../../src/event/build.js';
 import { indexNameFor } from '../../../src/sinks/opensearch/index-name.js';
 import { applyStackEnv, uniqueName } from '../../support/stack-env.js';

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatAccessRecord, requestIds } from '../../../src/demo/access-log-writer.js';
-import { createLogPipeline, putLogObject } from '../../../src/demo/aws-setup.js';
-import { logObjectKey } from '../../../src/demo/scenario.js';
+import { formatAccessRecord, requestIds } from '../../../src/sim/s3-logs/access-log-writer.js';
+import { createLogPipeline, putLogObject } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
 import { allDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';

@@ -7,8 +7,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
+import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/sim/s3-logs/scenario.js';
 import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
 import { allDocuments, countDocuments, deleteIndices, openSearch, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
 
