@@ -7,27 +7,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createLogger } from '../../../src/core/log.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
+import { applyStackEnv } from '../../support/stack-env.js';
 
-/**
- * The local stack's endpoints as settings (AWS_*, OPENSEARCH_URL), also put into process.env for
- * the AWS SDK, which reads its own AWS_* variables as in production.
- */
-export function stackVars(): Record<string, string> {
-  const env = applyStackEnv();
-  return {
-    AWS_ENDPOINT_URL: env.awsEndpointUrl,
-    AWS_REGION: env.region,
-    AWS_ACCESS_KEY_ID: env.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-    OPENSEARCH_URL: env.opensearchUrl,
-  };
-}
-
-export const unique = uniqueName;
-
+/** An S3 client on moto, built as the product builds it: from AWS_* in process.env, which this sets. */
 export function s3Client(): S3Client {
-  stackVars();
+  applyStackEnv();
   return new S3Client({ forcePathStyle: true });
 }
 

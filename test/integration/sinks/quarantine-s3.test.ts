@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { quarantineKey, type QuarantineRecord, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
 import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
-import { stack, uniquePrefix } from './support.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');
 
@@ -20,9 +20,8 @@ const rec = (line: number, reason = 'line_unparseable'): QuarantineRecord => ({
 });
 
 describe('S3 quarantine (moto)', () => {
-  const env = stack();
-  const s3 = new S3Client({ endpoint: env.s3Endpoint, region: env.region, forcePathStyle: true, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
-  const bucket = uniquePrefix('quarantine');
+  const s3 = new S3Client(awsClientConfig());
+  const bucket = uniqueName('t-quarantine');
 
   const list = async (): Promise<string[]> => {
     const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -83,7 +82,7 @@ describe('S3 quarantine (moto)', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
-    const hung = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: env.region, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
+    const hung = new S3Client({ ...awsClientConfig(`http://127.0.0.1:${port}`), maxAttempts: 1 });
     try {
       const store = createQuarantineStore({ QUARANTINE_URL: `s3://${bucket}/hung`, QUARANTINE_WRITE_TIMEOUT_MS: 300 }, { s3: hung, logger });
       const started = Date.now();

@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -10,19 +9,11 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Counter, Gauge } from 'prom-client';
 import { createLogger, type Logger } from '../../../src/core/log.js';
-import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
-/** Client settings for the shared local stack (moto), from `.stack/env` via test/support/stack-env. */
-export function clientConfig(endpoint?: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
-  const env = stackEnv();
-  return { endpoint: endpoint ?? env.awsEndpointUrl, region: env.region, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } };
-}
-
-export const newSqs = (endpoint?: string): SQSClient => new SQSClient(clientConfig(endpoint));
-export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client =>
-  new S3Client({ ...clientConfig(endpoint), forcePathStyle: true, ...(maxAttempts ? { maxAttempts } : {}) });
-
-export { stackEnv, uniqueName };
+/** Clients on moto; `endpoint` puts a fault proxy in front of it. */
+export const newSqs = (endpoint?: string): SQSClient => new SQSClient(awsClientConfig(endpoint));
+export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client => new S3Client({ ...awsClientConfig(endpoint), ...(maxAttempts ? { maxAttempts } : {}) });
 
 /** Queues created by a test file, deleted in afterAll. */
 export class TestQueues {
@@ -104,7 +95,7 @@ export function recordCommands(client: SQSClient): RecordedCommand[] {
       entry.output = result.output as unknown as Record<string, unknown>;
       return result;
     },
-    { step: 'initialize', name: `recordCommands-${randomBytes(3).toString('hex')}` },
+    { step: 'initialize', name: uniqueName('record-commands') },
   );
   return seen;
 }

@@ -18,7 +18,8 @@ import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { isAuditError, type AuditError } from '../../../src/core/errors.js';
 import { openObject, type OpenedObject } from '../../../src/sources/s3-object.js';
 import { createS3Client } from '../../../src/core/aws-clients.js';
-import { clientConfig, newS3, sleep, stackEnv, uniqueName } from './aws.js';
+import { awsClientConfig, stackEnv, uniqueName } from '../../support/stack-env.js';
+import { newS3, sleep } from './aws.js';
 
 let admin: S3Client;
 const bucket = uniqueName('t-src-s3');
@@ -154,7 +155,7 @@ describe('openObject against moto', () => {
       }
     }
     // Without a streaming checksum trailer (aws-chunked), which moto takes ~40 s to decode for 50 MB.
-    const uploader = new S3Client({ ...clientConfig(), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const uploader = new S3Client({ ...awsClientConfig(), requestChecksumCalculation: 'WHEN_REQUIRED' });
     await uploader.send(new PutObjectCommand({ Bucket: bucket, Key: 'big.log', Body: Readable.from(chunks()), ContentLength: size }));
     uploader.destroy();
     const digest = expected.digest('hex');

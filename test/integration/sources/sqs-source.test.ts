@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, stackEnv, TestQueues, waitFor, type RecordedCommand } from './aws.js';
+import { stackEnv } from '../../support/stack-env.js';
+import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, TestQueues, waitFor, type RecordedCommand } from './aws.js';
 
 let admin: SQSClient;
 let queues: TestQueues;
