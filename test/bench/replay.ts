@@ -25,9 +25,10 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { SQS_BATCH_MAX, sendNotifications } from '../../src/replay/enqueue.js';
 import { runReplay } from '../../src/replay/run.js';
-import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, s3Client, simpleKey } from '../integration/replay/support.js';
+import { createBucket, partitionedKey, putObjects, s3Client, simpleKey } from '../integration/replay/support.js';
 import { applyStackEnv, stackSettings, uniqueName } from '../support/stack-env.js';
 import { corpusLines } from './e2e-corpus.js';
+import { emptyAndDeleteBucket } from '../support/buckets.js';
 
 const DAY0 = Date.parse('2024-03-01T00:00:00Z');
 const DAYS = 5;

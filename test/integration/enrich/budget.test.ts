@@ -1,4 +1,4 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
@@ -6,6 +6,7 @@ import { createMetrics } from '../../../src/core/metrics.js';
 import { exportKey, exportMetadataKey, generateDataset, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 import { counter, logger, simConfig } from './support.js';
 
@@ -45,10 +46,7 @@ describe('enrichment budget: what an adversary can make the worker spend (simula
     getObjects = 0;
   });
   afterAll(async () => {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(s3, bucket);
     s3.destroy();
     await sim.close();
   });

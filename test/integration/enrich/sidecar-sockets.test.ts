@@ -1,4 +1,4 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
@@ -6,6 +6,7 @@ import { createEnricher } from '../../../src/enrich/enricher.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { generateDataset, recordingIdOnlyKey } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 import { logger } from './support.js';
 
@@ -31,10 +32,7 @@ describe('sidecar bodies that are not read as sidecars are drained or destroyed 
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'small.json', Body: '{}' }));
   });
   afterAll(async () => {
-    const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await admin.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(admin, bucket);
     admin.destroy();
     s3.destroy();
     agent.destroy();

@@ -1,10 +1,11 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { exportMetadataKey, generateDataset, recordingIdOnlyKey, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 import { logger, simConfig } from './support.js';
 
@@ -27,10 +28,7 @@ describe('export sidecars from the recordings bucket (moto S3)', () => {
   });
 
   afterAll(async () => {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(s3, bucket);
     s3.destroy();
     await sim.close();
   });

@@ -1,9 +1,6 @@
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketLoggingCommand,
@@ -13,6 +10,7 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
 export const UPLOADER = 'arn:aws:iam::123456789012:role/GenesysCloudRecordingRole';
@@ -134,13 +132,7 @@ export class Resources {
     await Promise.all(this.buckets.map((Bucket) => this.s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} })).catch(() => undefined)));
     for (const bucket of this.buckets.reverse()) {
       try {
-        for (let round = 0; round < 20; round++) {
-          const list = await this.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-          const objects = [...(list.Versions ?? []), ...(list.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId }));
-          if (objects.length === 0) break;
-          await this.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-        }
-        await this.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+        await emptyAndDeleteBucket(this.s3, bucket);
       } catch {
         // Best effort: a leftover bucket with a unique name disturbs nobody.
       }

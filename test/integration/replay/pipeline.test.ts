@@ -17,8 +17,9 @@ import type { ReplayReport } from '../../../src/replay/report.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
 import { setupIndices } from '../../support/worker-harness.js';
-import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
+import { createBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
 import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 
 const FROM = '2024-01-05T00:00:00Z';
 const TO = '2024-01-07T00:00:00Z';

@@ -11,8 +11,9 @@ import type { ObjectProcessor, ObjectRef, ObjectResult } from '../../../src/pipe
 import { REPLAY_PRINCIPAL } from '../../../src/replay/enqueue.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { parseNotification } from '../../../src/sources/notification.js';
-import { createBucket, emptyAndDeleteBucket, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
+import { createBucket, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
 import { applyStackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 
 /**
  * A fake of OUR ObjectProcessor interface: the checkpoint, resume and failure logic is exercised

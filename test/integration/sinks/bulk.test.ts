@@ -12,7 +12,8 @@ import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bul
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
 import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
-import { dropPrefix, metricValue, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { metricValue } from '../../support/metrics.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');

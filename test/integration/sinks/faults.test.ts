@@ -10,7 +10,8 @@ import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js'
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { bulkDocCount, FaultProxy } from './fault-proxy.js';
-import { dropPrefix, metricValue, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { metricValue } from '../../support/metrics.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');

@@ -7,7 +7,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Counter, Gauge } from 'prom-client';
 import { createLogger, type Logger } from '../../../src/core/log.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
@@ -65,14 +64,6 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-/** Sum of a prom-client counter or gauge, optionally for one label set. */
-export async function counterValue<T extends string>(metric: Counter<T> | Gauge<T>, labels: Partial<Record<T, string>> = {}): Promise<number> {
-  const { values } = await metric.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
-    .reduce((sum, v) => sum + v.value, 0);
 }
 
 export interface RecordedCommand {

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
+import { metricValue } from '../../support/metrics.js';
 import { stackEnv } from '../../support/stack-env.js';
-import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, TestQueues, waitFor, type RecordedCommand } from './aws.js';
+import { captureLogger, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, TestQueues, waitFor, type RecordedCommand } from './aws.js';
 
 let admin: SQSClient;
 let queues: TestQueues;
@@ -67,8 +68,8 @@ describe('SqsSource against moto', () => {
     // Held, not deleted: all three are in flight on the queue.
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 3 });
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesInFlight)).toBe(3);
-    const lag = await counterValue(h.metrics.queueLagSeconds);
+    expect(await metricValue(h.metrics.messagesInFlight)).toBe(3);
+    const lag = await metricValue(h.metrics.queueLagSeconds);
     expect(lag).toBeGreaterThanOrEqual(59);
     expect(lag).toBeLessThan(120);
     release();
@@ -77,10 +78,10 @@ describe('SqsSource against moto', () => {
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
     expect(seen.map((m) => m.body).sort()).toEqual(['a', 'b', 'c']);
     expect(seen.every((m) => m.receiveCount === 1 && m.sentAt instanceof Date)).toBe(true);
-    expect(await counterValue(h.metrics.messagesReceived)).toBe(3);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(3);
-    expect(await counterValue(h.metrics.messagesInFlight)).toBe(0);
-    expect(await counterValue(h.metrics.queueLagSeconds)).toBe(0);
+    expect(await metricValue(h.metrics.messagesReceived)).toBe(3);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(3);
+    expect(await metricValue(h.metrics.messagesInFlight)).toBe(0);
+    expect(await metricValue(h.metrics.queueLagSeconds)).toBe(0);
     const receive = h.commands.find((c) => c.name === 'ReceiveMessageCommand')!;
     expect(receive.input).toMatchObject({ WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] });
   });
@@ -97,8 +98,8 @@ describe('SqsSource against moto', () => {
     await waitFor(() => handled.length >= 2 && h.source.inFlight === 0, 10_000, 'both handled once');
     await finish(h);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'retry' })).toBeGreaterThanOrEqual(1);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'handler_error' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'retry' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'handler_error' })).toBeGreaterThanOrEqual(1);
     expect(h.logs.some((l) => l.msg === 'Message handler failed; message left for redelivery.')).toBe(true);
     // Still on the queue: received again after the 2 s timeout, with a higher receive count.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
@@ -147,8 +148,8 @@ describe('SqsSource against moto', () => {
     await finish(h);
     expect(started).toBe(3);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'ok' })).toBeGreaterThanOrEqual(9);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'ok' })).toBeGreaterThanOrEqual(9);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
     // Three messages due together share one batch call.
     expect(count(h, 'ChangeMessageVisibilityBatchCommand')).toBeGreaterThanOrEqual(1);
   });
@@ -173,9 +174,9 @@ describe('SqsSource against moto', () => {
     await finish(h);
     expect(aborted.every((r) => (r as { code?: string }).code === 'HEARTBEAT_FAILED')).toBe(true);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(2);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(2);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(0);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(2);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(2);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(0);
     expect(h.logs.some((l) => l.msg === 'Message abandoned; it will reappear and be processed again.' && (l.err as { code?: string }).code === 'ReceiptHandleIsInvalid')).toBe(true);
   });
 
@@ -195,7 +196,7 @@ describe('SqsSource against moto', () => {
     await waitFor(() => signal!.aborted && h.source.inFlight === 0, 10_000, 'the abort');
     await finish(h);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
   });
 
   it('respects maxInFlight: never more concurrent handlers, never asks for more than the free slots', async () => {
@@ -262,7 +263,7 @@ describe('SqsSource against moto', () => {
     expect((signal!.reason as { code?: string }).code).toBe('SHUTDOWN');
     expect(h.source.inFlight).toBe(0);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
     // Released (visibility 0), so it is back at once instead of after 60 s.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
     expect(again.Messages?.[0]?.Body).toBe('stuck');
@@ -286,7 +287,7 @@ describe('SqsSource against moto', () => {
     await h.running;
     h.client.destroy();
     expect(count(h, 'ReceiveMessageCommand')).toBe(receivesBefore);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(1);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(1);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -306,7 +307,7 @@ describe('SqsSource against moto', () => {
     const missing = `${queueUrl}-does-not-exist`;
     const h = harness(missing);
     h.running = h.source.run(() => Promise.resolve('delete'));
-    await waitFor(async () => (await counterValue(h.metrics.sqsReceiveErrors)) >= 2, 10_000, 'two receive errors');
+    await waitFor(async () => (await metricValue(h.metrics.sqsReceiveErrors)) >= 2, 10_000, 'two receive errors');
     await finish(h, 1000);
     const receives = count(h, 'ReceiveMessageCommand');
     expect(receives).toBeLessThanOrEqual(4); // backing off (0.5-1 s, then 1-2 s), not hot-looping
@@ -330,7 +331,7 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
       while (phase !== 'done') await sleep(50);
       return 'delete';
     });
-    await waitFor(async () => (await counterValue(h.metrics.sqsReceiveErrors)) >= 1, 10_000, 'a receive error');
+    await waitFor(async () => (await metricValue(h.metrics.sqsReceiveErrors)) >= 1, 10_000, 'a receive error');
     await proxy.up();
     await sendBodies(admin, queueUrl, ['survivor']);
     await waitFor(() => h.source.inFlight === 1, 10_000, 'the message after recovery');
@@ -339,14 +340,14 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
     await proxy.down(); // about 1.5 s without heartbeats: less than the 4 s timeout
     await sleep(1500);
     await proxy.up();
-    await waitFor(async () => (await counterValue(h.metrics.heartbeatExtensions, { result: 'ok' })) >= 3, 10_000, 'heartbeats to resume');
+    await waitFor(async () => (await metricValue(h.metrics.heartbeatExtensions, { result: 'ok' })) >= 3, 10_000, 'heartbeats to resume');
     phase = 'done';
     await waitFor(() => h.source.inFlight === 0, 10_000, 'the delete');
     await finish(h);
     await proxy.down();
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'error' })).toBeGreaterThanOrEqual(1);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(1);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'error' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(1);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -369,7 +370,7 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
     await proxy.down();
     await waitFor(() => signal!.aborted, 10_000, 'the abandonment');
     await finish(h, 1000);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
     // Not deleted: it comes back on its own once the last extension runs out.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 5 }));
