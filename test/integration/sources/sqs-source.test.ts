@@ -42,6 +42,21 @@ function harness(queueUrl: string, options: Partial<SqsSourceOptions> = {}, canR
   return { source, client, metrics, commands, logs: lines, running: undefined };
 }
 
+/**
+ * Runs the source with a handler that holds its message until the message's signal aborts, then
+ * answers 'delete' (too late: the source must ignore it); returns once the handler holds one.
+ */
+async function holdUntilAborted(h: Harness): Promise<AbortSignal> {
+  let signal: AbortSignal | undefined;
+  h.running = h.source.run(async (msg) => {
+    signal = msg.signal;
+    await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
+    return 'delete';
+  });
+  await waitFor(() => signal !== undefined, 10_000, 'the handler');
+  return signal!;
+}
+
 async function finish(h: Harness, graceMs = 5000): Promise<void> {
   await h.source.stop(graceMs);
   await h.running;
@@ -184,16 +199,10 @@ describe('SqsSource against moto', () => {
     const queueUrl = await queues.create();
     await sendBodies(admin, queueUrl, ['solo']);
     const h = harness(queueUrl, { visibilityTimeoutSecs: 2, heartbeatIntervalSecs: 1 });
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete';
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     const handle = receivedHandles(h.commands)[0]!;
     await admin.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
-    await waitFor(() => signal!.aborted && h.source.inFlight === 0, 10_000, 'the abort');
+    await waitFor(() => signal.aborted && h.source.inFlight === 0, 10_000, 'the abort');
     await finish(h);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
@@ -245,13 +254,7 @@ describe('SqsSource against moto', () => {
     const queueUrl = await queues.create();
     await sendBodies(admin, queueUrl, ['stuck']);
     const h = harness(queueUrl, { waitTimeSecs: 20, visibilityTimeoutSecs: 60, heartbeatIntervalSecs: 30 });
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete'; // too late: must be ignored
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     await sleep(300); // the loop is now in a 20 s long poll
     const t0 = Date.now();
     await h.source.stop(500);
@@ -259,8 +262,8 @@ describe('SqsSource against moto', () => {
     const elapsed = Date.now() - t0;
     h.client.destroy();
     expect(elapsed).toBeLessThan(5000); // not the 20 s long poll
-    expect(signal!.aborted).toBe(true);
-    expect((signal!.reason as { code?: string }).code).toBe('SHUTDOWN');
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as { code?: string }).code).toBe('SHUTDOWN');
     expect(h.source.inFlight).toBe(0);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
@@ -360,15 +363,9 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     await sendBodies(admin, queueUrl, ['orphan']);
     const h = harness(viaProxy.toString(), { visibilityTimeoutSecs: 3, heartbeatIntervalSecs: 1 }, undefined, proxy.url);
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete';
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     await proxy.down();
-    await waitFor(() => signal!.aborted, 10_000, 'the abandonment');
+    await waitFor(() => signal.aborted, 10_000, 'the abandonment');
     await finish(h, 1000);
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
