@@ -318,14 +318,20 @@ describe('SqsSource against moto', () => {
   });
 });
 
+/** A new queue, and a TCP proxy (up) in front of moto with the queue's URL through it. */
+async function queueBehindProxy(): Promise<{ queueUrl: string; proxy: TcpProxy; viaProxy: URL }> {
+  const queueUrl = await queues.create();
+  const moto = new URL(stackEnv().awsEndpointUrl);
+  const proxy = new TcpProxy(moto.hostname, Number(moto.port));
+  await proxy.up();
+  const viaProxy = new URL(queueUrl);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  return { queueUrl, proxy, viaProxy };
+}
+
 describe('SqsSource through a TCP proxy that goes down (network faults)', () => {
   it('recovers from receive errors and tolerates a heartbeat outage shorter than the visibility timeout', async () => {
-    const queueUrl = await queues.create();
-    const moto = new URL(stackEnv().awsEndpointUrl);
-    const proxy = new TcpProxy(moto.hostname, Number(moto.port));
-    await proxy.up();
-    const viaProxy = new URL(queueUrl);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { queueUrl, proxy, viaProxy } = await queueBehindProxy();
     const h = harness(viaProxy.toString(), { visibilityTimeoutSecs: 4, heartbeatIntervalSecs: 1, receiveErrorBackoffMaxMs: 1000 }, undefined, proxy.url);
     await proxy.down();
     let phase: 'first' | 'outage' | 'done' = 'first';
@@ -355,12 +361,7 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
   });
 
   it('abandons the message when heartbeats fail until the visibility deadline', async () => {
-    const queueUrl = await queues.create();
-    const moto = new URL(stackEnv().awsEndpointUrl);
-    const proxy = new TcpProxy(moto.hostname, Number(moto.port));
-    await proxy.up();
-    const viaProxy = new URL(queueUrl);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { queueUrl, proxy, viaProxy } = await queueBehindProxy();
     await sendBodies(admin, queueUrl, ['orphan']);
     const h = harness(viaProxy.toString(), { visibilityTimeoutSecs: 3, heartbeatIntervalSecs: 1 }, undefined, proxy.url);
     const signal = await holdUntilAborted(h);
