@@ -21,8 +21,8 @@ import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
 import { exportKey, exportMetadataKey, sidecarDocument } from '../sim/genesys/dataset.js';
 import { startGenesysSimulator } from '../sim/genesys/server.js';
 import { createSqsClient } from '../core/aws-clients.js';
-import { createLogPipeline, putLogObject } from './aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from './scenario.js';
+import { createLogPipeline, putLogObject } from '../sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey, type ExportedRecording } from '../sim/s3-logs/scenario.js';
 import { printSummary } from './summary.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';

@@ -1,5 +1,5 @@
-import { formatAccessRecord, requestIds, seededRandom, type AccessRecord } from '../../src/demo/access-log-writer.js';
-import { recordingKey } from '../../src/demo/scenario.js';
+import { formatAccessRecord, requestIds, seededRandom, type AccessRecord } from '../../src/sim/s3-logs/access-log-writer.js';
+import { recordingKey } from '../../src/sim/s3-logs/scenario.js';
 
 const OPS: [op: string, method: string, weight: number][] = [
   ['REST.GET.OBJECT', 'GET', 55],

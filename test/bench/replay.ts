@@ -25,8 +25,10 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { SQS_BATCH_MAX, sendNotifications } from '../../src/replay/enqueue.js';
 import { runReplay } from '../../src/replay/run.js';
-import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, s3Client, simpleKey, stackVars, unique } from '../integration/replay/support.js';
+import { createBucket, partitionedKey, putObjects, s3Client, simpleKey } from '../integration/replay/support.js';
+import { applyStackEnv, stackSettings, uniqueName } from '../support/stack-env.js';
 import { corpusLines } from './e2e-corpus.js';
+import { emptyAndDeleteBucket } from '../support/buckets.js';
 
 const DAY0 = Date.parse('2024-03-01T00:00:00Z');
 const DAYS = 5;
@@ -75,11 +77,12 @@ export async function bench(args: string[]): Promise<void> {
     args,
     options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '4' }, 'skip-worker': { type: 'boolean', default: false } },
   });
-  const stack = stackVars();
+  applyStackEnv();
+  const stack = stackSettings();
   const s3 = s3Client();
   const sqs = new SQSClient({});
   const os = new Client({ node: stack.OPENSEARCH_URL! });
-  const bucket = unique('bench-replay');
+  const bucket = uniqueName('bench-replay');
   const prefixes: string[] = [];
   const runtimes: Runtime[] = [];
   let queueUrl: string | undefined;
@@ -87,7 +90,7 @@ export async function bench(args: string[]): Promise<void> {
   const concurrency = values.concurrency;
 
   const runtimeFor = async (extra: Record<string, string> = {}) => {
-    const indexPrefix = unique('bench-replay');
+    const indexPrefix = uniqueName('bench-replay');
     prefixes.push(indexPrefix);
     const cfg = loadConfigOrThrow({
       env: {
@@ -117,7 +120,7 @@ export async function bench(args: string[]): Promise<void> {
     const phases: Phase[] = [];
 
     if (!values['skip-worker']) {
-      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: unique('bench-replay'), Attributes: { VisibilityTimeout: '300' } }))).QueueUrl!;
+      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('bench-replay'), Attributes: { VisibilityTimeout: '300' } }))).QueueUrl!;
       for (let i = 0; i < corpus.keys.length; i += SQS_BATCH_MAX) {
         const batch = corpus.keys.slice(i, i + SQS_BATCH_MAX).map((k) => ({ bucket, key: k.key, size: k.size }));
         const results = await sendNotifications(sqs, queueUrl, batch, { region: stack.AWS_REGION ?? 'us-east-1' });

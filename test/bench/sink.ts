@@ -18,7 +18,8 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../src/sinks/opensearch/install.js';
 import { rawBulkLoad } from './raw-bulk.js';
 import type { QuarantineStore } from '../../src/sinks/quarantine/record.js';
-import { dropPrefix, stack, MAPPINGS, testDoc, uniquePrefix } from '../integration/sinks/support.js';
+import { dropPrefix, MAPPINGS, testDoc } from '../integration/sinks/support.js';
+import { stackEnv, uniqueName } from '../support/stack-env.js';
 
 const logger = createLogger('error');
 const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('unexpected quarantine')), close: () => Promise.resolve() };
@@ -69,7 +70,7 @@ async function setup(client: Client, prefix: string): Promise<void> {
 }
 
 async function raw(client: Client, docs: IndexableEvent[], batch: number, gzip: boolean): Promise<number> {
-  const prefix = uniquePrefix('bench-raw');
+  const prefix = uniqueName('t-bench-raw');
   await setup(client, prefix);
   const t0 = performance.now();
   const summary = await rawBulkLoad(client, docs, batch, prefix, gzip);
@@ -80,7 +81,7 @@ async function raw(client: Client, docs: IndexableEvent[], batch: number, gzip: 
 }
 
 async function sink(client: Client, docs: IndexableEvent[], batch: number, concurrency: number, gzip: boolean): Promise<number> {
-  const prefix = uniquePrefix('bench-sink');
+  const prefix = uniqueName('t-bench-sink');
   await setup(client, prefix);
   let indexed = 0;
   const tracker = {
@@ -114,7 +115,7 @@ export async function bench(args: string[]): Promise<void> {
   console.log(`sink bench${fake ? ' (fake node: client-side cost only)' : ''}: ${n} docs, ${(bytes / n).toFixed(0)} B/doc, batch ${batch}, ${rounds} rounds`);
   for (const gzip of [true, false]) {
     const client = createOpenSearchClient({
-      OPENSEARCH_URL: server?.url ?? stack().opensearchUrl,
+      OPENSEARCH_URL: server?.url ?? stackEnv().opensearchUrl,
       OPENSEARCH_AUTH: 'none',
       OPENSEARCH_USERNAME: undefined,
       OPENSEARCH_PASSWORD: undefined,

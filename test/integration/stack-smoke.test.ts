@@ -87,8 +87,8 @@ describe('OpenSearch on the local stack', () => {
 });
 
 describe('moto on the local stack', () => {
-  const s3 = new S3Client(awsClientConfig(env));
-  const sqs = new SQSClient(awsClientConfig(env));
+  const s3 = new S3Client(awsClientConfig());
+  const sqs = new SQSClient(awsClientConfig());
   const bucket = uniqueName('t-smoke');
   const queueName = uniqueName('t-smoke');
   const key = 'logs/2026-01-01-00-00-00-ABCDEF 1.log';

@@ -1,6 +1,8 @@
 // Endpoints of the local test stack (test/stack/stack.sh), read from the `.stack/env` file that
-// `stack.sh up` writes. Integration tests take every address from here, never from defaults, so
-// a stack started on other ports (OPENSEARCH_PORT, MOTO_PORT) is followed automatically.
+// `stack.sh up` writes. Integration tests and benchmarks take every address, credential and AWS
+// client setting from here, never from defaults, so a stack started on other ports
+// (OPENSEARCH_PORT, MOTO_PORT) is followed automatically; and every name a test invents for a
+// bucket, queue or index prefix comes from `uniqueName`.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -89,12 +91,31 @@ export function applyStackEnv(env: StackEnv = stackEnv()): StackEnv {
   return env;
 }
 
-export function awsClientConfig(env: StackEnv = stackEnv()): AwsClientConfig {
+/**
+ * Settings for an AWS SDK v3 client pointed at moto (spread into `new S3Client({...})`); `endpoint`
+ * replaces moto's address, for a fault proxy in front of it.
+ */
+export function awsClientConfig(endpoint?: string): AwsClientConfig {
+  const env = stackEnv();
   return {
-    endpoint: env.awsEndpointUrl,
+    endpoint: endpoint ?? env.awsEndpointUrl,
     region: env.region,
     credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
     forcePathStyle: true,
+  };
+}
+
+/**
+ * The stack's endpoints as the product's settings (AWS_*, OPENSEARCH_URL): the base of a worker's
+ * or a spawned CLI's environment, and what loadConfig reads.
+ */
+export function stackSettings(env: StackEnv = stackEnv()): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: env.awsEndpointUrl,
+    AWS_REGION: env.region,
+    AWS_ACCESS_KEY_ID: env.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+    OPENSEARCH_URL: env.opensearchUrl,
   };
 }
 

@@ -13,17 +13,12 @@ import { Worker } from '../../src/pipeline/worker.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetup, type SetupReport } from '../../src/sinks/opensearch/setup.js';
 import { createSqsClient } from '../../src/core/aws-clients.js';
-import { stackEnv } from './stack-env.js';
+import { stackEnv, stackSettings } from './stack-env.js';
 
 /** The environment a worker needs against the local stack, plus test-specific settings. */
 export function workerEnv(settings: Record<string, string>): Record<string, string> {
-  const stack = stackEnv();
   return {
-    AWS_ENDPOINT_URL: stack.awsEndpointUrl,
-    AWS_REGION: stack.region,
-    AWS_ACCESS_KEY_ID: stack.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: stack.secretAccessKey,
-    OPENSEARCH_URL: stack.opensearchUrl,
+    ...stackSettings(),
     LOG_LEVEL: 'warn',
     HEALTH_PORT: '0',
     SQS_WAIT_TIME_SECS: '1',

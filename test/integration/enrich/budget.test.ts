@@ -1,15 +1,17 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { exportKey, exportMetadataKey, generateDataset, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { counter, logger, simConfig, stackEnv } from './support.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
+import { counter, logger, simConfig } from './support.js';
 
 const dataset = generateDataset({ seed: 20, users: 40, conversations: 320, recordings: 320 });
-const bucket = `t-enr-budget-${randomBytes(4).toString('hex')}`;
+const bucket = uniqueName('t-enr-budget');
 const ORG = dataset.recordings[0]!.orgId;
 const MALLORY = 'arn:aws:sts::123456789012:assumed-role/contractor/mallory';
 const ALICE = 'arn:aws:sts::123456789012:assumed-role/qa-analyst/alice';
@@ -20,13 +22,7 @@ function probeKey(): string {
 }
 
 describe('enrichment budget: what an adversary can make the worker spend (simulator + moto S3)', () => {
-  const env = stackEnv();
-  const s3 = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000',
-    region: env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing' },
-    forcePathStyle: true,
-  });
+  const s3 = new S3Client(awsClientConfig());
   // Every GetObject this client sends: the sidecar reads, counted where they leave the process.
   let getObjects = 0;
   s3.middlewareStack.add(
@@ -50,10 +46,7 @@ describe('enrichment budget: what an adversary can make the worker spend (simula
     getObjects = 0;
   });
   afterAll(async () => {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(s3, bucket);
     s3.destroy();
     await sim.close();
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatAccessRecord, requestIds } from '../../../src/demo/access-log-writer.js';
+import { formatAccessRecord, requestIds } from '../../../src/sim/s3-logs/access-log-writer.js';
 import { exportKey, exportMetadataKey } from '../../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 

@@ -1,5 +1,4 @@
 import { Client } from '@opensearch-project/opensearch';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Enricher } from '../../../src/enrich/enricher.js';
 import { reenrichPending } from '../../../src/enrich/reenrich.js';
@@ -7,7 +6,8 @@ import type { AccessEvent } from '../../../src/event/types.js';
 import { exportKey, generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { enricherFor, logger, simConfig, stackEnv } from './support.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { enricherFor, logger, simConfig } from './support.js';
 
 const dataset = generateDataset({ seed: 7, users: 20, conversations: 150, recordings: 240 });
 const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
@@ -38,8 +38,8 @@ function withoutEnrichment(source: Record<string, unknown>): Record<string, unkn
 }
 
 describe('reenrich: Genesys down for a whole run, completed later', () => {
-  const client = new Client({ node: stackEnv().OPENSEARCH_URL ?? 'http://127.0.0.1:19200' });
-  const prefix = `t-enr-${randomBytes(4).toString('hex')}`;
+  const client = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-enr');
   let sim: GenesysSimulator;
   const events: AccessEvent[] = [];
 
@@ -127,7 +127,7 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
   });
 
   it('a scan that loses a shard stops with an error instead of reporting fewer pending events', async () => {
-    const lossy = `t-enr-lossy-${randomBytes(4).toString('hex')}`;
+    const lossy = uniqueName('t-enr-lossy');
     const pending = (seq: number, month: string): AccessEvent => {
       const e = accessEventForKey(exportKey(dataset, dataset.recordings[seq % 200]!), { time: `2024-${month}-05T00:00:00.000Z`, seq: 7000 + seq });
       e.enrichment = { status: 'pending', reason: 'genesys_unavailable' };

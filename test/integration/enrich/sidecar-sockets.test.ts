@@ -1,5 +1,4 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
@@ -7,10 +6,12 @@ import { createEnricher } from '../../../src/enrich/enricher.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { generateDataset, recordingIdOnlyKey } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
-import { logger, stackEnv } from './support.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
+import { logger } from './support.js';
 
 const dataset = generateDataset({ seed: 7, users: 5, conversations: 12, recordings: 12 });
-const bucket = `t-enr-sockets-${randomBytes(4).toString('hex')}`;
+const bucket = uniqueName('t-enr-sockets');
 /** Just over the 1 MiB a sidecar may have. */
 const OVERSIZED = Buffer.alloc(1024 * 1024 + 1, 0x20);
 const oversized = dataset.recordings.slice(0, 8);
@@ -18,13 +19,7 @@ const unparseable = dataset.recordings.slice(8, 10);
 const small = dataset.recordings[10]!;
 
 describe('sidecar bodies that are not read as sidecars are drained or destroyed (moto S3)', () => {
-  const env = stackEnv();
-  const connection = {
-    endpoint: env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000',
-    region: env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing' },
-    forcePathStyle: true,
-  };
+  const connection = awsClientConfig();
   const admin = new S3Client(connection);
   // Two sockets: two bodies left unread would take the whole pool.
   const agent = new Agent({ keepAlive: true, maxSockets: 2 });
@@ -37,10 +32,7 @@ describe('sidecar bodies that are not read as sidecars are drained or destroyed 
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'small.json', Body: '{}' }));
   });
   afterAll(async () => {
-    const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await admin.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(admin, bucket);
     admin.destroy();
     s3.destroy();
     agent.destroy();

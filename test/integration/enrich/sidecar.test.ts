@@ -1,26 +1,20 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnricher } from '../../../src/enrich/enricher.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { exportMetadataKey, generateDataset, recordingIdOnlyKey, sidecarDocument } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { logger, simConfig, stackEnv } from './support.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
+import { logger, simConfig } from './support.js';
 
 const dataset = generateDataset({ seed: 11, users: 10, conversations: 20, recordings: 30 });
-const bucket = `t-enr-sidecars-${randomBytes(4).toString('hex')}`;
+const bucket = uniqueName('t-enr-sidecars');
 const SUFFIX = 'recording-audit-test';
 
 describe('export sidecars from the recordings bucket (moto S3)', () => {
-  const env = stackEnv();
-  const s3 = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:15000',
-    region: env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing' },
-    forcePathStyle: true,
-    customUserAgent: SUFFIX,
-  });
+  const s3 = new S3Client({ ...awsClientConfig(), customUserAgent: SUFFIX });
   let sim: GenesysSimulator;
 
   beforeAll(async () => {
@@ -34,10 +28,7 @@ describe('export sidecars from the recordings bucket (moto S3)', () => {
   });
 
   afterAll(async () => {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(s3, bucket);
     s3.destroy();
     await sim.close();
   });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { createLogger } from '../../../src/core/log.js';
@@ -7,16 +6,6 @@ import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import type { GenesysSimulator } from '../../../src/sim/genesys/server.js';
 
 export const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-
-/** Endpoints of the shared local stack (.stack/env, written by `npm run stack:up`). */
-export function stackEnv(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(new URL('../../../.stack/env', import.meta.url), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!;
-  }
-  return vars;
-}
 
 export function simConfig(sim: GenesysSimulator | { url: string }, env: Record<string, string> = {}): Config {
   return loadConfigOrThrow({

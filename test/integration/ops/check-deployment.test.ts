@@ -18,7 +18,8 @@ import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/g
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
-import { Resources, UPLOADER, compliantPolicy, stackEnv, unique } from './support.js';
+import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
+import { Resources, UPLOADER, compliantPolicy } from './support.js';
 
 const res = new Resources();
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
@@ -60,7 +61,7 @@ async function pipeline(options: { maxReceiveCount?: number; notify?: boolean; g
 }
 
 beforeAll(() => {
-  opensearchUrl = stackEnv().OPENSEARCH_URL ?? '';
+  opensearchUrl = stackEnv().opensearchUrl;
   os = createOpenSearchClient(loadConfigOrThrow({ env: { OPENSEARCH_URL: opensearchUrl, BULK_GZIP: 'false' } }));
 });
 afterAll(async () => {
@@ -105,7 +106,7 @@ describe('sqs group (moto)', () => {
   });
 
   it('fails a queue that does not exist', async () => {
-    const rows = await sqsChecks.run(ctx({ SQS_QUEUE_URL: `${stackEnv().AWS_ENDPOINT_URL ?? ''}/123456789012/${unique('t-ops-none')}` }));
+    const rows = await sqsChecks.run(ctx({ SQS_QUEUE_URL: `${stackEnv().awsEndpointUrl}/123456789012/${uniqueName('t-ops-none')}` }));
     expect(byCheck(rows)).toEqual({ 'queue reachable': 'fail', 'dead-letter queue': 'skip' });
     expect(rows[0]?.fix).toContain('does not exist');
   });
@@ -135,7 +136,7 @@ describe('s3-log-bucket group (moto)', () => {
 
   it('fails a missing bucket and a bucket that does not notify the queue', async () => {
     const p = await pipeline({ notify: false });
-    const missing = unique('t-ops-missing');
+    const missing = uniqueName('t-ops-missing');
     const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: `${p.logBucket},${missing}` }));
     expect(rows.map((r) => [r.check, r.status])).toEqual([
       [`${p.logBucket} readable`, 'pass'],
@@ -195,7 +196,7 @@ describe('quarantine-bucket group (moto, issue 20)', () => {
 
 describe('opensearch group (local node)', () => {
   it('passes with the template in place and flags the missing ISM plugin or policy', async () => {
-    const prefix = unique('t-ops-os');
+    const prefix = uniqueName('t-ops-os');
     prefixes.push(prefix);
     const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 };
     await ensureIndexTemplate(os, cfg, { properties: { event: { properties: { hash: { type: 'keyword' } } } } }, quiet);
@@ -210,7 +211,7 @@ describe('opensearch group (local node)', () => {
   });
 
   it('fails a setup the worker would refuse to start with, and passes once setup has run', async () => {
-    const prefix = unique('t-ops-setup');
+    const prefix = uniqueName('t-ops-setup');
     prefixes.push(prefix);
     const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     // A hand-made template (or another release's): the index template row passes, the worker would not start.
@@ -228,7 +229,7 @@ describe('opensearch group (local node)', () => {
   });
 
   it('fails a missing template and an index squatting the alias name', async () => {
-    const prefix = unique('t-ops-os');
+    const prefix = uniqueName('t-ops-os');
     prefixes.push(prefix);
     await os.transport.request({ method: 'PUT', path: `/${prefix}` });
     const rows = await openSearchChecks.run(ctx({ INDEX_PREFIX: prefix }));
@@ -287,7 +288,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
       cwd: new URL('../../../', import.meta.url),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackEnv(), ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackSettings(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -306,7 +307,7 @@ describe('recording-audit check (CLI, end to end)', () => {
     const p = await pipeline();
     const key = await res.kmsKey([UPLOADER]);
     const rec = await res.recordingsBucket({ encryption: 'kms', kmsKeyArn: key, policy: compliantPolicy(key), versioning: true, logTo: p.logBucket });
-    const prefix = unique('t-ops-cli');
+    const prefix = uniqueName('t-ops-cli');
     prefixes.push(prefix);
     // What `recording-audit setup` installs for the settings below (INDEX_REPLICAS left at its default).
     await ensureIndexSetupWith(os, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 1, RETENTION_DAYS: 2192 }, quiet, INDEX_MAPPINGS);

@@ -6,7 +6,8 @@ import { createLogger } from '../../../src/core/log.js';
 import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../../../src/ops/health.js';
 import { createMetrics } from '../../../src/core/metrics.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
-import { Resources, stackEnv, unique } from './support.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { Resources } from './support.js';
 
 const res = new Resources();
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
@@ -35,11 +36,11 @@ describe('readiness probes against the local stack', () => {
   it('probeSqs answers for an existing queue and rejects a missing one', async () => {
     const q = await res.queue();
     await expect(probeSqs(res.sqs, q.url)).resolves.toBeUndefined();
-    await expect(probeSqs(res.sqs, `${stackEnv().AWS_ENDPOINT_URL ?? ''}/123456789012/${unique('t-ops-none')}`)).rejects.toThrow(/exist/i);
+    await expect(probeSqs(res.sqs, `${stackEnv().awsEndpointUrl}/123456789012/${uniqueName('t-ops-none')}`)).rejects.toThrow(/exist/i);
   });
 
   it('probeOpenSearch answers for the local node and rejects a closed port', async () => {
-    const good = os(stackEnv().OPENSEARCH_URL ?? '');
+    const good = os(stackEnv().opensearchUrl);
     const bad = os('http://127.0.0.1:1');
     await expect(probeOpenSearch(good)).resolves.toBeUndefined();
     await expect(probeOpenSearch(bad)).rejects.toThrow();
@@ -48,7 +49,7 @@ describe('readiness probes against the local stack', () => {
 
   it('/readyz goes 503 naming sqs when the queue disappears, after the cache expires', async () => {
     const q = await res.queue();
-    const client = os(stackEnv().OPENSEARCH_URL ?? '');
+    const client = os(stackEnv().opensearchUrl);
     const server = await startHealthServer({
       host: '127.0.0.1',
       port: 0,

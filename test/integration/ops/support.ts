@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketLoggingCommand,
@@ -15,30 +10,8 @@ import {
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-
-/** `.stack/env` of the shared local stack (written by `npm run stack:up`). */
-export function stackEnv(): Record<string, string> {
-  const path = new URL('../../../.stack/env', import.meta.url);
-  if (!existsSync(path)) throw new Error('.stack/env is missing: run `npm run stack:up` first');
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m?.[1] !== undefined && m[2] !== undefined) vars[m[1]] = m[2];
-  }
-  return vars;
-}
-
-export function awsClientConfig(): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
-  const env = stackEnv();
-  const need = (k: string): string => {
-    const v = env[k];
-    if (v === undefined || v === '') throw new Error(`.stack/env lacks ${k}`);
-    return v;
-  };
-  return { endpoint: need('AWS_ENDPOINT_URL'), region: need('AWS_REGION'), credentials: { accessKeyId: need('AWS_ACCESS_KEY_ID'), secretAccessKey: need('AWS_SECRET_ACCESS_KEY') } };
-}
-
-export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
 export const UPLOADER = 'arn:aws:iam::123456789012:role/GenesysCloudRecordingRole';
 
@@ -66,7 +39,7 @@ export const compliantPolicy =
 
 /** Buckets, queues and keys made by one test file; `cleanup()` removes them all. */
 export class Resources {
-  readonly s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+  readonly s3 = new S3Client(awsClientConfig());
   readonly sqs = new SQSClient(awsClientConfig());
   readonly kms = new KMSClient(awsClientConfig());
   private readonly buckets: string[] = [];
@@ -74,7 +47,7 @@ export class Resources {
   private readonly keys: string[] = [];
 
   async bucket(prefix = 't-ops'): Promise<string> {
-    const name = unique(prefix);
+    const name = uniqueName(prefix);
     await this.s3.send(new CreateBucketCommand({ Bucket: name }));
     this.buckets.push(name);
     return name;
@@ -138,7 +111,7 @@ export class Resources {
     return name;
   }
 
-  async queue(attributes: Record<string, string> = {}, name = unique('t-ops-q')): Promise<{ url: string; arn: string }> {
+  async queue(attributes: Record<string, string> = {}, name = uniqueName('t-ops-q')): Promise<{ url: string; arn: string }> {
     const res = await this.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     const url = res.QueueUrl ?? '';
     this.queues.push(url);
@@ -159,13 +132,7 @@ export class Resources {
     await Promise.all(this.buckets.map((Bucket) => this.s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} })).catch(() => undefined)));
     for (const bucket of this.buckets.reverse()) {
       try {
-        for (let round = 0; round < 20; round++) {
-          const list = await this.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-          const objects = [...(list.Versions ?? []), ...(list.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId }));
-          if (objects.length === 0) break;
-          await this.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-        }
-        await this.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+        await emptyAndDeleteBucket(this.s3, bucket);
       } catch {
         // Best effort: a leftover bucket with a unique name disturbs nobody.
       }

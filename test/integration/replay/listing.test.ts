@@ -1,7 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyListStats, listLogObjects, type ListOptions } from '../../../src/replay/list.js';
-import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, s3Client, simpleKey, unique } from './support.js';
+import { createBucket, partitionedKey, putObjects, s3Client, simpleKey } from './support.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 
 const T = (iso: string): number => Date.parse(iso);
 const SRC_A = '123456789012/eu-west-1/recordings-a';
@@ -38,7 +40,7 @@ const IN = new Set(['S2', 'S3', 'S4', 'S5', 'PA1', 'PA2', 'PA3', 'PB1', 'PB2', '
 
 describe('replay listing against S3 (moto)', () => {
   let s3: S3Client;
-  const bucket = unique('replay-list');
+  const bucket = uniqueName('replay-list');
   const prefix = 'logs/';
 
   beforeAll(async () => {

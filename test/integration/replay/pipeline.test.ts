@@ -17,7 +17,9 @@ import type { ReplayReport } from '../../../src/replay/report.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
 import { setupIndices } from '../../support/worker-harness.js';
-import { createBucket, emptyAndDeleteBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey, stackVars, unique } from './support.js';
+import { createBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
+import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 
 const FROM = '2024-01-05T00:00:00Z';
 const TO = '2024-01-07T00:00:00Z';
@@ -67,8 +69,7 @@ async function filesIndexed(os: Client, prefix: string): Promise<Set<string>> {
 describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   let s3: S3Client;
   let os: Client;
-  let stack: Record<string, string>;
-  const bucket = unique('replay-e2e');
+  const bucket = uniqueName('replay-e2e');
   const objects = layout();
   const inside = objects.filter((o) => o.inside);
   const prefixes: string[] = [];
@@ -76,11 +77,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'replay-e2e-'));
 
   const settings = (indexPrefix: string): Record<string, string> => ({
-    AWS_ENDPOINT_URL: stack.AWS_ENDPOINT_URL!,
-    AWS_REGION: stack.AWS_REGION!,
-    AWS_ACCESS_KEY_ID: stack.AWS_ACCESS_KEY_ID!,
-    AWS_SECRET_ACCESS_KEY: stack.AWS_SECRET_ACCESS_KEY!,
-    OPENSEARCH_URL: stack.OPENSEARCH_URL!,
+    ...stackSettings(),
     INDEX_PREFIX: indexPrefix,
     INDEX_REPLICAS: '0',
     BULK_FLUSH_INTERVAL_MS: '100',
@@ -94,7 +91,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   });
   // Each prefix gets what `recording-audit setup` installs: the runtime only verifies it.
   const newPrefix = async (options: { setup?: boolean } = {}): Promise<string> => {
-    const p = unique('t-replay');
+    const p = uniqueName('t-replay');
     prefixes.push(p);
     if (options.setup !== false) await setupIndices(settings(p));
     return p;
@@ -131,9 +128,8 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   let reference: { ids: string[]; report: ReplayReport };
 
   beforeAll(async () => {
-    stack = stackVars();
     s3 = s3Client();
-    os = new Client({ node: stack.OPENSEARCH_URL! });
+    os = new Client({ node: stackEnv().opensearchUrl });
     await createBucket(s3, bucket);
     const lines = [...corpusLines(objects.length * LINES_PER_OBJECT, 4242)];
     await putObjects(s3, bucket, objects.map((o, i) => ({ key: o.key, body: `${lines.slice(i * LINES_PER_OBJECT, (i + 1) * LINES_PER_OBJECT).join('\n')}\n` })));
@@ -235,7 +231,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   it('--enqueue fans out to a worker, which builds the same index', async () => {
     const prefix = await newPrefix();
     const sqs = new SQSClient({});
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: unique('replay-fanout') }))).QueueUrl!;
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-fanout') }))).QueueUrl!;
     try {
       const cpDir = mkdtempSync(join(tmpdir(), 'replay-enq-'));
       const r = await cli([...rangeArgs, '--enqueue', '--enqueue-per-sec', '200', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href], { ...settings(prefix), SQS_QUEUE_URL: queueUrl }).done;

@@ -11,7 +11,9 @@ import type { ObjectProcessor, ObjectRef, ObjectResult } from '../../../src/pipe
 import { REPLAY_PRINCIPAL } from '../../../src/replay/enqueue.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { parseNotification } from '../../../src/sources/notification.js';
-import { createBucket, emptyAndDeleteBucket, putObjects, quietLogger, s3Client, simpleKey, stackVars, unique } from './support.js';
+import { createBucket, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
+import { applyStackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
 
 /**
  * A fake of OUR ObjectProcessor interface: the checkpoint, resume and failure logic is exercised
@@ -55,7 +57,7 @@ const COUNT = 40;
 
 describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', () => {
   let s3: S3Client;
-  const bucket = unique('replay-run');
+  const bucket = uniqueName('replay-run');
   const keys = Array.from({ length: COUNT }, (_, i) => simpleKey('logs/', new Date(Date.parse('2024-01-05T00:00:00Z') + i * 600_000).toISOString(), `U${String(i).padStart(3, '0')}`));
 
   beforeAll(async () => {
@@ -215,18 +217,18 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
   let s3: S3Client;
   let sqs: SQSClient;
   let queueUrl: string;
-  const bucket = unique('replay-enq');
+  const bucket = uniqueName('replay-enq');
   // A prefix with characters S3 encodes in notifications.
   const prefix = 'access logs+x=1/';
   const keys = Array.from({ length: 23 }, (_, i) => simpleKey(prefix, new Date(Date.parse('2024-01-05T00:00:00Z') + i * 60_000).toISOString(), `E${i}`));
 
   beforeAll(async () => {
-    stackVars();
+    applyStackEnv();
     s3 = s3Client();
     sqs = new SQSClient({});
     await createBucket(s3, bucket);
     await putObjects(s3, bucket, keys.map((key) => ({ key, body: 'line\n' })));
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: unique('replay-enq') }))).QueueUrl!;
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-enq') }))).QueueUrl!;
   });
   afterAll(async () => {
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
@@ -268,10 +270,10 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
   it('SIGTERM stops the command with 143; the rerun enqueues only the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-enq-term-'));
     // A queue of its own: the previous test's messages are only invisible, not deleted.
-    const termQueue = (await sqs.send(new CreateQueueCommand({ QueueName: unique('replay-enq-term') }))).QueueUrl!;
+    const termQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-enq-term') }))).QueueUrl!;
     try {
       const args = ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', bucket, '--prefix', prefix, '--from', '2024-01-05', '--to', '2024-01-06', '--margin-secs', '0', '--enqueue', '--enqueue-per-sec', '4', '--concurrency', '1', '--checkpoint', pathToFileURL(join(dir, 'cp.json')).href];
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackVars(), SQS_QUEUE_URL: termQueue, LOG_LEVEL: 'warn' };
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackSettings(), SQS_QUEUE_URL: termQueue, LOG_LEVEL: 'warn' };
       const run = (): { child: ReturnType<typeof spawn>; exit: Promise<number | null> } => {
         const child = spawn(process.execPath, args, { cwd: process.cwd(), env, stdio: 'ignore' });
         return { child, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };

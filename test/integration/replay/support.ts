@@ -1,33 +1,10 @@
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLogger } from '../../../src/core/log.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
+import { applyStackEnv } from '../../support/stack-env.js';
 
-/**
- * The local stack's endpoints as settings (AWS_*, OPENSEARCH_URL), also put into process.env for
- * the AWS SDK, which reads its own AWS_* variables as in production.
- */
-export function stackVars(): Record<string, string> {
-  const env = applyStackEnv();
-  return {
-    AWS_ENDPOINT_URL: env.awsEndpointUrl,
-    AWS_REGION: env.region,
-    AWS_ACCESS_KEY_ID: env.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-    OPENSEARCH_URL: env.opensearchUrl,
-  };
-}
-
-export const unique = uniqueName;
-
+/** An S3 client on moto, built as the product builds it: from AWS_* in process.env, which this sets. */
 export function s3Client(): S3Client {
-  stackVars();
+  applyStackEnv();
   return new S3Client({ forcePathStyle: true });
 }
 
@@ -48,16 +25,6 @@ export async function putObjects(s3: S3Client, bucket: string, objects: readonly
       }
     }),
   );
-}
-
-export async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
-  for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
-    const keys = (page.Contents ?? []).flatMap((c) => (c.Key ? [{ Key: c.Key }] : []));
-    if (keys.length === 0) break;
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-  }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** `<hh>-<mm>-<ss>` style stamp of an ISO time. */

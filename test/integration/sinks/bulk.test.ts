@@ -12,13 +12,15 @@ import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bul
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
 import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
-import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { metricValue } from '../../support/metrics.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');
 
 describe('BulkIndexer against the real node', () => {
-  const client = new Client({ node: stack().opensearchUrl });
-  const prefix = uniquePrefix('bulk');
+  const client = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-bulk');
   let dir: string;
   let quarantine: QuarantineStore;
   let metrics: Metrics;

@@ -4,7 +4,7 @@ import { describeError } from '../../../src/core/errors.js';
 import { encodeBulkBody } from '../../../src/sinks/opensearch/bulk-body.js';
 import { createOpenSearchClient, type OpenSearchClientSettings } from '../../../src/sinks/opensearch/client.js';
 import { FaultProxy } from './fault-proxy.js';
-import { stack } from './support.js';
+import { stackEnv } from '../../support/stack-env.js';
 
 const base = (url: string, over: Partial<OpenSearchClientSettings> = {}): OpenSearchClientSettings => ({
   OPENSEARCH_URL: url,
@@ -20,7 +20,7 @@ describe('createOpenSearchClient', () => {
   let proxy: FaultProxy;
   let url: string;
   beforeAll(async () => {
-    proxy = new FaultProxy(new URL(stack().opensearchUrl));
+    proxy = new FaultProxy(new URL(stackEnv().opensearchUrl));
     url = await proxy.start();
   });
   afterEach(() => {

@@ -10,7 +10,9 @@ import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js'
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import type { QuarantineRecord, QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { bulkDocCount, FaultProxy } from './fault-proxy.js';
-import { dropPrefix, metricValue, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { metricValue } from '../../support/metrics.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');
 
@@ -51,8 +53,8 @@ const clientCfg = (url: string, gzip: boolean) => ({
 });
 
 describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
-  const direct = new Client({ node: stack().opensearchUrl });
-  const prefix = uniquePrefix('faults');
+  const direct = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-faults');
   let proxy: FaultProxy;
   let proxyUrl: string;
   let metrics: Metrics;
@@ -83,7 +85,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
 
   beforeAll(async () => {
     await ensureIndexSetupWith(direct, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 }, logger, MAPPINGS);
-    proxy = new FaultProxy(new URL(stack().opensearchUrl));
+    proxy = new FaultProxy(new URL(stackEnv().opensearchUrl));
     proxyUrl = await proxy.start();
   });
   afterEach(() => {

@@ -1,10 +1,11 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { quarantineKey, type QuarantineRecord, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
 import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
-import { stack, uniquePrefix } from './support.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
 const logger = createLogger('silent');
 
@@ -20,9 +21,8 @@ const rec = (line: number, reason = 'line_unparseable'): QuarantineRecord => ({
 });
 
 describe('S3 quarantine (moto)', () => {
-  const env = stack();
-  const s3 = new S3Client({ endpoint: env.s3Endpoint, region: env.region, forcePathStyle: true, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
-  const bucket = uniquePrefix('quarantine');
+  const s3 = new S3Client(awsClientConfig());
+  const bucket = uniqueName('t-quarantine');
 
   const list = async (): Promise<string[]> => {
     const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -38,9 +38,7 @@ describe('S3 quarantine (moto)', () => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   });
   afterAll(async () => {
-    const keys = await list();
-    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(s3, bucket);
     s3.destroy();
   });
 
@@ -83,7 +81,7 @@ describe('S3 quarantine (moto)', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
-    const hung = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: env.region, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } });
+    const hung = new S3Client({ ...awsClientConfig(`http://127.0.0.1:${port}`), maxAttempts: 1 });
     try {
       const store = createQuarantineStore({ QUARANTINE_URL: `s3://${bucket}/hung`, QUARANTINE_WRITE_TIMEOUT_MS: 300 }, { s3: hung, logger });
       const started = Date.now();

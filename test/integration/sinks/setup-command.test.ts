@@ -3,7 +3,8 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { verifyIndexSetup } from '../../../src/sinks/opensearch/setup.js';
-import { dropPrefix, stack, uniquePrefix } from './support.js';
+import { dropPrefix } from './support.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 interface Run {
   code: number | null;
@@ -14,7 +15,7 @@ interface Run {
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENSEARCH_URL: stack().opensearchUrl, INDEX_REPLICAS: '0', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENSEARCH_URL: stackEnv().opensearchUrl, INDEX_REPLICAS: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -25,12 +26,12 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
 }
 
 describe('recording-audit setup (CLI, real node)', () => {
-  const os = new Client({ node: stack().opensearchUrl });
-  const prefix = uniquePrefix('setup-cli');
+  const os = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-setup-cli');
   const templateStatus = async (): Promise<number | null | undefined> => (await os.transport.request({ method: 'GET', path: `/_index_template/${prefix}` }, { ignore: [404] })).statusCode;
 
   afterAll(async () => {
-    if (stack().ism) await os.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${prefix}-retention` }, { ignore: [404] });
+    if (stackEnv().ism) await os.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${prefix}-retention` }, { ignore: [404] });
     await dropPrefix(os, prefix);
     await os.close();
   });
@@ -48,13 +49,13 @@ describe('recording-audit setup (CLI, real node)', () => {
     expect(first.stderr).not.toContain('failed');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^index template ${prefix}: created \\(version \\w+\\)$`, 'm'));
-    expect(first.stdout).toContain(stack().ism ? `ISM policy: ${prefix}-retention created` : 'ISM policy: absent');
+    expect(first.stdout).toContain(stackEnv().ism ? `ISM policy: ${prefix}-retention created` : 'ISM policy: absent');
     expect(first.stdout).toContain('setup verified: workers with these settings will start');
 
     const second = await cli(['setup', '--allow-short-retention'], { INDEX_PREFIX: prefix, RETENTION_DAYS: '30' });
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(new RegExp(`^index template ${prefix}: unchanged`, 'm'));
-    if (stack().ism) expect(second.stdout).toContain(`ISM policy: ${prefix}-retention unchanged`);
+    if (stackEnv().ism) expect(second.stdout).toContain(`ISM policy: ${prefix}-retention unchanged`);
 
     const verified = await verifyIndexSetup(os, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 30 }, createLogger('silent'));
     expect(verified).toMatchObject({ ok: true, problems: [] });

@@ -12,8 +12,9 @@ import { assertIndexSetup, ensureIndexSetup, ensureIndexSetupWith, verifyIndexSe
 import type { QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
 import { FaultProxy } from './fault-proxy.js';
-import { dropPrefix, Outcomes, stack, MAPPINGS, testDoc, uniquePrefix } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
 import { grants, loadRoles } from '../../support/opensearch-roles.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
 const lines: Record<string, unknown>[] = [];
 const logger = createLogger(
@@ -28,8 +29,8 @@ const logger = createLogger(
 const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('unexpected quarantine')), close: () => Promise.resolve() };
 
 describe('index setup (template, alias, ISM)', () => {
-  const client = new Client({ node: stack().opensearchUrl });
-  const prefix = uniquePrefix('setup');
+  const client = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-setup');
   const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
   let ism = false;
 
@@ -48,7 +49,7 @@ describe('index setup (template, alias, ISM)', () => {
     const first = await ensureIndexSetupWith(client, cfg, logger, MAPPINGS);
     expect(first).toMatchObject({ template: prefix, templateResult: 'created', alias: prefix, indexPattern: `${prefix}-*` });
     // The entry point the worker calls, with settings loaded the product way: the same template.
-    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '2192', OPENSEARCH_URL: stack().opensearchUrl } });
+    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '2192', OPENSEARCH_URL: stackEnv().opensearchUrl } });
     const second = await ensureIndexSetup(client, loaded, logger);
     expect(second.templateResult).toBe('unchanged');
     expect(second.templateVersion).toBe(first.templateVersion);
@@ -105,7 +106,7 @@ describe('index setup (template, alias, ISM)', () => {
   });
 
   it('an older worker (lower mapping revision) leaves a newer template in place', async () => {
-    const own = uniquePrefix('setup-rev');
+    const own = uniqueName('t-setup-rev');
     const settings = { INDEX_PREFIX: own, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 };
     const newer = { ...MAPPINGS, properties: { ...MAPPINGS.properties, added_in_revision_2: { type: 'keyword' } } };
     try {
@@ -135,12 +136,12 @@ describe('index setup (template, alias, ISM)', () => {
 });
 
 describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in with the documented shapes)', () => {
-  const prefix = uniquePrefix('ism');
+  const prefix = uniqueName('t-ism');
   const policyPath = `/_plugins/_ism/policies/${ismPolicyId(prefix)}`;
   let stored: { _seq_no: number; _primary_term: number; policy: Record<string, unknown> } | undefined;
   /** Simulates a second worker that stores the same policy just before our PUT. */
   let loseTheRace = false;
-  const proxy = new FaultProxy(new URL(stack().opensearchUrl));
+  const proxy = new FaultProxy(new URL(stackEnv().opensearchUrl));
   let client: Client;
 
   beforeAll(async () => {
@@ -164,7 +165,7 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
   afterAll(async () => {
     await client.close();
     await proxy.stop();
-    const direct = new Client({ node: stack().opensearchUrl });
+    const direct = new Client({ node: stackEnv().opensearchUrl });
     await dropPrefix(direct, prefix);
     await direct.close();
   });
@@ -249,12 +250,12 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
 });
 
 describe('the worker verifies what setup installed, read-only (real node)', () => {
-  const proxy = new FaultProxy(new URL(stack().opensearchUrl));
-  const direct = new Client({ node: stack().opensearchUrl });
+  const proxy = new FaultProxy(new URL(stackEnv().opensearchUrl));
+  const direct = new Client({ node: stackEnv().opensearchUrl });
   let client: Client;
   const prefixes: string[] = [];
   const fresh = (): { INDEX_PREFIX: string; INDEX_SHARDS: number; INDEX_REPLICAS: number; RETENTION_DAYS: number } => {
-    const p = uniquePrefix('verify');
+    const p = uniqueName('t-verify');
     prefixes.push(p);
     return { INDEX_PREFIX: p, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
   };
@@ -271,7 +272,7 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     for (const p of prefixes) {
       await dropPrefix(direct, p);
       await direct.transport.request({ method: 'DELETE', path: `/${p}` }, { ignore: [404] }).catch(() => undefined);
-      if (stack().ism) await direct.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${ismPolicyId(p)}` }, { ignore: [404] });
+      if (stackEnv().ism) await direct.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${ismPolicyId(p)}` }, { ignore: [404] });
     }
     await direct.close();
   });
@@ -294,10 +295,10 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
   it('setup creates everything, a second run changes nothing, and the worker then starts', async () => {
     const cfg = fresh();
     const first = await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
-    expect(first).toMatchObject({ templateResult: 'created', aliasAddedTo: [], ism: stack().ism ? 'created' : 'absent' });
+    expect(first).toMatchObject({ templateResult: 'created', aliasAddedTo: [], ism: stackEnv().ism ? 'created' : 'absent' });
     const stored = await templateOf(cfg.INDEX_PREFIX);
     const again = await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
-    expect(again).toMatchObject({ templateResult: 'unchanged', existingIndicesUpdated: false, aliasAddedTo: [], ism: stack().ism ? 'unchanged' : 'absent' });
+    expect(again).toMatchObject({ templateResult: 'unchanged', existingIndicesUpdated: false, aliasAddedTo: [], ism: stackEnv().ism ? 'unchanged' : 'absent' });
     expect(await templateOf(cfg.INDEX_PREFIX)).toEqual(stored);
     proxy.seen.length = 0;
     expect(await verifyIndexSetup(client, cfg, logger)).toMatchObject({ ok: true, problems: [], template: { state: 'matches', version: first.templateVersion } });

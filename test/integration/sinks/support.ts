@@ -1,25 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
-import type { Counter, Gauge } from 'prom-client';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import type { AccessEvent, IndexableEvent } from '../../../src/event/types.js';
 import type { ItemOutcome, WriteTracker } from '../../../src/sinks/opensearch/bulk.js';
-import { stackEnv } from '../../support/stack-env.js';
-
-/** Endpoints of the shared local stack (.stack/env, written by `npm run stack:up`). */
-export function stack(): { opensearchUrl: string; s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; ism: boolean } {
-  const env = stackEnv();
-  return {
-    opensearchUrl: env.opensearchUrl,
-    s3Endpoint: env.awsEndpointUrl,
-    region: env.region,
-    accessKeyId: env.accessKeyId,
-    secretAccessKey: env.secretAccessKey,
-    ism: env.ism,
-  };
-}
-
-export const uniquePrefix = (tag: string): string => `t-${tag}-${randomBytes(4).toString('hex')}`;
 
 /** The product mapping (strict); `testDoc` writes a subset of it. */
 export const MAPPINGS = INDEX_MAPPINGS;
@@ -64,12 +47,4 @@ export class Outcomes implements WriteTracker {
 export async function dropPrefix(client: Client, prefix: string): Promise<void> {
   await client.indices.delete({ index: `${prefix}-*`, expand_wildcards: 'all', ignore_unavailable: true }).catch(() => undefined);
   await client.transport.request({ method: 'DELETE', path: `/_index_template/${prefix}` }, { ignore: [404] }).catch(() => undefined);
-}
-
-/** Sum of a counter or gauge over the series whose labels match. */
-export async function metricValue(metric: Counter | Gauge, labels: Record<string, string> = {}): Promise<number> {
-  const data = await metric.get();
-  return data.values
-    .filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))
-    .reduce((n, v) => n + v.value, 0);
 }

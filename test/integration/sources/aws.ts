@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -8,21 +7,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Counter, Gauge } from 'prom-client';
 import { createLogger, type Logger } from '../../../src/core/log.js';
-import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
-/** Client settings for the shared local stack (moto), from `.stack/env` via test/support/stack-env. */
-export function clientConfig(endpoint?: string): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } } {
-  const env = stackEnv();
-  return { endpoint: endpoint ?? env.awsEndpointUrl, region: env.region, credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } };
-}
-
-export const newSqs = (endpoint?: string): SQSClient => new SQSClient(clientConfig(endpoint));
-export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client =>
-  new S3Client({ ...clientConfig(endpoint), forcePathStyle: true, ...(maxAttempts ? { maxAttempts } : {}) });
-
-export { stackEnv, uniqueName };
+/** Clients on moto; `endpoint` puts a fault proxy in front of it. */
+export const newSqs = (endpoint?: string): SQSClient => new SQSClient(awsClientConfig(endpoint));
+export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client => new S3Client({ ...awsClientConfig(endpoint), ...(maxAttempts ? { maxAttempts } : {}) });
 
 /** Queues created by a test file, deleted in afterAll. */
 export class TestQueues {
@@ -76,14 +66,6 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
   }
 }
 
-/** Sum of a prom-client counter or gauge, optionally for one label set. */
-export async function counterValue<T extends string>(metric: Counter<T> | Gauge<T>, labels: Partial<Record<T, string>> = {}): Promise<number> {
-  const { values } = await metric.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
-    .reduce((sum, v) => sum + v.value, 0);
-}
-
 export interface RecordedCommand {
   name: string;
   input: Record<string, unknown>;
@@ -104,7 +86,7 @@ export function recordCommands(client: SQSClient): RecordedCommand[] {
       entry.output = result.output as unknown as Record<string, unknown>;
       return result;
     },
-    { step: 'initialize', name: `recordCommands-${randomBytes(3).toString('hex')}` },
+    { step: 'initialize', name: uniqueName('record-commands') },
   );
   return seen;
 }

@@ -9,7 +9,8 @@ import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
 import { bulkOptionsFrom } from '../../../src/sinks/opensearch/bulk-contract.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import type { QuarantineStore } from '../../../src/sinks/quarantine/record.js';
-import { newS3, stackEnv, uniqueName } from './aws.js';
+import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { newS3 } from './aws.js';
 
 const bucket = uniqueName('t-src-missing');
 let s3: S3Client;

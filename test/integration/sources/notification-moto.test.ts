@@ -3,7 +3,8 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotification, type NotificationRecord } from '../../../src/sources/notification.js';
 import { openObject } from '../../../src/sources/s3-object.js';
-import { newS3, newSqs, TestQueues, uniqueName } from './aws.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { newS3, newSqs, TestQueues } from './aws.js';
 
 // Keys a log prefix could plausibly hold, and the characters S3 form-encodes in notifications.
 const KEYS = ['logs/2026-01-26-00-43-18-0123456789ABCDEF', 'odd prefix/a+b c.log', 'unicode/café-日本-🎧.log', 'pct/100%25 done=yes&x;y.log'];

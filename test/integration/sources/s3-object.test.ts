@@ -4,9 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
-  DeleteBucketCommand,
   DeleteObjectCommand,
-  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -18,7 +16,9 @@ import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { isAuditError, type AuditError } from '../../../src/core/errors.js';
 import { openObject, type OpenedObject } from '../../../src/sources/s3-object.js';
 import { createS3Client } from '../../../src/core/aws-clients.js';
-import { clientConfig, newS3, sleep, stackEnv, uniqueName } from './aws.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, stackEnv, uniqueName } from '../../support/stack-env.js';
+import { newS3, sleep } from './aws.js';
 
 let admin: S3Client;
 const bucket = uniqueName('t-src-s3');
@@ -42,13 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const b of [bucket, versioned]) {
-    const versions = await admin.send(new ListObjectVersionsCommand({ Bucket: b }));
-    for (const v of [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])]) {
-      await admin.send(new DeleteObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }));
-    }
-    await admin.send(new DeleteBucketCommand({ Bucket: b }));
-  }
+  for (const b of [bucket, versioned]) await emptyAndDeleteBucket(admin, b);
   admin.destroy();
 });
 
@@ -154,7 +148,7 @@ describe('openObject against moto', () => {
       }
     }
     // Without a streaming checksum trailer (aws-chunked), which moto takes ~40 s to decode for 50 MB.
-    const uploader = new S3Client({ ...clientConfig(), forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const uploader = new S3Client({ ...awsClientConfig(), requestChecksumCalculation: 'WHEN_REQUIRED' });
     await uploader.send(new PutObjectCommand({ Bucket: bucket, Key: 'big.log', Body: Readable.from(chunks()), ContentLength: size }));
     uploader.destroy();
     const digest = expected.digest('hex');

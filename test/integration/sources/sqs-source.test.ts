@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { captureLogger, counterValue, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, stackEnv, TestQueues, waitFor, type RecordedCommand } from './aws.js';
+import { metricValue } from '../../support/metrics.js';
+import { stackEnv } from '../../support/stack-env.js';
+import { captureLogger, newSqs, queueCounts, receivedHandles, recordCommands, sendBodies, sleep, TestQueues, waitFor, type RecordedCommand } from './aws.js';
 
 let admin: SQSClient;
 let queues: TestQueues;
@@ -40,6 +42,21 @@ function harness(queueUrl: string, options: Partial<SqsSourceOptions> = {}, canR
   return { source, client, metrics, commands, logs: lines, running: undefined };
 }
 
+/**
+ * Runs the source with a handler that holds its message until the message's signal aborts, then
+ * answers 'delete' (too late: the source must ignore it); returns once the handler holds one.
+ */
+async function holdUntilAborted(h: Harness): Promise<AbortSignal> {
+  let signal: AbortSignal | undefined;
+  h.running = h.source.run(async (msg) => {
+    signal = msg.signal;
+    await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
+    return 'delete';
+  });
+  await waitFor(() => signal !== undefined, 10_000, 'the handler');
+  return signal!;
+}
+
 async function finish(h: Harness, graceMs = 5000): Promise<void> {
   await h.source.stop(graceMs);
   await h.running;
@@ -66,8 +83,8 @@ describe('SqsSource against moto', () => {
     // Held, not deleted: all three are in flight on the queue.
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 3 });
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesInFlight)).toBe(3);
-    const lag = await counterValue(h.metrics.queueLagSeconds);
+    expect(await metricValue(h.metrics.messagesInFlight)).toBe(3);
+    const lag = await metricValue(h.metrics.queueLagSeconds);
     expect(lag).toBeGreaterThanOrEqual(59);
     expect(lag).toBeLessThan(120);
     release();
@@ -76,10 +93,10 @@ describe('SqsSource against moto', () => {
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
     expect(seen.map((m) => m.body).sort()).toEqual(['a', 'b', 'c']);
     expect(seen.every((m) => m.receiveCount === 1 && m.sentAt instanceof Date)).toBe(true);
-    expect(await counterValue(h.metrics.messagesReceived)).toBe(3);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(3);
-    expect(await counterValue(h.metrics.messagesInFlight)).toBe(0);
-    expect(await counterValue(h.metrics.queueLagSeconds)).toBe(0);
+    expect(await metricValue(h.metrics.messagesReceived)).toBe(3);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(3);
+    expect(await metricValue(h.metrics.messagesInFlight)).toBe(0);
+    expect(await metricValue(h.metrics.queueLagSeconds)).toBe(0);
     const receive = h.commands.find((c) => c.name === 'ReceiveMessageCommand')!;
     expect(receive.input).toMatchObject({ WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] });
   });
@@ -96,8 +113,8 @@ describe('SqsSource against moto', () => {
     await waitFor(() => handled.length >= 2 && h.source.inFlight === 0, 10_000, 'both handled once');
     await finish(h);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'retry' })).toBeGreaterThanOrEqual(1);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'handler_error' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'retry' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'handler_error' })).toBeGreaterThanOrEqual(1);
     expect(h.logs.some((l) => l.msg === 'Message handler failed; message left for redelivery.')).toBe(true);
     // Still on the queue: received again after the 2 s timeout, with a higher receive count.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
@@ -146,8 +163,8 @@ describe('SqsSource against moto', () => {
     await finish(h);
     expect(started).toBe(3);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'ok' })).toBeGreaterThanOrEqual(9);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'ok' })).toBeGreaterThanOrEqual(9);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
     // Three messages due together share one batch call.
     expect(count(h, 'ChangeMessageVisibilityBatchCommand')).toBeGreaterThanOrEqual(1);
   });
@@ -172,9 +189,9 @@ describe('SqsSource against moto', () => {
     await finish(h);
     expect(aborted.every((r) => (r as { code?: string }).code === 'HEARTBEAT_FAILED')).toBe(true);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(2);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(2);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(0);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(2);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(2);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(0);
     expect(h.logs.some((l) => l.msg === 'Message abandoned; it will reappear and be processed again.' && (l.err as { code?: string }).code === 'ReceiptHandleIsInvalid')).toBe(true);
   });
 
@@ -182,19 +199,13 @@ describe('SqsSource against moto', () => {
     const queueUrl = await queues.create();
     await sendBodies(admin, queueUrl, ['solo']);
     const h = harness(queueUrl, { visibilityTimeoutSecs: 2, heartbeatIntervalSecs: 1 });
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete';
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     const handle = receivedHandles(h.commands)[0]!;
     await admin.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: handle }));
-    await waitFor(() => signal!.aborted && h.source.inFlight === 0, 10_000, 'the abort');
+    await waitFor(() => signal.aborted && h.source.inFlight === 0, 10_000, 'the abort');
     await finish(h);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
   });
 
   it('respects maxInFlight: never more concurrent handlers, never asks for more than the free slots', async () => {
@@ -243,13 +254,7 @@ describe('SqsSource against moto', () => {
     const queueUrl = await queues.create();
     await sendBodies(admin, queueUrl, ['stuck']);
     const h = harness(queueUrl, { waitTimeSecs: 20, visibilityTimeoutSecs: 60, heartbeatIntervalSecs: 30 });
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete'; // too late: must be ignored
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     await sleep(300); // the loop is now in a 20 s long poll
     const t0 = Date.now();
     await h.source.stop(500);
@@ -257,11 +262,11 @@ describe('SqsSource against moto', () => {
     const elapsed = Date.now() - t0;
     h.client.destroy();
     expect(elapsed).toBeLessThan(5000); // not the 20 s long poll
-    expect(signal!.aborted).toBe(true);
-    expect((signal!.reason as { code?: string }).code).toBe('SHUTDOWN');
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as { code?: string }).code).toBe('SHUTDOWN');
     expect(h.source.inFlight).toBe(0);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
     // Released (visibility 0), so it is back at once instead of after 60 s.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
     expect(again.Messages?.[0]?.Body).toBe('stuck');
@@ -285,7 +290,7 @@ describe('SqsSource against moto', () => {
     await h.running;
     h.client.destroy();
     expect(count(h, 'ReceiveMessageCommand')).toBe(receivesBefore);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(1);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(1);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
@@ -305,7 +310,7 @@ describe('SqsSource against moto', () => {
     const missing = `${queueUrl}-does-not-exist`;
     const h = harness(missing);
     h.running = h.source.run(() => Promise.resolve('delete'));
-    await waitFor(async () => (await counterValue(h.metrics.sqsReceiveErrors)) >= 2, 10_000, 'two receive errors');
+    await waitFor(async () => (await metricValue(h.metrics.sqsReceiveErrors)) >= 2, 10_000, 'two receive errors');
     await finish(h, 1000);
     const receives = count(h, 'ReceiveMessageCommand');
     expect(receives).toBeLessThanOrEqual(4); // backing off (0.5-1 s, then 1-2 s), not hot-looping
@@ -313,14 +318,20 @@ describe('SqsSource against moto', () => {
   });
 });
 
+/** A new queue, and a TCP proxy (up) in front of moto with the queue's URL through it. */
+async function queueBehindProxy(): Promise<{ queueUrl: string; proxy: TcpProxy; viaProxy: URL }> {
+  const queueUrl = await queues.create();
+  const moto = new URL(stackEnv().awsEndpointUrl);
+  const proxy = new TcpProxy(moto.hostname, Number(moto.port));
+  await proxy.up();
+  const viaProxy = new URL(queueUrl);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  return { queueUrl, proxy, viaProxy };
+}
+
 describe('SqsSource through a TCP proxy that goes down (network faults)', () => {
   it('recovers from receive errors and tolerates a heartbeat outage shorter than the visibility timeout', async () => {
-    const queueUrl = await queues.create();
-    const moto = new URL(stackEnv().awsEndpointUrl);
-    const proxy = new TcpProxy(moto.hostname, Number(moto.port));
-    await proxy.up();
-    const viaProxy = new URL(queueUrl);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { queueUrl, proxy, viaProxy } = await queueBehindProxy();
     const h = harness(viaProxy.toString(), { visibilityTimeoutSecs: 4, heartbeatIntervalSecs: 1, receiveErrorBackoffMaxMs: 1000 }, undefined, proxy.url);
     await proxy.down();
     let phase: 'first' | 'outage' | 'done' = 'first';
@@ -329,7 +340,7 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
       while (phase !== 'done') await sleep(50);
       return 'delete';
     });
-    await waitFor(async () => (await counterValue(h.metrics.sqsReceiveErrors)) >= 1, 10_000, 'a receive error');
+    await waitFor(async () => (await metricValue(h.metrics.sqsReceiveErrors)) >= 1, 10_000, 'a receive error');
     await proxy.up();
     await sendBodies(admin, queueUrl, ['survivor']);
     await waitFor(() => h.source.inFlight === 1, 10_000, 'the message after recovery');
@@ -338,37 +349,26 @@ describe('SqsSource through a TCP proxy that goes down (network faults)', () => 
     await proxy.down(); // about 1.5 s without heartbeats: less than the 4 s timeout
     await sleep(1500);
     await proxy.up();
-    await waitFor(async () => (await counterValue(h.metrics.heartbeatExtensions, { result: 'ok' })) >= 3, 10_000, 'heartbeats to resume');
+    await waitFor(async () => (await metricValue(h.metrics.heartbeatExtensions, { result: 'ok' })) >= 3, 10_000, 'heartbeats to resume');
     phase = 'done';
     await waitFor(() => h.source.inFlight === 0, 10_000, 'the delete');
     await finish(h);
     await proxy.down();
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'error' })).toBeGreaterThanOrEqual(1);
-    expect(await counterValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
-    expect(await counterValue(h.metrics.messagesDeleted)).toBe(1);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'error' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(0);
+    expect(await metricValue(h.metrics.messagesDeleted)).toBe(1);
     expect(await queueCounts(admin, queueUrl)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('abandons the message when heartbeats fail until the visibility deadline', async () => {
-    const queueUrl = await queues.create();
-    const moto = new URL(stackEnv().awsEndpointUrl);
-    const proxy = new TcpProxy(moto.hostname, Number(moto.port));
-    await proxy.up();
-    const viaProxy = new URL(queueUrl);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const { queueUrl, proxy, viaProxy } = await queueBehindProxy();
     await sendBodies(admin, queueUrl, ['orphan']);
     const h = harness(viaProxy.toString(), { visibilityTimeoutSecs: 3, heartbeatIntervalSecs: 1 }, undefined, proxy.url);
-    let signal: AbortSignal | undefined;
-    h.running = h.source.run(async (msg) => {
-      signal = msg.signal;
-      await new Promise<void>((resolve) => msg.signal.addEventListener('abort', () => resolve(), { once: true }));
-      return 'delete';
-    });
-    await waitFor(() => signal !== undefined, 10_000, 'the handler');
+    const signal = await holdUntilAborted(h);
     await proxy.down();
-    await waitFor(() => signal!.aborted, 10_000, 'the abandonment');
+    await waitFor(() => signal.aborted, 10_000, 'the abandonment');
     await finish(h, 1000);
-    expect(await counterValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
+    expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(1);
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
     // Not deleted: it comes back on its own once the last extension runs out.
     const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 5 }));

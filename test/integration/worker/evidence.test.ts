@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Counter } from 'prom-client';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
+import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { documentId } from '../../../src/event/build.js';
 import { indexNameFor } from '../../../src/sinks/opensearch/index-name.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, deleteIndices, openSearch, queueDepth, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
+import { metricValue } from '../../support/metrics.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { allDocuments, queueDepth, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
+import { exportedRecordings, sha256, useWorkerStack } from './support.js';
 
 /**
  * Issue 20, attacks 1 (a quarantined line leaves no trace in the index), 3 (records for any bucket
@@ -16,23 +16,8 @@ import { allDocuments, deleteIndices, openSearch, queueDepth, startWorker, waitF
  * SQS, a real OpenSearch node, the worker in process with an S3 quarantine.
  */
 
-const sha256 = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
 const SIGNATURE = 'f1e2d3c4b5a697887766554433221100ffeeddccbbaa99887766554433221100';
 const CREDENTIAL = 'AKIAIOSFODNN7EXAMPLE';
-
-async function counted(counter: Counter, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await counter.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
-}
-
-function recordings(n: number, day: Date): ExportedRecording[] {
-  return Array.from({ length: n }, (_, i) => ({
-    orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
-    conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(i).padStart(12, '0')}`,
-    recordingId: `9f8e7d6c-5b4a-4392-8170-${String(i).padStart(12, '0')}`,
-    start: new Date(day.getTime() + i * 600_000),
-  }));
-}
 
 interface StoredRecord {
   key: string;
@@ -53,10 +38,8 @@ type Doc = Record<string, unknown> & {
 };
 
 describe('evidence integrity (issue 20): pipeline_error events, admission rules, redacted quarantine', () => {
-  let s3: S3Client;
-  let sqs: SQSClient;
-  const os = openSearch();
-  const prefix = uniqueName('t-evidence');
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
+  const prefix = indexPrefix('t-evidence');
   const quarantineBucket = uniqueName('quarantine');
   let res: LogPipelineResources;
   let worker: InProcessWorker | undefined;
@@ -85,22 +68,12 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
   }
 
   beforeAll(async () => {
-    applyStackEnv();
-    s3 = new S3Client({ forcePathStyle: true });
-    sqs = new SQSClient({});
     // No access logging of the recordings bucket: moto's own log objects would add lines of their own.
-    res = await createLogPipeline(s3, sqs, {
-      recordingsBucket: uniqueName('recordings'),
-      logBucket: uniqueName('access-logs'),
-      queue: uniqueName('notifications'),
-      maxReceiveCount: 2,
-      visibilityTimeoutSecs: 30,
-      accessLogging: false,
-    });
+    res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
     await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
 
     // A day of records in one object: all within two days of its LastModified.
-    const objects = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'e'.repeat(64), accountId: '123456789012', recordings: recordings(3, day), day, seed: 11 }).objects;
+    const objects = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'e'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(3, day), day, seed: 11 }).objects;
     normal = objects.flatMap((o) => o.lines);
     const template = normal[0]!.split(' ');
     // A record for another bucket, and one dated 1970, in an object delivered today.
@@ -127,8 +100,6 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
 
   afterAll(async () => {
     await worker?.stop();
-    await deleteIndices(os, prefix);
-    await os.close();
   });
 
   it('quarantines a foreign-bucket and a 1970 record, indexes a pipeline_error event for each quarantined line, the rest as events; books reconcile', async () => {
@@ -137,7 +108,7 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
     expect((await queueDepth(sqs, res.dlqUrl)).visible).toBe(0);
     // Deleted once done (the other deletion is the notification configuration's test event).
-    expect(await counted(worker!.metrics.objects, { result: 'done' })).toBe(1);
+    expect(await metricValue(worker!.metrics.objects, { result: 'done' })).toBe(1);
     expect(worker!.worker.totals).toMatchObject({ retried: 0, objects: 1 });
     expect(worker!.worker.totals.deleted).toBe(worker!.worker.totals.messages);
 
@@ -174,10 +145,10 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     for (const r of q.records) expect(r.source).toBe(source);
 
     // lines = indexed + duplicates + quarantined, and every quarantined line has its index trace.
-    expect(await counted(worker!.metrics.lines)).toBe(lines.length);
-    expect(await counted(worker!.metrics.events, { outcome: 'indexed' })).toBe(normal.length);
-    expect(await counted(worker!.metrics.events, { outcome: 'quarantined' })).toBe(3);
-    expect(await counted(worker!.metrics.errorEvents)).toBe(3);
+    expect(await metricValue(worker!.metrics.lines)).toBe(lines.length);
+    expect(await metricValue(worker!.metrics.events, { outcome: 'indexed' })).toBe(normal.length);
+    expect(await metricValue(worker!.metrics.events, { outcome: 'quarantined' })).toBe(3);
+    expect(await metricValue(worker!.metrics.errorEvents)).toBe(3);
     expect(worker!.worker.totals).toMatchObject({ lines: lines.length, indexed: normal.length, duplicates: 0, quarantined: 3 });
   });
 
@@ -210,21 +181,21 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
       }),
     );
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
-    expect(await counted(worker!.metrics.objects, { result: 'done' })).toBe(2);
+    expect(await metricValue(worker!.metrics.objects, { result: 'done' })).toBe(2);
     expect(worker!.worker.totals.deleted).toBe(worker!.worker.totals.messages);
     const after = await allDocuments(os, `${prefix}-*`);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
-    expect(await counted(worker!.metrics.events, { outcome: 'duplicate' })).toBe(normal.length);
+    expect(await metricValue(worker!.metrics.events, { outcome: 'duplicate' })).toBe(normal.length);
     // The error events were found already there: still one per quarantined line.
-    expect(await counted(worker!.metrics.errorEvents)).toBe(6);
+    expect(await metricValue(worker!.metrics.errorEvents)).toBe(6);
     const again = await quarantineRecords();
     expect(new Set(again.records.map((r) => r.key))).toEqual(new Set(q.records.map((r) => r.key)));
     expect(again.objects).toBe(q.objects);
-    expect(await counted(worker!.metrics.integrityAlarms)).toBe(0);
+    expect(await metricValue(worker!.metrics.integrityAlarms)).toBe(0);
   });
 
   it('a document the sink quarantines (its id already holds another hash) also gets its pipeline_error event', async () => {
-    const lines = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'f'.repeat(64), accountId: '123456789012', recordings: recordings(1, day), day, seed: 23 }).objects.flatMap((o) => o.lines);
+    const lines = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'f'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(1, day), day, seed: 23 }).objects.flatMap((o) => o.lines);
     const target = lines[0]!;
     const id = documentId(res.logBucket, sha256(target));
     const index = indexNameFor(prefix, new Date(Date.parse(`${day.toISOString().slice(0, 10)}T12:00:00Z`)).toISOString());
@@ -232,12 +203,12 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     // goes to quarantine, and the index shows that it did.
     const planted = { '@timestamp': day.toISOString(), event: { kind: 'event', hash: '0'.repeat(64) }, log: { file: { path: 'planted' }, offset: 1 } };
     await os.index({ index, id, body: planted, refresh: true });
-    const errorsBefore = await counted(worker!.metrics.errorEvents);
+    const errorsBefore = await metricValue(worker!.metrics.errorEvents);
     const sinkKey = logObjectKey(res.logPrefix, new Date(day.getTime() + 86_400_000), 'SINK');
     await putLogObject(s3, res.logBucket, sinkKey, `${lines.join('\n')}\n`);
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
 
-    expect(await counted(worker!.metrics.integrityAlarms)).toBe(1);
+    expect(await metricValue(worker!.metrics.integrityAlarms)).toBe(1);
     expect(worker!.worker.totals.deleted).toBe(worker!.worker.totals.messages);
     const docs = await allDocuments(os, `${prefix}-*`);
     expect(docs.get(id)).toEqual(planted);
@@ -245,28 +216,23 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     const traces = ([...docs.values()] as Doc[]).filter((d) => d.log.file.path === source && d.event.kind === 'pipeline_error');
     expect(traces).toHaveLength(1);
     expect(traces[0]).toMatchObject({ event: { hash: sha256(target) }, error: { code: 'integrity_mismatch', type: 'index' }, log: { offset: 1 } });
-    expect(await counted(worker!.metrics.errorEvents)).toBe(errorsBefore + 1);
+    expect(await metricValue(worker!.metrics.errorEvents)).toBe(errorsBefore + 1);
     const q = await quarantineRecords();
     expect(q.records.filter((r) => r.source === source).map((r) => [r.reason, r.stage, r.hash])).toEqual([['integrity_mismatch', 'index', sha256(target)]]);
   });
 });
 
 describe('evidence integrity (issue 20): a document OpenSearch refuses to map also leaves a pipeline_error event', () => {
-  const os = openSearch();
-  const prefix = uniqueName('t-evidence-map');
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
+  const prefix = indexPrefix('t-evidence-map');
   let worker: InProcessWorker | undefined;
 
   afterAll(async () => {
     await worker?.stop();
-    await deleteIndices(os, prefix);
-    await os.close();
   });
 
   it('quarantines the refused document (mapping error), indexes its pipeline_error trace, and deletes the message', async () => {
-    applyStackEnv();
-    const s3 = new S3Client({ forcePathStyle: true });
-    const sqs = new SQSClient({});
-    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('recordings'), logBucket: uniqueName('access-logs'), queue: uniqueName('notifications'), maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
+    const res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
     const quarantineBucket = uniqueName('quarantine');
     await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
     worker = await startWorker(workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, AUDITED_BUCKETS: res.recordingsBucket, RECORD_TIME_SKEW_DAYS: '2', QUARANTINE_URL: `s3://${quarantineBucket}/q` }));
@@ -288,7 +254,7 @@ describe('evidence integrity (issue 20): a document OpenSearch refuses to map al
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ event: { kind: 'pipeline_error', hash: sha256(line) }, error: { code: 'mapper_parsing_exception', type: 'index' }, log: { file: { path: `s3://${res.logBucket}/${key}` }, offset: 1 } });
     expect(docs[0]?.aws?.s3access).toMatchObject({ bucket: res.recordingsBucket, remote_ip: '192.0.2.44', request_id: 'MAPPING00000001' });
-    expect(await counted(worker.metrics.errorEvents)).toBe(1);
+    expect(await metricValue(worker.metrics.errorEvents)).toBe(1);
     s3.destroy();
     sqs.destroy();
   });

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
-import { seededRandom } from '../../../src/demo/access-log-writer.js';
-import { applyStackEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/sim/s3-logs/scenario.js';
+import { seededRandom } from '../../../src/sim/s3-logs/access-log-writer.js';
+import { stackEnv } from '../../support/stack-env.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
-
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+import { allDocuments, countDocuments, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { sha256, useWorkerStack } from './support.js';
 
 function recordings(n: number, seed: number, day: Date): ExportedRecording[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -48,30 +45,12 @@ async function expectExactly(prefix: string, expected: Set<string>): Promise<voi
 }
 
 describe('worker under faults', () => {
-  let s3: S3Client;
-  let sqs: SQSClient;
-  const os = openSearch();
-  const prefixes: string[] = [];
-
-  beforeAll(() => {
-    applyStackEnv();
-    s3 = new S3Client({ forcePathStyle: true });
-    sqs = new SQSClient({});
-  });
-
-  afterAll(async () => {
-    for (const p of prefixes) await deleteIndices(os, p);
-    await os.close();
-  });
-
-  async function pipeline(): Promise<LogPipelineResources> {
-    return createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q'), maxReceiveCount: 1000, visibilityTimeoutSecs: 5 });
-  }
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
+  const pipeline = (): Promise<LogPipelineResources> => logPipeline({ maxReceiveCount: 1000, visibilityTimeoutSecs: 5 });
 
   it('deletes no message while OpenSearch is down, and indexes everything once it is back', async () => {
     const res = await pipeline();
-    const prefix = uniqueName('t-down');
-    prefixes.push(prefix);
+    const prefix = indexPrefix('t-down');
     const target = new URL(stackEnv().opensearchUrl);
     const proxy = new TcpProxy(target.hostname, Number(target.port));
     await proxy.up();
@@ -100,8 +79,7 @@ describe('worker under faults', () => {
 
   it('loses and duplicates nothing when the worker is killed with SIGKILL at seeded random points (5 rounds)', async () => {
     const res = await pipeline();
-    const prefix = uniqueName('t-kill');
-    prefixes.push(prefix);
+    const prefix = indexPrefix('t-kill');
     const expected = new Set<string>();
     for (const seed of [11, 12, 13]) for (const h of await writeLogObjects(s3, res, seed, 60)) expected.add(h);
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '5', SQS_HEARTBEAT_INTERVAL_SECS: '2', OBJECT_CONCURRENCY: '2', BULK_MAX_DOCS: '300' });

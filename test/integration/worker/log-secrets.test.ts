@@ -1,12 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatAccessRecord, requestIds } from '../../../src/demo/access-log-writer.js';
-import { createLogPipeline, putLogObject } from '../../../src/demo/aws-setup.js';
-import { logObjectKey } from '../../../src/demo/scenario.js';
+import { formatAccessRecord, requestIds } from '../../../src/sim/s3-logs/access-log-writer.js';
+import { putLogObject } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { allDocuments, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { useWorkerStack } from './support.js';
 
 /** Values that must never appear in a log line of the worker, nor in the index. */
 const SECRETS = {
@@ -19,23 +17,18 @@ const SECRETS = {
 
 describe('no secret reaches the logs or the index', () => {
   let sim: GenesysSimulator;
-  const os = openSearch();
-  const prefix = uniqueName('t-secrets');
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
+  const prefix = indexPrefix('t-secrets');
 
   beforeAll(async () => {
-    applyStackEnv();
     sim = await startGenesysSimulator({ clients: [{ id: 'audit-client', secret: SECRETS.genesysSecret }] });
   });
   afterAll(async () => {
     await sim.close();
-    await deleteIndices(os, prefix);
-    await os.close();
   });
 
   it('runs the worker at debug level with planted secrets in its settings and in the requests it reads', async () => {
-    const s3 = new S3Client({ forcePathStyle: true });
-    const sqs = new SQSClient({});
-    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q') });
+    const res = await logPipeline();
     const key = 'org-1/year=2024/month=5/day=1/hour=2/conversation_id=0b1c2d3e-4f50-4a6b-8c7d-000000000001/9f8e7d6c-5b4a-4392-8170-000000000001.opus';
     const base = { bucketOwner: 'e'.repeat(64), bucket: res.recordingsBucket, time: new Date(Date.UTC(2024, 4, 1, 3)), remoteIp: '203.0.113.9', requester: 'arn:aws:sts::123456789012:assumed-role/qa/x', operation: 'REST.GET.OBJECT', key, method: 'GET', httpStatus: 200, totalTimeMs: 9, turnAroundMs: 3, userAgent: 'Mozilla/5.0', hostHeader: 'h.s3.amazonaws.com' };
     const lines = [

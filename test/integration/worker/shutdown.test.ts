@@ -1,15 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { logObjectKey } from '../../../src/demo/scenario.js';
+import { describe, expect, it } from 'vitest';
+import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, countDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
-
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+import { allDocuments, countDocuments, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import { sha256, useWorkerStack } from './support.js';
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -26,23 +21,10 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; at: number 
 }
 
 describe('graceful shutdown of the real worker process', () => {
-  let s3: S3Client;
-  let sqs: SQSClient;
-  const os = openSearch();
-  const prefixes: string[] = [];
-
-  beforeAll(() => {
-    applyStackEnv();
-    s3 = new S3Client({ forcePathStyle: true });
-    sqs = new SQSClient({});
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await deleteIndices(os, p);
-    await os.close();
-  });
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
 
   async function largeObject(seed: number, lines: number): Promise<{ res: LogPipelineResources; expected: Set<string> }> {
-    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q'), maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
+    const res = await logPipeline({ maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
     const all = [...corpusLines(lines, seed)];
     await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 6, 1)), `BIG${seed}`), `${all.join('\n')}\n`);
     return { res, expected: new Set(all.map(sha256)) };
@@ -50,8 +32,7 @@ describe('graceful shutdown of the real worker process', () => {
 
   it('SIGTERM mid-object with a short grace: exits 0 within the grace period, deletes nothing unfinished, and a restart completes exactly', async () => {
     const { res, expected } = await largeObject(31, 30_000);
-    const prefix = uniqueName('t-term');
-    prefixes.push(prefix);
+    const prefix = indexPrefix('t-term');
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '2', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3', LOG_LEVEL: 'info' });
     await setupIndices(env);
     const child = spawnWorker(env);
@@ -86,13 +67,12 @@ describe('graceful shutdown of the real worker process', () => {
   }, 300_000);
 
   it('SIGTERM: objects still waiting for a slot are not started; their messages go back at once', async () => {
-    const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('rec'), logBucket: uniqueName('logs'), queue: uniqueName('q'), maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
+    const res = await logPipeline({ maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
     const objects = [41, 42, 43, 44].map((seed) => [...corpusLines(6000, seed)]);
     for (const [i, lines] of objects.entries()) {
       await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 6, 1)), `Q${i}`), `${lines.join('\n')}\n`);
     }
-    const prefix = uniqueName('t-term3');
-    prefixes.push(prefix);
+    const prefix = indexPrefix('t-term3');
     // One object at a time: the other three wait in the worker for a slot.
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, OBJECT_CONCURRENCY: '1', SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
     await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).visible >= 4, 30_000);
@@ -117,8 +97,7 @@ describe('graceful shutdown of the real worker process', () => {
 
   it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
     const { res, expected } = await largeObject(32, 15_000);
-    const prefix = uniqueName('t-term2');
-    prefixes.push(prefix);
+    const prefix = indexPrefix('t-term2');
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
     await setupIndices(env);
     const child = spawnWorker(env);

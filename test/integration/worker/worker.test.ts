@@ -3,31 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Counter } from 'prom-client';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogPipeline, putLogObject, type LogPipelineResources } from '../../../src/demo/aws-setup.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/demo/scenario.js';
-import { applyStackEnv, uniqueName } from '../../support/stack-env.js';
-import { allDocuments, countDocuments, deleteIndices, openSearch, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
-
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
-
-function recordings(n: number, day: Date): ExportedRecording[] {
-  return Array.from({ length: n }, (_, i) => ({
-    orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
-    conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(i).padStart(12, '0')}`,
-    recordingId: `9f8e7d6c-5b4a-4392-8170-${String(i).padStart(12, '0')}`,
-    start: new Date(day.getTime() + i * 600_000),
-  }));
-}
-
-/** A counter's value for the given labels (0 when never incremented). */
-async function counted(counter: Counter, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await counter.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((n, v) => n + v.value, 0);
-}
+import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
+import { metricValue } from '../../support/metrics.js';
+import { uniqueName } from '../../support/stack-env.js';
+import { allDocuments, countDocuments, openSearch, startWorker, waitForEmptyQueue, workerEnv, type InProcessWorker } from '../../support/worker-harness.js';
+import { exportedRecordings, sha256, useWorkerStack } from './support.js';
 
 function s3EventBody(bucket: string, key: string, object: { size?: number; eTag?: string } = { size: 1 }): string {
   return JSON.stringify({
@@ -52,10 +35,8 @@ async function countAccessEvents(client: ReturnType<typeof openSearch>, index: s
 }
 
 describe('worker against the real stack', () => {
-  let s3: S3Client;
-  let sqs: SQSClient;
-  const os = openSearch();
-  const prefix = uniqueName('t-worker');
+  const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
+  const prefix = indexPrefix('t-worker');
   let res: LogPipelineResources;
   let worker: InProcessWorker | undefined;
   let quarantineDir = '';
@@ -63,16 +44,7 @@ describe('worker against the real stack', () => {
   const expectedHashes = new Set<string>();
 
   beforeAll(async () => {
-    applyStackEnv();
-    s3 = new S3Client({ forcePathStyle: true });
-    sqs = new SQSClient({});
-    res = await createLogPipeline(s3, sqs, {
-      recordingsBucket: uniqueName('recordings'),
-      logBucket: uniqueName('access-logs'),
-      queue: uniqueName('notifications'),
-      maxReceiveCount: 2,
-      visibilityTimeoutSecs: 30,
-    });
+    res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30 });
     const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '4', SQS_HEARTBEAT_INTERVAL_SECS: '2' });
     quarantineDir = fileURLToPath(env.QUARANTINE_URL ?? '');
     worker = await startWorker(env);
@@ -80,12 +52,10 @@ describe('worker against the real stack', () => {
 
   afterAll(async () => {
     await worker?.stop();
-    await deleteIndices(os, prefix);
-    await os.close();
   });
 
   it('indexes every record of plain and gzip log objects exactly once, with parsed fields', async () => {
-    const { objects, recordsWritten } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: recordings(20, day), day, seed: 7 });
+    const { objects, recordsWritten } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(20, day), day, seed: 7 });
     let i = 0;
     for (const o of objects) {
       const body = `${o.lines.join('\n')}\n`;
@@ -108,13 +78,13 @@ describe('worker against the real stack', () => {
     expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(/^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/);
     // Presigned signatures never reach the index.
     expect(JSON.stringify([...docs.values()])).not.toMatch(/X-Amz-Signature=[0-9a-f]{16}/);
-    expect(await counted(worker!.metrics.integrityAlarms)).toBe(0);
+    expect(await metricValue(worker!.metrics.integrityAlarms)).toBe(0);
   });
 
   it('indexes nothing twice: the same notification again, and the same records inside another log object', async () => {
     const before = await countDocuments(os, `${prefix}-*`);
     const listed = readdirSync(quarantineDir).length;
-    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: recordings(20, day), day, seed: 7 });
+    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(20, day), day, seed: 7 });
     const first = objects[0];
     expect(first).toBeDefined();
     const key = logObjectKey(res.logPrefix, new Date(), 'REDELIVERED');
@@ -127,25 +97,25 @@ describe('worker against the real stack', () => {
 
   it('reads an object version once when two notifications name it at the same time, as moto does for a multipart upload', async () => {
     const before = await countDocuments(os, `${prefix}-*`);
-    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: recordings(3, day), day, seed: 31 });
+    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(3, day), day, seed: 31 });
     const lines = objects.flatMap((o) => o.lines);
     const body = `${lines.join('\n')}\n`;
     // Outside the notification prefix: only the two messages below name it.
     const key = `manual/twice/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, key, body);
     const objectsBefore = worker!.worker.totals.objects;
-    const repeatsBefore = await counted(worker!.metrics.objects, { result: 'repeat' });
+    const repeatsBefore = await metricValue(worker!.metrics.objects, { result: 'repeat' });
     const message = s3EventBody(res.logBucket, key, { size: Buffer.byteLength(body), eTag: createHash('md5').update(body).digest('hex') });
     await Promise.all([sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message })), sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message }))]);
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
     expect(await countDocuments(os, `${prefix}-*`)).toBe(before + lines.length);
     expect(worker!.worker.totals.objects - objectsBefore).toBe(1);
-    expect(await counted(worker!.metrics.objects, { result: 'repeat' })).toBe(repeatsBefore + 1);
+    expect(await metricValue(worker!.metrics.objects, { result: 'repeat' })).toBe(repeatsBefore + 1);
   });
 
   it('accepts SNS and EventBridge wrappers, acknowledges test events, and quarantines malformed lines with a reason', async () => {
     const before = await countAccessEvents(os, `${prefix}-*`);
-    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'b'.repeat(64), accountId: '123456789012', recordings: recordings(2, day), day, seed: 99 }).objects.flatMap((o) => o.lines);
+    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'b'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(2, day), day, seed: 99 }).objects.flatMap((o) => o.lines);
     const lines = [...good.slice(0, 3), 'this is not an access log line', '', good[3] ?? '', 'b'.repeat(64) + ' bucket [99/Foo/2024:00:00:00 +0000] 1.2.3.4 - X REST.GET.OBJECT k "GET / HTTP/1.1" 200'];
     const snsKey = `manual/sns/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, snsKey, lines.join('\n'));
@@ -173,20 +143,20 @@ describe('worker against the real stack', () => {
     // Each malformed line is quarantined with its line number; redelivery may write it again, never lose it.
     expect(new Set(mine.map((q) => q.line))).toEqual(new Set([4, 7]));
     for (const q of mine) expect(q.reason).toMatch(/^[a-z_]+$/);
-    expect(await counted(worker!.metrics.messagesIgnored, { reason: 'test_event' })).toBeGreaterThanOrEqual(1);
-    expect(await counted(worker!.metrics.quarantined)).toBeGreaterThanOrEqual(2);
+    expect(await metricValue(worker!.metrics.messagesIgnored, { reason: 'test_event' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(worker!.metrics.quarantined)).toBeGreaterThanOrEqual(2);
   });
 
   it('does not read a log object that changed since its notification (another ETag): counted, never indexed as that version', async () => {
-    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: recordings(1, day), day, seed: 7 }).objects.flatMap((o) => o.lines);
+    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(1, day), day, seed: 7 }).objects.flatMap((o) => o.lines);
     const key = `manual/changed/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, key, good.join('\n'));
-    const changedBefore = await counted(worker!.metrics.objects, { result: 'changed' });
+    const changedBefore = await metricValue(worker!.metrics.objects, { result: 'changed' });
     // The notification names a version whose ETag is not the one stored under the key now.
     await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody(res.logBucket, key, { size: 1, eTag: sha256('an earlier version').slice(0, 32) }) }));
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await counted(worker!.metrics.objects, { result: 'changed' })) === changedBefore) await new Promise((r) => setTimeout(r, 200));
-    expect(await counted(worker!.metrics.objects, { result: 'changed' })).toBeGreaterThan(changedBefore);
+    while (Date.now() < deadline && (await metricValue(worker!.metrics.objects, { result: 'changed' })) === changedBefore) await new Promise((r) => setTimeout(r, 200));
+    expect(await metricValue(worker!.metrics.objects, { result: 'changed' })).toBeGreaterThan(changedBefore);
     const docs = await allDocuments(os, `${prefix}-*`);
     expect([...docs.values()].filter((d) => (d.log as { file?: { path?: string } } | undefined)?.file?.path === `s3://${res.logBucket}/${key}`)).toEqual([]);
   });
@@ -201,10 +171,10 @@ describe('worker against the real stack', () => {
     }
     expect(dead).toBeDefined();
     // Refused, not "acknowledged without work".
-    expect(await counted(worker!.metrics.messagesRefused, { reason: 'bucket_not_allowed' })).toBeGreaterThanOrEqual(1);
-    expect(await counted(worker!.metrics.messagesIgnored, { reason: 'bucket_not_allowed' })).toBe(0);
+    expect(await metricValue(worker!.metrics.messagesRefused, { reason: 'bucket_not_allowed' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(worker!.metrics.messagesIgnored, { reason: 'bucket_not_allowed' })).toBe(0);
     // Each time the message was left for redelivery counts once, by the source.
-    const abandoned = await counted(worker!.metrics.messagesAbandoned);
+    const abandoned = await metricValue(worker!.metrics.messagesAbandoned);
     const labels = (await worker!.metrics.messagesAbandoned.get()).values.map((v) => v.labels.reason);
     expect(labels).not.toContain('not_accounted');
     expect(abandoned).toBeGreaterThanOrEqual(2);

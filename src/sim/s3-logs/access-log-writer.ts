@@ -83,7 +83,7 @@ export function formatAccessRecord(r: AccessRecord): string {
 }
 
 /** Deterministic pseudo-random numbers: the simulator's generator, so demo data and the Genesys dataset agree. */
-export { createRandom as seededRandom } from '../sim/genesys/dataset.js';
+export { createRandom as seededRandom } from '../genesys/dataset.js';
 
 /** S3-style request id and host id derived from a counter, unique and stable. */
 export function requestIds(n: number): { requestId: string; hostId: string } {

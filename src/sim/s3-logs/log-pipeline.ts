@@ -17,29 +17,28 @@ export interface LogPipelineResources {
   readonly dlqUrl: string;
 }
 
+/** Names and settings of the log pipeline createLogPipeline builds. */
+export interface LogPipelineSettings {
+  readonly recordingsBucket: string;
+  readonly logBucket: string;
+  readonly queue: string;
+  readonly logPrefix?: string;
+  readonly maxReceiveCount?: number;
+  readonly visibilityTimeoutSecs?: number;
+  /**
+   * Turn on the recordings bucket's server access logging (default true). moto delivers log
+   * objects of its own for it, in a format that is not S3's (the Request-URI unquoted): the
+   * worker quarantines those lines, as it would any malformed record.
+   */
+  readonly accessLogging?: boolean;
+}
+
 /**
  * Creates what a production deployment has (config/cloudformation does the same in AWS): a
  * recordings bucket with server access logging into a separate log bucket, and the log bucket's
  * ObjectCreated notifications going to a queue with a dead-letter queue behind a redrive policy.
  */
-export async function createLogPipeline(
-  s3: S3Client,
-  sqs: SQSClient,
-  names: {
-    recordingsBucket: string;
-    logBucket: string;
-    queue: string;
-    logPrefix?: string;
-    maxReceiveCount?: number;
-    visibilityTimeoutSecs?: number;
-    /**
-     * Turn on the recordings bucket's server access logging (default true). moto delivers log
-     * objects of its own for it, in a format that is not S3's (the Request-URI unquoted): the
-     * worker quarantines those lines, as it would any malformed record.
-     */
-    accessLogging?: boolean;
-  },
-): Promise<LogPipelineResources> {
+export async function createLogPipeline(s3: S3Client, sqs: SQSClient, names: LogPipelineSettings): Promise<LogPipelineResources> {
   const logPrefix = names.logPrefix ?? 'access-logs/';
   await s3.send(new CreateBucketCommand({ Bucket: names.logBucket }));
   await s3.send(new CreateBucketCommand({ Bucket: names.recordingsBucket }));

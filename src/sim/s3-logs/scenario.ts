@@ -1,3 +1,4 @@
+import { formatKeyStamp } from '../../sources/log-keys.js';
 import { formatAccessRecord, requestIds, seededRandom, type AccessRecord } from './access-log-writer.js';
 
 /** A recording exported by Genesys Cloud into the recordings bucket. */
@@ -148,6 +149,5 @@ export function accessDay(options: ScenarioOptions): { objects: LogObject[]; rec
 
 /** The simple S3 log key format: `<prefix>YYYY-mm-DD-HH-MM-SS-<unique>`. */
 export function logObjectKey(prefix: string, deliveredAt: Date, unique: string): string {
-  const iso = deliveredAt.toISOString();
-  return `${prefix}${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}-${unique}`;
+  return `${prefix}${formatKeyStamp(deliveredAt.getTime())}-${unique}`;
 }
