@@ -1,4 +1,4 @@
-import { DASH, DQ, SP, isArn, isLetters, isRegion, isSigVersion, isTlsVersion } from './field-shapes.js';
+import { DASH, DQ, SP, isArn, isCipherSuite, isHostIdToken, isLetters, isRegion, isSigVersion, isTlsVersion } from './field-shapes.js';
 import type { RejectReason } from './reject-reason.js';
 
 /**
@@ -135,6 +135,8 @@ function tailShapeError(k: number, s: string, a: number, b: number): string {
   switch (k) {
     case 2:
       return isSigVersion(s, a, b) ? '' : 'signature_version is not SigV* or -';
+    case 3:
+      return isCipherSuite(s, a, b) ? '' : 'cipher_suite is not a cipher suite name or -';
     case 4:
       return isLetters(s, a, b) ? '' : 'authentication_type is not a word or -';
     case 6:
@@ -233,8 +235,10 @@ function readTail(s: string, p: number, n: number, twoTokenHostId: boolean): str
     if (k === 1 && twoTokenHostId) {
       // Both tokens as written, `-` included: the value is what S3 wrote.
       if (e >= n - 1 || s.charCodeAt(e + 1) === SP) return EMPTY_FIELD;
-      e = s.indexOf(' ', e + 1);
+      const second = e + 1;
+      e = s.indexOf(' ', second);
       if (e < 0) e = n;
+      if (!isHostIdToken(s, p, second - 1) || !isHostIdToken(s, second, e)) return 'host_id of two tokens is not two base64 tokens or -';
       v = s.slice(p, e);
     }
     if (k >= TAIL_SLOTS) {

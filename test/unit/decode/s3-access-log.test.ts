@@ -254,6 +254,7 @@ describe('parseAccessLogLine: rejections have stable reasons', () => {
     ['ends after the sizes', `${BASE.head} ${BASE.uri} ${BASE.mid}`, 'too_few_fields'],
     ['ends after the referrer', `${BASE.head} ${BASE.uri} ${BASE.mid} ${BASE.referrer}`, 'too_few_fields'],
     ['signature version misplaced', line({ tail: BASE.tail.replace('SigV4', 'HMAC') }), 'bad_field'],
+    ['cipher suite misplaced', line({ tail: BASE.tail.replace('ECDHE-RSA-AES128-GCM-SHA256', 'bucket1.s3.amazonaws.com') }), 'bad_field'],
     ['TLS version misplaced', line({ tail: BASE.tail.replace('TLSv1.2', '1.2') }), 'bad_field'],
     ['source region misplaced', line({ tail: BASE.tail.replace('us-east-1', 'US_EAST') }), 'bad_field'],
     ['a quote in the tail after a bare User-Agent', line({ ua: '-', tail: BASE.tail.replace('AuthHeader', '"AuthHeader"') }), 'bad_field'],
@@ -349,8 +350,8 @@ describe('parseAccessLogLine: fields', () => {
   });
 
   it('a two-token Host Id whose first token is -, as written', () => {
-    const f = ok(parseAccessLogLine(line({ referrer: '-', tail: '- - hostid SigV4 c AuthHeader h TLSv1.2' }))).fields;
-    expect(f).toMatchObject({ user_agent: 'curl/8.5.0', host_id: '- hostid', signature_version: 'SigV4', cipher_suite: 'c', tls_version: 'TLSv1.2', field_count: 24 });
+    const f = ok(parseAccessLogLine(line({ referrer: '-', tail: '- - hostid SigV4 AES128-SHA AuthHeader h TLSv1.2' }))).fields;
+    expect(f).toMatchObject({ user_agent: 'curl/8.5.0', host_id: '- hostid', signature_version: 'SigV4', cipher_suite: 'AES128-SHA', tls_version: 'TLSv1.2', field_count: 24 });
   });
 
   it('keeps non-ASCII text as given', () => {

@@ -194,6 +194,16 @@ describe('two-token Host Ids: the decisions where the text alone cannot tell', (
     }
   });
 
+  it('a second reading of the tail needs a Host Id of two base64 tokens and a cipher suite where one goes', () => {
+    // A real record whose Referer and User-Agent lost the space between them (bytes corrupted in
+    // the log object): read with a bare `-` User-Agent, its tail is one token short, and only a
+    // Host Id of `- -` and the Host Header as the cipher suite would make it fit.
+    const glued = `${src.head} "http://www.forshaw.tech/blog/"_"Mozilla/5.0 Firefox/103.0" - LGH74mdQgyY07NqnWC0ugVllKEtm= - - - www.forshaw.tech - -`;
+    expect(parseAccessLogLine(glued)).toMatchObject({ ok: false, reason: 'bad_field' });
+    // A Host Header word is no Host Id token.
+    expect(parseAccessLogLine(`${src.head} "-" "curl/7.61.1" - - www.forshaw.tech - - - h -`)).toMatchObject({ ok: false, reason: 'bad_field' });
+  });
+
   it('a quoted Referer and User-Agent are split at their quotes even where a bare - User-Agent would also fit', () => {
     // `"r" "u" - - H SigV4 ...` is a Referer r, a User-Agent u and Host Id `- H`, or a Referer
     // `r" "u` and a bare User-Agent: the same characters. S3 writes a bare `-` User-Agent only with a
