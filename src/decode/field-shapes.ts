@@ -51,6 +51,33 @@ export function isSigVersion(s: string, a: number, b: number): boolean {
   return b - a >= 5 && s.charCodeAt(a) === 83 && s.charCodeAt(a + 1) === 105 && s.charCodeAt(a + 2) === 103 && s.charCodeAt(a + 3) === 86 && isWord(s, a + 4, b);
 }
 
+/**
+ * `-` or base64 (x-amz-id-2) or an IAM unique id: how each token of a two-token Host Id looks. Only
+ * a Host Id read as two tokens is checked, so that a second reading of a tail cannot take a Host
+ * Header or a User-Agent word for one.
+ */
+export function isHostIdToken(s: string, a: number, b: number): boolean {
+  if (a === b) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61)) return isDash(s, a, b);
+  }
+  return true;
+}
+
+/**
+ * An OpenSSL cipher suite name (ECDHE-RSA-AES128-GCM-SHA256, TLS_AES_128_GCM_SHA256): letters,
+ * digits, `-` and `_`. Never a dot, so a Host Header read one field too early does not fit.
+ */
+export function isCipherSuite(s: string, a: number, b: number): boolean {
+  if (a === b) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === DASH || c === 95)) return false;
+  }
+  return true;
+}
+
 /** TLSv1.2, TLSV1.2 (the documentation's spelling), or a later TLS label. */
 export function isTlsVersion(s: string, a: number, b: number): boolean {
   return b - a >= 4 && (s.charCodeAt(a) | 0x20) === 116 && (s.charCodeAt(a + 1) | 0x20) === 108 && (s.charCodeAt(a + 2) | 0x20) === 115;

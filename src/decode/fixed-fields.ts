@@ -1,4 +1,4 @@
-import { DASH, DQ, SP, isArn, isLetters, isRegion, isSigVersion, isTlsVersion } from './field-shapes.js';
+import { DASH, DQ, SP, isArn, isCipherSuite, isHostIdToken, isLetters, isRegion, isSigVersion, isTlsVersion } from './field-shapes.js';
 import type { RejectReason } from './reject-reason.js';
 
 /**
@@ -135,6 +135,8 @@ function tailShapeError(k: number, s: string, a: number, b: number): string {
   switch (k) {
     case 2:
       return isSigVersion(s, a, b) ? '' : 'signature_version is not SigV* or -';
+    case 3:
+      return isCipherSuite(s, a, b) ? '' : 'cipher_suite is not a cipher suite name or -';
     case 4:
       return isLetters(s, a, b) ? '' : 'authentication_type is not a word or -';
     case 6:
@@ -185,6 +187,12 @@ function token(s: string, p: number, n: number): string | undefined {
 /**
  * Reads the unquoted fields after User-Agent, from p (> n when the record ends at User-Agent).
  * Returns a failure detail, or '' when every field has its shape.
+ *
+ * The tail is read as the layout has it first. Some 2019 records wrote their Host Id as two
+ * tokens (`AIDAISBTTLPGXGH6YFFAY LzYG...=`, either of which may be `-`), which shifts every later
+ * field by one; only when the layout reading fails is the tail read again with a Host Id of two
+ * tokens. The layout reading wins when both fit: a tail is resolved here, from its own tokens,
+ * and never by moving where the quoted fields before it end.
  */
 export function parseTail(s: string, p: number, n: number, quoteFree: boolean): string {
   tail.count = 0;
@@ -194,15 +202,24 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
     return '';
   }
   if (!quoteFree && s.indexOf('"', p) !== -1) return 'a quote after user_agent';
+  const why = readTail(s, p, n, false);
+  if (why === '' || why === EMPTY_FIELD) return why;
+  return readTail(s, p, n, true) === '' ? '' : why;
+}
+
+const EMPTY_FIELD = 'empty field after user_agent';
+
+/** One reading of the tail at p, with a Host Id of one token or of two; sets `tail`. */
+function readTail(s: string, p: number, n: number, twoTokenHostId: boolean): string {
+  tail.unknown = undefined;
   let k = 0;
-  let hostStart = -1;
   let rest: string | undefined;
   let slot = 0;
   for (;;) {
-    if (p >= n || s.charCodeAt(p) === SP) return 'empty field after user_agent';
+    if (p >= n || s.charCodeAt(p) === SP) return EMPTY_FIELD;
     if (k === 2) {
       // From Signature Version on, the tail is the same string for many records of an object.
-      // (After a two-token Host Id this runs again from the real Signature Version.)
+      // (After a two-token Host Id this is the real Signature Version.)
       slot = tailSlot(s, p, n);
       const hit = tailCache[slot];
       if (hit !== undefined && hit.rest.length === n - p && hit.rest === s.slice(p)) {
@@ -213,30 +230,24 @@ export function parseTail(s: string, p: number, n: number, quoteFree: boolean): 
       }
       rest = s.slice(p);
     }
-    const v = token(s, p, n);
-    const e = tokEnd;
+    let v = token(s, p, n);
+    let e = tokEnd;
+    if (k === 1 && twoTokenHostId) {
+      // Both tokens as written, `-` included: the value is what S3 wrote.
+      if (e >= n - 1 || s.charCodeAt(e + 1) === SP) return EMPTY_FIELD;
+      const second = e + 1;
+      e = s.indexOf(' ', second);
+      if (e < 0) e = n;
+      if (!isHostIdToken(s, p, second - 1) || !isHostIdToken(s, second, e)) return 'host_id of two tokens is not two base64 tokens or -';
+      v = s.slice(p, e);
+    }
     if (k >= TAIL_SLOTS) {
       if (k - TAIL_SLOTS === MAX_UNKNOWN_FIELDS) return TOO_MANY_FIELDS;
       (tail.unknown ??= []).push(v ?? '-');
     } else {
-      if (v !== undefined) {
-        if (k === 1) hostStart = p;
-        else if (k >= 2) {
-          const why = tailShapeError(k, s, p, e);
-          if (why !== '') {
-            // A Host Id of two tokens (seen in 2019 records): this token is not a Signature
-            // Version, the next one is.
-            if (k !== 2 || hostStart < 0 || e >= n) return why;
-            let nEnd = s.indexOf(' ', e + 1);
-            if (nEnd < 0) nEnd = n;
-            if (nEnd === e + 1 || !isSigVersion(s, e + 1, nEnd)) return why;
-            tv[1] = s.slice(hostStart, e);
-            hostStart = -1;
-            rest = undefined;
-            p = e + 1;
-            continue;
-          }
-        }
+      if (v !== undefined && k >= 2) {
+        const why = tailShapeError(k, s, p, e);
+        if (why !== '') return why;
       }
       tv[k] = v;
     }

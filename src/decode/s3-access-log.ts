@@ -149,7 +149,8 @@ function lastQuoteAfter(s: string, from: number): number {
  * Referer or User-Agent: Request-URI closes at the first quote followed by the status and size
  * fields (a request target has no spaces, so it cannot fake them); User-Agent closes at the last
  * quote of the line (no later field is quoted, so client text cannot fake the tail); Referer
- * closes at the first quote that leaves a well-formed User-Agent and tail.
+ * closes at the first `" "` before it, or at the last quote when a bare `-` User-Agent follows.
+ * The unquoted tail is then read on its own terms (see parseTail): it never moves those ends.
  */
 export function parseAccessLogLine(s: string): ParseResult {
   const r = parseRecord(s);
@@ -292,36 +293,44 @@ function parseRecord(s: string): ParseResult {
     }
     if (why !== '') return fail('bad_field', why);
   } else {
-    // Quoted Referer: try each quote that could close it, left to right; the first that leaves a
-    // well-formed User-Agent (closing at the line's last quote, or `-`) and tail wins.
-    // Every candidate costs at most the distance to the next one, so the search is linear in the
-    // line however many quotes a client puts in its Referer (their number is not capped: a cap
-    // would let a client get its own access refused). A quoted User-Agent always leaves the same
-    // tail, after the line's last quote: it is read once and its verdict reused. A User-Agent of
-    // `-` leaves a tail that must be free of quotes, which parseTail checks up to the next quote.
+    // Quoted Referer. A quoted User-Agent closes at the line's last quote (no later field is
+    // quoted), so the Referer closes at the first quote followed by ` "` before it: S3 writes them
+    // as `"referer" "user-agent"`, and a `" "` inside a Referer is the one case the format cannot
+    // tell apart. That split is final. The tail after the last quote may not line up with the
+    // layout (a Host Id of two tokens, a new field); parseTail resolves that from the tail's own
+    // tokens, and a tail it cannot read rejects the line. Re-splitting instead, with the User-Agent's
+    // closing quote as the Referer's and its first tail token as a bare `-` User-Agent, would make a
+    // one-token-longer tail fit by having the Referer swallow the User-Agent.
+    // Without such a split the User-Agent is a bare `-` after a quote, and the tail after it must
+    // be free of quotes (parseTail checks up to the next quote), so only the last quote can close
+    // the Referer. Each quote is looked at once: the search is linear however many quotes a client
+    // puts in its Referer (their number is not capped: a cap would let a client get its own access
+    // refused).
     let q = s.indexOf('"', p + 1);
     if (q < 0) return fail('bad_quoting', 'referrer has no closing quote');
     let lastQ = -2;
-    let quotedTailWhy: string | undefined;
     let firstWhy = '';
     for (;;) {
       if (s.charCodeAt(q + 1) === SP && q + 2 < n) {
         const u = q + 2;
         const c = s.charCodeAt(u);
-        let why = 'no user_agent';
         if (c === DQ) {
           if (lastQ === -2) lastQ = lastQuoteAfter(s, u + 1);
-          // Only a failure is ever reused: a tail that parses ends the search.
-          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) why = quotedTailWhy ??= parseTail(s, lastQ + 2, n, true);
+          if (lastQ > u && (lastQ + 1 === n || s.charCodeAt(lastQ + 1) === SP)) {
+            const why = parseTail(s, lastQ + 2, n, true);
+            if (why !== '') return fail('bad_field', why);
+            referrer = str(s, p + 1, q);
+            userAgent = str(s, u + 1, lastQ);
+            break;
+          }
         } else if (c === DASH && (u + 1 === n || s.charCodeAt(u + 1) === SP)) {
-          why = parseTail(s, u + 2, n, false);
+          const why = parseTail(s, u + 2, n, false);
+          if (why === '') {
+            referrer = str(s, p + 1, q);
+            break;
+          }
+          if (firstWhy === '') firstWhy = why;
         }
-        if (why === '') {
-          referrer = str(s, p + 1, q);
-          if (c === DQ) userAgent = str(s, u + 1, lastQ);
-          break;
-        }
-        if (firstWhy === '' && why !== 'no user_agent') firstWhy = why;
       }
       if (q + 1 === n && firstWhy === '') return fail('too_few_fields', 'line ends after referrer');
       q = s.indexOf('"', q + 1);

@@ -36,7 +36,7 @@ export type LineResult = { ok: true; doc: IndexableEvent } | { ok: false; reject
  * Bumped whenever the same input line would produce a different event. A stored document with an
  * older parser version may differ from a fresh parse without that being an integrity alarm.
  */
-export const PARSER_VERSION = 3;
+export const PARSER_VERSION = 4;
 
 /** sha256 of the raw line bytes, hex: event.hash, the evidence fingerprint. */
 export function lineHash(bytes: Uint8Array): string {

@@ -16,6 +16,8 @@ const chars = (alphabet: string, min = 1, max = 40): fc.Arbitrary<string> => fc.
 const TOKEN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/+=%@-*~!$&()';
 /** An unquoted field value: no space, no quote, never the `-` that means absent. */
 const token = chars(TOKEN).filter((t) => t !== '-');
+/** A Host Id token: base64. */
+const B64 = chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=', 1, 40);
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined, freq: 3 });
 const num = opt(fc.integer({ min: 0, max: 999_999_999_999 }));
 /** Client text: any printable ASCII or Unicode, spaces and quotes included. */
@@ -42,9 +44,12 @@ const fieldsArb: fc.Arbitrary<S3AccessFields> = fc.record({
   // A quoted "-" is S3's way of writing "absent".
   user_agent: opt(text.filter((t) => t !== '-')),
   version_id: opt(token),
-  host_id: opt(token),
+  // Some 2019 records have a Host Id of two tokens (`AIDA... LzYG...=`), either may be `-`. The
+  // second is never `-` or SigV* here: then the layout reading (a one-token Host Id and that token
+  // as the Signature Version) may fit too, and the parser takes it.
+  host_id: opt(fc.oneof({ arbitrary: token, weight: 4 }, { arbitrary: fc.tuple(fc.oneof(B64, fc.constant('-')), B64.filter((t) => !t.startsWith('SigV'))).map(([a, b]) => `${a} ${b}`), weight: 1 })),
   signature_version: opt(fc.constantFrom('SigV2', 'SigV4', 'SigV4a')),
-  cipher_suite: opt(token),
+  cipher_suite: opt(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 1, 40).filter((t) => t !== '-')),
   authentication_type: opt(fc.constantFrom('AuthHeader', 'QueryString')),
   host_header: opt(token),
   tls_version: opt(fc.constantFrom('TLSv1.2', 'TLSv1.3', 'TLSV1.1')),

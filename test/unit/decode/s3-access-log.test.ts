@@ -141,9 +141,11 @@ describe('parseAccessLogLine: quotes S3 does not escape', () => {
     expect(f.source_region).toBe('us-east-1');
   });
 
+  // A Referer containing `" "` before a bare `-` User-Agent reads as a quoted Referer and
+  // User-Agent instead: see two-token-host-id.test.ts.
   it('a Referer with quotes and spaces, and a User-Agent of -', () => {
-    const f = ok(parseAccessLogLine(line({ referrer: '"http://a/?q=" "b"', ua: '-' }))).fields;
-    expect(f.referrer).toBe('http://a/?q=" "b');
+    const f = ok(parseAccessLogLine(line({ referrer: '"http://a/?q="b" c"', ua: '-' }))).fields;
+    expect(f.referrer).toBe('http://a/?q="b" c');
     expect(f.user_agent).toBeUndefined();
     expect(f.host_id).toMatch(/^s9lz/);
   });
@@ -252,6 +254,7 @@ describe('parseAccessLogLine: rejections have stable reasons', () => {
     ['ends after the sizes', `${BASE.head} ${BASE.uri} ${BASE.mid}`, 'too_few_fields'],
     ['ends after the referrer', `${BASE.head} ${BASE.uri} ${BASE.mid} ${BASE.referrer}`, 'too_few_fields'],
     ['signature version misplaced', line({ tail: BASE.tail.replace('SigV4', 'HMAC') }), 'bad_field'],
+    ['cipher suite misplaced', line({ tail: BASE.tail.replace('ECDHE-RSA-AES128-GCM-SHA256', 'bucket1.s3.amazonaws.com') }), 'bad_field'],
     ['TLS version misplaced', line({ tail: BASE.tail.replace('TLSv1.2', '1.2') }), 'bad_field'],
     ['source region misplaced', line({ tail: BASE.tail.replace('us-east-1', 'US_EAST') }), 'bad_field'],
     ['a quote in the tail after a bare User-Agent', line({ ua: '-', tail: BASE.tail.replace('AuthHeader', '"AuthHeader"') }), 'bad_field'],
@@ -346,8 +349,9 @@ describe('parseAccessLogLine: fields', () => {
     expect(f.cipher_suite).toBe('TLS_AES_128_GCM_SHA256');
   });
 
-  it('does not join a Host Id of - with the next token', () => {
-    expect(parseAccessLogLine(line({ referrer: '-', tail: '- - hostid SigV4 c AuthHeader h TLSv1.2' }))).toMatchObject({ ok: false, reason: 'bad_field' });
+  it('a two-token Host Id whose first token is -, as written', () => {
+    const f = ok(parseAccessLogLine(line({ referrer: '-', tail: '- - hostid SigV4 AES128-SHA AuthHeader h TLSv1.2' }))).fields;
+    expect(f).toMatchObject({ user_agent: 'curl/8.5.0', host_id: '- hostid', signature_version: 'SigV4', cipher_suite: 'AES128-SHA', tls_version: 'TLSv1.2', field_count: 24 });
   });
 
   it('keeps non-ASCII text as given', () => {
