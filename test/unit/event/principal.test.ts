@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildEvent } from '../../../src/event/build.js';
 import { emailOf, principalOf } from '../../../src/event/principal.js';
+
+const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
 
 describe('principalOf: every requester shape in the samples, and malformed ones', () => {
   it.each([
@@ -16,6 +21,7 @@ describe('principalOf: every requester shape in the samples, and malformed ones'
     ['arn:aws-us-gov:sts::123456789012:federated-user/bob', { type: 'FederatedUser', account_id: '123456789012', session_name: 'bob' }],
     ['arn:aws:iam::123456789012:root', { type: 'Root', account_id: '123456789012' }],
     ['arn:aws:iam::cloudfront:user/CloudFront', { type: 'AWSService' }],
+    ['arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID', { type: 'AWSService' }],
     ['AmazonS3', { type: 'AWSService' }],
     ['svc:delivery.logs.amazonaws.com', { type: 'AWSService' }],
     ['delivery.logs.amazonaws.com', { type: 'AWSService' }],
@@ -64,5 +70,24 @@ describe('emailOf: session names that are email addresses', () => {
     [`${'a'.repeat(250)}@example.org`, undefined],
   ])('%s', (session, expected) => {
     expect(emailOf(session)).toBe(expected);
+  });
+});
+
+describe('the principal of every sample line', () => {
+  it('has a type, except the requester that is not a well-formed ARN', () => {
+    const untyped = new Set<string>();
+    for (const file of ['s3-access-real.log', 's3-access-edge-synthetic.log', 's3-access-real-malformed.log']) {
+      for (const [i, line] of readFileSync(`${samplesDir}${file}`, 'utf8').split('\n').entries()) {
+        if (line === '') continue;
+        const r = buildEvent({ number: i + 1, bytes: Buffer.from(line) }, { logBucket: 'logs', filePath: file });
+        if (!r.ok) continue;
+        const { principal, s3access } = r.doc.event.aws;
+        if (principal?.type === undefined) untyped.add(s3access.requester ?? '-');
+        expect(r.doc.event.actor?.kind).toBe(principal?.type === 'Anonymous' ? 'anonymous' : principal?.type === 'AWSService' ? 'service' : 'unknown');
+      }
+    }
+    // An IAM user ARN with a 6-digit account (Elastic's test fixture). The truncated `rn:aws:iam::…`
+    // of the malformed sample is on a line the parser rejects; principalOf leaves it untyped (above).
+    expect([...untyped]).toEqual(['arn:aws:iam::123456:user/test@elastic.co']);
   });
 });
