@@ -6,6 +6,9 @@ const bucketName = (v: string): string | undefined =>
 const roleArn = (v: string): string | undefined =>
   /^arn:aws[a-z-]*:(iam::\d{12}:role\/[\w+=,.@/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/?)$/.test(v) ? undefined : 'is not an IAM role ARN (arn:aws:iam::123456789012:role/name) or an assumed-role ARN';
 
+const principalPattern = (v: string): string | undefined =>
+  /^\S{1,2048}$/.test(v) ? undefined : 'is not a principal pattern (a Requester ARN with * wildcards, no spaces)';
+
 /**
  * Every setting recording-audit reads. Names are environment variable names; the optional
  * `--config` file is a JSON object with the same keys. Units are part of the names.
@@ -20,6 +23,8 @@ export const SCHEMA = {
   SHUTDOWN_GRACE_SECS: int('core', 'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.', { default: 90, min: 1, max: 3600 }),
   SELF_USER_AGENT_SUFFIX: str('core', "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.", { default: 'recording-audit' }),
   SELF_ROLE_ARNS: list('core', "IAM roles the worker runs as (its ECS task role). With them, event.self needs both the User-Agent suffix and a requester that is one of these roles, so a client cannot hide its reads by copying the suffix. Empty: the User-Agent alone decides, and the worker warns at start.", { item: roleArn }),
+  SERVICE_PRINCIPALS: list('core', "Requesters that are services (actor.kind `service`): ARN patterns matched against the Requester as S3 logs it (`arn:aws:sts::<account>:assumed-role/<role>/<session>` for a role), `*` matching any characters, case-insensitively; tried before HUMAN_PRINCIPALS. The default names any role whose name contains `genesys`: Genesys Cloud's recording export assumes a role you create for it (usually named after it, e.g. `genesys-recording-export`, session `GenesysCloud`), and that role only writes recordings. Name your own applications' roles here (a QA player's presigning session, an ETL job). AWS's own principals (lifecycle `AmazonS3`, `svc:…` deliveries, CloudFront) are services without a pattern.", { item: principalPattern, default: ['arn:aws*:sts::*:assumed-role/*genesys*/*'] }),
+  HUMAN_PRINCIPALS: list('core', "Requesters that are people (actor.kind `human`), as SERVICE_PRINCIPALS. The defaults: IAM Identity Center sessions (roles `AWSReservedSSO_*`, always a signed-in person), and assumed-role or federated sessions whose name is an email address (SSO and SAML federation name the session after the person; actor.email gets the address). IAM users are not in the defaults: long-lived keys serve people and scripts alike, so list yours (`arn:aws:iam::123456789012:user/*`). A requester neither list names, and that is not an AWS service, is `unknown`; recording-audit's own requests are `self`, unauthenticated ones `anonymous`.", { item: principalPattern, default: ['arn:aws*:sts::*:assumed-role/AWSReservedSSO_*/*', 'arn:aws*:sts::*:assumed-role/*/*@*.*', 'arn:aws*:sts::*:federated-user/*@*.*'] }),
 
   // sqs
   SQS_QUEUE_URL: url('sqs', 'The queue that receives the log bucket\'s ObjectCreated notifications (direct, SNS-wrapped or EventBridge).'),

@@ -161,10 +161,12 @@ export function redactCredentials(text: string, from = 0, url = false): string {
       break;
     }
     const after = eq + (depth === 0 ? 1 : depth * 2 + 1);
-    if (eq >= last && isCredentialName(text, eq)) {
+    const name = eq >= last ? credentialName(text, eq) : undefined;
+    if (name !== undefined) {
       const end = valueEnd(text, after, depth, url);
-      if (end > after) {
-        out += text.slice(last, after) + REDACTED;
+      const keep = name === 'x-amz-credential' ? accessKeyIdEnd(text, after, end) : after;
+      if (end > keep) {
+        out += text.slice(last, keep) + REDACTED;
         last = end;
       }
     }
@@ -178,12 +180,30 @@ export function redactCredentials(text: string, from = 0, url = false): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
+// An access key id (AKIA…, ASIA…) and the `/` (encoded any number of times) that ends it.
+const ACCESS_KEY_ID_PART = /[A-Z0-9]{16,128}(?:\/|%(?:25)*2f)/iy;
+
 /**
- * Whether the parameter name that ends at `eq` is a credential's. The name is walked back and
- * hashed folded (case, `_`); only an escaped name or one whose hash is a listed name's costs a
- * string.
+ * Where the kept part of an X-Amz-Credential value ends: after its access key id and the `/`
+ * that follows (`AKIAEXAMPLE/20240514/us-east-1/s3/aws4_request`). The access key id is not a
+ * secret (CloudTrail logs it) and is the only link from a presigned URL to the identity that
+ * signed it; the rest of the value is redacted as before. A value that does not start with an
+ * access key id and a `/` is redacted whole.
  */
-function isCredentialName(text: string, eq: number): boolean {
+function accessKeyIdEnd(text: string, from: number, end: number): number {
+  ACCESS_KEY_ID_PART.lastIndex = from;
+  const m = ACCESS_KEY_ID_PART.exec(text);
+  // Upper case only: an access key id has no lower-case letters (the i flag is for %2f).
+  if (m === null || ACCESS_KEY_ID_PART.lastIndex > end || /[a-z]/.test(m[0].slice(0, m[0].search(/\/|%/)))) return from;
+  return ACCESS_KEY_ID_PART.lastIndex;
+}
+
+/**
+ * The canonical name of the credential parameter whose name ends at `eq`, or undefined when it is
+ * not one. The name is walked back and hashed folded (case, `_`); only an escaped name or one
+ * whose hash is a listed name's costs a string.
+ */
+function credentialName(text: string, eq: number): string | undefined {
   let start = eq;
   let h = FNV_SEED;
   let escaped = false;
@@ -194,8 +214,9 @@ function isCredentialName(text: string, eq: number): boolean {
     h = foldHash(h, c);
     start--;
   }
-  if (!escaped && !NAME_HASHES.has(h)) return false;
-  return NAMES.has(canonicalName(text.slice(start, eq)));
+  if (!escaped && !NAME_HASHES.has(h)) return undefined;
+  const name = canonicalName(text.slice(start, eq));
+  return NAMES.has(name) ? name : undefined;
 }
 
 /**

@@ -98,6 +98,11 @@ async function main(): Promise<void> {
       HEALTH_PORT: '0',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       QUARANTINE_URL: 'file:///tmp/recording-audit/demo-quarantine',
+      // actor.kind for the scenario's principals: the Genesys export role and the QA app's
+      // presigning session are services; people sign in with email-named sessions or as IAM users.
+      SELF_ROLE_ARNS: 'arn:aws:iam::123456789012:role/recording-audit-task',
+      SERVICE_PRINCIPALS: 'arn:aws:sts::*:assumed-role/genesys-recording-export/*,arn:aws:sts::*:assumed-role/qa-playback/presigner',
+      HUMAN_PRINCIPALS: 'arn:aws:sts::*:assumed-role/*/*@*,arn:aws:iam::123456789012:user/*',
     },
     required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'],
   });

@@ -23,6 +23,15 @@ const text = (obj: unknown, path: string, fallback = ''): string => {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : fallback;
 };
 
+/**
+ * One resolved playback that is not the worker's own read. `event.self` is written false on every
+ * event that is not (schema v2), so a `term: false` filter finds them; a test runs this query
+ * against events indexed by the real worker.
+ */
+export function playbackSampleQuery(scope: object): object {
+  return { size: 1, query: { bool: { filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }] } } };
+}
+
 /** What a security engineer looks at first, from the index the worker just filled. */
 export async function printSummary(os: Client, indexPrefix: string, logBucket: string, say: (s: string) => void): Promise<void> {
   await os.indices.refresh({ index: `${indexPrefix}-*` });
@@ -71,7 +80,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
 
   const sample = await os.search({
     index: indexPrefix,
-    body: { size: 1, query: { bool: { filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }] } } },
+    body: playbackSampleQuery(scope),
   } as never);
   const one = (sample.body as unknown as SummaryResponse).hits.hits[0]?._source;
   const cid = get(one, 'genesys.conversation.id');

@@ -16,6 +16,7 @@ import { LookupCache } from './lookup-cache.js';
 import { RequesterBudget } from './requester-budget.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
 import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
+import { actorClassifier } from './actor.js';
 import { selfRecognizer } from './self.js';
 import { createSidecarFetcher } from './sidecar.js';
 
@@ -104,6 +105,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   }
 
   const self = selfRecognizer(cfg.SELF_USER_AGENT_SUFFIX, cfg.SELF_ROLE_ARNS ?? []);
+  const actors = actorClassifier(cfg.SERVICE_PRINCIPALS, cfg.HUMAN_PRINCIPALS);
   if (!self.checksRequester && cfg.SELF_USER_AGENT_SUFFIX !== '') {
     logger.warn('event.self is decided by the User-Agent alone, which any client can copy; set SELF_ROLE_ARNS to the worker task role.');
   }
@@ -119,7 +121,9 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       // Popular recordings repeat within a batch: resolve each key once.
       const matches = new Map<string, KeyMatch | undefined>();
       for (const event of events) {
-        if (self.isSelf(event)) event.event.self = true;
+        event.event.self = self.isSelf(event);
+        const kind = actors.kindOf(event);
+        event.actor = event.actor === undefined ? { kind } : { ...event.actor, kind };
         const key = eventObjectKey(event);
         let match: KeyMatch | undefined;
         if (key !== undefined) {

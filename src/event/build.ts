@@ -4,7 +4,9 @@ import { redactCredentials, redactRequestUri } from '../core/redact-text.js';
 import type { RawLine } from '../decode/lines.js';
 import { parseAccessLogLine, type RejectReason } from '../decode/s3-access-log.js';
 import { bucketRegionOf, decodeKey, isIp, outcomeOf, splitRequestLine, tlsVersionOf, typesOf, userOf } from './ecs.js';
-import type { AccessEvent, IndexableEvent } from './types.js';
+import { emailOf, principalOf } from './principal.js';
+import { presignedOf, queryParams, versionIdOf } from './request-params.js';
+import type { AccessEvent, ActorKind, IndexableEvent } from './types.js';
 
 export type { RejectReason } from '../decode/s3-access-log.js';
 
@@ -95,6 +97,18 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
   const f = parsed.fields;
   const h = lineHash(line.bytes);
 
+  // Read before redaction: only values of a checked shape are copied (src/event/request-params.ts).
+  const operation = f.operation ?? '';
+  let presigned: AccessEvent['aws']['s3']['presigned'];
+  let versionId: string | undefined;
+  const presign = f.authentication_type === 'QueryString';
+  const del = operation === 'REST.DELETE.OBJECT';
+  if ((presign || del) && f.request_uri !== undefined) {
+    const params = queryParams(splitRequestLine(f.request_uri).target);
+    if (presign) presigned = presignedOf(params);
+    if (del) versionId = versionIdOf(params);
+  }
+
   let redacted = false;
   if (f.request_uri !== undefined) {
     const r = redactRequestUri(f.request_uri);
@@ -118,7 +132,6 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
     }
   }
 
-  const operation = f.operation ?? '';
   const status = f.http_status;
 
   const ip = f.remote_ip;
@@ -145,6 +158,10 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
   }
   const user = f.requester === undefined ? undefined : userOf(f.requester);
   const key = f.key === undefined ? undefined : decodeKey(f.key);
+  const principal = principalOf(f.requester);
+  const email = emailOf(principal.session_name);
+  // Without configuration: only what the requester itself says. Enrichment decides the rest.
+  const kind: ActorKind = principal.type === 'Anonymous' ? 'anonymous' : principal.type === 'AWSService' ? 'service' : 'unknown';
 
   // One literal in a fixed order: every event has the same shape, and JSON omits the undefined.
   const event: AccessEvent = {
@@ -157,9 +174,10 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
       category: ['file'],
       type: typesOf(operation, status),
       hash: h,
-      redacted: redacted ? true : undefined,
-      invalid_utf8: invalid ? true : undefined,
+      redacted,
+      invalid_utf8: invalid,
       parser_version: PARSER_VERSION,
+      self: false,
     },
     cloud: { provider: 'aws', region: bucketRegionOf(f.host_header, f.access_point_arn) },
     source: ip === undefined ? undefined : ipValid ? { ip, address: ip } : { address: ip },
@@ -168,15 +186,18 @@ function build(line: RawLine, ctx: SourceContext): LineResult {
     tls,
     url,
     user,
+    actor: email === undefined ? { kind } : { kind, email },
     related: {
       ip: ipValid ? [ip] : undefined,
       user: user === undefined ? undefined : user.name === undefined || user.name === user.id ? [user.id] : [user.id, user.name],
     },
     aws: {
       s3access: f,
+      principal,
       s3: {
         bucket: f.bucket === undefined ? {} : { name: f.bucket, arn: `arn:aws:s3:::${f.bucket}` },
-        object: key === undefined ? {} : key.failed ? { key: key.key, key_decode_failed: true } : { key: key.key },
+        object: { key: key?.key, key_decode_failed: key?.failed === true, version_id: versionId },
+        presigned,
       },
     },
     log: { file: { path: ctx.filePath }, offset: line.number },

@@ -31,7 +31,7 @@ const props = <T extends Record<string, unknown>>(properties: T): { properties: 
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 2;
+export const MAPPING_REVISION = 3;
 
 export const INDEX_MAPPINGS = {
   dynamic: 'strict',
@@ -68,6 +68,9 @@ export const INDEX_MAPPINGS = {
     tls: props({ version: keyword, version_protocol: keyword, cipher: keyword }),
     url: props({ original: keyword, path: keyword, query: keyword }),
     user: props({ id: keyword, name: keyword }),
+    // Who the principal is: kind by configuration (human, service, self, anonymous, unknown), and
+    // the email address an assumed-role or federated session is named with.
+    actor: props({ kind: keyword, email: keyword }),
     related: props({ ip, user: keyword }),
     aws: props({
       s3access: props({
@@ -100,9 +103,15 @@ export const INDEX_MAPPINGS = {
         unknown_fields: keyword,
         field_count: long,
       }),
+      // The Requester in CloudTrail's userIdentity vocabulary.
+      principal: props({ type: keyword, account_id: keyword, role_name: keyword, session_name: keyword }),
       s3: props({
         bucket: props({ name: keyword, arn: keyword }),
-        object: props({ key: keyword, key_decode_failed: bool }),
+        // version_id: a DELETE's versionId parameter (a permanent version delete).
+        object: props({ key: keyword, key_decode_failed: bool, version_id: keyword }),
+        // A request signed in the query string: the signer's access key id (not a secret), when
+        // it was signed and until when it is valid. Never the signature or the token.
+        presigned: props({ access_key_id: keyword, signed_at: date, expires_at: date, expires_in_secs: long }),
       }),
     }),
     log: props({ file: props({ path: keyword }), offset: long }),
@@ -119,7 +128,6 @@ export const INDEX_MAPPINGS = {
 
 /** Fields no parsed line produces: the enrichment stage and the sink fill them later. */
 export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
-  'event.self',
   'event.ingested',
   'genesys.organization.id',
   'genesys.conversation.id',

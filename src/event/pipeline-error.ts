@@ -140,7 +140,7 @@ function errorDocument(
       type: ['error'],
       hash: hashHex,
       original,
-      redacted: redacted ? true : undefined,
+      redacted,
       parser_version: PARSER_VERSION,
     },
     error: { code: reason, type: stage, message },

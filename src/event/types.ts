@@ -11,6 +11,15 @@
  */
 
 import type { S3AccessFields } from '../decode/s3-access-log.js';
+import type { PrincipalFields } from './principal.js';
+import type { PresignedFields } from './request-params.js';
+
+/**
+ * Who the principal is, by configuration (SERVICE_PRINCIPALS, HUMAN_PRINCIPALS, SELF_ROLE_ARNS):
+ * `self` is recording-audit (event.self), `anonymous` an unauthenticated request, `unknown` a
+ * principal no setting names.
+ */
+export type ActorKind = 'human' | 'service' | 'self' | 'anonymous' | 'unknown';
 
 export type EventOutcome = 'success' | 'failure' | 'unknown';
 
@@ -52,13 +61,15 @@ export interface AccessEvent {
     type: string[];
     /** sha256 of the raw line bytes, hex. The evidence fingerprint. */
     hash: string;
-    /** Set when credential values were removed from request_uri/url/referrer/user_agent. */
+    // The booleans are written true or false on every event the parser builds (so `term: false`
+    // queries work); optional only for documents made elsewhere (simulators, older documents).
+    /** Whether credential values were removed from request_uri/url/referrer/user_agent. */
     redacted?: boolean;
-    /** Set when the raw line was not valid UTF-8: text fields hold U+FFFD where bytes were invalid. */
+    /** Whether the raw line was not valid UTF-8: text fields hold U+FFFD where bytes were invalid. */
     invalid_utf8?: boolean;
     /** Version of the parser that produced the fields; the same line always parses the same way within one. */
     parser_version?: number;
-    /** Set when the request was made by recording-audit itself (its User-Agent suffix). */
+    /** Whether the request was made by recording-audit itself; false from the parser, set true by enrichment. */
     self?: boolean;
     /** When the worker first produced this document. */
     ingested?: string;
@@ -75,12 +86,19 @@ export interface AccessEvent {
   tls?: { version?: string; cipher?: string; version_protocol?: string };
   url?: { original?: string; path?: string; query?: string };
   user?: { id?: string; name?: string };
+  /** kind: decided by configuration in enrichment (the parser alone writes anonymous, service for AWS services, else unknown). email: the session name when it is an email address. */
+  actor?: { kind: ActorKind; email?: string };
   related: { ip?: string[]; user?: string[] };
   aws: {
     s3access: S3AccessFields;
+    /** The Requester in CloudTrail's userIdentity vocabulary (src/event/principal.ts). */
+    principal?: PrincipalFields;
     s3: {
       bucket: { name?: string; arn?: string };
-      object: { key?: string; key_decode_failed?: boolean };
+      /** key_decode_failed is always written; version_id is a DELETE's versionId parameter. */
+      object: { key?: string; key_decode_failed?: boolean; version_id?: string };
+      /** A request authenticated in the query string (a presigned URL). */
+      presigned?: PresignedFields;
     };
   };
   log: { file: { path: string }; offset: number };

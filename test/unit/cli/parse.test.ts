@@ -57,8 +57,12 @@ describe('recording-audit parse (spawned)', () => {
     const err = jsonLines(r.stderr);
     expect(err[0]).toMatchObject({ rejected: 'spliced_records', file: malformed, line: 1 });
     expect(err[1]).toEqual({ stats: { files: 3, lines: 53, blank: 0, events: 52, rejected: 1, rejectedByReason: { spliced_records: 1 }, bytesIn: expect.any(Number) as number, failedFiles: 0 } });
-    // No credential from the presigned sample URLs reaches the output.
-    expect(r.stdout).not.toContain('1VYKRTJ5FFKT5B6F4NR2');
+    // No signature from the presigned sample URLs reaches the output. The SigV4 URL's access key id
+    // is kept (not a secret: aws.s3.presigned.access_key_id); the SigV2 one stays redacted.
+    expect(r.stdout).not.toContain('75eBWlMvIpO357');
+    expect(r.stdout).not.toContain('XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX');
+    expect(r.stdout).toContain('"access_key_id":"1VYKRTJ5FFKT5B6F4NR2"');
+    expect(r.stdout).not.toContain('AWSAccessKeyId=1VYKRTJ5FFKT5B6F4NR2');
   }, 60_000);
 
   it('reads gzip from stdin; the default bucket for ids is ""', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawLine } from '../../../src/decode/lines.js';
 import { buildEvent, documentId, lineHash, PARSER_VERSION, type LineResult, type SourceContext } from '../../../src/event/build.js';
 import type { AccessEvent } from '../../../src/event/types.js';
+import { renderLine } from '../../fixtures/render.js';
 
 const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
 const sample = (file: string, n: number): string => readFileSync(`${samplesDir}${file}`, 'utf8').split('\n')[n - 1]!;
@@ -53,7 +54,7 @@ describe('buildEvent: identity and evidence', () => {
     expect(e.event.invalid_utf8).toBe(true);
     expect(e.user_agent?.original).toBe('S3Console/\uFFFD\uFFFD');
     // Valid UTF-8 is not flagged.
-    expect(edge(8).event.invalid_utf8).toBeUndefined();
+    expect(edge(8).event.invalid_utf8).toBe(false);
     expect(ev(Buffer.from(sample('s3-access-real.log', 5).replace('S3Console/0.4', 'S3Console/é'))).user_agent?.original).toBe('S3Console/é');
   });
 
@@ -88,12 +89,12 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(e.http).toEqual({ request: { method: 'GET' }, version: '1.1', response: { status_code: 200, body: { bytes: 113 } } });
     expect(e.url).toEqual({ original: '/amzn-s3-demo-bucket1?versioning', path: '/amzn-s3-demo-bucket1', query: 'versioning' });
     expect(e.aws.s3.bucket).toEqual({ name: 'amzn-s3-demo-bucket1', arn: 'arn:aws:s3:::amzn-s3-demo-bucket1' });
-    expect(e.aws.s3.object).toEqual({});
+    expect(e.aws.s3.object).toEqual({ key_decode_failed: false });
   });
 
   it('batch delete: form-decoded key, deletion, zero body bytes, no URL or user agent', () => {
     const e = real(9);
-    expect(e.aws.s3.object).toEqual({ key: 'Screen Shot 2019-09-09 at 9.08.44 AM.png' });
+    expect(e.aws.s3.object).toEqual({ key: 'Screen Shot 2019-09-09 at 9.08.44 AM.png', key_decode_failed: false });
     expect(e.aws.s3access.key).toBe('Screen+Shot+2019-09-09+at+9.08.44+AM.png');
     expect(e.event.type).toEqual(['deletion']);
     expect(e.http).toEqual({ response: { status_code: 204, body: { bytes: 0 } } });
@@ -113,22 +114,23 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(e.http?.response?.body?.bytes).toBe(18547033);
   });
 
-  it('SigV4 presigned URL: credential and signature redacted, other parameters kept', () => {
+  it('SigV4 presigned URL: signature and credential scope redacted, the access key id kept (not a secret), other parameters kept', () => {
     const e = real(24);
     expect(e.event.redacted).toBe(true);
     expect(e.url?.query).toBe(
-      'response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
+      'response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=1VYKRTJ5FFKT5B6F4NR2%2F[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
     );
-    expect(json(e)).not.toContain('1VYKRTJ5FFKT5B6F4NR2');
+    expect(e.aws.s3.presigned).toEqual({ access_key_id: '1VYKRTJ5FFKT5B6F4NR2', signed_at: '2019-10-19T13:46:05.000Z', expires_in_secs: 10800, expires_at: '2019-10-19T16:46:05.000Z' });
+    expect(json(e)).not.toContain('XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX');
     expect(e.cloud.region).toBe('eu-west-1');
-    expect(real(5).event.redacted).toBeUndefined();
+    expect(real(5).event.redacted).toBe(false);
   });
 
   it('raw quote in Request-URI; Key %2522 decoded once to %22; 403 is a denied failure', () => {
     const e = real(41);
     expect(e.url).toEqual({ original: '/"', path: '/"' });
     expect(e.http?.request?.method).toBe('GET');
-    expect(e.aws.s3.object).toEqual({ key: '%22' });
+    expect(e.aws.s3.object).toEqual({ key: '%22', key_decode_failed: false });
     expect(e.event.outcome).toBe('failure');
     expect(e.event.type).toEqual(['access', 'denied']);
     expect(e.cloud.region).toBeUndefined();
@@ -201,7 +203,7 @@ describe('buildEvent: ECS fields from the sample traps', () => {
 
   it('a UTF-8 key decoded once, + as space; the raw key kept', () => {
     const e = edge(8);
-    expect(e.aws.s3.object).toEqual({ key: '日本/résumé final.pdf' });
+    expect(e.aws.s3.object).toEqual({ key: '日本/résumé final.pdf', key_decode_failed: false });
     expect(e.aws.s3access.key).toBe('%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9+final.pdf');
     expect(e.url?.path).toBe('/%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9%20final.pdf');
   });
@@ -229,6 +231,51 @@ describe('buildEvent: ECS fields from the sample traps', () => {
   it('absent values are left out of the JSON document', () => {
     const doc = JSON.parse(json(real(42))) as { aws: { s3access: Record<string, unknown> }; event: Record<string, unknown> };
     expect(Object.keys(doc.aws.s3access)).toEqual(['bucket_owner', 'bucket', 'requester', 'request_id', 'operation', 'key', 'object_size', 'host_id', 'field_count']);
-    expect('redacted' in doc.event).toBe(false);
+    // Booleans are never absent: `term: false` finds the events where they are false.
+    expect(doc.event).toMatchObject({ redacted: false, invalid_utf8: false, self: false });
+  });
+});
+
+describe('buildEvent: schema v2 derivations', () => {
+  const line = (requester: string | undefined, operation: string, requestUri: string, authType: string | undefined): AccessEvent => {
+    const r = buildEvent(
+      {
+        number: 1,
+        bytes: Buffer.from(
+          renderLine(
+            { bucket_owner: 'o', bucket: 'recordings', remote_ip: '192.0.2.1', requester, request_id: 'R', operation, key: 'a.opus', request_uri: requestUri, http_status: 204, host_id: 'h', signature_version: 'SigV4', authentication_type: authType },
+            '2024-05-14T10:00:00.000Z',
+            { fieldCount: 24 },
+          ),
+        ),
+      },
+      ctx,
+    );
+    if (!r.ok) throw new Error(r.rejection.reason);
+    return r.doc.event;
+  };
+
+  it('principal and actor.email from an email-named assumed-role session; actor.kind unknown until enrichment', () => {
+    const e = line('arn:aws:sts::123456789012:assumed-role/qa-playback/jane.doe@example.org', 'REST.GET.OBJECT', 'GET /a.opus HTTP/1.1', 'AuthHeader');
+    expect(e.aws.principal).toEqual({ type: 'AssumedRole', account_id: '123456789012', role_name: 'qa-playback', session_name: 'jane.doe@example.org' });
+    expect(e.actor).toEqual({ kind: 'unknown', email: 'jane.doe@example.org' });
+    expect(line(undefined, 'REST.GET.OBJECT', 'GET /a.opus HTTP/1.1', undefined).actor).toEqual({ kind: 'anonymous' });
+    expect(line(undefined, 'REST.GET.OBJECT', 'GET /a.opus HTTP/1.1', undefined).aws.principal).toEqual({ type: 'Anonymous' });
+    expect(real(9).aws.principal).toEqual({});
+    expect(real(1).aws.principal).toEqual({ type: 'AWSAccount' });
+  });
+
+  it('presigned fields only when authentication is QueryString', () => {
+    const uri = 'GET /a.opus?X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240514T093000Z&X-Amz-Expires=900&X-Amz-Signature=0123456789abcdef HTTP/1.1';
+    const e = line('arn:aws:sts::123456789012:assumed-role/qa-playback/presigner', 'REST.GET.OBJECT', uri, 'QueryString');
+    expect(e.aws.s3.presigned).toEqual({ access_key_id: 'ASIA4EXAMPLE7Q2BZ6KD', signed_at: '2024-05-14T09:30:00.000Z', expires_in_secs: 900, expires_at: '2024-05-14T09:45:00.000Z' });
+    expect(JSON.stringify(e)).not.toContain('0123456789abcdef');
+    expect(line('arn:aws:sts::123456789012:assumed-role/qa-playback/presigner', 'REST.GET.OBJECT', uri, 'AuthHeader').aws.s3.presigned).toBeUndefined();
+  });
+
+  it("a DELETE's versionId becomes aws.s3.object.version_id; a delete without one (a delete marker) has none", () => {
+    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBe('3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY');
+    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBeUndefined();
+    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.GET.OBJECT', 'GET /a.opus?versionId=abc HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBeUndefined();
   });
 });

@@ -52,6 +52,13 @@ function events(): AccessEvent[] {
       '2024-01-01T00:00:00.000Z',
     ),
   );
+  // A person's assumed-role session (actor.email) deleting one version (aws.s3.object.version_id).
+  const [first] = lines;
+  lines.push(
+    first!
+      .replace(/ (\S+) (\S+) REST\.\S+ /, ' arn:aws:sts::123456789012:assumed-role/qa/jane.doe@example.org $2 REST.DELETE.OBJECT ')
+      .replace(/"[A-Z]+ [^"]*"/, '"DELETE /k?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1"'),
+  );
   const out: AccessEvent[] = [];
   for (const [i, l] of lines.entries()) {
     const r = buildEvent({ number: i + 1, bytes: Buffer.from(l) }, { logBucket: 'logs', filePath: 'p' });

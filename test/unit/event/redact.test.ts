@@ -132,6 +132,8 @@ describe('redaction properties', () => {
         fc.array(fc.tuple(fc.constantFrom(...NAME_VARIANTS), secret, fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 0, max: 2 }),
         (plain, creds, depth) => {
+          // An X-Amz-Credential value that starts with an access key id and `/` keeps that part (below).
+          fc.pre(!creds.some(([k, v]) => k === 'x-amz-credential' && /^[A-Z0-9]{16,128}\//.test(v)));
           const params = [...plain.map(([k, v]) => `${k}=${v}`), ...creds.map(([k, v, mode]) => `${encodeName(k, mode)}=${encodeURIComponent(v)}`)];
           const inner = `/recordings/a.opus?${params.join('&')}`;
           const text = depth === 0 ? inner : `https://qa.example.org/play?src=${encode(`https://b.s3.amazonaws.com${inner}`, depth)}&view=1`;
@@ -158,12 +160,30 @@ describe('redaction properties', () => {
         const event = builtGet(`GET /a.opus?${query} HTTP/1.1`, inReferrer ? `https://qa.example.org/?u=${encodeURIComponent(`https://b.s3.amazonaws.com/a.opus?${query}`)}` : undefined);
         const doc = JSON.stringify(event);
         expect(event.event.redacted).toBe(true);
-        for (const v of [sig, akid, token]) {
+        // The access key id is kept (url.query, aws.s3.presigned) when it has an access key id's shape.
+        const keptAkid = /^[A-Z0-9]{16,128}$/.test(akid);
+        for (const v of keptAkid ? [sig, token] : [sig, akid, token]) {
           expect(doc).not.toContain(encodeURIComponent(v));
           expect(doc).not.toContain(encodeURIComponent(encodeURIComponent(v)));
         }
+        if (keptAkid) expect(event.aws.s3.presigned?.access_key_id).toBe(akid);
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('X-Amz-Credential: the access key id is kept, the rest redacted', () => {
+  it.each([
+    ['plain', 'X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc', `X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F${R}&X-Amz-Signature=${R}`],
+    ['raw slashes', 'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20240514/us-east-1/s3/aws4_request&a=1', `X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/${R}&a=1`],
+    ['name in lower case', 'x-amz-credential=AKIAIOSFODNN7EXAMPLE%2F20240514', `x-amz-credential=AKIAIOSFODNN7EXAMPLE%2F${R}`],
+    ['encoded twice inside another URL', 'u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F20240514%252Fx%26v%3D1', `u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F${R}%26v%3D1`],
+    ['lower-case letters: not an access key id', 'X-Amz-Credential=akiaiosfodnn7example%2F20240514', `X-Amz-Credential=${R}`],
+    ['no slash after it', 'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE', `X-Amz-Credential=${R}`],
+    ['too short', 'X-Amz-Credential=AKIA1234%2Fx', `X-Amz-Credential=${R}`],
+    ['other credential names are redacted whole', 'AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Credential=AKIAIOSFODNN7EXAMPLE%2Fx', `AWSAccessKeyId=${R}&Credential=${R}`],
+  ])('%s', (_name, text, expected) => {
+    expect(redactCredentials(text, 0, true)).toBe(expected);
   });
 });
