@@ -8,19 +8,14 @@ import tseslint from 'typescript-eslint';
  * The stages of src/, lowest first. A folder imports only from folders on a lower layer (and from
  * itself): data flows down the pipeline's stages and nothing reaches back up. See CONTRIBUTING.md.
  */
-const LAYERS = [
-  ['core'],
-  ['config', 'decode'],
-  ['event', 'sources'],
-  ['enrich', 'sinks', 'sim'],
-  ['pipeline', 'ops'],
-  ['replay', 'demo'],
-  ['cli'],
-];
+const LAYERS = [['core'], ['config', 'decode'], ['event', 'sources'], ['enrich', 'sinks', 'sim'], ['pipeline', 'ops'], ['replay', 'demo'], ['cli']];
 const layerZones = LAYERS.flatMap((layer, i) =>
   layer.map((folder) => ({
     target: `./src/${folder}`,
-    from: LAYERS.slice(i).flat().filter((other) => other !== folder).map((other) => `./src/${other}`),
+    from: LAYERS.slice(i)
+      .flat()
+      .filter((other) => other !== folder)
+      .map((other) => `./src/${other}`),
     message: `src/${folder} is on layer ${i}; it may import only from lower layers (${LAYERS.slice(0, i).flat().join(', ') || 'none'}).`,
   })),
 ).filter((zone) => zone.from.length > 0);

@@ -13,10 +13,17 @@ export function parseCommandArgs<const O extends Options>(
   options: O,
   help: string,
   config: { allowPositionals?: boolean } = {},
-): { ok: true; values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>>['values']; positionals: string[] } | { ok: false; exit: number } {
+):
+  | { ok: true; values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>>['values']; positionals: string[] }
+  | { ok: false; exit: number } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: config.allowPositionals ?? false });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: config.allowPositionals ?? false,
+    });
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${help}`);
     return { ok: false, exit: EXIT_USAGE };

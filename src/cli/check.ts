@@ -76,7 +76,10 @@ export async function run(argv: string[]): Promise<number> {
   const values = args.values;
   let groups = CHECK_GROUPS;
   if (values.only !== undefined) {
-    const names = values.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const names = values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const unknown = names.filter((n) => !CHECK_GROUPS.some((g) => g.name === n));
     if (unknown.length > 0 || names.length === 0) {
       process.stderr.write(`Unknown group(s): ${unknown.join(', ') || '(none given)'}. Groups: ${CHECK_GROUPS.map((g) => g.name).join(', ')}\n`);

@@ -74,7 +74,14 @@ export async function run(argv: string[]): Promise<number> {
         {
           id: values['client-id'] ?? 'sim-client',
           secret: values['client-secret'] ?? 'sim-secret',
-          ...(values.permissions !== undefined ? { permissions: values.permissions.split(',').map((p) => p.trim()).filter((p) => p !== '') } : {}),
+          ...(values.permissions !== undefined
+            ? {
+                permissions: values.permissions
+                  .split(',')
+                  .map((p) => p.trim())
+                  .filter((p) => p !== ''),
+              }
+            : {}),
         },
       ],
     });

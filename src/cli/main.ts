@@ -11,9 +11,16 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
-  setup: { summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.', load: async () => (await import('./setup.js')).run },
+  setup: {
+    summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.',
+    load: async () => (await import('./setup.js')).run,
+  },
   check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
-  'genesys-sim': { summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).', load: async () => (await import('./genesys-sim.js')).run, checkoutOnly: true },
+  'genesys-sim': {
+    summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).',
+    load: async () => (await import('./genesys-sim.js')).run,
+    checkoutOnly: true,
+  },
 };
 
 function usage(): string {

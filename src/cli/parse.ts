@@ -36,7 +36,6 @@ Exit status: 0 when every input was read (rejected lines included), 64 on a usag
 66 when an input cannot be opened or read, 65 when a gzip input is truncated or corrupt.
 `;
 
-
 /**
  * A stage run on each batch of events before it is printed; it may change the events in place
  * (the enrichment stage adds genesys.* and enrichment.*). This is the extension point for
@@ -181,7 +180,13 @@ export async function run(argv: string[]): Promise<number> {
   if (enrichment) hooks.push(enrichment.hook);
   try {
     return await runParse(
-      { files: positionals, logBucket: values['log-bucket'] ?? '', stats: values.stats === true, hooks, ...(maxLineBytes === undefined ? {} : { maxLineBytes }) },
+      {
+        files: positionals,
+        logBucket: values['log-bucket'] ?? '',
+        stats: values.stats === true,
+        hooks,
+        ...(maxLineBytes === undefined ? {} : { maxLineBytes }),
+      },
       { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
     );
   } finally {

@@ -50,7 +50,10 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const cfg = loadConfigOrThrow({ ...(values.config !== undefined ? { file: values.config } : {}), required: ['OPENSEARCH_URL', 'GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'] });
+  const cfg = loadConfigOrThrow({
+    ...(values.config !== undefined ? { file: values.config } : {}),
+    required: ['OPENSEARCH_URL', 'GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'],
+  });
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics({ defaultMetrics: false });
   const client = createOpenSearchClient(cfg);

@@ -43,21 +43,30 @@ export async function run(argv: string[]): Promise<number> {
   const client = createOpenSearchClient(cfg);
   try {
     if (allowShortRetention && cfg.RETENTION_DAYS < RETENTION_FLOOR_DAYS) {
-      logger.warn({ retentionDays: cfg.RETENTION_DAYS, floorDays: RETENTION_FLOOR_DAYS }, 'Installing a retention below the six-year floor (--allow-short-retention).');
+      logger.warn(
+        { retentionDays: cfg.RETENTION_DAYS, floorDays: RETENTION_FLOOR_DAYS },
+        'Installing a retention below the six-year floor (--allow-short-retention).',
+      );
     }
     const report = await ensureIndexSetup(client, cfg, logger, undefined, { allowShortRetention });
     // What the worker will check at its start, checked here too: a setup that does not verify
     // (an index squatting the alias name, a policy rewritten in between) is not done.
     // Its warnings (no ISM, a newer template) were just logged by the install itself.
     const verified = await verifyIndexSetup(client, cfg, createLogger('error'));
-    logger.info({ ...report, verified: verified.ok, problems: verified.problems }, verified.ok ? 'OpenSearch setup done.' : 'OpenSearch setup done, but it does not verify.');
-    const ism = report.ism === 'absent' ? 'absent (no Index State Management plugin: enforce RETENTION_DAYS another way)' : `${report.ismPolicyId} ${report.ism}`;
+    logger.info(
+      { ...report, verified: verified.ok, problems: verified.problems },
+      verified.ok ? 'OpenSearch setup done.' : 'OpenSearch setup done, but it does not verify.',
+    );
+    const ism =
+      report.ism === 'absent' ? 'absent (no Index State Management plugin: enforce RETENTION_DAYS another way)' : `${report.ismPolicyId} ${report.ism}`;
     process.stdout.write(
       [
         `index template ${report.template}: ${report.templateResult} (version ${report.templateVersion})`,
         `read alias ${report.alias}: ${report.aliasAddedTo.length > 0 ? `added to ${report.aliasAddedTo.join(', ')}` : 'joined by every monthly index through the template'}`,
         `ISM policy: ${ism}`,
-        verified.ok ? 'setup verified: workers with these settings will start' : `setup does NOT verify:\n${verified.problems.map((p) => `  - ${p}`).join('\n')}`,
+        verified.ok
+          ? 'setup verified: workers with these settings will start'
+          : `setup does NOT verify:\n${verified.problems.map((p) => `  - ${p}`).join('\n')}`,
         '',
       ].join('\n'),
     );

@@ -29,14 +29,26 @@ export async function run(argv: string[]): Promise<number> {
   const sqs = createSqsClient(cfg);
   const runtime = await createRuntime(cfg, { logger, metrics });
   logger.info(
-    { queue: cfg.SQS_QUEUE_URL, logBuckets: cfg.LOG_BUCKETS, indexPrefix: cfg.INDEX_PREFIX, enrichment: runtime.enricher.mode, objectConcurrency: cfg.OBJECT_CONCURRENCY },
+    {
+      queue: cfg.SQS_QUEUE_URL,
+      logBuckets: cfg.LOG_BUCKETS,
+      indexPrefix: cfg.INDEX_PREFIX,
+      enrichment: runtime.enricher.mode,
+      objectConcurrency: cfg.OBJECT_CONCURRENCY,
+    },
     runtime.enricher.mode === 'genesys' ? 'Worker starting.' : 'Worker starting without Genesys credentials; recordings are resolved from their keys only.',
   );
 
   const worker = new Worker(cfg, runtime, sqs, { logger, metrics });
   const reenrichTask =
     cfg.REENRICH_INTERVAL_SECS > 0 && runtime.enricher.mode === 'genesys'
-      ? startReenrichTask({ client: runtime.opensearch, enricher: runtime.enricher, logger, indexPrefix: cfg.INDEX_PREFIX, intervalSecs: cfg.REENRICH_INTERVAL_SECS })
+      ? startReenrichTask({
+          client: runtime.opensearch,
+          enricher: runtime.enricher,
+          logger,
+          indexPrefix: cfg.INDEX_PREFIX,
+          intervalSecs: cfg.REENRICH_INTERVAL_SECS,
+        })
       : undefined;
   const health =
     cfg.HEALTH_PORT > 0

@@ -25,7 +25,9 @@ export function configReference(): string {
     for (const [name, s] of rows) {
       const d = s.default;
       const def = Array.isArray(d) ? d.join(',') : typeof d === 'string' || typeof d === 'number' || typeof d === 'boolean' ? String(d) : '';
-      out.push(`| \`${name}\` | ${cell(s.kind.replace(/\\\|/g, '|'))} | ${def === '' ? '' : `\`${cell(def)}\``} | ${cell(s.doc)}${s.secret ? ' Secret: never logged.' : ''} |`);
+      out.push(
+        `| \`${name}\` | ${cell(s.kind.replace(/\\\|/g, '|'))} | ${def === '' ? '' : `\`${cell(def)}\``} | ${cell(s.doc)}${s.secret ? ' Secret: never logged.' : ''} |`,
+      );
     }
     out.push('');
   }

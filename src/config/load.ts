@@ -79,7 +79,10 @@ function crossChecks(cfg: Config, problems: ConfigProblem[], options: LoadOption
     if (cfg.OPENSEARCH_PASSWORD === undefined) problems.push({ setting: 'OPENSEARCH_PASSWORD', problem: 'is required when OPENSEARCH_AUTH=basic' });
   }
   if ((cfg.GENESYS_CLIENT_ID === undefined) !== (cfg.GENESYS_CLIENT_SECRET === undefined)) {
-    problems.push({ setting: cfg.GENESYS_CLIENT_ID === undefined ? 'GENESYS_CLIENT_ID' : 'GENESYS_CLIENT_SECRET', problem: 'GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET go together' });
+    problems.push({
+      setting: cfg.GENESYS_CLIENT_ID === undefined ? 'GENESYS_CLIENT_ID' : 'GENESYS_CLIENT_SECRET',
+      problem: 'GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET go together',
+    });
   }
   if (cfg.BULK_RETRY_BASE_MS > cfg.BULK_RETRY_MAX_MS) {
     problems.push({ setting: 'BULK_RETRY_BASE_MS', problem: 'must not exceed BULK_RETRY_MAX_MS' });

@@ -1,10 +1,11 @@
 import { bool, int, list, oneOf, str, url, type Setting } from './settings.js';
 
-const bucketName = (v: string): string | undefined =>
-  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not a valid S3 bucket name';
+const bucketName = (v: string): string | undefined => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : 'is not a valid S3 bucket name');
 
 const roleArn = (v: string): string | undefined =>
-  /^arn:aws[a-z-]*:(iam::\d{12}:role\/[\w+=,.@/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/?)$/.test(v) ? undefined : 'is not an IAM role ARN (arn:aws:iam::123456789012:role/name) or an assumed-role ARN';
+  /^arn:aws[a-z-]*:(iam::\d{12}:role\/[\w+=,.@/-]+|sts::\d{12}:assumed-role\/[\w+=,.@-]+\/?)$/.test(v)
+    ? undefined
+    : 'is not an IAM role ARN (arn:aws:iam::123456789012:role/name) or an assumed-role ARN';
 
 const principalPattern = (v: string): string | undefined =>
   /^\S{1,2048}$/.test(v) ? undefined : 'is not a principal pattern (a Requester ARN with * wildcards, no spaces)';
@@ -18,85 +19,198 @@ const principalPattern = (v: string): string | undefined =>
  */
 export const SCHEMA = {
   // core
-  LOG_LEVEL: oneOf('core', 'Minimum level of the JSON log lines written to stdout.', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, { default: 'info' }),
+  LOG_LEVEL: oneOf('core', 'Minimum level of the JSON log lines written to stdout.', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, {
+    default: 'info',
+  }),
   LOG_BUCKETS: list('core', 'Allow-list of S3 server access log buckets. A notification for any other bucket is refused and counted.', { item: bucketName }),
-  SHUTDOWN_GRACE_SECS: int('core', 'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.', { default: 90, min: 1, max: 3600 }),
-  SELF_USER_AGENT_SUFFIX: str('core', "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.", { default: 'recording-audit' }),
-  SELF_ROLE_ARNS: list('core', "IAM roles the worker runs as (its ECS task role). With them, event.self needs both the User-Agent suffix and a requester that is one of these roles, so a client cannot hide its reads by copying the suffix. Empty: the User-Agent alone decides, and the worker warns at start.", { item: roleArn }),
-  SERVICE_PRINCIPALS: list('core', "Requesters that are services (actor.kind `service`): ARN patterns matched against the Requester as S3 logs it (`arn:aws:sts::<account>:assumed-role/<role>/<session>` for a role), `*` matching any characters, case-insensitively; tried before HUMAN_PRINCIPALS. The default names any role whose name contains `genesys`: Genesys Cloud's recording export assumes a role you create for it (usually named after it, e.g. `genesys-recording-export`, session `GenesysCloud`), and that role only writes recordings. Name your own applications' roles here (a QA player's presigning session, an ETL job). AWS's own principals (lifecycle `AmazonS3`, `svc:…` deliveries, CloudFront) are services without a pattern.", { item: principalPattern, default: ['arn:aws*:sts::*:assumed-role/*genesys*/*'] }),
-  HUMAN_PRINCIPALS: list('core', "Requesters that are people (actor.kind `human`), as SERVICE_PRINCIPALS. The defaults: IAM Identity Center sessions (roles `AWSReservedSSO_*`, always a signed-in person), and assumed-role or federated sessions whose name is an email address (SSO and SAML federation name the session after the person; actor.email gets the address). IAM users are not in the defaults: long-lived keys serve people and scripts alike, so list yours (`arn:aws:iam::123456789012:user/*`). A requester neither list names, and that is not an AWS service, is `unknown`; recording-audit's own requests are `self`, unauthenticated ones `anonymous`.", { item: principalPattern, default: ['arn:aws*:sts::*:assumed-role/AWSReservedSSO_*/*', 'arn:aws*:sts::*:assumed-role/*/*@*.*', 'arn:aws*:sts::*:federated-user/*@*.*'] }),
+  SHUTDOWN_GRACE_SECS: int(
+    'core',
+    'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.',
+    { default: 90, min: 1, max: 3600 },
+  ),
+  SELF_USER_AGENT_SUFFIX: str(
+    'core',
+    "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.",
+    { default: 'recording-audit' },
+  ),
+  SELF_ROLE_ARNS: list(
+    'core',
+    'IAM roles the worker runs as (its ECS task role). With them, event.self needs both the User-Agent suffix and a requester that is one of these roles, so a client cannot hide its reads by copying the suffix. Empty: the User-Agent alone decides, and the worker warns at start.',
+    { item: roleArn },
+  ),
+  SERVICE_PRINCIPALS: list(
+    'core',
+    "Requesters that are services (actor.kind `service`): ARN patterns matched against the Requester as S3 logs it (`arn:aws:sts::<account>:assumed-role/<role>/<session>` for a role), `*` matching any characters, case-insensitively; tried before HUMAN_PRINCIPALS. The default names any role whose name contains `genesys`: Genesys Cloud's recording export assumes a role you create for it (usually named after it, e.g. `genesys-recording-export`, session `GenesysCloud`), and that role only writes recordings. Name your own applications' roles here (a QA player's presigning session, an ETL job). AWS's own principals (lifecycle `AmazonS3`, `svc:…` deliveries, CloudFront) are services without a pattern.",
+    { item: principalPattern, default: ['arn:aws*:sts::*:assumed-role/*genesys*/*'] },
+  ),
+  HUMAN_PRINCIPALS: list(
+    'core',
+    "Requesters that are people (actor.kind `human`), as SERVICE_PRINCIPALS. The defaults: IAM Identity Center sessions (roles `AWSReservedSSO_*`, always a signed-in person), and assumed-role or federated sessions whose name is an email address (SSO and SAML federation name the session after the person; actor.email gets the address). IAM users are not in the defaults: long-lived keys serve people and scripts alike, so list yours (`arn:aws:iam::123456789012:user/*`). A requester neither list names, and that is not an AWS service, is `unknown`; recording-audit's own requests are `self`, unauthenticated ones `anonymous`.",
+    {
+      item: principalPattern,
+      default: ['arn:aws*:sts::*:assumed-role/AWSReservedSSO_*/*', 'arn:aws*:sts::*:assumed-role/*/*@*.*', 'arn:aws*:sts::*:federated-user/*@*.*'],
+    },
+  ),
 
   // sqs
-  SQS_QUEUE_URL: url('sqs', 'The queue that receives the log bucket\'s ObjectCreated notifications (direct, SNS-wrapped or EventBridge).'),
+  SQS_QUEUE_URL: url('sqs', "The queue that receives the log bucket's ObjectCreated notifications (direct, SNS-wrapped or EventBridge)."),
   SQS_WAIT_TIME_SECS: int('sqs', 'Long-poll wait of each ReceiveMessage call.', { default: 20, min: 0, max: 20 }),
   SQS_MAX_MESSAGES: int('sqs', 'Messages asked for per ReceiveMessage call.', { default: 10, min: 1, max: 10 }),
-  SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', { default: 20, min: 1, max: 1000 }),
-  SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', { default: 300, min: 2, max: 43200 }),
-  SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', { default: 60, min: 1, max: 21600 }),
-  MISSING_OBJECT_POLICY: oneOf('sqs', 'What a notification for a log object that no longer exists (404) does: `retry` leaves the message for redelivery and the dead-letter queue, where a person sees it; `skip` logs a warning and deletes the message, and the records are lost to the index. Both count recording_audit_missing_log_objects_total{policy}.', ['skip', 'retry'] as const, { default: 'retry' }),
+  SQS_MAX_IN_FLIGHT_MESSAGES: int('sqs', 'Most messages held at once. At the bound the worker stops receiving (backpressure), it never buffers more.', {
+    default: 20,
+    min: 1,
+    max: 1000,
+  }),
+  SQS_VISIBILITY_TIMEOUT_SECS: int('sqs', 'Visibility timeout the worker sets and keeps extending while a message is in flight.', {
+    default: 300,
+    min: 2,
+    max: 43200,
+  }),
+  SQS_HEARTBEAT_INTERVAL_SECS: int('sqs', 'How often the visibility of an in-flight message is extended. At most half of SQS_VISIBILITY_TIMEOUT_SECS.', {
+    default: 60,
+    min: 1,
+    max: 21600,
+  }),
+  MISSING_OBJECT_POLICY: oneOf(
+    'sqs',
+    'What a notification for a log object that no longer exists (404) does: `retry` leaves the message for redelivery and the dead-letter queue, where a person sees it; `skip` logs a warning and deletes the message, and the records are lost to the index. Both count recording_audit_missing_log_objects_total{policy}.',
+    ['skip', 'retry'] as const,
+    { default: 'retry' },
+  ),
 
   // opensearch
   OPENSEARCH_URL: url('opensearch', 'OpenSearch endpoint, for example https://search-x.eu-west-1.es.amazonaws.com.'),
-  OPENSEARCH_AUTH: oneOf('opensearch', '`basic` uses OPENSEARCH_USERNAME/PASSWORD; `sigv4` signs with the AWS credential chain (Amazon OpenSearch Service); `none` for a local node.', ['none', 'basic', 'sigv4'] as const, { default: 'none' }),
+  OPENSEARCH_AUTH: oneOf(
+    'opensearch',
+    '`basic` uses OPENSEARCH_USERNAME/PASSWORD; `sigv4` signs with the AWS credential chain (Amazon OpenSearch Service); `none` for a local node.',
+    ['none', 'basic', 'sigv4'] as const,
+    { default: 'none' },
+  ),
   OPENSEARCH_USERNAME: str('opensearch', 'Basic-auth user.'),
   OPENSEARCH_PASSWORD: str('opensearch', 'Basic-auth password.', { secret: true }),
-  OPENSEARCH_SIGV4_SERVICE: oneOf('opensearch', 'SigV4 service name: `es` for managed domains, `aoss` for Serverless.', ['es', 'aoss'] as const, { default: 'es' }),
+  OPENSEARCH_SIGV4_SERVICE: oneOf('opensearch', 'SigV4 service name: `es` for managed domains, `aoss` for Serverless.', ['es', 'aoss'] as const, {
+    default: 'es',
+  }),
   OPENSEARCH_REQUEST_TIMEOUT_MS: int('opensearch', 'Timeout of one request to OpenSearch.', { default: 30_000, min: 100, max: 600_000 }),
-  INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is `<prefix>`.', { default: 'recording-access', pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/, patternDoc: 'lowercase letters, digits, - and _' }),
+  INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is `<prefix>`.', {
+    default: 'recording-access',
+    pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/,
+    patternDoc: 'lowercase letters, digits, - and _',
+  }),
   INDEX_SHARDS: int('opensearch', 'Primary shards of each monthly index.', { default: 1, min: 1, max: 64 }),
   INDEX_REPLICAS: int('opensearch', 'Replicas of each monthly index.', { default: 1, min: 0, max: 5 }),
-  RETENTION_DAYS: int('opensearch', 'ISM policy (installed by `setup`, verified by the worker): delete monthly indices this long after creation. HIPAA asks for six years: the floor is 2192, and `setup` refuses less unless given `--allow-short-retention`; `check` fails it.', { default: 2192, min: 1 }),
-  BULK_MAX_BYTES: int('opensearch', 'Flush a bulk request at this many body bytes (before gzip).', { default: 5 * 1024 * 1024, min: 1024, max: 100 * 1024 * 1024 }),
+  RETENTION_DAYS: int(
+    'opensearch',
+    'ISM policy (installed by `setup`, verified by the worker): delete monthly indices this long after creation. HIPAA asks for six years: the floor is 2192, and `setup` refuses less unless given `--allow-short-retention`; `check` fails it.',
+    { default: 2192, min: 1 },
+  ),
+  BULK_MAX_BYTES: int('opensearch', 'Flush a bulk request at this many body bytes (before gzip).', {
+    default: 5 * 1024 * 1024,
+    min: 1024,
+    max: 100 * 1024 * 1024,
+  }),
   BULK_MAX_DOCS: int('opensearch', 'Flush a bulk request at this many documents.', { default: 2000, min: 1, max: 100_000 }),
   BULK_FLUSH_INTERVAL_MS: int('opensearch', 'Flush a partly filled bulk request after this long.', { default: 1000, min: 10, max: 60_000 }),
   BULK_CONCURRENCY: int('opensearch', 'Bulk requests in flight at once.', { default: 2, min: 1, max: 32 }),
   BULK_GZIP: bool('opensearch', 'Gzip bulk request bodies.', { default: true }),
-  BULK_RETRY_BASE_MS: int('opensearch', 'First backoff of a retried bulk item (429, 5xx, connection error); doubles each time, full jitter.', { default: 200, min: 1 }),
+  BULK_RETRY_BASE_MS: int('opensearch', 'First backoff of a retried bulk item (429, 5xx, connection error); doubles each time, full jitter.', {
+    default: 200,
+    min: 1,
+  }),
   BULK_RETRY_MAX_MS: int('opensearch', 'Cap of one backoff.', { default: 30_000, min: 1 }),
-  BULK_RETRY_MAX_ATTEMPTS: int('opensearch', 'Attempts per item before the object fails and its message is left for redelivery (nothing is dropped).', { default: 8, min: 1, max: 100 }),
+  BULK_RETRY_MAX_ATTEMPTS: int('opensearch', 'Attempts per item before the object fails and its message is left for redelivery (nothing is dropped).', {
+    default: 8,
+    min: 1,
+    max: 100,
+  }),
 
   // pipeline
   OBJECT_CONCURRENCY: int('pipeline', 'Log objects processed at once.', { default: 4, min: 1, max: 256 }),
   OBJECT_READ_TIMEOUT_MS: int('pipeline', 'Idle timeout while streaming a log object from S3.', { default: 60_000, min: 100 }),
-  RECORD_TIME_SKEW_DAYS: int('pipeline', "A record whose time is further than this from its log object's LastModified (set by S3, not by the writer) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices. Raise it to backfill copied log objects.", { default: 2, min: 1, max: 36500 }),
+  RECORD_TIME_SKEW_DAYS: int(
+    'pipeline',
+    "A record whose time is further than this from its log object's LastModified (set by S3, not by the writer) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices. Raise it to backfill copied log objects.",
+    { default: 2, min: 1, max: 36500 },
+  ),
 
   // quarantine
-  QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', { default: 'file:///tmp/recording-audit/quarantine', pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/, patternDoc: 's3://bucket/prefix or file:///path' }),
-  QUARANTINE_WRITE_TIMEOUT_MS: int('quarantine', 'Timeout of one quarantine object write to S3; a write that hangs fails and the object is retried.', { default: 30_000, min: 100, max: 600_000 }),
+  QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', {
+    default: 'file:///tmp/recording-audit/quarantine',
+    pattern: /^(s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/.*)?|file:\/\/\/.+)$/,
+    patternDoc: 's3://bucket/prefix or file:///path',
+  }),
+  QUARANTINE_WRITE_TIMEOUT_MS: int('quarantine', 'Timeout of one quarantine object write to S3; a write that hangs fails and the object is retried.', {
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+  }),
 
   // genesys
   GENESYS_CLIENT_ID: str('genesys', 'OAuth client-credentials client id. Without it the worker resolves from keys only.'),
   GENESYS_CLIENT_SECRET: str('genesys', 'OAuth client secret.', { secret: true }),
   GENESYS_ENVIRONMENT: str('genesys', 'Genesys Cloud region domain, for example mypurecloud.com, usw2.pure.cloud.', { default: 'mypurecloud.com' }),
-  GENESYS_API_URL: url('genesys', 'Send login and API calls to this gateway or simulator instead of https://api.<environment>. https is required (the client secret and tokens travel on it) except on loopback hosts (127.0.0.0/8, ::1, localhost).', { httpsExceptLoopback: true }),
+  GENESYS_API_URL: url(
+    'genesys',
+    'Send login and API calls to this gateway or simulator instead of https://api.<environment>. https is required (the client secret and tokens travel on it) except on loopback hosts (127.0.0.0/8, ::1, localhost).',
+    { httpsExceptLoopback: true },
+  ),
   GENESYS_REQUESTS_PER_MINUTE: int('genesys', 'Client-side rate limit of all Genesys API calls.', { default: 300, min: 1, max: 100_000 }),
   GENESYS_REQUEST_TIMEOUT_MS: int('genesys', 'Timeout of one Genesys API call.', { default: 10_000, min: 100 }),
   GENESYS_RETRY_MAX_ATTEMPTS: int('genesys', 'Attempts of one call on 5xx or network errors.', { default: 4, min: 1, max: 20 }),
-  GENESYS_WAIT_BUDGET_MS: int('genesys', 'Longest an event waits for Genesys (rate limits included) before it is written with enrichment.status pending.', { default: 30_000, min: 0 }),
+  GENESYS_WAIT_BUDGET_MS: int('genesys', 'Longest an event waits for Genesys (rate limits included) before it is written with enrichment.status pending.', {
+    default: 30_000,
+    min: 0,
+  }),
   GENESYS_BATCH_WINDOW_MS: int('genesys', 'How long lookups are gathered into one batched call.', { default: 50, min: 0, max: 10_000 }),
   GENESYS_BATCH_MAX_IDS: int('genesys', 'Most ids in one batched call.', { default: 100, min: 1, max: 100 }),
   GENESYS_CACHE_MAX_ENTRIES: int('genesys', 'Bound of each lookup cache.', { default: 100_000, min: 10 }),
   GENESYS_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached lookup.', { default: 3600, min: 1 }),
   GENESYS_NEGATIVE_CACHE_TTL_SECS: int('genesys', 'Lifetime of a cached "not found".', { default: 300, min: 1 }),
-  GENESYS_RECORDING_METADATA: oneOf('genesys', 'When GET /api/v2/conversations/{id}/recordingmetadata is called (one call per conversation, the costliest lookup): `never`; `lazy` only when the sidecar, analytics and the key extension leave the media type open; `always` also for recording start, end and file state.', ['never', 'lazy', 'always'] as const, { default: 'lazy' }),
-  GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: int('genesys', 'Recordings per requester (S3 principal) per minute whose enrichment may call Genesys or read a sidecar; answers from the caches are free. Beyond it events are written with enrichment.status pending (reason requester_lookup_cap) for reenrich, so one principal cannot spend the shared GENESYS_REQUESTS_PER_MINUTE. Anonymous and 4xx events are never looked up (enrichment.status skipped). 0 turns the cap off.', { default: 600, min: 0 }),
+  GENESYS_RECORDING_METADATA: oneOf(
+    'genesys',
+    'When GET /api/v2/conversations/{id}/recordingmetadata is called (one call per conversation, the costliest lookup): `never`; `lazy` only when the sidecar, analytics and the key extension leave the media type open; `always` also for recording start, end and file state.',
+    ['never', 'lazy', 'always'] as const,
+    { default: 'lazy' },
+  ),
+  GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: int(
+    'genesys',
+    'Recordings per requester (S3 principal) per minute whose enrichment may call Genesys or read a sidecar; answers from the caches are free. Beyond it events are written with enrichment.status pending (reason requester_lookup_cap) for reenrich, so one principal cannot spend the shared GENESYS_REQUESTS_PER_MINUTE. Anonymous and 4xx events are never looked up (enrichment.status skipped). 0 turns the cap off.',
+    { default: 600, min: 0 },
+  ),
   REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
 
   // recordings
-  RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternDoc: 'an S3 bucket name' }),
-  AUDITED_BUCKETS: list('recordings', 'Buckets whose access records are accepted; a record for any other bucket is quarantined as foreign_bucket. Default: RECORDINGS_BUCKET. With neither set every bucket is accepted, and the worker warns at start.', { item: bucketName }),
+  RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', {
+    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    patternDoc: 'an S3 bucket name',
+  }),
+  AUDITED_BUCKETS: list(
+    'recordings',
+    'Buckets whose access records are accepted; a record for any other bucket is quarantined as foreign_bucket. Default: RECORDINGS_BUCKET. With neither set every bucket is accepted, and the worker warns at start.',
+    { item: bucketName },
+  ),
   RECORDINGS_KMS_KEY_ARN: str('recordings', '`check`: the KMS key the recordings bucket must use by default.'),
   RECORDINGS_RETENTION_DAYS: int('recordings', '`check`: no lifecycle rule may expire recordings earlier than this.', { default: 2192, min: 1 }),
-  RECORDING_KEY_PATTERNS: list('recordings', 'Extra key patterns (JavaScript regular expressions with named groups org, cid, rid, ext, year, month, day, hour), tried before the built-in ones. Separated by newlines or `;;`.', { separator: ';;' }),
+  RECORDING_KEY_PATTERNS: list(
+    'recordings',
+    'Extra key patterns (JavaScript regular expressions with named groups org, cid, rid, ext, year, month, day, hour), tried before the built-in ones. Separated by newlines or `;;`.',
+    { separator: ';;' },
+  ),
 
   // replay
-  REPLAY_CHECKPOINT_URL: str('replay', 'Where replay keeps its checkpoint: `file:///path/checkpoint.json` or `s3://bucket/key`.', { default: 'file:///tmp/recording-audit/replay-checkpoint.json' }),
+  REPLAY_CHECKPOINT_URL: str('replay', 'Where replay keeps its checkpoint: `file:///path/checkpoint.json` or `s3://bucket/key`.', {
+    default: 'file:///tmp/recording-audit/replay-checkpoint.json',
+  }),
   REPLAY_MARGIN_SECS: int('replay', 'Objects delivered up to this long after --to are listed too, because records arrive late.', { default: 3 * 3600, min: 0 }),
   REPLAY_MAX_LINES_PER_SEC: int('replay', 'Throttle of a replay; 0 is unlimited.', { default: 0, min: 0 }),
 
   // ops
   HEALTH_PORT: int('ops', 'Port of /livez, /readyz and /metrics; 0 turns the server off.', { default: 8080, min: 0, max: 65535 }),
-  HEALTH_HOST: str('ops', 'Address the health server binds to. Loopback by default: the container health check runs inside the container; set 0.0.0.0 only when something outside must reach it (a load balancer, a published Docker port).', { default: '127.0.0.1' }),
+  HEALTH_HOST: str(
+    'ops',
+    'Address the health server binds to. Loopback by default: the container health check runs inside the container; set 0.0.0.0 only when something outside must reach it (a load balancer, a published Docker port).',
+    { default: '127.0.0.1' },
+  ),
 } as const satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SCHEMA;
@@ -106,9 +220,7 @@ type HasDefault<S> = S extends { default: unknown } ? true : false;
 
 /** The validated configuration: settings with a default are always present. */
 export type Config = {
-  readonly [K in SettingName]: HasDefault<(typeof SCHEMA)[K]> extends true
-    ? ValueOf<(typeof SCHEMA)[K]>
-    : ValueOf<(typeof SCHEMA)[K]> | undefined;
+  readonly [K in SettingName]: HasDefault<(typeof SCHEMA)[K]> extends true ? ValueOf<(typeof SCHEMA)[K]> : ValueOf<(typeof SCHEMA)[K]> | undefined;
 };
 
 /**

@@ -4,16 +4,7 @@
  * so a setting cannot be documented under one name and read under another.
  */
 
-export type SettingGroup =
-  | 'core'
-  | 'sqs'
-  | 'opensearch'
-  | 'pipeline'
-  | 'quarantine'
-  | 'genesys'
-  | 'recordings'
-  | 'replay'
-  | 'ops';
+export type SettingGroup = 'core' | 'sqs' | 'opensearch' | 'pipeline' | 'quarantine' | 'genesys' | 'recordings' | 'replay' | 'ops';
 
 interface SettingBase<T> {
   readonly group: SettingGroup;
@@ -87,7 +78,10 @@ export function url<const O extends { default?: string; protocols?: string[]; ht
         return { ok: false, problem: `must use ${protocols.join(' or ')}, got ${parsed.protocol}` };
       }
       if (opts.httpsExceptLoopback === true && parsed.protocol !== 'https:' && !isLoopbackHost(parsed.hostname)) {
-        return { ok: false, problem: `must use https: (http: is accepted only on loopback: 127.0.0.0/8, ::1, localhost), got ${parsed.protocol}//${parsed.host}` };
+        return {
+          ok: false,
+          problem: `must use https: (http: is accepted only on loopback: 127.0.0.0/8, ::1, localhost), got ${parsed.protocol}//${parsed.host}`,
+        };
       }
       return { ok: true, value: value.replace(/\/+$/, '') };
     },
@@ -116,11 +110,7 @@ export function int<const O extends { default?: number; min?: number; max?: numb
   });
 }
 
-export function bool<const O extends { default?: boolean }>(
-  group: SettingGroup,
-  doc: string,
-  opts: O = {} as O,
-): Defaulted<boolean, O> {
+export function bool<const O extends { default?: boolean }>(group: SettingGroup, doc: string, opts: O = {} as O): Defaulted<boolean, O> {
   return declare<boolean, O>({
     group,
     doc,

@@ -27,24 +27,75 @@ export type ErrorCode =
  * system asks for an entry with every new code. docs/operations.md is generated from it.
  */
 export const ERROR_CODES = {
-  CONFIG_INVALID: { meaning: 'A setting is missing, malformed or out of range; every problem is listed with its setting.', action: 'Fix the named settings; the process exits 78 until then.' },
-  OBJECT_MISSING: { meaning: 'The notified log object is gone (404) or not readable (403).', action: 'Alert on missing_log_objects_total; grant s3:ListBucket and s3:GetObject on the log bucket; find who deleted the object.' },
-  OBJECT_READ_FAILED: { meaning: 'Reading a log object or a sidecar failed or stalled (network, 5xx, read timeout). Retried.', action: 'None if it passes; if messages reach the DLQ, check S3 reachability and OBJECT_READ_TIMEOUT_MS.' },
-  OBJECT_TRUNCATED: { meaning: 'A gzip log object is truncated or corrupt; it is never counted short.', action: 'The message goes to the DLQ; inspect the object in the log bucket.' },
-  OBJECT_CHANGED: { meaning: 'The log object was overwritten after its notification (the ETag differs); access logs are written once.', action: 'Treat as a possible tampering: compare the versions, then redrive or replay.' },
-  SINK_UNAVAILABLE: { meaning: 'OpenSearch did not answer (connection error) or a scan was incomplete. Retried; the message is kept.', action: 'Check the OpenSearch domain and network; /readyz names the probe.' },
-  SINK_REJECTED: { meaning: 'OpenSearch refused a request or item that retrying did not fix (a blocked index, permissions, a template it would not install).', action: 'Read the error in the log; fix the cluster or role; the messages are redelivered.' },
-  SETUP_MISMATCH: { meaning: 'The index template, alias or ISM policy differs from what `setup` installs for these settings.', action: 'Run `recording-audit setup` with an admin identity and the same INDEX_*/RETENTION_DAYS.' },
-  INTEGRITY_MISMATCH: { meaning: 'A replayed object\'s books do not balance (lines ≠ indexed + duplicates + quarantined).', action: 'Do not trust that object\'s result; keep the report and open an issue.' },
-  QUARANTINE_WRITE_FAILED: { meaning: 'A quarantine record could not be written durably. The line is not accounted for, so the message is kept.', action: 'Check QUARANTINE_URL: bucket policy, KMS key, disk space.' },
-  HEARTBEAT_FAILED: { meaning: 'The visibility timeout of an in-flight message could not be extended; the message is abandoned, never deleted with a stale handle.', action: 'Check SQS reachability and sqs:ChangeMessageVisibility; the message reappears.' },
-  GENESYS_AUTH_FAILED: { meaning: 'Genesys refused the login or a call (401 after a fresh token, 403).', action: 'Check the OAuth client and its permissions with `recording-audit check --only genesys`.' },
-  GENESYS_RATE_LIMITED: { meaning: 'A lookup would wait beyond GENESYS_WAIT_BUDGET_MS (429, client limit, requester cap). The event is written pending.', action: 'None; `reenrich` completes it. If constant, raise GENESYS_REQUESTS_PER_MINUTE with Genesys\' agreement.' },
-  GENESYS_UNAVAILABLE: { meaning: 'Genesys is failing (5xx, network) or calls are paused by the circuit breaker. The event is written pending.', action: 'None; `reenrich` completes it. Check the Genesys status page if it lasts.' },
-  GENESYS_BAD_RESPONSE: { meaning: 'A Genesys answer did not match its model or had an unexpected status.', action: 'Report it with the logged endpoint; the event is written pending.' },
-  CHECKPOINT_FAILED: { meaning: 'A replay checkpoint is unreadable, not a checkpoint, or belongs to another run.', action: 'Point REPLAY_CHECKPOINT_URL at the right file, or remove it to start over.' },
+  CONFIG_INVALID: {
+    meaning: 'A setting is missing, malformed or out of range; every problem is listed with its setting.',
+    action: 'Fix the named settings; the process exits 78 until then.',
+  },
+  OBJECT_MISSING: {
+    meaning: 'The notified log object is gone (404) or not readable (403).',
+    action: 'Alert on missing_log_objects_total; grant s3:ListBucket and s3:GetObject on the log bucket; find who deleted the object.',
+  },
+  OBJECT_READ_FAILED: {
+    meaning: 'Reading a log object or a sidecar failed or stalled (network, 5xx, read timeout). Retried.',
+    action: 'None if it passes; if messages reach the DLQ, check S3 reachability and OBJECT_READ_TIMEOUT_MS.',
+  },
+  OBJECT_TRUNCATED: {
+    meaning: 'A gzip log object is truncated or corrupt; it is never counted short.',
+    action: 'The message goes to the DLQ; inspect the object in the log bucket.',
+  },
+  OBJECT_CHANGED: {
+    meaning: 'The log object was overwritten after its notification (the ETag differs); access logs are written once.',
+    action: 'Treat as a possible tampering: compare the versions, then redrive or replay.',
+  },
+  SINK_UNAVAILABLE: {
+    meaning: 'OpenSearch did not answer (connection error) or a scan was incomplete. Retried; the message is kept.',
+    action: 'Check the OpenSearch domain and network; /readyz names the probe.',
+  },
+  SINK_REJECTED: {
+    meaning: 'OpenSearch refused a request or item that retrying did not fix (a blocked index, permissions, a template it would not install).',
+    action: 'Read the error in the log; fix the cluster or role; the messages are redelivered.',
+  },
+  SETUP_MISMATCH: {
+    meaning: 'The index template, alias or ISM policy differs from what `setup` installs for these settings.',
+    action: 'Run `recording-audit setup` with an admin identity and the same INDEX_*/RETENTION_DAYS.',
+  },
+  INTEGRITY_MISMATCH: {
+    meaning: "A replayed object's books do not balance (lines ≠ indexed + duplicates + quarantined).",
+    action: "Do not trust that object's result; keep the report and open an issue.",
+  },
+  QUARANTINE_WRITE_FAILED: {
+    meaning: 'A quarantine record could not be written durably. The line is not accounted for, so the message is kept.',
+    action: 'Check QUARANTINE_URL: bucket policy, KMS key, disk space.',
+  },
+  HEARTBEAT_FAILED: {
+    meaning: 'The visibility timeout of an in-flight message could not be extended; the message is abandoned, never deleted with a stale handle.',
+    action: 'Check SQS reachability and sqs:ChangeMessageVisibility; the message reappears.',
+  },
+  GENESYS_AUTH_FAILED: {
+    meaning: 'Genesys refused the login or a call (401 after a fresh token, 403).',
+    action: 'Check the OAuth client and its permissions with `recording-audit check --only genesys`.',
+  },
+  GENESYS_RATE_LIMITED: {
+    meaning: 'A lookup would wait beyond GENESYS_WAIT_BUDGET_MS (429, client limit, requester cap). The event is written pending.',
+    action: "None; `reenrich` completes it. If constant, raise GENESYS_REQUESTS_PER_MINUTE with Genesys' agreement.",
+  },
+  GENESYS_UNAVAILABLE: {
+    meaning: 'Genesys is failing (5xx, network) or calls are paused by the circuit breaker. The event is written pending.',
+    action: 'None; `reenrich` completes it. Check the Genesys status page if it lasts.',
+  },
+  GENESYS_BAD_RESPONSE: {
+    meaning: 'A Genesys answer did not match its model or had an unexpected status.',
+    action: 'Report it with the logged endpoint; the event is written pending.',
+  },
+  CHECKPOINT_FAILED: {
+    meaning: 'A replay checkpoint is unreadable, not a checkpoint, or belongs to another run.',
+    action: 'Point REPLAY_CHECKPOINT_URL at the right file, or remove it to start over.',
+  },
   SHUTDOWN: { meaning: 'Work stopped by SIGTERM/SIGINT or a closed component; unfinished messages reappear.', action: 'None.' },
-  INTERNAL: { meaning: 'A broken invariant, such as an object whose books do not balance; the message is kept.', action: 'Open an issue with the log line; the message goes to the DLQ after its retries.' },
+  INTERNAL: {
+    meaning: 'A broken invariant, such as an object whose books do not balance; the message is kept.',
+    action: 'Open an issue with the log line; the message goes to the DLQ after its retries.',
+  },
 } as const satisfies Record<ErrorCode, { meaning: string; action: string }>;
 
 export class AuditError extends Error {
@@ -53,11 +104,7 @@ export class AuditError extends Error {
   readonly retryable: boolean;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean; details?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AuditError';
     this.code = code;

@@ -52,7 +52,8 @@ export function redactLogFields(value: unknown, depth = 0, seen = new WeakSet<ob
   try {
     if (Array.isArray(value)) return value.map((v) => redactLogFields(v, depth + 1, seen));
     // Errors keep their message and stack, which are not enumerable.
-    const source: Record<string, unknown> = value instanceof Error ? { ...(pino.stdSerializers.err(value) as unknown as Record<string, unknown>) } : (value as Record<string, unknown>);
+    const source: Record<string, unknown> =
+      value instanceof Error ? { ...(pino.stdSerializers.err(value) as unknown as Record<string, unknown>) } : (value as Record<string, unknown>);
     if (!(value instanceof Error) && !isPlainRecord(value)) {
       // Dates, Buffers, Maps and the like: their JSON form, redacted as text.
       let json: unknown;

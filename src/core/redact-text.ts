@@ -58,7 +58,28 @@ function isNameChar(c: number): boolean {
 
 // Characters that end a name once it is decoded (a name carried inside an encoded URL).
 function isSeparator(c: number): boolean {
-  return c <= 32 || c === 63 || c === 38 || c === 59 || c === 35 || c === 47 || c === 34 || c === 39 || c === 44 || c === 58 || c === 61 || c === 124 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 60 || c === 62;
+  return (
+    c <= 32 ||
+    c === 63 ||
+    c === 38 ||
+    c === 59 ||
+    c === 35 ||
+    c === 47 ||
+    c === 34 ||
+    c === 39 ||
+    c === 44 ||
+    c === 58 ||
+    c === 61 ||
+    c === 124 ||
+    c === 40 ||
+    c === 41 ||
+    c === 91 ||
+    c === 93 ||
+    c === 123 ||
+    c === 125 ||
+    c === 60 ||
+    c === 62
+  );
 }
 
 function hexValue(c: number): number {

@@ -48,7 +48,9 @@ export function isLetters(s: string, a: number, b: number): boolean {
 export function isSigVersion(s: string, a: number, b: number): boolean {
   if (isDash(s, a, b)) return true;
   // charCodeAt, not startsWith: startsWith at an offset is a slow builtin.
-  return b - a >= 5 && s.charCodeAt(a) === 83 && s.charCodeAt(a + 1) === 105 && s.charCodeAt(a + 2) === 103 && s.charCodeAt(a + 3) === 86 && isWord(s, a + 4, b);
+  return (
+    b - a >= 5 && s.charCodeAt(a) === 83 && s.charCodeAt(a + 1) === 105 && s.charCodeAt(a + 2) === 103 && s.charCodeAt(a + 3) === 86 && isWord(s, a + 4, b)
+  );
 }
 
 /**
@@ -95,4 +97,3 @@ export function isRegion(s: string, a: number, b: number): boolean {
 
 export const isArn = (s: string, a: number, b: number): boolean =>
   b - a > 4 && s.charCodeAt(a) === 97 && s.charCodeAt(a + 1) === 114 && s.charCodeAt(a + 2) === 110 && s.charCodeAt(a + 3) === 58;
-

@@ -262,7 +262,9 @@ async function* gunzipChunks(head: Buffer[], rest: AsyncIterator<Uint8Array>, on
     for await (const out of gunzip as AsyncIterable<Buffer>) yield out;
     if (sourceFailed) throw sourceError;
     if (gunzip.bytesWritten <= lastNonZero) {
-      throw new AuditError('OBJECT_TRUNCATED', `Gzip stream has data after zero padding that was not read (byte ${gunzip.bytesWritten} of ${fedBytes}).`, { retryable: false });
+      throw new AuditError('OBJECT_TRUNCATED', `Gzip stream has data after zero padding that was not read (byte ${gunzip.bytesWritten} of ${fedBytes}).`, {
+        retryable: false,
+      });
     }
   } catch (err) {
     if (sourceFailed) throw sourceError;

@@ -119,7 +119,17 @@ export function parseLogTimeMemo(s: string, p: number): string | undefined {
   if (lastMinute !== '' && s.indexOf(lastMinute, p) === p && s.charCodeAt(p + 21) === 32 && s.charCodeAt(p + 27) === 93) {
     const a = s.charCodeAt(p + 19) - 48;
     const b = s.charCodeAt(p + 20) - 48;
-    if (a >= 0 && a <= 5 && b >= 0 && b <= 9 && s.charCodeAt(p + 22) === o0 && s.charCodeAt(p + 23) === o1 && s.charCodeAt(p + 24) === o2 && s.charCodeAt(p + 25) === o3 && s.charCodeAt(p + 26) === o4) {
+    if (
+      a >= 0 &&
+      a <= 5 &&
+      b >= 0 &&
+      b <= 9 &&
+      s.charCodeAt(p + 22) === o0 &&
+      s.charCodeAt(p + 23) === o1 &&
+      s.charCodeAt(p + 24) === o2 &&
+      s.charCodeAt(p + 25) === o3 &&
+      s.charCodeAt(p + 26) === o4
+    ) {
       const second = a * 10 + b;
       return (lastSeconds[second] ??= lastPrefix + SECOND_SUFFIX[second]!);
     }
@@ -128,7 +138,14 @@ export function parseLogTimeMemo(s: string, p: number): string | undefined {
   // Second 60 (a leap second, rolled over by Date) is never memoised.
   if (iso !== undefined && s.charCodeAt(p + 19) !== 54) {
     const minute = s.slice(p, p + 19);
-    if (minute !== lastMinute || s.charCodeAt(p + 22) !== o0 || s.charCodeAt(p + 23) !== o1 || s.charCodeAt(p + 24) !== o2 || s.charCodeAt(p + 25) !== o3 || s.charCodeAt(p + 26) !== o4) {
+    if (
+      minute !== lastMinute ||
+      s.charCodeAt(p + 22) !== o0 ||
+      s.charCodeAt(p + 23) !== o1 ||
+      s.charCodeAt(p + 24) !== o2 ||
+      s.charCodeAt(p + 25) !== o3 ||
+      s.charCodeAt(p + 26) !== o4
+    ) {
       lastMinute = minute;
       lastPrefix = iso.slice(0, 17);
       lastSeconds = new Array<string | undefined>(60).fill(undefined);

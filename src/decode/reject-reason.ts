@@ -29,7 +29,7 @@ export const REJECT_REASONS = {
     action: 'Read the quarantine record; if S3 added a new field format, open an issue.',
   },
   spliced_records: {
-    meaning: 'Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line\'s owner.',
+    meaning: "Two records joined without a newline: a second record head, `<owner> <bucket> [time]`, of the line's owner.",
     action: 'Someone wrote into the log bucket; check who may write log objects (`recording-audit check`).',
   },
   line_too_long: {

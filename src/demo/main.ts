@@ -49,10 +49,19 @@ async function main(): Promise<void> {
   const sqs = new SQSClient({});
   // moto's own access-log delivery does not write S3's format, so the demo writes the log objects
   // itself, as S3 would deliver them, and leaves moto's logging off.
-  const res = await createLogPipeline(s3, sqs, { recordingsBucket: `demo-recordings-${run}`, logBucket: `demo-access-logs-${run}`, queue: `recording-audit-demo-${run}`, accessLogging: false });
+  const res = await createLogPipeline(s3, sqs, {
+    recordingsBucket: `demo-recordings-${run}`,
+    logBucket: `demo-access-logs-${run}`,
+    queue: `recording-audit-demo-${run}`,
+    accessLogging: false,
+  });
   say(`Created s3://${res.recordingsBucket}, log bucket s3://${res.logBucket}/${res.logPrefix} notifying queue ${res.queueUrl} (with a dead-letter queue).`);
 
-  const sim = await startGenesysSimulator({ seed: 2024, latencyMs: 20, dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1 } });
+  const sim = await startGenesysSimulator({
+    seed: 2024,
+    latencyMs: 20,
+    dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1 },
+  });
   say(`Genesys Cloud API simulator at ${sim.url} (${sim.dataset.conversations.length} conversations, ${sim.dataset.recordings.length} recordings).`);
 
   // The exporter's files: the sidecars are real objects the worker reads for recording metadata.
@@ -67,11 +76,25 @@ async function main(): Promise<void> {
     };
   });
   for (const r of sim.dataset.recordings) {
-    await s3.send(new PutObjectCommand({ Bucket: res.recordingsBucket, Key: exportMetadataKey(sim.dataset, r), Body: JSON.stringify(sidecarDocument(r)), ContentType: 'application/json' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: res.recordingsBucket,
+        Key: exportMetadataKey(sim.dataset, r),
+        Body: JSON.stringify(sidecarDocument(r)),
+        ContentType: 'application/json',
+      }),
+    );
   }
 
   const day = new Date(Date.UTC(2024, 4, 14));
-  const { objects, recordsWritten } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: '7f3e1c0a9b8d4e6f2a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f', accountId: '123456789012', recordings, day, seed: 2024 });
+  const { objects, recordsWritten } = accessDay({
+    recordingsBucket: res.recordingsBucket,
+    bucketOwner: '7f3e1c0a9b8d4e6f2a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f',
+    accountId: '123456789012',
+    recordings,
+    day,
+    seed: 2024,
+  });
   let n = 0;
   for (const o of objects) {
     const body = `${o.lines.join('\n')}\n`;
@@ -112,7 +135,9 @@ async function main(): Promise<void> {
   // only verifies the template, alias and retention policy, and refuses to start without them.
   const admin = createOpenSearchClient(cfg);
   const setup = await ensureIndexSetup(admin, cfg, logger).finally(() => admin.close());
-  say(`Setup: index template ${setup.template} ${setup.templateResult}, ISM policy ${setup.ism === 'absent' ? 'absent (no ISM plugin on this node)' : setup.ism}.`);
+  say(
+    `Setup: index template ${setup.template} ${setup.templateResult}, ISM policy ${setup.ism === 'absent' ? 'absent (no ISM plugin on this node)' : setup.ism}.`,
+  );
   const runtime = await createRuntime(cfg, { logger, metrics });
   const worker = new Worker(cfg, runtime, createSqsClient(cfg), { logger, metrics });
   say('Running the worker until the queue is drained...');

@@ -16,7 +16,8 @@ interface SummaryResponse {
   };
 }
 
-const get = (obj: unknown, path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+const get = (obj: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 /** A stored scalar as text; objects and absent values as the fallback. */
 const text = (obj: unknown, path: string, fallback = ''): string => {
   const v = get(obj, path);
@@ -29,7 +30,14 @@ const text = (obj: unknown, path: string, fallback = ''): string => {
  * against events indexed by the real worker.
  */
 export function playbackSampleQuery(scope: object): object {
-  return { size: 1, query: { bool: { filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }] } } };
+  return {
+    size: 1,
+    query: {
+      bool: {
+        filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }],
+      },
+    },
+  };
 }
 
 /** What a security engineer looks at first, from the index the worker just filled. */
@@ -63,7 +71,9 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   say('Top principals:');
   for (const b of body.aggregations.principals.buckets) say(`  ${String(b.doc_count).padStart(6)}  ${String(b.key)}`);
   say('');
-  say(`Enrichment: ${body.aggregations.enrichment.buckets.map((b) => `${String(b.key)} ${b.doc_count}`).join(', ')}; ${body.aggregations.conversations.value} distinct conversations touched.`);
+  say(
+    `Enrichment: ${body.aggregations.enrichment.buckets.map((b) => `${String(b.key)} ${b.doc_count}`).join(', ')}; ${body.aggregations.conversations.value} distinct conversations touched.`,
+  );
 
   const denied = await os.search({
     index: indexPrefix,
@@ -74,7 +84,9 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   say(`Denied or failed requests (${deniedHits.total.value}):`);
   for (const h of deniedHits.hits) {
     const s = h._source;
-    say(`  ${text(s, '@timestamp')}  ${text(s, 'http.response.status_code')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`);
+    say(
+      `  ${text(s, '@timestamp')}  ${text(s, 'http.response.status_code')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`,
+    );
     say(`      conversation ${text(s, 'genesys.conversation.id', '?')}, recording ${text(s, 'genesys.recording.id', '?')}`);
   }
 

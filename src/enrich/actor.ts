@@ -18,7 +18,12 @@ export interface ActorClassifier {
  */
 export function patternRegExp(patterns: readonly string[]): RegExp | undefined {
   if (patterns.length === 0) return undefined;
-  const alts = patterns.map((p) => p.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
+  const alts = patterns.map((p) =>
+    p
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*'),
+  );
   return new RegExp(`^(?:${alts.join('|')})$`, 'is');
 }
 

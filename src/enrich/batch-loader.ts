@@ -104,7 +104,11 @@ export class BatchLoader<V> {
     if (Date.now() > batch.deadline) {
       // Everyone waiting for these ids has given up already; asking now would only spend budget.
       // The same error a waiter sees when its own deadline fires first (timers race under load).
-      this.settle(batch, undefined, new AuditError('GENESYS_RATE_LIMITED', 'Genesys wait ended: deadline', { retryable: true, details: { reason: 'deadline' } }));
+      this.settle(
+        batch,
+        undefined,
+        new AuditError('GENESYS_RATE_LIMITED', 'Genesys wait ended: deadline', { retryable: true, details: { reason: 'deadline' } }),
+      );
       return;
     }
     this.inFlight++;

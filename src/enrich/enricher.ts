@@ -59,7 +59,11 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   const client = genesysFromConfig(cfg, { logger, metrics })?.client;
   let lookups: GenesysLookups | undefined;
   if (client !== undefined) {
-    lookups = createGenesysLookups(client, { cache: cacheOptions, batchWindowMs: cfg.GENESYS_BATCH_WINDOW_MS, batchMaxIds: cfg.GENESYS_BATCH_MAX_IDS, signal: closing.signal }, { metrics, logger });
+    lookups = createGenesysLookups(
+      client,
+      { cache: cacheOptions, batchWindowMs: cfg.GENESYS_BATCH_WINDOW_MS, batchMaxIds: cfg.GENESYS_BATCH_MAX_IDS, signal: closing.signal },
+      { metrics, logger },
+    );
   }
 
   let ownS3: S3Client | undefined;
@@ -82,11 +86,20 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   logger.info(
     {
       mode,
-      ...(mode === 'genesys' ? { environment: cfg.GENESYS_ENVIRONMENT, apiUrl: cfg.GENESYS_API_URL, requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE, waitBudgetMs: cfg.GENESYS_WAIT_BUDGET_MS } : {}),
+      ...(mode === 'genesys'
+        ? {
+            environment: cfg.GENESYS_ENVIRONMENT,
+            apiUrl: cfg.GENESYS_API_URL,
+            requestsPerMinute: cfg.GENESYS_REQUESTS_PER_MINUTE,
+            waitBudgetMs: cfg.GENESYS_WAIT_BUDGET_MS,
+          }
+        : {}),
       sidecars: recordingsBucket !== undefined,
       keyPatterns: resolver.patterns.map((p) => p.name),
     },
-    mode === 'genesys' ? 'Genesys enrichment is on.' : 'No Genesys credentials: recordings are resolved from their keys only (and sidecars, when RECORDINGS_BUCKET is set).',
+    mode === 'genesys'
+      ? 'Genesys enrichment is on.'
+      : 'No Genesys credentials: recordings are resolved from their keys only (and sidecars, when RECORDINGS_BUCKET is set).',
   );
 
   const budget = new RequesterBudget(cfg.GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN);

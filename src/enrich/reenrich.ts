@@ -60,10 +60,14 @@ function completePage(body: unknown): z.infer<typeof SearchSchema> {
   const page = SearchSchema.parse(body);
   const failed = page._shards?.failed ?? 0;
   if (failed > 0 || page.timed_out === true) {
-    throw new AuditError('SINK_UNAVAILABLE', `The scan for pending events was incomplete (${failed} shard(s) failed${page.timed_out === true ? ', timed out' : ''}); run reenrich again.`, {
-      retryable: true,
-      details: { failedShards: failed },
-    });
+    throw new AuditError(
+      'SINK_UNAVAILABLE',
+      `The scan for pending events was incomplete (${failed} shard(s) failed${page.timed_out === true ? ', timed out' : ''}); run reenrich again.`,
+      {
+        retryable: true,
+        details: { failedShards: failed },
+      },
+    );
   }
   return page;
 }
@@ -108,7 +112,9 @@ export async function reenrichPending(options: ReenrichOptions): Promise<Reenric
     }
   } finally {
     if (scrollId !== undefined) {
-      await client.clearScroll({ scroll_id: scrollId }).catch((err: unknown) => logger.debug({ err: describeError(err) }, 'Clearing the re-enrichment scroll failed; it expires by itself.'));
+      await client
+        .clearScroll({ scroll_id: scrollId })
+        .catch((err: unknown) => logger.debug({ err: describeError(err) }, 'Clearing the re-enrichment scroll failed; it expires by itself.'));
     }
   }
   if (options.refresh === true && result.updated > 0) await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
@@ -116,7 +122,11 @@ export async function reenrichPending(options: ReenrichOptions): Promise<Reenric
   return result;
 }
 
-async function processPage(hits: z.infer<typeof HitSchema>[], options: ReenrichOptions, result: { scanned: number; updated: number; stillPending: number; conflicts: number; failed: number; byStatus: Partial<Record<EnrichmentStatus, number>> }): Promise<void> {
+async function processPage(
+  hits: z.infer<typeof HitSchema>[],
+  options: ReenrichOptions,
+  result: { scanned: number; updated: number; stillPending: number; conflicts: number; failed: number; byStatus: Partial<Record<EnrichmentStatus, number>> },
+): Promise<void> {
   result.scanned += hits.length;
   // The stored document is the event; only the fields enrichment owns are read back from it.
   const events = hits.map((h) => h._source as unknown as AccessEvent);

@@ -56,7 +56,12 @@ export function keyFields(match: KeyMatch): GenesysFields {
   return {
     ...(match.orgId !== undefined ? { organization: { id: match.orgId } } : {}),
     ...(match.conversationId !== undefined || match.conversationStart !== undefined
-      ? { conversation: { ...(match.conversationId !== undefined ? { id: match.conversationId } : {}), ...(match.conversationStart !== undefined ? { start: match.conversationStart } : {}) } }
+      ? {
+          conversation: {
+            ...(match.conversationId !== undefined ? { id: match.conversationId } : {}),
+            ...(match.conversationStart !== undefined ? { start: match.conversationStart } : {}),
+          },
+        }
       : {}),
     recording: { ...(match.recordingId !== undefined ? { id: match.recordingId } : {}), file: match.file },
   };
@@ -134,7 +139,10 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
     if (u.found) names.set(id, u.value.name);
     else reasons.push('user_not_found');
   }
-  g.participants = detail !== undefined ? participants.map((p) => (p.user_id !== undefined && names.get(p.user_id) !== undefined ? { ...p, name: names.get(p.user_id) } : p)) : userIds.map((id) => ({ user_id: id, ...(names.get(id) !== undefined ? { name: names.get(id) } : {}) }));
+  g.participants =
+    detail !== undefined
+      ? participants.map((p) => (p.user_id !== undefined && names.get(p.user_id) !== undefined ? { ...p, name: names.get(p.user_id) } : p))
+      : userIds.map((id) => ({ user_id: id, ...(names.get(id) !== undefined ? { name: names.get(id) } : {}) }));
   if (userIds.length > 0) g.agent = { user_ids: userIds };
 
   if (recording.media_type === undefined) recording.media_type = mediaFromAnalytics(detail, match.ext);

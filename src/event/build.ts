@@ -89,7 +89,13 @@ export function buildEvent(line: RawLine, ctx: SourceContext): LineResult {
 
 function build(line: RawLine, ctx: SourceContext): LineResult {
   if (line.truncated !== undefined) {
-    return reject(line, ctx, 'line_too_long', `line of ${line.truncated.totalBytes} bytes is longer than the ${line.bytes.length}-byte cap`, line.truncated.sha256);
+    return reject(
+      line,
+      ctx,
+      'line_too_long',
+      `line of ${line.truncated.totalBytes} bytes is longer than the ${line.bytes.length}-byte cap`,
+      line.truncated.sha256,
+    );
   }
   const { text, invalid } = decodeText(line.bytes);
   const parsed = parseAccessLogLine(text);

@@ -50,7 +50,8 @@ export function splitRequestLine(requestUri: string): RequestLine {
   const n = requestUri.length;
   // Nearly always `... HTTP/1.x`: found without lastIndexOf, a slow builtin.
   let b = n - 9;
-  if (!(b > a && requestUri.charCodeAt(b) === 32 && requestUri.charCodeAt(b + 1) === 72 && requestUri.charCodeAt(b + 5) === 47)) b = requestUri.lastIndexOf(' ');
+  if (!(b > a && requestUri.charCodeAt(b) === 32 && requestUri.charCodeAt(b + 1) === 72 && requestUri.charCodeAt(b + 5) === 47))
+    b = requestUri.lastIndexOf(' ');
   if (b === a) return { method: requestUri.slice(0, a), target: requestUri.slice(a + 1) };
   const protocol = requestUri.slice(b + 1);
   const version = protocol.startsWith('HTTP/') ? protocol.slice(5) : undefined;
@@ -150,12 +151,20 @@ function userNameOf(requester: string): string | undefined {
 
 /** `TLSv1.2` / `TLSV1.2` → `1.2`; undefined for anything else. */
 export function tlsVersionOf(raw: string): string | undefined {
-  if (raw.length < 5 || (raw.charCodeAt(0) | 0x20) !== 116 || (raw.charCodeAt(1) | 0x20) !== 108 || (raw.charCodeAt(2) | 0x20) !== 115 || (raw.charCodeAt(3) | 0x20) !== 118) return undefined;
+  if (
+    raw.length < 5 ||
+    (raw.charCodeAt(0) | 0x20) !== 116 ||
+    (raw.charCodeAt(1) | 0x20) !== 108 ||
+    (raw.charCodeAt(2) | 0x20) !== 115 ||
+    (raw.charCodeAt(3) | 0x20) !== 118
+  )
+    return undefined;
   const v = raw.slice(4);
   return /^\d+(?:\.\d+)?$/.test(v) ? v : undefined;
 }
 
-const HOST_REGION = /(?:^|\.)s3[.-](?:dualstack\.|fips\.|website[.-]|accesspoint\.|external-1\.|control\.)*((?:[a-z]{2}-(?:gov-|iso[a-z]?-)?[a-z]+-\d+))\.amazonaws\.com(?:\.cn)?(?::\d+)?$/;
+const HOST_REGION =
+  /(?:^|\.)s3[.-](?:dualstack\.|fips\.|website[.-]|accesspoint\.|external-1\.|control\.)*((?:[a-z]{2}-(?:gov-|iso[a-z]?-)?[a-z]+-\d+))\.amazonaws\.com(?:\.cn)?(?::\d+)?$/;
 // Host headers repeat within a log object: the last one, then a bounded cache ('' = no region).
 const regionCache = new Map<string, string>();
 let lastHost = '';

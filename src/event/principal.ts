@@ -72,7 +72,9 @@ function fromArn(arn: string): PrincipalFields {
       const role = slash < 0 ? rest : rest.slice(0, slash);
       const session = slash < 0 ? '' : rest.slice(slash + 1);
       if (!NAME.test(role)) return { account_id };
-      return NAME.test(session) ? { type: 'AssumedRole', account_id, role_name: role, session_name: session } : { type: 'AssumedRole', account_id, role_name: role };
+      return NAME.test(session)
+        ? { type: 'AssumedRole', account_id, role_name: role, session_name: session }
+        : { type: 'AssumedRole', account_id, role_name: role };
     }
     if (resource.startsWith('federated-user/')) {
       const name = resource.slice('federated-user/'.length);

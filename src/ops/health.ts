@@ -119,7 +119,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       .readiness()
       .catch((err: unknown): ReadinessReport => {
         const { code, message } = describeError(err);
-        return { ready: false, checkedAt: new Date().toISOString(), probes: [{ name: 'readiness', ok: false, durationMs: 0, error: redactSecretsInText(`${code}: ${message}`) }] };
+        return {
+          ready: false,
+          checkedAt: new Date().toISOString(),
+          probes: [{ name: 'readiness', ok: false, durationMs: 0, error: redactSecretsInText(`${code}: ${message}`) }],
+        };
       })
       .then((report) => {
         const previous = cached?.report;

@@ -16,7 +16,12 @@ export interface AdmissionRules {
 }
 
 export function admissionRulesFrom(cfg: Pick<Config, 'AUDITED_BUCKETS' | 'RECORDINGS_BUCKET' | 'RECORD_TIME_SKEW_DAYS'>): AdmissionRules {
-  const buckets = cfg.AUDITED_BUCKETS !== undefined && cfg.AUDITED_BUCKETS.length > 0 ? cfg.AUDITED_BUCKETS : cfg.RECORDINGS_BUCKET !== undefined ? [cfg.RECORDINGS_BUCKET] : [];
+  const buckets =
+    cfg.AUDITED_BUCKETS !== undefined && cfg.AUDITED_BUCKETS.length > 0
+      ? cfg.AUDITED_BUCKETS
+      : cfg.RECORDINGS_BUCKET !== undefined
+        ? [cfg.RECORDINGS_BUCKET]
+        : [];
   return { audited: buckets.length > 0 ? new Set(buckets) : undefined, skewMs: cfg.RECORD_TIME_SKEW_DAYS * DAY_MS };
 }
 

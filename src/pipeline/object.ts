@@ -186,9 +186,13 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     }
     if (tally.settled !== stats.lines || tally.errorEvents !== tally.quarantined) {
       metrics.objects.inc({ result: 'failed' });
-      throw new AuditError('INTERNAL', `Accounting mismatch for ${source}: ${stats.lines} lines, ${tally.settled} settled, ${tally.quarantined} quarantined, ${tally.errorEvents} pipeline_error events.`, {
-        details: { lines: stats.lines, indexed: tally.indexed, duplicates: tally.duplicates, quarantined: tally.quarantined, errorEvents: tally.errorEvents },
-      });
+      throw new AuditError(
+        'INTERNAL',
+        `Accounting mismatch for ${source}: ${stats.lines} lines, ${tally.settled} settled, ${tally.quarantined} quarantined, ${tally.errorEvents} pipeline_error events.`,
+        {
+          details: { lines: stats.lines, indexed: tally.indexed, duplicates: tally.duplicates, quarantined: tally.quarantined, errorEvents: tally.errorEvents },
+        },
+      );
     }
 
     metrics.objects.inc({ result: 'done' });
@@ -267,7 +271,10 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     for (let i = 0; i < held.length; i += 1) tally.expectErrorEvent();
     tally.onQuarantined(held.map((h) => h.rejection.reason));
     for (const { rejection: r, stage, fields } of held) {
-      const doc = lineErrorEvent({ reason: r.reason, stage, id: r.id, hash: r.hash, raw: r.raw, line: r.line, detail: r.detail, ...(fields ? { fields } : {}) }, errorCtx);
+      const doc = lineErrorEvent(
+        { reason: r.reason, stage, id: r.id, hash: r.hash, raw: r.raw, line: r.line, detail: r.detail, ...(fields ? { fields } : {}) },
+        errorCtx,
+      );
       await this.writeErrorEvent(doc, tally, true);
     }
   }

@@ -52,9 +52,13 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
     sink,
     enricher,
     quarantine,
-    ...(genesys ? { genesysProbe: async () => {
-          await genesys.tokenInfo({ deadline: Date.now() + 3000 });
-        } } : {}),
+    ...(genesys
+      ? {
+          genesysProbe: async () => {
+            await genesys.tokenInfo({ deadline: Date.now() + 3000 });
+          },
+        }
+      : {}),
     async close() {
       await sink.flush();
       await sink.close();

@@ -53,11 +53,7 @@ export class Worker {
     private readonly deps: { logger: Logger; metrics: Metrics },
   ) {
     this.objects = pLimit(cfg.OBJECT_CONCURRENCY);
-    this.source = new SqsSource(
-      sqs,
-      sqsSourceOptionsFromConfig(cfg),
-      { logger: deps.logger, metrics: deps.metrics, canReceive: () => this.sinkAvailable() },
-    );
+    this.source = new SqsSource(sqs, sqsSourceOptionsFromConfig(cfg), { logger: deps.logger, metrics: deps.metrics, canReceive: () => this.sinkAvailable() });
   }
 
   /** Runs until stop(). */
@@ -122,7 +118,10 @@ export class Worker {
       // Unparsable bodies are poison: redelivery cannot fix them, the redrive policy moves them to
       // the dead-letter queue where an operator can look.
       metrics.messagesRefused.inc({ reason: 'invalid' });
-      logger.error({ messageId: msg.messageId, reason: parsed.reason, receiveCount: msg.receiveCount }, 'Notification is not understood; left for the dead-letter queue.');
+      logger.error(
+        { messageId: msg.messageId, reason: parsed.reason, receiveCount: msg.receiveCount },
+        'Notification is not understood; left for the dead-letter queue.',
+      );
       return 'retry';
     }
     const refs: ObjectRef[] = [];
@@ -136,7 +135,10 @@ export class Worker {
         logger.info({ messageId: msg.messageId, eventName: record.eventName }, 'Notification is not an ObjectCreated event; acknowledged.');
       } else if (!isAllowedBucket(record.bucket, this.cfg.LOG_BUCKETS ?? [])) {
         metrics.messagesRefused.inc({ reason: 'bucket_not_allowed' });
-        logger.error({ messageId: msg.messageId, bucket: record.bucket }, 'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.');
+        logger.error(
+          { messageId: msg.messageId, bucket: record.bucket },
+          'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.',
+        );
         refused = true;
       } else {
         refs.push({
@@ -191,7 +193,10 @@ export class Worker {
   private async repeat(earlier: Promise<ObjectResult>, ref: ObjectRef, msg: InFlightMessage): Promise<ObjectResult> {
     const result = await earlier;
     this.deps.metrics.objects.inc({ result: 'repeat' });
-    this.deps.logger.info({ messageId: msg.messageId, object: `s3://${ref.bucket}/${ref.key}`, lines: result.lines }, 'Log object already accounted for by this worker; notification acknowledged.');
+    this.deps.logger.info(
+      { messageId: msg.messageId, object: `s3://${ref.bucket}/${ref.key}`, lines: result.lines },
+      'Log object already accounted for by this worker; notification acknowledged.',
+    );
     return result;
   }
 

@@ -96,7 +96,10 @@ export function decodeCheckpoint(text: string, where: string): Checkpoint {
   }
   const parsed = checkpointSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AuditError('CHECKPOINT_FAILED', `Checkpoint ${where} is not a replay checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new AuditError(
+      'CHECKPOINT_FAILED',
+      `Checkpoint ${where} is not a replay checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const d = parsed.data;
   const ms = (t: string): number => Date.parse(t);
@@ -161,7 +164,10 @@ export class CheckpointWriter {
       } catch (err) {
         this.errors += 1;
         this.lastError = err;
-        this.logger.error({ checkpoint: this.store.location, err: describeError(err) }, 'Checkpoint write failed; progress since the last good write would be redone.');
+        this.logger.error(
+          { checkpoint: this.store.location, err: describeError(err) },
+          'Checkpoint write failed; progress since the last good write would be redone.',
+        );
       }
     } while (this.again);
   }

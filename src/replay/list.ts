@@ -94,7 +94,12 @@ async function* walk(
 ): AsyncGenerator<{ key: string; size: number; etag?: string }> {
   let token: string | undefined;
   do {
-    const page = await listPage(s3, o, stats, { prefix: plan.prefix, ...(plan.startAfter ? { startAfter: plan.startAfter } : {}), ...(delimiter ? { delimiter } : {}), ...(token ? { token } : {}) });
+    const page = await listPage(s3, o, stats, {
+      prefix: plan.prefix,
+      ...(plan.startAfter ? { startAfter: plan.startAfter } : {}),
+      ...(delimiter ? { delimiter } : {}),
+      ...(token ? { token } : {}),
+    });
     for (const entry of page.keys) {
       if (plan.stopAt !== undefined && entry.key >= plan.stopAt) return;
       stats.keysSeen += 1;
@@ -105,7 +110,11 @@ async function* walk(
   } while (token !== undefined);
 }
 
-function toListed(o: ListOptions, entry: { key: string; size: number; etag?: string }, parsed: { format: KeyFormat; kind: KeyKind; timeMs: number }): ListedObject {
+function toListed(
+  o: ListOptions,
+  entry: { key: string; size: number; etag?: string },
+  parsed: { format: KeyFormat; kind: KeyKind; timeMs: number },
+): ListedObject {
   return {
     bucket: o.bucket,
     key: entry.key,

@@ -56,9 +56,11 @@ export function replayOptionsFrom(values: Values, cfg: Config): ReplayOptions {
   const toMs = parseTime('to', values.to);
   if (toMs <= fromMs) throw new UsageError('--to must be after --from');
   const format = values.format ?? 'auto';
-  if (format !== 'auto' && format !== 'simple' && format !== 'partitioned') throw new UsageError(`--format must be auto, simple or partitioned, got "${format}"`);
+  if (format !== 'auto' && format !== 'simple' && format !== 'partitioned')
+    throw new UsageError(`--format must be auto, simple or partitioned, got "${format}"`);
   const checkpointUrl = values.checkpoint ?? cfg.REPLAY_CHECKPOINT_URL;
-  if (!/^(file:\/\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+)$/.test(checkpointUrl)) throw new UsageError(`--checkpoint must be file:///path or s3://bucket/key, got "${checkpointUrl}"`);
+  if (!/^(file:\/\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+)$/.test(checkpointUrl))
+    throw new UsageError(`--checkpoint must be file:///path or s3://bucket/key, got "${checkpointUrl}"`);
   const params: ReplayParams = {
     bucket,
     prefix: values.prefix ?? '',
@@ -84,4 +86,3 @@ export function replayOptionsFrom(values: Values, cfg: Config): ReplayOptions {
     ...(mode === 'enqueue' && cfg.SQS_QUEUE_URL ? { queueUrl: cfg.SQS_QUEUE_URL } : {}),
   };
 }
-

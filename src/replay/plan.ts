@@ -1,13 +1,4 @@
-import {
-  DAY_MS,
-  ceilSec,
-  commonPrefix,
-  floorDay,
-  floorSec,
-  formatDayFolder,
-  formatKeyStamp,
-  type ParsedKey,
-} from '../sources/log-keys.js';
+import { DAY_MS, ceilSec, commonPrefix, floorDay, floorSec, formatDayFolder, formatKeyStamp, type ParsedKey } from '../sources/log-keys.js';
 
 /**
  * The selection window [fromMs, endMs) with endMs = to + margin.

@@ -187,7 +187,13 @@ export function buildReport(input: {
     reconciled: t.lines === t.indexed + t.duplicates + t.quarantined,
     byKeyDay: Object.fromEntries(Object.entries(byKeyDay).sort(([a], [b]) => a.localeCompare(b))),
     byEventDay: Object.fromEntries(Object.entries(state.byEventDay).sort(([a], [b]) => a.localeCompare(b))),
-    failedObjects: input.failures.map((f) => ({ key: f.key, keyTime: new Date(f.keyTimeMs).toISOString(), code: f.code, message: f.message, attempts: f.attempts })),
+    failedObjects: input.failures.map((f) => ({
+      key: f.key,
+      keyTime: new Date(f.keyTimeMs).toISOString(),
+      code: f.code,
+      message: f.message,
+      attempts: f.attempts,
+    })),
   };
 }
 

@@ -73,7 +73,15 @@ export interface ReplayRun {
 }
 
 export function paramsDoc(p: ReplayParams, mode: ReplayMode): RunParamsDoc {
-  return { bucket: p.bucket, prefix: p.prefix, from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), marginSecs: p.marginSecs, format: p.format, mode };
+  return {
+    bucket: p.bucket,
+    prefix: p.prefix,
+    from: new Date(p.fromMs).toISOString(),
+    to: new Date(p.toMs).toISOString(),
+    marginSecs: p.marginSecs,
+    format: p.format,
+    mode,
+  };
 }
 
 function listOptions(opts: ReplayOptions, signal?: AbortSignal): ListOptions {
@@ -115,7 +123,13 @@ interface RunIdentity {
 function identify(opts: ReplayOptions, clock: Clock): RunIdentity {
   const params = paramsDoc(opts.params, opts.mode);
   const window: Window = { fromMs: opts.params.fromMs, toMs: opts.params.toMs, marginMs: opts.params.marginSecs * 1000 };
-  return { startedAt: new Date(clock.now()), params, runKey: runKeyOf(params), window, windowDoc: { from: params.from, end: new Date(windowEnd(window)).toISOString() } };
+  return {
+    startedAt: new Date(clock.now()),
+    params,
+    runKey: runKeyOf(params),
+    window,
+    windowDoc: { from: params.from, end: new Date(windowEnd(window)).toISOString() },
+  };
 }
 
 /** Runs one replay: lists the window, then processes, enqueues or (dry run) only counts. */
@@ -148,8 +162,19 @@ async function dryRun(opts: ReplayOptions, deps: ReplayDeps, run: RunIdentity, s
   stop.dispose();
   const outcome: ReplayOutcome = error ? 'failed' : stop.reason ? 'interrupted' : 'completed';
   const report = buildReport({
-    mode: 'dry-run', runKey: run.runKey, params: run.params, window: run.windowDoc, checkpoint: null, attempt: 1, startedAt: run.startedAt, finishedAt: new Date(clock.now()),
-    outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint: 0 }, state: acc.state, failures: [],
+    mode: 'dry-run',
+    runKey: run.runKey,
+    params: run.params,
+    window: run.windowDoc,
+    checkpoint: null,
+    attempt: 1,
+    startedAt: run.startedAt,
+    finishedAt: new Date(clock.now()),
+    outcome,
+    ...(error ? { error } : {}),
+    listing: { ...listStats, skippedByCheckpoint: 0 },
+    state: acc.state,
+    failures: [],
   });
   if (!opts.reportUrl) return { report };
   const reportStore = openStore(opts.reportUrl, deps.s3);
@@ -179,7 +204,20 @@ async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIden
   // Written before any work: a location we cannot write to fails the run now, not at the end.
   await writer.flush();
   logger.info(
-    { runKey, mode: opts.mode, bucket: params.bucket, prefix: params.prefix, from: params.from, to: params.to, windowEnd: windowDoc.end, format: params.format, checkpoint: cpStore.location, attempt, resumeAfter: prior?.progress.watermark?.key ?? null, retrying: prior?.progress.failed.length ?? 0 },
+    {
+      runKey,
+      mode: opts.mode,
+      bucket: params.bucket,
+      prefix: params.prefix,
+      from: params.from,
+      to: params.to,
+      windowEnd: windowDoc.end,
+      format: params.format,
+      checkpoint: cpStore.location,
+      attempt,
+      resumeAfter: prior?.progress.watermark?.key ?? null,
+      retrying: prior?.progress.failed.length ?? 0,
+    },
     prior ? 'Replay resuming from its checkpoint.' : 'Replay starting.',
   );
 
@@ -215,7 +253,10 @@ async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIden
       settledBytes += obj.size;
       void writer.schedule();
       if (failure) {
-        logger.error({ key: obj.key, code: failure.code, error: failure.message, attempts: failure.attempts }, 'Log object failed; the next run of the same parameters retries it.');
+        logger.error(
+          { key: obj.key, code: failure.code, error: failure.message, attempts: failure.attempts },
+          'Log object failed; the next run of the same parameters retries it.',
+        );
         if (tracker.failedCount >= opts.maxFailures) {
           logger.error({ failed: tracker.failedCount, maxFailures: opts.maxFailures }, 'Too many failed objects; stopping.');
           stop.stop('too_many_failures');
@@ -269,7 +310,11 @@ async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIden
   progress.stop();
   stop.dispose();
 
-  let outcome: ReplayOutcome = listingError ? 'failed' : stop.reason === 'signal' ? 'interrupted' : stop.reason ?? (tracker.failedCount > 0 ? 'failed' : 'completed');
+  let outcome: ReplayOutcome = listingError
+    ? 'failed'
+    : stop.reason === 'signal'
+      ? 'interrupted'
+      : (stop.reason ?? (tracker.failedCount > 0 ? 'failed' : 'completed'));
   completed = outcome === 'completed';
   let error = listingError;
   try {
@@ -279,8 +324,19 @@ async function replayObjects(opts: ReplayOptions, deps: ReplayDeps, run: RunIden
     outcome = 'failed';
   }
   const report = buildReport({
-    mode: opts.mode, runKey, params, window: windowDoc, checkpoint: cpStore.location, attempt, startedAt: run.startedAt, finishedAt: new Date(clock.now()),
-    outcome, ...(error ? { error } : {}), listing: { ...listStats, skippedByCheckpoint }, state: acc.state, failures: tracker.failures,
+    mode: opts.mode,
+    runKey,
+    params,
+    window: windowDoc,
+    checkpoint: cpStore.location,
+    attempt,
+    startedAt: run.startedAt,
+    finishedAt: new Date(clock.now()),
+    outcome,
+    ...(error ? { error } : {}),
+    listing: { ...listStats, skippedByCheckpoint },
+    state: acc.state,
+    failures: tracker.failures,
   });
   const reportStore = openStore(reportUrl, deps.s3);
   await reportStore.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -38,7 +38,10 @@ export function objectTask(processor: ObjectProcessor, books: TaskBooks, throttl
       try {
         const r = await processor.process({ bucket: obj.bucket, key: obj.key, size: obj.size }, stop.aborting);
         if (r.status === 'done' && r.lines !== r.indexed + r.duplicates + r.quarantined) {
-          throw new AuditError('INTEGRITY_MISMATCH', `${obj.key}: ${r.lines} lines but ${r.indexed} indexed + ${r.duplicates} duplicates + ${r.quarantined} quarantined.`);
+          throw new AuditError(
+            'INTEGRITY_MISMATCH',
+            `${obj.key}: ${r.lines} lines but ${r.indexed} indexed + ${r.duplicates} duplicates + ${r.quarantined} quarantined.`,
+          );
         }
         if (r.status === 'missing') logger.warn({ key: obj.key }, 'Log object no longer exists; counted as missing.');
         books.acc.addResult(obj, r);

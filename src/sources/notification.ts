@@ -41,8 +41,7 @@ export type NotificationRejection =
   | 'KEY_NOT_DECODABLE';
 
 export type ParsedNotification =
-  | { ok: true; records: NotificationRecord[]; wrapper: NotificationWrapper }
-  | { ok: false; reason: NotificationRejection; detail: string };
+  { ok: true; records: NotificationRecord[]; wrapper: NotificationWrapper } | { ok: false; reason: NotificationRejection; detail: string };
 
 /**
  * S3 puts one record in each message; a body listing more than this is not from S3 and would make
@@ -52,8 +51,16 @@ export const MAX_RECORDS_PER_MESSAGE = 100;
 
 // Optional fields: null is what some producers write for "absent" (the AWS doc template shows
 // `versionId: null` for unversioned buckets).
-const optString = z.string().nullish().transform((v) => v ?? undefined);
-const optSize = z.number().int().nonnegative().nullish().transform((v) => v ?? undefined);
+const optString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+const optSize = z
+  .number()
+  .int()
+  .nonnegative()
+  .nullish()
+  .transform((v) => v ?? undefined);
 
 /** Only what we use is declared; unknown fields are dropped ("applications should ignore new fields"). */
 const S3RecordSchema = z.object({
@@ -64,9 +71,7 @@ const S3RecordSchema = z.object({
   s3: z
     .object({
       bucket: z.object({ name: z.string().min(1) }).optional(),
-      object: z
-        .object({ key: z.string().optional(), size: optSize, eTag: optString, versionId: optString, sequencer: optString })
-        .optional(),
+      object: z.object({ key: z.string().optional(), size: optSize, eTag: optString, versionId: optString, sequencer: optString }).optional(),
     })
     .optional(),
 });

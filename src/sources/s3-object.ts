@@ -40,11 +40,7 @@ function readFailed(ref: ObjectLocation, message: string, details: Record<string
  *
  * Note: without s3:ListBucket on the bucket, S3 answers a missing key with 403 AccessDenied, not 404.
  */
-export async function openObject(
-  s3: S3Client,
-  ref: ObjectLocation,
-  options: { signal?: AbortSignal; idleTimeoutMs: number },
-): Promise<OpenedObject> {
+export async function openObject(s3: S3Client, ref: ObjectLocation, options: { signal?: AbortSignal; idleTimeoutMs: number }): Promise<OpenedObject> {
   const { signal, idleTimeoutMs } = options;
   if (signal?.aborted) throw readFailed(ref, 'Object read aborted before it started.', { aborted: true }, signal.reason);
   const controller = new AbortController();
@@ -60,7 +56,9 @@ export async function openObject(
     // If-Match: a key overwritten since its notification (an unversioned bucket) must not be read
     // and accounted for as the version the notification named.
     const ifMatch = ref.eTag !== undefined ? `"${ref.eTag}"` : undefined;
-    out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, IfMatch: ifMatch }), { abortSignal: controller.signal });
+    out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, IfMatch: ifMatch }), {
+      abortSignal: controller.signal,
+    });
   } catch (err) {
     signal?.removeEventListener('abort', onAbort);
     const facts = sdkErrorFacts(err);

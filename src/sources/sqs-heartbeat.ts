@@ -199,7 +199,10 @@ export async function releaseMessages(client: SQSClient, queueUrl: string, handl
     chunks(handles, 10).map(async (group) => {
       try {
         const out = await client.send(
-          new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: group.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })) }),
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: group.map((h, i) => ({ Id: String(i), ReceiptHandle: h, VisibilityTimeout: 0 })),
+          }),
           { abortSignal: AbortSignal.timeout(timeoutMs) },
         );
         return (out.Failed ?? []).length === 0;

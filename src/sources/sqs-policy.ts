@@ -54,8 +54,14 @@ export function validateSqsSourceOptions(o: SqsSourceOptions): Required<SqsSourc
   check(!Number.isInteger(o.waitTimeSecs) || o.waitTimeSecs < 0 || o.waitTimeSecs > 20, 'waitTimeSecs must be an integer from 0 to 20');
   check(!Number.isInteger(o.maxMessages) || o.maxMessages < 1 || o.maxMessages > 10, 'maxMessages must be an integer from 1 to 10');
   check(!Number.isInteger(o.maxInFlight) || o.maxInFlight < 1, 'maxInFlight must be a positive integer');
-  check(!Number.isInteger(o.visibilityTimeoutSecs) || o.visibilityTimeoutSecs < 1 || o.visibilityTimeoutSecs > 43_200, 'visibilityTimeoutSecs must be an integer from 1 to 43200');
-  check(!(o.heartbeatIntervalSecs > 0) || o.heartbeatIntervalSecs * 2 > o.visibilityTimeoutSecs, 'heartbeatIntervalSecs must be positive and at most half of visibilityTimeoutSecs');
+  check(
+    !Number.isInteger(o.visibilityTimeoutSecs) || o.visibilityTimeoutSecs < 1 || o.visibilityTimeoutSecs > 43_200,
+    'visibilityTimeoutSecs must be an integer from 1 to 43200',
+  );
+  check(
+    !(o.heartbeatIntervalSecs > 0) || o.heartbeatIntervalSecs * 2 > o.visibilityTimeoutSecs,
+    'heartbeatIntervalSecs must be positive and at most half of visibilityTimeoutSecs',
+  );
   const retryBackoffBaseSecs = o.retryBackoffBaseSecs ?? 10;
   check(!(retryBackoffBaseSecs >= 0), 'retryBackoffBaseSecs must be 0 or more');
   const receiveErrorBackoffMaxMs = o.receiveErrorBackoffMaxMs ?? 30_000;

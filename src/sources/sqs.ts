@@ -242,10 +242,9 @@ export class SqsSource {
     const secs = retryVisibilitySecs(entry.receiveCount, this.o.retryBackoffBaseSecs, this.o.visibilityTimeoutSecs);
     if (secs === undefined) return;
     try {
-      await this.client.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: entry.receiptHandle, VisibilityTimeout: secs }),
-        { abortSignal: AbortSignal.timeout(this.o.requestTimeoutMs) },
-      );
+      await this.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.o.queueUrl, ReceiptHandle: entry.receiptHandle, VisibilityTimeout: secs }), {
+        abortSignal: AbortSignal.timeout(this.o.requestTimeoutMs),
+      });
     } catch (err) {
       this.log.debug({ messageId: entry.messageId, err: describeError(err) }, 'Retry backoff not set; the message reappears after the full timeout.');
     }

@@ -30,7 +30,15 @@ export function* corpusLines(count: number, seed: number): Generator<string> {
     }
     const conv = Math.floor(rand() * 20_000);
     const time = new Date(start + Math.floor(rand() * 60 * 86_400) * 1000);
-    const key = recordingKey({ orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50', conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(conv).padStart(12, '0')}`, recordingId: `9f8e7d6c-5b4a-4392-8170-${String(conv * 3 + (i % 3)).padStart(12, '0')}`, start: new Date(time.getTime() - 86_400_000) }, rand() < 0.2 ? 'metadata' : 'media');
+    const key = recordingKey(
+      {
+        orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
+        conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(conv).padStart(12, '0')}`,
+        recordingId: `9f8e7d6c-5b4a-4392-8170-${String(conv * 3 + (i % 3)).padStart(12, '0')}`,
+        start: new Date(time.getTime() - 86_400_000),
+      },
+      rand() < 0.2 ? 'metadata' : 'media',
+    );
     const ids = requestIds(seed * 100_000_000 + i);
     const denied = rand() < 0.03;
     const presigned = !denied && chosen[0] === 'REST.GET.OBJECT' && rand() < 0.1;
@@ -46,7 +54,9 @@ export function* corpusLines(count: number, seed: number): Generator<string> {
       method: chosen[1],
       uri: `/${key.replace(/=/g, '%3D')}${presigned ? `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20240301%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240301T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${ids.requestId.toLowerCase()}${ids.requestId.toLowerCase()}` : ''}`,
       httpStatus: denied ? 403 : chosen[1] === 'DELETE' ? 204 : 200,
-      ...(denied ? { errorCode: 'AccessDenied', bytesSent: 243 } : { bytesSent: chosen[1] === 'GET' ? 1_000_000 + (i % 5_000_000) : 0, objectSize: 1_000_000 + (i % 5_000_000) }),
+      ...(denied
+        ? { errorCode: 'AccessDenied', bytesSent: 243 }
+        : { bytesSent: chosen[1] === 'GET' ? 1_000_000 + (i % 5_000_000) : 0, objectSize: 1_000_000 + (i % 5_000_000) }),
       totalTimeMs: 10 + (i % 300),
       turnAroundMs: 5 + (i % 40),
       userAgent: 'aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 qa-player/4.2',

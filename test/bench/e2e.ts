@@ -59,7 +59,16 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 
 /** Runs the CLI worker as a child until `expected` documents are in and the queue is empty. */
 async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: string, expected: number, extra: Record<string, string> = {}): Promise<WorkerRun> {
-  const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, LOG_LEVEL: 'info', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30', BULK_FLUSH_INTERVAL_MS: '500', ...extra });
+  const env = workerEnv({
+    SQS_QUEUE_URL: res.queueUrl,
+    LOG_BUCKETS: res.logBucket,
+    INDEX_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    SQS_VISIBILITY_TIMEOUT_SECS: '120',
+    SQS_HEARTBEAT_INTERVAL_SECS: '30',
+    BULK_FLUSH_INTERVAL_MS: '500',
+    ...extra,
+  });
   // As deployed: `setup` first, outside the measured process; the worker only verifies it.
   await setupIndices(env);
   const child = spawnWorker(env, { built: true });
@@ -88,7 +97,9 @@ async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: stri
   const os = openSearch();
   try {
     // A worker that dies (bad flag, crash) fails the run now, not after the drain timeout.
-    const died = new Promise<never>((_, reject) => child.once('exit', (code, sig) => reject(new Error(`The worker exited early (${String(code ?? sig)}). ${stderr.slice(-2000)}`))));
+    const died = new Promise<never>((_, reject) =>
+      child.once('exit', (code, sig) => reject(new Error(`The worker exited early (${String(code ?? sig)}). ${stderr.slice(-2000)}`))),
+    );
     died.catch(() => undefined); // the kill in `finally` ends it too
     await Promise.race([waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 3_600_000, quietMs: 2000 }), died]);
     const got = await countDocuments(os, `${prefix}-*`);
@@ -168,7 +179,12 @@ async function rawBaseline(objects: string[][], logBucket: string, prefix: strin
 }
 
 async function bigObject(s3: S3Client, sqs: SQSClient, megabytes: number, settings: Record<string, string>): Promise<WorkerRun & { bytes: number }> {
-  const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-big'), queue: uniqueName('bench-big'), visibilityTimeoutSecs: 120 });
+  const res = await createLogPipeline(s3, sqs, {
+    recordingsBucket: uniqueName('bench-rec'),
+    logBucket: uniqueName('bench-big'),
+    queue: uniqueName('bench-big'),
+    visibilityTimeoutSecs: 120,
+  });
   const key = logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 5, 1)), 'BIG');
   const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: res.logBucket, Key: key }));
   const partBytes = 64 * 1024 * 1024;
@@ -245,7 +261,18 @@ function bigReport(big: WorkerRun & { bytes: number }): Record<string, number> {
 export async function bench(args: string[]): Promise<void> {
   // The measured worker is the compiled one, as in the image.
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '200' }, 'big-object-mb': { type: 'string', default: '1024' }, 'skip-big': { type: 'boolean', default: false }, 'only-big': { type: 'boolean', default: false }, 'worker-env': { type: 'string', multiple: true, default: [] }, pin: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      lines: { type: 'string', default: '1000000' },
+      objects: { type: 'string', default: '200' },
+      'big-object-mb': { type: 'string', default: '1024' },
+      'skip-big': { type: 'boolean', default: false },
+      'only-big': { type: 'boolean', default: false },
+      'worker-env': { type: 'string', multiple: true, default: [] },
+      pin: { type: 'boolean', default: false },
+    },
+  });
   const workerSettings = Object.fromEntries(values['worker-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const unpin = values.pin ? pinCpus() : undefined;
   try {
@@ -255,7 +282,10 @@ export async function bench(args: string[]): Promise<void> {
   }
 }
 
-async function run(values: { lines: string; objects: string; 'big-object-mb': string; 'skip-big': boolean; 'only-big': boolean; pin: boolean }, workerSettings: Record<string, string>): Promise<void> {
+async function run(
+  values: { lines: string; objects: string; 'big-object-mb': string; 'skip-big': boolean; 'only-big': boolean; pin: boolean },
+  workerSettings: Record<string, string>,
+): Promise<void> {
   const lines = Number(values.lines);
   const objectCount = Number(values.objects);
   applyStackEnv();
@@ -266,7 +296,12 @@ async function run(values: { lines: string; objects: string; 'big-object-mb': st
     process.stdout.write(`${JSON.stringify(bigReport(big), null, 2)}\n`);
     return;
   }
-  const res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('bench-rec'), logBucket: uniqueName('bench-logs'), queue: uniqueName('bench-q'), visibilityTimeoutSecs: 120 });
+  const res = await createLogPipeline(s3, sqs, {
+    recordingsBucket: uniqueName('bench-rec'),
+    logBucket: uniqueName('bench-logs'),
+    queue: uniqueName('bench-q'),
+    visibilityTimeoutSecs: 120,
+  });
   process.stdout.write(`e2e: writing ${lines} lines in ${objectCount} log objects to moto...\n`);
   const objects = await uploadCorpus(s3, res, lines, objectCount, 1);
   const workerPrefix = uniqueName('bench-worker');
@@ -296,7 +331,9 @@ async function run(values: { lines: string; objects: string; 'big-object-mb': st
       Object.assign(report, bigReport(big));
     }
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`targets: ratio >= 0.8 (${String(report.ratio_worker_to_raw)}), peak RSS < 300 MB (${String(report.worker_peak_rss_mb)}${typeof report.big_object_peak_rss_mb === 'number' ? ` / big object ${report.big_object_peak_rss_mb}` : ''})\n`);
+    process.stdout.write(
+      `targets: ratio >= 0.8 (${String(report.ratio_worker_to_raw)}), peak RSS < 300 MB (${String(report.worker_peak_rss_mb)}${typeof report.big_object_peak_rss_mb === 'number' ? ` / big object ${report.big_object_peak_rss_mb}` : ''})\n`,
+    );
   } finally {
     await deleteIndices(os, workerPrefix);
     await deleteIndices(os, rawPrefix);

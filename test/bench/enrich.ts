@@ -113,7 +113,12 @@ export async function bench(args: string[]): Promise<void> {
   const events = Number(values.events);
   const rpm = Number(values.rpm);
   const stageOptions = { batch: Number(values.batch), concurrency: Number(values.concurrency) };
-  const dataset = generateDataset({ seed: Number(values.seed), conversations: Number(values.conversations), recordings: Number(values.recordings), users: Number(values.users) });
+  const dataset = generateDataset({
+    seed: Number(values.seed),
+    conversations: Number(values.conversations),
+    recordings: Number(values.recordings),
+    users: Number(values.users),
+  });
   const stream = zipfStream(dataset, events, Number(values['zipf-s']), Number(values.seed));
   const uniqueRecordings = new Set(stream.picks).size;
   const uniqueConversations = new Set(Array.from(stream.picks, (i) => dataset.recordings[i]!.conversationId)).size;

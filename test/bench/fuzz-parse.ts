@@ -60,7 +60,10 @@ async function fuzzDecoder(objects: number, rand: () => number): Promise<number>
 }
 
 export async function bench(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, objects: { type: 'string', default: '2000' } } });
+  const { values } = parseArgs({
+    args,
+    options: { lines: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, objects: { type: 'string', default: '2000' } },
+  });
   const total = Number(values.lines);
   const seed = Number(values.seed);
   const rand = seededRandom(seed);
@@ -112,7 +115,9 @@ export async function bench(args: string[]): Promise<void> {
     if ((i + 1) % 200_000 === 0) process.stdout.write(`  ${i + 1} lines...\n`);
   }
   const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(`lines: ${JSON.stringify(counts)}\nrejected by reason: ${JSON.stringify(byReason)}\n${total} lines in ${seconds.toFixed(1)} s, no exception\n`);
+  process.stdout.write(
+    `lines: ${JSON.stringify(counts)}\nrejected by reason: ${JSON.stringify(byReason)}\n${total} lines in ${seconds.toFixed(1)} s, no exception\n`,
+  );
   const objects = Number(values.objects);
   const decoded = await fuzzDecoder(objects, rand);
   process.stdout.write(`decoder: ${objects} random objects (plain/gzip, random chunking), ${decoded} lines, all exact\n`);

@@ -101,7 +101,8 @@ function scoreSamples(parse: (s: string) => ParseResult): { right: number; total
       files.set(exp.file, lines);
     }
     const r = parse(lines[exp.line - 1]!);
-    const good = exp.reject !== undefined ? !r.ok : r.ok && r.timestamp === exp.timestamp && isDeepStrictEqual(JSON.parse(JSON.stringify(r.fields)), exp.fields);
+    const good =
+      exp.reject !== undefined ? !r.ok : r.ok && r.timestamp === exp.timestamp && isDeepStrictEqual(JSON.parse(JSON.stringify(r.fields)), exp.fields);
     if (good) right++;
   }
   return { right, total: SAMPLE_EXPECTATIONS.length };
@@ -180,11 +181,25 @@ export async function bench(args: string[]): Promise<void> {
     }
   }
 
-  const results: Record<'ours' | 'athena' | 'split' | 'scan' | 'build' | 'decode', Timing[]> = { ours: [], athena: [], split: [], scan: [], build: [], decode: [] };
+  const results: Record<'ours' | 'athena' | 'split' | 'scan' | 'build' | 'decode', Timing[]> = {
+    ours: [],
+    athena: [],
+    split: [],
+    scan: [],
+    build: [],
+    decode: [],
+  };
   const ctx = { logBucket: 'logs', filePath: 'bench' };
   let sink = 0;
   for (let round = 0; round < rounds; round++) {
-    const acc = { ours: { cpuNs: 0, wallNs: 0 }, athena: { cpuNs: 0, wallNs: 0 }, split: { cpuNs: 0, wallNs: 0 }, scan: { cpuNs: 0, wallNs: 0 }, build: { cpuNs: 0, wallNs: 0 }, decode: { cpuNs: 0, wallNs: 0 } };
+    const acc = {
+      ours: { cpuNs: 0, wallNs: 0 },
+      athena: { cpuNs: 0, wallNs: 0 },
+      split: { cpuNs: 0, wallNs: 0 },
+      scan: { cpuNs: 0, wallNs: 0 },
+      build: { cpuNs: 0, wallNs: 0 },
+      decode: { cpuNs: 0, wallNs: 0 },
+    };
     const add = (k: keyof typeof acc, t: Timing): void => {
       acc[k].cpuNs += t.cpuNs;
       acc[k].wallNs += t.wallNs;
@@ -227,16 +242,24 @@ export async function bench(args: string[]): Promise<void> {
       phase('scan');
       for (let at = 0; at < raws.length; at += SLICE) {
         const r = raws.slice(at, at + SLICE);
-        add('build', time(() => {
-          for (const x of r) if (buildEvent(x, ctx).ok) sink++;
-        }));
+        add(
+          'build',
+          time(() => {
+            for (const x of r) if (buildEvent(x, ctx).ok) sink++;
+          }),
+        );
       }
-      add('decode', await timeAsync(async () => {
-        for await (const batch of decodeLines(chunks(block, 64 * 1024))) sink += batch.length;
-      }));
+      add(
+        'decode',
+        await timeAsync(async () => {
+          for await (const batch of decodeLines(chunks(block, 64 * 1024))) sink += batch.length;
+        }),
+      );
     }
     for (const k of Object.keys(acc) as (keyof typeof acc)[]) results[k].push(acc[k]);
-    process.stdout.write(`round ${round + 1}: parser ${per(total, acc.ours.cpuNs)}, Athena ${per(total, acc.athena.cpuNs)}, floors ${per(total, acc.split.cpuNs)} / ${per(total, acc.scan.cpuNs)}, buildEvent ${per(total, acc.build.cpuNs)}, decodeLines ${per(total, acc.decode.cpuNs)}\n`);
+    process.stdout.write(
+      `round ${round + 1}: parser ${per(total, acc.ours.cpuNs)}, Athena ${per(total, acc.athena.cpuNs)}, floors ${per(total, acc.split.cpuNs)} / ${per(total, acc.scan.cpuNs)}, buildEvent ${per(total, acc.build.cpuNs)}, decodeLines ${per(total, acc.decode.cpuNs)}\n`,
+    );
   }
 
   const m = (k: keyof typeof results, f: 'cpuNs' | 'wallNs'): number => median(results[k].map((t) => t[f]));
@@ -261,7 +284,12 @@ export async function bench(args: string[]): Promise<void> {
   process.stdout.write(`\n  ratio parser / Athena regex (CPU): ${ratio.toFixed(2)}×   (wall: ${ratioWall.toFixed(2)}×)\n`);
   process.stdout.write(`  sample lines right (of ${ours.total}): parser ${ours.right}, Athena regex ${athena.right}\n`);
   process.stdout.write(`  generated lines right (of ${corpusCheck}): parser ${oursCorpus}, Athena regex ${athenaCorpus}\n`);
-  worstCase(splitBlock(blocks[0]!).slice(0, 2000).map((r) => r.bytes.toString('latin1')), Number(values['adversarial-bytes']));
+  worstCase(
+    splitBlock(blocks[0]!)
+      .slice(0, 2000)
+      .map((r) => r.bytes.toString('latin1')),
+    Number(values['adversarial-bytes']),
+  );
   if (sink === -1) process.stdout.write('\n');
 }
 
@@ -278,11 +306,16 @@ function worstCase(normalLines: string[], bytes: number): void {
     const ns = nsPerChar(parseAccessLogLine, [line], minChars, 3);
     const ratio = ns / normal;
     if (ratio > worst.ratio) worst = { ratio, what: `${what}, ${line.length} chars` };
-    if (print) process.stdout.write(`  ${what.padEnd(42)} ${String(line.length).padStart(8)} chars ${ns.toFixed(2).padStart(9)} ns/char ${ratio.toFixed(1).padStart(9)}×  first parse ${firstMs.toFixed(1)} ms  ${r.ok ? 'event' : r.reason}\n`);
+    if (print)
+      process.stdout.write(
+        `  ${what.padEnd(42)} ${String(line.length).padStart(8)} chars ${ns.toFixed(2).padStart(9)} ns/char ${ratio.toFixed(1).padStart(9)}×  first parse ${firstMs.toFixed(1)} ms  ${r.ok ? 'event' : r.reason}\n`,
+      );
   };
   for (const shape of SHAPE_NAMES) run(shape, SHAPES[shape](bytes), true);
   const shapesWorst = worst;
   for (const place of PLACES) for (const piece of PIECES) run(`${place}: ${JSON.stringify(piece)}`, repeatedLine(place, [piece], bytes), false);
   process.stdout.write(`  ${PLACES.length * PIECES.length} more: each filler piece repeated in each field; worst of them and all:\n`);
-  process.stdout.write(`  worst case: ${worst.ratio.toFixed(1)}× a normal line per character (${worst.what})${worst === shapesWorst ? '' : `; of the known shapes ${shapesWorst.ratio.toFixed(1)}×`}\n`);
+  process.stdout.write(
+    `  worst case: ${worst.ratio.toFixed(1)}× a normal line per character (${worst.what})${worst === shapesWorst ? '' : `; of the known shapes ${shapesWorst.ratio.toFixed(1)}×`}\n`,
+  );
 }

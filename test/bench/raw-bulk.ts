@@ -27,7 +27,10 @@ export async function rawBulkLoad(client: Client, docs: readonly IndexableEvent[
       ndjson += `${JSON.stringify({ create: { _index: indexNameFor(prefix, doc.event['@timestamp']), _id: doc.id } })}\n${JSON.stringify(doc.event)}\n`;
     }
     const { body, headers } = await encodeBulkBody(ndjson, gzip);
-    const res = await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors,items.*.status' } }, { headers });
+    const res = await client.transport.request(
+      { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: 'errors,items.*.status' } },
+      { headers },
+    );
     summary.requests += 1;
     summary.docs += end - start;
     const items = readBulkItems(res.body, end - start);

@@ -44,7 +44,12 @@ interface Phase {
 const log = (s: string): void => void process.stdout.write(`replay bench: ${s}\n`);
 
 /** Log objects spread over DAYS days, one in five in the partitioned layout. */
-async function upload(s3: S3Client, bucket: string, lines: number, objects: number): Promise<{ keys: { key: string; size: number }[]; lines: number; bytes: number }> {
+async function upload(
+  s3: S3Client,
+  bucket: string,
+  lines: number,
+  objects: number,
+): Promise<{ keys: { key: string; size: number }[]; lines: number; bytes: number }> {
   const per = Math.ceil(lines / objects);
   const gen = corpusLines(lines, 7);
   const keys: { key: string; size: number }[] = [];
@@ -75,7 +80,12 @@ async function upload(s3: S3Client, bucket: string, lines: number, objects: numb
 export async function bench(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { lines: { type: 'string', default: '1000000' }, objects: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '4' }, 'skip-worker': { type: 'boolean', default: false } },
+    options: {
+      lines: { type: 'string', default: '1000000' },
+      objects: { type: 'string', default: '500' },
+      concurrency: { type: 'string', default: '4' },
+      'skip-worker': { type: 'boolean', default: false },
+    },
   });
   applyStackEnv();
   const stack = stackSettings();
@@ -127,13 +137,25 @@ export async function bench(args: string[]): Promise<void> {
         if (results.some((r) => !r.ok)) throw new Error('could not fill the queue');
       }
       log('live worker: draining the queue...');
-      const { cfg, runtime } = await runtimeFor({ SQS_QUEUE_URL: queueUrl, SQS_WAIT_TIME_SECS: '1', SQS_VISIBILITY_TIMEOUT_SECS: '300', SQS_HEARTBEAT_INTERVAL_SECS: '60' });
+      const { cfg, runtime } = await runtimeFor({
+        SQS_QUEUE_URL: queueUrl,
+        SQS_WAIT_TIME_SECS: '1',
+        SQS_VISIBILITY_TIMEOUT_SECS: '300',
+        SQS_HEARTBEAT_INTERVAL_SECS: '60',
+      });
       const worker = new Worker(cfg, runtime, sqs, { logger, metrics: createMetrics({ defaultMetrics: false }) });
       const t0 = performance.now();
       const running = worker.run();
       for (;;) {
-        const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-        if (worker.totals.deleted >= corpus.keys.length && Number(a.Attributes?.ApproximateNumberOfMessages) === 0 && Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0) break;
+        const a = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        if (
+          worker.totals.deleted >= corpus.keys.length &&
+          Number(a.Attributes?.ApproximateNumberOfMessages) === 0 &&
+          Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0
+        )
+          break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -180,11 +202,18 @@ export async function bench(args: string[]): Promise<void> {
         { s3: runtime.s3, logger, processor: runtime.processor, progress: { isTTY: false, write: () => true } },
       );
       const seconds = (performance.now() - t0) / 1000;
-      if (r.report.outcome !== 'completed' || r.report.totals.objects !== corpus.keys.length) throw new Error(`replay did not complete: ${JSON.stringify(r.report.totals)}`);
+      if (r.report.outcome !== 'completed' || r.report.totals.objects !== corpus.keys.length)
+        throw new Error(`replay did not complete: ${JSON.stringify(r.report.totals)}`);
       phases.push({ name: 'replay', seconds, objects: r.report.totals.objects, lines: r.report.totals.lines });
     }
 
-    const rate = (p: Phase) => ({ objects_per_sec: Number((p.objects / p.seconds).toFixed(1)), lines_per_sec: Math.round(p.lines / p.seconds), seconds: Number(p.seconds.toFixed(1)), objects: p.objects, lines: p.lines });
+    const rate = (p: Phase) => ({
+      objects_per_sec: Number((p.objects / p.seconds).toFixed(1)),
+      lines_per_sec: Math.round(p.lines / p.seconds),
+      seconds: Number(p.seconds.toFixed(1)),
+      objects: p.objects,
+      lines: p.lines,
+    });
     const byName = Object.fromEntries(phases.map((p) => [p.name, p]));
     const replay = byName.replay!;
     const report: Record<string, unknown> = {

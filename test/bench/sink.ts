@@ -91,7 +91,17 @@ async function sink(client: Client, docs: IndexableEvent[], batch: number, concu
   };
   const indexer = new BulkIndexer(
     client,
-    { prefix, maxBytes: 100 * 1024 * 1024, maxDocs: batch, flushIntervalMs: 1000, concurrency, gzip, retryBaseMs: 200, retryMaxMs: 30_000, retryMaxAttempts: 8 },
+    {
+      prefix,
+      maxBytes: 100 * 1024 * 1024,
+      maxDocs: batch,
+      flushIntervalMs: 1000,
+      concurrency,
+      gzip,
+      retryBaseMs: 200,
+      retryMaxMs: 30_000,
+      retryMaxAttempts: 8,
+    },
     { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
   );
   const t0 = performance.now();
@@ -132,7 +142,9 @@ export async function bench(args: string[]): Promise<void> {
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const base = median(results.raw!);
     for (const [name, xs] of Object.entries(results)) {
-      console.log(`gzip=${gzip} ${name.padEnd(9)} median ${median(xs).toFixed(0).padStart(7)} docs/s  ratio ${(median(xs) / base).toFixed(2)}  runs ${xs.map((x) => x.toFixed(0)).join(' ')}`);
+      console.log(
+        `gzip=${gzip} ${name.padEnd(9)} median ${median(xs).toFixed(0).padStart(7)} docs/s  ratio ${(median(xs) / base).toFixed(2)}  runs ${xs.map((x) => x.toFixed(0)).join(' ')}`,
+      );
     }
   }
   server?.child.kill();

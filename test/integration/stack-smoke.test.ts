@@ -131,7 +131,9 @@ describe('moto on the local stack', () => {
       new PutBucketNotificationConfigurationCommand({
         Bucket: bucket,
         NotificationConfiguration: {
-          QueueConfigurations: [{ Id: 'smoke', QueueArn: queueArn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } }],
+          QueueConfigurations: [
+            { Id: 'smoke', QueueArn: queueArn, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'logs/' }] } } },
+          ],
         },
       }),
     );

@@ -29,7 +29,10 @@ export default function setup(): () => void {
   if (code !== 0) {
     throw new Error(`test/stack/stack.sh up failed (exit ${code}); its output above says why`);
   }
-  const started = readFileSync(startedFile, 'utf8').trim().split(/\s+/).filter((c) => c !== '');
+  const started = readFileSync(startedFile, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter((c) => c !== '');
   applyStackEnv();
   return () => {
     if (started.length === 0) return;

@@ -24,7 +24,9 @@ export interface RoleDocument {
 
 export function loadRoles(): Map<string, RoleDocument> {
   const roles = new Map<string, RoleDocument>();
-  for (const file of readdirSync(ROLES_DIR).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(ROLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     roles.set(file.replace(/\.json$/, ''), JSON.parse(readFileSync(join(ROLES_DIR, file), 'utf8')) as RoleDocument);
   }
   return roles;
@@ -61,14 +63,21 @@ export function expand(permissions: readonly string[]): string[] {
 
 /** The plugin's wildcard match: `*` any run of characters, `?` one. */
 export function matches(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(value);
 }
 
 /** Whether the role grants `action`, as a cluster permission or on `index` (index-level actions). */
 export function grants(role: RoleDocument, action: string, index?: string): boolean {
   if (index === undefined) return expand(role.cluster_permissions).some((p) => matches(p, action));
-  return role.index_permissions.some((ip) => ip.index_patterns.some((pat) => matches(pat, index)) && expand(ip.allowed_actions).some((p) => matches(p, action)));
+  return role.index_permissions.some(
+    (ip) => ip.index_patterns.some((pat) => matches(pat, index)) && expand(ip.allowed_actions).some((p) => matches(p, action)),
+  );
 }
 
 /** Every action pattern a role holds anywhere (cluster and index level), expanded. */

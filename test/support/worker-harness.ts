@@ -133,7 +133,12 @@ export async function allDocuments(client: Client, index: string): Promise<Map<s
       index,
       ignore_unavailable: true,
       allow_no_indices: true,
-      body: { size: 5000, sort: [{ 'event.hash': 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }], ...(after ? { search_after: after } : {}), query: { match_all: {} } },
+      body: {
+        size: 5000,
+        sort: [{ 'event.hash': 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }],
+        ...(after ? { search_after: after } : {}),
+        query: { match_all: {} },
+      },
     } as never);
     const hits = (res.body as { hits: { hits: { _id: string; _source: Record<string, unknown>; sort: unknown[] }[] } }).hits.hits;
     if (hits.length === 0) break;
@@ -167,7 +172,10 @@ export function spawnWorker(env: Record<string, string>, options: { built?: bool
   // WORKER_NODE_ARGS (for example `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses)
   // profiles the child.
   const extra = (process.env.WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const args = options.built === true ? [...extra, '--max-old-space-size=192', 'dist/src/cli/main.js', 'worker'] : [...extra, '--import', 'tsx', 'src/cli/main.ts', 'worker'];
+  const args =
+    options.built === true
+      ? [...extra, '--max-old-space-size=192', 'dist/src/cli/main.js', 'worker']
+      : [...extra, '--import', 'tsx', 'src/cli/main.ts', 'worker'];
   return spawn(process.execPath, args, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },

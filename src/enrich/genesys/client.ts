@@ -110,11 +110,16 @@ export class GenesysClient {
       // No listing at all is an empty one; a page after the first that is gone (an expired cursor)
       // is not the end of the listing, and must not turn the rest into "no such recording".
       if (cursor === undefined) return { entries: [], nextCursor: undefined };
-      throw new AuditError('GENESYS_BAD_RESPONSE', 'retention listing page not found (cursor expired?)', { retryable: true, details: { endpoint: 'retention_query' } });
+      throw new AuditError('GENESYS_BAD_RESPONSE', 'retention listing page not found (cursor expired?)', {
+        retryable: true,
+        details: { endpoint: 'retention_query' },
+      });
     }
     const body = parse(RetentionListingSchema, res, 'retention_query');
     const entries = (body.entities ?? []).flatMap((e) =>
-      e.conversationId !== undefined && e.recordingId !== undefined ? [{ conversationId: e.conversationId.toLowerCase(), recordingId: e.recordingId.toLowerCase() }] : [],
+      e.conversationId !== undefined && e.recordingId !== undefined
+        ? [{ conversationId: e.conversationId.toLowerCase(), recordingId: e.recordingId.toLowerCase() }]
+        : [],
     );
     return { entries, nextCursor: cursorOf(body.nextUri) };
   }
@@ -142,10 +147,14 @@ function parse<S extends z.ZodType>(schema: S, res: RawResponse, endpoint: Endpo
   const parsed = schema.safeParse(res.body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new AuditError('GENESYS_BAD_RESPONSE', `Genesys ${endpoint} body does not match its model: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), {
-    retryable: true,
-    details: { endpoint },
-  });
+  throw new AuditError(
+    'GENESYS_BAD_RESPONSE',
+    `Genesys ${endpoint} body does not match its model: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(),
+    {
+      retryable: true,
+      details: { endpoint },
+    },
+  );
 }
 
 function cursorOf(nextUri: string | undefined): string | undefined {

@@ -47,6 +47,9 @@ export async function raceTimer<T>(p: Promise<T>, ms: number, signal: AbortSigna
 export function raceDeadline<T>(p: Promise<T>, opts: CallOptions, clock: Clock = systemClock): Promise<T> {
   return raceTimer(p, opts.deadline - clock.now(), opts.signal, clock, () => {
     const reason = opts.signal?.aborted === true ? 'aborted' : 'deadline';
-    return new AuditError(reason === 'aborted' ? 'GENESYS_UNAVAILABLE' : 'GENESYS_RATE_LIMITED', `Genesys wait ended: ${reason}`, { retryable: true, details: { reason } });
+    return new AuditError(reason === 'aborted' ? 'GENESYS_UNAVAILABLE' : 'GENESYS_RATE_LIMITED', `Genesys wait ended: ${reason}`, {
+      retryable: true,
+      details: { reason },
+    });
   });
 }

@@ -8,7 +8,11 @@ import { createSdkTransport, type GenesysTransport } from './sdk.js';
  * The Genesys client the configuration describes, and the SDK transport under it, or undefined
  * without credentials. One construction for the worker's enricher and the `check` command's probes.
  */
-export function genesysFromConfig(cfg: Config, deps: { logger: Logger; metrics: Metrics }, over: { retryMaxAttempts?: number } = {}): { client: GenesysClient; transport: GenesysTransport } | undefined {
+export function genesysFromConfig(
+  cfg: Config,
+  deps: { logger: Logger; metrics: Metrics },
+  over: { retryMaxAttempts?: number } = {},
+): { client: GenesysClient; transport: GenesysTransport } | undefined {
   if (cfg.GENESYS_CLIENT_ID === undefined || cfg.GENESYS_CLIENT_SECRET === undefined) return undefined;
   const transport = createSdkTransport({
     clientId: cfg.GENESYS_CLIENT_ID,

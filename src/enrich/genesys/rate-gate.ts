@@ -95,7 +95,12 @@ export class RateGate {
       const onAbort = (): void => leave(new GateAbortedError());
       // A waiter still queued at its deadline gives up then, not when its turn finally comes.
       const delay = deadline - this.clock.now();
-      const timer = Number.isFinite(delay) ? setTimeout(() => leave(new GateDeadlineError(this.reasonAt(this.clock.now()), this.nextSlot() - this.clock.now())), Math.min(Math.max(0, delay), 2_147_483_647)) : undefined;
+      const timer = Number.isFinite(delay)
+        ? setTimeout(
+            () => leave(new GateDeadlineError(this.reasonAt(this.clock.now()), this.nextSlot() - this.clock.now())),
+            Math.min(Math.max(0, delay), 2_147_483_647),
+          )
+        : undefined;
       const waiter: Waiter = {
         deadline,
         resolve,

@@ -69,7 +69,8 @@ export class RequestLoop {
       }
       this.succeeded();
       if (res.status === 401) {
-        if (reloggedIn) throw new AuditError('GENESYS_AUTH_FAILED', `Genesys refused a fresh token on ${endpoint} (401)`, { retryable: true, details: { endpoint } });
+        if (reloggedIn)
+          throw new AuditError('GENESYS_AUTH_FAILED', `Genesys refused a fresh token on ${endpoint} (401)`, { retryable: true, details: { endpoint } });
         reloggedIn = true;
         this.token.rejected(generation);
         continue;
@@ -79,13 +80,21 @@ export class RequestLoop {
         const until = this.o.clock.now() + waitMs;
         this.o.gate.block(until);
         this.o.logger.debug({ endpoint, retryAfterMs: waitMs }, 'Genesys asked to slow down.');
-        if (until > opts.deadline) throw new AuditError('GENESYS_RATE_LIMITED', `Genesys rate limit: retry after ${waitMs} ms, beyond the wait budget`, { retryable: true, details: { endpoint, waitMs } });
+        if (until > opts.deadline)
+          throw new AuditError('GENESYS_RATE_LIMITED', `Genesys rate limit: retry after ${waitMs} ms, beyond the wait budget`, {
+            retryable: true,
+            details: { endpoint, waitMs },
+          });
         continue;
       }
       if ((res.status >= 200 && res.status < 300) || res.status === 404) return res;
       const detail = errorText(res);
-      if (res.status === 403) throw new AuditError('GENESYS_AUTH_FAILED', `Genesys denied ${endpoint} (403): ${detail}`, { retryable: true, details: { endpoint, status: 403 } });
-      throw new AuditError('GENESYS_BAD_RESPONSE', `Genesys answered ${endpoint} with ${res.status}: ${detail}`, { retryable: true, details: { endpoint, status: res.status } });
+      if (res.status === 403)
+        throw new AuditError('GENESYS_AUTH_FAILED', `Genesys denied ${endpoint} (403): ${detail}`, { retryable: true, details: { endpoint, status: 403 } });
+      throw new AuditError('GENESYS_BAD_RESPONSE', `Genesys answered ${endpoint} with ${res.status}: ${detail}`, {
+        retryable: true,
+        details: { endpoint, status: res.status },
+      });
     }
   }
 
@@ -100,7 +109,13 @@ export class RequestLoop {
     let failures = 0;
     for (;;) {
       this.checkOpen(opts);
-      const result = await this.attempt('oauth_token', () => this.o.transport.login(), (r) => (r.ok ? '200' : String(r.response.status)), opts, true);
+      const result = await this.attempt(
+        'oauth_token',
+        () => this.o.transport.login(),
+        (r) => (r.ok ? '200' : String(r.response.status)),
+        opts,
+        true,
+      );
       if (result instanceof TransportError || (!result.ok && result.response.status >= 500)) {
         failures++;
         await this.o.clock.sleep(this.failed('oauth_token', result instanceof TransportError ? result : result.response, failures, opts));
@@ -116,7 +131,10 @@ export class RequestLoop {
         this.o.gate.block(this.o.clock.now() + (retryAfterMs(res, this.o.clock.now()) ?? LOGIN_RATE_LIMITED_MS));
         continue;
       }
-      const err = new AuditError('GENESYS_AUTH_FAILED', `Genesys login failed (${res.status}): ${errorText(res)}`, { retryable: true, details: { status: res.status } });
+      const err = new AuditError('GENESYS_AUTH_FAILED', `Genesys login failed (${res.status}): ${errorText(res)}`, {
+        retryable: true,
+        details: { status: res.status },
+      });
       this.o.logger.error({ err: describeError(err) }, 'Genesys login failed; check GENESYS_CLIENT_ID/SECRET and the OAuth client.');
       // Bad credentials do not fix themselves within seconds: back off like an outage.
       this.circuit.open();
@@ -125,7 +143,13 @@ export class RequestLoop {
   }
 
   /** Passes the gate and sends once; a response or the TransportError of no response. */
-  private async attempt<R>(endpoint: Endpoint, send: () => Promise<R>, status: (r: R) => string, opts: CallOptions, front: boolean): Promise<R | TransportError> {
+  private async attempt<R>(
+    endpoint: Endpoint,
+    send: () => Promise<R>,
+    status: (r: R) => string,
+    opts: CallOptions,
+    front: boolean,
+  ): Promise<R | TransportError> {
     await this.passGate(opts, front);
     let res: R | TransportError;
     const ms = this.o.requestTimeoutMs + TIMEOUT_SLACK_MS;
@@ -152,18 +176,24 @@ export class RequestLoop {
   }
 
   private checkOpen(opts: CallOptions): void {
-    if (opts.signal?.aborted === true) throw new AuditError('GENESYS_UNAVAILABLE', 'Genesys call abandoned', { retryable: true, details: { reason: 'aborted' } });
+    if (opts.signal?.aborted === true)
+      throw new AuditError('GENESYS_UNAVAILABLE', 'Genesys call abandoned', { retryable: true, details: { reason: 'aborted' } });
     if (this.circuit.isOpen()) {
-      throw new AuditError('GENESYS_UNAVAILABLE', 'Genesys is failing; calls are paused', { retryable: true, details: { reason: 'circuit_open', until: new Date(this.circuit.openUntil).toISOString() } });
+      throw new AuditError('GENESYS_UNAVAILABLE', 'Genesys is failing; calls are paused', {
+        retryable: true,
+        details: { reason: 'circuit_open', until: new Date(this.circuit.openUntil).toISOString() },
+      });
     }
-    if (this.o.clock.now() > opts.deadline) throw new AuditError('GENESYS_RATE_LIMITED', 'Wait budget spent', { retryable: true, details: { reason: 'deadline' } });
+    if (this.o.clock.now() > opts.deadline)
+      throw new AuditError('GENESYS_RATE_LIMITED', 'Wait budget spent', { retryable: true, details: { reason: 'deadline' } });
   }
 
   /** Records a 5xx or network failure; returns the backoff before the next attempt, or throws. */
   private failed(endpoint: Endpoint, res: RawResponse | TransportError, failures: number, opts: CallOptions): number {
     const what = res instanceof TransportError ? `${res.kind} error (${res.code ?? res.message})` : `status ${res.status}`;
     const pauseMs = this.circuit.failure();
-    if (pauseMs !== undefined) this.o.logger.warn({ endpoint, cause: what, pauseMs }, 'Genesys keeps failing; pausing calls. Events are written with enrichment pending.');
+    if (pauseMs !== undefined)
+      this.o.logger.warn({ endpoint, cause: what, pauseMs }, 'Genesys keeps failing; pausing calls. Events are written with enrichment pending.');
     const wait = backoff(failures, this.o.retry, this.o.random);
     const now = this.o.clock.now();
     if (failures >= this.o.retryMaxAttempts || now + wait > opts.deadline || this.circuit.isOpen()) {
@@ -194,5 +224,8 @@ export function retryAfterMs(res: RawResponse, now = systemClock.now()): number 
 function errorText(res: RawResponse): string {
   const body = ErrorBodySchema.safeParse(res.body);
   if (!body.success) return 'no error body';
-  return [body.data.code, body.data.message].filter((x) => x !== undefined).join(': ').slice(0, 300);
+  return [body.data.code, body.data.message]
+    .filter((x) => x !== undefined)
+    .join(': ')
+    .slice(0, 300);
 }

@@ -26,9 +26,7 @@ export class TransportError extends Error {
   }
 }
 
-export type LoginResult =
-  | { readonly ok: true; readonly expiresAtMs: number }
-  | { readonly ok: false; readonly response: RawResponse };
+export type LoginResult = { readonly ok: true; readonly expiresAtMs: number } | { readonly ok: false; readonly response: RawResponse };
 
 export interface SdkOptions {
   readonly clientId: string;

@@ -34,7 +34,8 @@ export function isNotFound(err: unknown, ...codes: string[]): boolean {
 /** One line, secret-free: `AccessDenied: message (HTTP 403)`. */
 export function describeAwsError(err: unknown): string {
   const code = awsErrorCode(err);
-  const message = typeof err === 'object' && err !== null && typeof (err as AwsErrorShape).message === 'string' ? String((err as AwsErrorShape).message) : String(err);
+  const message =
+    typeof err === 'object' && err !== null && typeof (err as AwsErrorShape).message === 'string' ? String((err as AwsErrorShape).message) : String(err);
   const status = awsStatus(err);
   const text = message !== '' && message !== code ? `${code}: ${message}` : code;
   return redactSecretsInText(status !== undefined ? `${text} (HTTP ${status})` : text);

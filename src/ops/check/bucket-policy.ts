@@ -80,7 +80,13 @@ export function parsePolicy(text: string): ParsedPolicy {
 }
 
 function globMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    ignoreCase ? 'i' : '',
+  );
   return re.test(value);
 }
 
@@ -116,7 +122,9 @@ function onlyCondition(s: Statement): { op: string; key: string; values: readonl
 
 /** Deny statements that apply to every principal's PutObject on the bucket's objects. */
 function blanketPutDenies(statements: readonly Statement[], bucket: string): Statement[] {
-  return statements.filter((s) => s.effect === 'Deny' && s.principal.any && !s.principal.negated && coversAction(s, 's3:PutObject') && coversResource(s, objectArn(bucket)));
+  return statements.filter(
+    (s) => s.effect === 'Deny' && s.principal.any && !s.principal.negated && coversAction(s, 's3:PutObject') && coversResource(s, objectArn(bucket)),
+  );
 }
 
 export interface EncryptionEnforcement {
@@ -139,10 +147,21 @@ export function encryptionEnforcement(statements: readonly Statement[], bucket: 
     if (c === undefined) continue;
     if (c.key === SSE && NEGATED_STRING_OPS.includes(c.op) && c.values.length > 0 && c.values.every((v) => KMS_ALGORITHMS.includes(v))) wrongAlgorithm ??= s;
     else if (c.key === SSE && c.op === 'Null' && c.values.every((v) => v.toLowerCase() === 'true')) missingHeader ??= s;
-    else if (c.key === SSE_KEY && NEGATED_STRING_OPS.includes(c.op) && kmsKeyArn !== undefined && c.values.length > 0 && c.values.every((v) => sameKmsKey(v, kmsKeyArn))) wrongKey ??= s;
+    else if (
+      c.key === SSE_KEY &&
+      NEGATED_STRING_OPS.includes(c.op) &&
+      kmsKeyArn !== undefined &&
+      c.values.length > 0 &&
+      c.values.every((v) => sameKmsKey(v, kmsKeyArn))
+    )
+      wrongKey ??= s;
   }
   const conditionalAllows = statements.filter(
-    (s) => s.effect === 'Allow' && coversAction(s, 's3:PutObject') && coversResource(s, objectArn(bucket)) && (s.condition.StringEquals?.[SSE] ?? []).some((v) => KMS_ALGORITHMS.includes(v)),
+    (s) =>
+      s.effect === 'Allow' &&
+      coversAction(s, 's3:PutObject') &&
+      coversResource(s, objectArn(bucket)) &&
+      (s.condition.StringEquals?.[SSE] ?? []).some((v) => KMS_ALGORITHMS.includes(v)),
   );
   return { wrongAlgorithm, missingHeader, wrongKey, conditionalAllows };
 }
@@ -189,7 +208,10 @@ export function abortMultipartFinding(statements: readonly Statement[], bucket: 
     }
     if (grants.every((s) => conditionsUnmatchableByAbort(s).length > 0)) {
       const blocking = [...new Set(grants.flatMap(conditionsUnmatchableByAbort))].join(', ');
-      missing.push({ principal, reason: `its s3:AbortMultipartUpload grant is conditioned on ${blocking}, which an abort request never carries, so it never applies` });
+      missing.push({
+        principal,
+        reason: `its s3:AbortMultipartUpload grant is conditioned on ${blocking}, which an abort request never carries, so it never applies`,
+      });
     }
   }
   return { uploaders, missing, publicWrite };

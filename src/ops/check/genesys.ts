@@ -28,9 +28,20 @@ function why(err: unknown): string {
 function judge(rows: Rows, n: Needed, res: RawResponse): void {
   const s = res.status;
   if ((s >= 200 && s < 300) || s === 404) rows.pass(n.check, `answers (HTTP ${s})`);
-  else if (s === 403) rows.fail(n.check, `refused (HTTP 403): the OAuth client's role lacks ${n.permission}`, `Add ${n.permission} to the role of the OAuth client (Admin > Roles), in the divisions that hold the conversations.`);
-  else if (s === 401) rows.fail(n.check, 'the token was refused (HTTP 401)', 'Check that the OAuth client is active and GENESYS_ENVIRONMENT matches its region.');
-  else if (s === 429) rows.warn(n.check, 'rate limited (HTTP 429); the permission could not be verified', 'Run check again later, or lower GENESYS_REQUESTS_PER_MINUTE if the worker shares this client.');
+  else if (s === 403)
+    rows.fail(
+      n.check,
+      `refused (HTTP 403): the OAuth client's role lacks ${n.permission}`,
+      `Add ${n.permission} to the role of the OAuth client (Admin > Roles), in the divisions that hold the conversations.`,
+    );
+  else if (s === 401)
+    rows.fail(n.check, 'the token was refused (HTTP 401)', 'Check that the OAuth client is active and GENESYS_ENVIRONMENT matches its region.');
+  else if (s === 429)
+    rows.warn(
+      n.check,
+      'rate limited (HTTP 429); the permission could not be verified',
+      'Run check again later, or lower GENESYS_REQUESTS_PER_MINUTE if the worker shares this client.',
+    );
   else rows.fail(n.check, `answered HTTP ${s}`, 'Check GENESYS_API_URL / GENESYS_ENVIRONMENT and the Genesys Cloud status page.');
 }
 
@@ -54,7 +65,9 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
       rows.fail(
         'login',
         `client-credentials login at ${where} refused (HTTP ${s})`,
-        s === 400 || s === 401 ? 'Check GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and that the OAuth client uses the Client Credentials grant in this region (GENESYS_ENVIRONMENT).' : 'Check GENESYS_ENVIRONMENT / GENESYS_API_URL.',
+        s === 400 || s === 401
+          ? 'Check GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and that the OAuth client uses the Client Credentials grant in this region (GENESYS_ENVIRONMENT).'
+          : 'Check GENESYS_ENVIRONMENT / GENESYS_API_URL.',
       );
       for (const n of NEEDED) rows.skip(n.check, 'login failed');
       return rows.rows;

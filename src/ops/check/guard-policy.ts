@@ -50,7 +50,11 @@ export function logDeliveryOnlyDeny(statements: readonly Statement[], bucket: st
 /** Statements allowing PutObject to anyone but S3 log delivery. */
 export function otherWriters(statements: readonly Statement[], bucket: string): Statement[] {
   return statements.filter(
-    (s) => s.effect === 'Allow' && coversAction(s, 's3:PutObject') && coversResource(s, objectArn(bucket)) && (s.principal.any || s.principal.negated || s.principal.ids.some((id) => id !== `Service:${LOG_DELIVERY_SERVICE}`)),
+    (s) =>
+      s.effect === 'Allow' &&
+      coversAction(s, 's3:PutObject') &&
+      coversResource(s, objectArn(bucket)) &&
+      (s.principal.any || s.principal.negated || s.principal.ids.some((id) => id !== `Service:${LOG_DELIVERY_SERVICE}`)),
   );
 }
 
@@ -58,10 +62,24 @@ export function otherWriters(statements: readonly Statement[], bucket: string): 
 export function logBucketDenyStatements(bucket: string, sourceBuckets: readonly string[]): object[] {
   const resource = `arn:aws:s3:::${bucket}/*`;
   const out: object[] = [
-    { Sid: 'DenyWritesButS3LogDelivery', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: resource, Condition: { StringNotEquals: { 'aws:PrincipalServiceName': LOG_DELIVERY_SERVICE } } },
+    {
+      Sid: 'DenyWritesButS3LogDelivery',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: resource,
+      Condition: { StringNotEquals: { 'aws:PrincipalServiceName': LOG_DELIVERY_SERVICE } },
+    },
   ];
   if (sourceBuckets.length > 0) {
-    out.push({ Sid: 'DenyLogDeliveryForOtherBuckets', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: resource, Condition: { ArnNotLike: { 'aws:SourceArn': sourceBuckets.map((b) => `arn:aws:s3:::${b}`) } } });
+    out.push({
+      Sid: 'DenyLogDeliveryForOtherBuckets',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: resource,
+      Condition: { ArnNotLike: { 'aws:SourceArn': sourceBuckets.map((b) => `arn:aws:s3:::${b}`) } },
+    });
   }
   return out;
 }

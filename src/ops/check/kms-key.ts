@@ -22,7 +22,8 @@ export type KeyAccess = { kind: 'direct' } | { kind: 'delegated'; root: string }
 export function keyAccessFor(statements: readonly Statement[], principal: string): KeyAccess {
   const allows = statements.filter((s) => s.effect === 'Allow' && !s.principal.negated);
   const root = accountRoot(principal);
-  const direct = (action: string): boolean => allows.some((s) => (s.principal.any || s.principal.ids.includes(normalisePrincipal(principal))) && coversAction(s, action));
+  const direct = (action: string): boolean =>
+    allows.some((s) => (s.principal.any || s.principal.ids.includes(normalisePrincipal(principal))) && coversAction(s, action));
   const viaRoot = (action: string): boolean => root !== undefined && allows.some((s) => s.principal.ids.includes(root) && coversAction(s, action));
   const missingDirect = UPLOAD_KEY_ACTIONS.filter((a) => !direct(a));
   if (missingDirect.length === 0) return { kind: 'direct' };
@@ -59,7 +60,8 @@ export async function keyPolicyCheck(rows: Rows, ctx: CheckContext, keyArn: stri
   if (missing.length > 0) {
     rows.fail(
       check,
-      missing.map((f) => `${f.principal} lacks ${f.access.kind === 'missing' ? f.access.actions.join(', ') : ''} on ${keyArn}`).join('; ') + ': uploads fail with AccessDenied (the guide\'s "Recording Storage Error")',
+      missing.map((f) => `${f.principal} lacks ${f.access.kind === 'missing' ? f.access.actions.join(', ') : ''} on ${keyArn}`).join('; ') +
+        ': uploads fail with AccessDenied (the guide\'s "Recording Storage Error")',
       `Add to the key policy: ${JSON.stringify({ Sid: 'AllowGenesysCloudToUseKey', Effect: 'Allow', Principal: { AWS: missing.map((f) => f.principal) }, Action: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt'], Resource: '*' })}`,
     );
     return;

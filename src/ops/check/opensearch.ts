@@ -46,11 +46,20 @@ async function templateCheck(rows: Rows, client: Client, prefix: string): Promis
     rows.fail(check, `cannot read it: ${why(err)}`, fixFor(err, 'indices:admin/index_template/get'));
     return false;
   }
-  const found = (res.body as { index_templates?: { name?: string; index_template?: { index_patterns?: string[]; template?: { aliases?: Record<string, unknown> }; _meta?: { version?: unknown } } }[] }).index_templates?.find(
-    (t) => t.name === prefix,
-  );
+  const found = (
+    res.body as {
+      index_templates?: {
+        name?: string;
+        index_template?: { index_patterns?: string[]; template?: { aliases?: Record<string, unknown> }; _meta?: { version?: unknown } };
+      }[];
+    }
+  ).index_templates?.find((t) => t.name === prefix);
   if (res.status === 404 || found === undefined) {
-    rows.fail(check, 'missing: monthly indices would get dynamic mappings and no read alias', `Run \`${SETUP_COMMAND}\` with an admin identity (the worker only verifies the template and refuses to start without it).`);
+    rows.fail(
+      check,
+      'missing: monthly indices would get dynamic mappings and no read alias',
+      `Run \`${SETUP_COMMAND}\` with an admin identity (the worker only verifies the template and refuses to start without it).`,
+    );
     return false;
   }
   const t = found.index_template;
@@ -79,13 +88,21 @@ async function aliasCheck(rows: Rows, client: Client, prefix: string, templateOk
     }
     const concrete = await get(client, `/${encodeURIComponent(prefix)}/_settings`);
     if (concrete.status === 200) {
-      rows.fail(check, `an index named ${prefix} exists, so no alias of that name can be created; searches of ${prefix} miss every monthly index`, `Reindex ${prefix} into a monthly index and delete it, or choose another INDEX_PREFIX.`);
+      rows.fail(
+        check,
+        `an index named ${prefix} exists, so no alias of that name can be created; searches of ${prefix} miss every monthly index`,
+        `Reindex ${prefix} into a monthly index and delete it, or choose another INDEX_PREFIX.`,
+      );
       return;
     }
     const monthly = await get(client, `/${encodeURIComponent(`${prefix}-*`)}/_alias`);
     const names = monthly.status === 200 ? Object.keys(monthly.body as Record<string, unknown>) : [];
     if (names.length > 0) {
-      rows.fail(check, `${names.length} monthly index(es) exist but none carries the alias (created before the template?)`, `Run \`${SETUP_COMMAND}\` (it adds the alias), or POST /_aliases with {"actions":[{"add":{"index":"${prefix}-*","alias":"${prefix}"}}]}.`);
+      rows.fail(
+        check,
+        `${names.length} monthly index(es) exist but none carries the alias (created before the template?)`,
+        `Run \`${SETUP_COMMAND}\` (it adds the alias), or POST /_aliases with {"actions":[{"add":{"index":"${prefix}-*","alias":"${prefix}"}}]}.`,
+      );
     } else if (templateOk) {
       rows.pass(check, 'no monthly index yet; the first one joins the alias through the template');
     } else {
@@ -109,24 +126,46 @@ async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDay
   }
   if (res.status !== 200) {
     if (JSON.stringify(res.body ?? '').includes('no handler found')) {
-      rows.warn(check, 'the cluster has no Index State Management plugin: nothing deletes indices after RETENTION_DAYS', 'Install ISM (Amazon OpenSearch Service has it) or enforce retention with a scheduled job.');
+      rows.warn(
+        check,
+        'the cluster has no Index State Management plugin: nothing deletes indices after RETENTION_DAYS',
+        'Install ISM (Amazon OpenSearch Service has it) or enforce retention with a scheduled job.',
+      );
     } else {
       rows.fail(check, 'missing: monthly indices are never deleted and RETENTION_DAYS is not enforced', `Run \`${SETUP_COMMAND}\` with an admin identity.`);
     }
     return;
   }
-  const policy = (res.body as { policy?: { description?: string; default_state?: string; states?: IsmState[]; ism_template?: { index_patterns?: string[] }[] | { index_patterns?: string[] } } }).policy ?? {};
+  const policy =
+    (
+      res.body as {
+        policy?: {
+          description?: string;
+          default_state?: string;
+          states?: IsmState[];
+          ism_template?: { index_patterns?: string[] }[] | { index_patterns?: string[] };
+        };
+      }
+    ).policy ?? {};
   const deleteAge = earliestDeleteAgeDays(policy);
   if (deleteAge === 'unknown') {
     rows.warn(check, 'a delete transition has a condition this check cannot read', `Make sure no index is deleted before ${retentionDays} days.`);
     return;
   }
   if (deleteAge !== 'never' && deleteAge < RETENTION_FLOOR_DAYS) {
-    rows.fail(check, `deletes indices ${deleteAge} days after creation, below the six-year floor (${RETENTION_FLOOR_DAYS} days)`, `Run \`${SETUP_COMMAND}\` with RETENTION_DAYS of ${RETENTION_FLOOR_DAYS} or more.`);
+    rows.fail(
+      check,
+      `deletes indices ${deleteAge} days after creation, below the six-year floor (${RETENTION_FLOOR_DAYS} days)`,
+      `Run \`${SETUP_COMMAND}\` with RETENTION_DAYS of ${RETENTION_FLOOR_DAYS} or more.`,
+    );
     return;
   }
   if (deleteAge !== 'never' && deleteAge < retentionDays) {
-    rows.fail(check, `deletes indices ${deleteAge} days after creation, before RETENTION_DAYS (${retentionDays})`, `Run \`${SETUP_COMMAND}\` with the right RETENTION_DAYS.`);
+    rows.fail(
+      check,
+      `deletes indices ${deleteAge} days after creation, before RETENTION_DAYS (${retentionDays})`,
+      `Run \`${SETUP_COMMAND}\` with the right RETENTION_DAYS.`,
+    );
     return;
   }
   const templates = Array.isArray(policy.ism_template) ? policy.ism_template : policy.ism_template !== undefined ? [policy.ism_template] : [];
@@ -136,7 +175,11 @@ async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDay
   }
   const expected = ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: retentionDays }).policy.description;
   if (policy.description !== expected) {
-    rows.warn(check, `installed by other settings (${deleteAge === 'never' ? 'never deletes' : `deletes after ${deleteAge} days`})`, `Run \`${SETUP_COMMAND}\` with the intended RETENTION_DAYS.`);
+    rows.warn(
+      check,
+      `installed by other settings (${deleteAge === 'never' ? 'never deletes' : `deletes after ${deleteAge} days`})`,
+      `Run \`${SETUP_COMMAND}\` with the intended RETENTION_DAYS.`,
+    );
     return;
   }
   rows.pass(check, deleteAge === 'never' ? 'never deletes' : `deletes indices ${deleteAge} days after creation (RETENTION_DAYS ${retentionDays} + one month)`);
@@ -150,10 +193,18 @@ async function setupCheck(rows: Rows, client: Client, ctx: CheckContext): Promis
     if (result.ok) {
       rows.pass(check, `template, alias${result.ism.state === 'absent' ? '' : ' and ISM policy'} as \`${SETUP_COMMAND}\` installs them for these settings`);
     } else {
-      rows.fail(check, `the worker refuses to start: ${result.problems.join('; ')}`, `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS.`);
+      rows.fail(
+        check,
+        `the worker refuses to start: ${result.problems.join('; ')}`,
+        `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS.`,
+      );
     }
   } catch (err) {
-    rows.fail(check, `cannot compare: ${why(err)}`, fixFor(err, 'indices:admin/index_template/get, indices:admin/aliases/get and cluster:admin/opendistro/ism/policy/get'));
+    rows.fail(
+      check,
+      `cannot compare: ${why(err)}`,
+      fixFor(err, 'indices:admin/index_template/get, indices:admin/aliases/get and cluster:admin/opendistro/ism/policy/get'),
+    );
   }
 }
 

@@ -1,4 +1,10 @@
-import { GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, type LifecycleRule, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketPolicyCommand,
+  type LifecycleRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
 import { parsePolicy, type Statement } from './bucket-policy.js';
 import { readersOnlyDeny, tlsOnlyDeny } from './guard-policy.js';
@@ -43,8 +49,11 @@ async function policyStatements(rows: Rows, s3: S3Client, bucket: string, checks
     for (const c of checks) rows.fail(c, parsed.problem, 'Fix the bucket policy JSON.');
   } catch (err) {
     if (isNotFound(err, 'NoSuchBucketPolicy')) return [];
-    if (isAccessDenied(err)) for (const c of checks) rows.skip(c, 'cannot read the bucket policy (s3:GetBucketPolicy); run `check` with an operator role to verify');
-    else for (const c of checks) rows.fail(c, `GetBucketPolicy failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketPolicy', `arn:aws:s3:::${bucket}`));
+    if (isAccessDenied(err))
+      for (const c of checks) rows.skip(c, 'cannot read the bucket policy (s3:GetBucketPolicy); run `check` with an operator role to verify');
+    else
+      for (const c of checks)
+        rows.fail(c, `GetBucketPolicy failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketPolicy', `arn:aws:s3:::${bucket}`));
   }
   return undefined;
 }
@@ -57,7 +66,12 @@ async function policy(rows: Rows, s3: S3Client, bucket: string): Promise<void> {
   const resources = [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`];
   const t = tlsOnlyDeny(statements, bucket);
   if (t !== undefined) rows.pass(tls, `Deny ${t.sid ?? '(no Sid)'} refuses requests with aws:SecureTransport false`);
-  else rows.fail(tls, 'no Deny refuses requests without TLS', `Add ${JSON.stringify({ Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket'], Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })}`);
+  else
+    rows.fail(
+      tls,
+      'no Deny refuses requests without TLS',
+      `Add ${JSON.stringify({ Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket'], Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })}`,
+    );
   const r = readersOnlyDeny(statements, bucket);
   if (r !== undefined) rows.pass(readers, `Deny ${r.statement.sid ?? '(no Sid)'} refuses s3:GetObject to all but ${r.readers.join(', ')}`);
   else {
@@ -81,12 +95,17 @@ async function lifecycle(rows: Rows, s3: S3Client, bucket: string): Promise<void
     rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
   } catch (err) {
     if (!isNotFound(err, 'NoSuchLifecycleConfiguration')) {
-      rows.fail(check, `GetBucketLifecycleConfiguration failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetLifecycleConfiguration', `arn:aws:s3:::${bucket}`));
+      rows.fail(
+        check,
+        `GetBucketLifecycleConfiguration failed: ${describeAwsError(err)}`,
+        fixForAwsError(err, 's3:GetLifecycleConfiguration', `arn:aws:s3:::${bucket}`),
+      );
       return;
     }
   }
   const rule = rules.find(expires);
-  if (rule !== undefined) rows.pass(check, `rule ${rule.ID ?? '(no ID)'} expires objects${rule.Expiration?.Days !== undefined ? ` after ${rule.Expiration.Days} days` : ''}`);
+  if (rule !== undefined)
+    rows.pass(check, `rule ${rule.ID ?? '(no ID)'} expires objects${rule.Expiration?.Days !== undefined ? ` after ${rule.Expiration.Days} days` : ''}`);
   else rows.fail(check, 'no enabled lifecycle rule expires quarantine records: lines with their recovered fields are kept forever', fix);
 }
 

@@ -22,10 +22,24 @@ const GUIDE = 'the HIPAA recording storage guide';
 export function denyUnencryptedStatements(bucket: string, kmsKeyArn?: string): object[] {
   const resource = `arn:aws:s3:::${bucket}/*`;
   const statements: object[] = [
-    { Sid: 'DenyNonKmsUploads', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: resource, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
+    {
+      Sid: 'DenyNonKmsUploads',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: resource,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    },
   ];
   if (kmsKeyArn !== undefined) {
-    statements.push({ Sid: 'DenyOtherKmsKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: resource, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } } });
+    statements.push({
+      Sid: 'DenyOtherKmsKeys',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: resource,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } },
+    });
   }
   return statements;
 }
@@ -60,7 +74,11 @@ async function encryptionCheck(rows: Rows, ctx: CheckContext, bucket: string): P
   }
   const algorithm = sse?.SSEAlgorithm;
   if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
-    rows.fail(check, `default encryption is ${algorithm ?? 'not set'}; ${GUIDE} requires SSE-KMS (key management separate from storage, every key use in CloudTrail)`, fix);
+    rows.fail(
+      check,
+      `default encryption is ${algorithm ?? 'not set'}; ${GUIDE} requires SSE-KMS (key management separate from storage, every key use in CloudTrail)`,
+      fix,
+    );
     return wanted;
   }
   const keyId = sse?.KMSMasterKeyID;
@@ -81,7 +99,11 @@ async function encryptionCheck(rows: Rows, ctx: CheckContext, bucket: string): P
   try {
     resolved = await resolveKey(ctx, keyId);
   } catch (err) {
-    rows.warn(check, `${algorithm} with ${keyId}, an alias this principal cannot resolve (${describeAwsError(err)})`, `Grant kms:DescribeKey on the key, or configure the key ARN instead of the alias.`);
+    rows.warn(
+      check,
+      `${algorithm} with ${keyId}, an alias this principal cannot resolve (${describeAwsError(err)})`,
+      `Grant kms:DescribeKey on the key, or configure the key ARN instead of the alias.`,
+    );
     return wanted;
   }
   if (!sameKmsKey(resolved, wanted)) {
@@ -102,10 +124,15 @@ function policyEncryptionCheck(rows: Rows, statements: readonly Statement[] | un
   const e = encryptionEnforcement(statements, bucket, kmsKeyArn);
   if (e.wrongAlgorithm === undefined) {
     const parts: string[] = [];
-    if (e.missingHeader !== undefined) parts.push(`"${e.missingHeader.sid ?? 'a Null-condition Deny'}" refuses uploads without an encryption header, but an upload asking for SSE-S3 (AES256) is still accepted`);
+    if (e.missingHeader !== undefined)
+      parts.push(
+        `"${e.missingHeader.sid ?? 'a Null-condition Deny'}" refuses uploads without an encryption header, but an upload asking for SSE-S3 (AES256) is still accepted`,
+      );
     else parts.push('no Deny statement refuses s3:PutObject when s3:x-amz-server-side-encryption is not aws:kms');
     if (e.conditionalAllows.length > 0) {
-      parts.push(`the SSE-KMS condition on the Allow for the uploader (${e.conditionalAllows.map((s) => s.sid ?? 'unnamed').join(', ')}) does not refuse uploads by principals whose own IAM policy grants s3:PutObject`);
+      parts.push(
+        `the SSE-KMS condition on the Allow for the uploader (${e.conditionalAllows.map((s) => s.sid ?? 'unnamed').join(', ')}) does not refuse uploads by principals whose own IAM policy grants s3:PutObject`,
+      );
     }
     rows.fail(check, parts.join('; '), fix);
     return;
@@ -115,7 +142,10 @@ function policyEncryptionCheck(rows: Rows, statements: readonly Statement[] | un
     rows.warn(check, `"${by}" refuses non-KMS uploads, but an upload may name another KMS key than RECORDINGS_KMS_KEY_ARN`, fix);
     return;
   }
-  rows.pass(check, `"${by}" refuses uploads that are not SSE-KMS${e.wrongKey !== undefined ? `; "${e.wrongKey.sid ?? 'a Deny statement'}" refuses other keys` : ''}`);
+  rows.pass(
+    check,
+    `"${by}" refuses uploads that are not SSE-KMS${e.wrongKey !== undefined ? `; "${e.wrongKey.sid ?? 'a Deny statement'}" refuses other keys` : ''}`,
+  );
 }
 
 async function versioningCheck(rows: Rows, s3: S3Client, bucket: string): Promise<void> {
@@ -123,7 +153,12 @@ async function versioningCheck(rows: Rows, s3: S3Client, bucket: string): Promis
   try {
     const res = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
     if (res.Status === 'Enabled') rows.pass(check, `Enabled${res.MFADelete === 'Enabled' ? ', MFA delete on' : ''}`);
-    else rows.fail(check, `versioning is ${res.Status ?? 'never enabled'}: an overwritten or deleted recording cannot be recovered`, `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`);
+    else
+      rows.fail(
+        check,
+        `versioning is ${res.Status ?? 'never enabled'}: an overwritten or deleted recording cannot be recovered`,
+        `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`,
+      );
   } catch (err) {
     rows.fail(check, `GetBucketVersioning failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketVersioning', `arn:aws:s3:::${bucket}`));
   }
@@ -138,18 +173,27 @@ async function loggingChecks(rows: Rows, ctx: CheckContext, bucket: string): Pro
     target = res.LoggingEnabled?.TargetBucket;
     prefix = res.LoggingEnabled?.TargetPrefix ?? '';
   } catch (err) {
-    rows.fail('server access logging', `GetBucketLogging failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketLogging', `arn:aws:s3:::${bucket}`));
+    rows.fail(
+      'server access logging',
+      `GetBucketLogging failed: ${describeAwsError(err)}`,
+      fixForAwsError(err, 's3:GetBucketLogging', `arn:aws:s3:::${bucket}`),
+    );
     rows.skip('access-log bucket encrypted', 'the logging configuration is unknown');
     return;
   }
-  const logFix = (b: string): string => `aws s3api put-bucket-logging --bucket ${bucket} --bucket-logging-status '${JSON.stringify({ LoggingEnabled: { TargetBucket: b, TargetPrefix: `${bucket}/` } })}'`;
+  const logFix = (b: string): string =>
+    `aws s3api put-bucket-logging --bucket ${bucket} --bucket-logging-status '${JSON.stringify({ LoggingEnabled: { TargetBucket: b, TargetPrefix: `${bucket}/` } })}'`;
   if (target === undefined) {
     rows.fail('server access logging', 'off: no access to a recording is logged, so there is no audit trail to index', logFix('<log bucket>'));
     rows.skip('access-log bucket encrypted', 'server access logging is off');
     return;
   }
   if (target === bucket) {
-    rows.fail('server access logging', `logs go to the recordings bucket itself: if it is compromised or deleted the audit trail goes with it (${GUIDE})`, logFix('<a separate log bucket>'));
+    rows.fail(
+      'server access logging',
+      `logs go to the recordings bucket itself: if it is compromised or deleted the audit trail goes with it (${GUIDE})`,
+      logFix('<a separate log bucket>'),
+    );
   } else {
     rows.pass('server access logging', `to ${target}${prefix !== '' ? `/${prefix}` : ''}`);
   }
@@ -157,17 +201,36 @@ async function loggingChecks(rows: Rows, ctx: CheckContext, bucket: string): Pro
   const logBuckets = ctx.config.LOG_BUCKETS;
   if (logBuckets === undefined) rows.skip('access logs reach the worker', 'LOG_BUCKETS is not set');
   else if (logBuckets.includes(target)) rows.pass('access logs reach the worker', `${target} is in LOG_BUCKETS`);
-  else rows.fail('access logs reach the worker', `the access logs go to ${target}, which is not in LOG_BUCKETS (${logBuckets.join(', ')}): they are never indexed`, `Add ${target} to LOG_BUCKETS and notify the queue from it, or point the logging at one of LOG_BUCKETS.`);
+  else
+    rows.fail(
+      'access logs reach the worker',
+      `the access logs go to ${target}, which is not in LOG_BUCKETS (${logBuckets.join(', ')}): they are never indexed`,
+      `Add ${target} to LOG_BUCKETS and notify the queue from it, or point the logging at one of LOG_BUCKETS.`,
+    );
 
   const check = 'access-log bucket encrypted';
   try {
     const sse = await defaultEncryption(s3, target);
     if (sse?.SSEAlgorithm === 'AES256') rows.pass(check, `${target}: SSE-S3`);
-    else if (sse?.SSEAlgorithm === undefined) rows.fail(check, `${target} has no default encryption (${GUIDE})`, `aws s3api put-bucket-encryption --bucket ${target} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'`);
+    else if (sse?.SSEAlgorithm === undefined)
+      rows.fail(
+        check,
+        `${target} has no default encryption (${GUIDE})`,
+        `aws s3api put-bucket-encryption --bucket ${target} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'`,
+      );
     // S3 log delivery supports SSE-S3 targets only; with SSE-KMS, logs may be undeliverable or unreadable.
-    else rows.warn(check, `${target}: ${sse.SSEAlgorithm}; S3 delivers server access logs only to SSE-S3 buckets, so logs may be missing`, `Use SSE-S3 (AES256) default encryption on ${target}.`);
+    else
+      rows.warn(
+        check,
+        `${target}: ${sse.SSEAlgorithm}; S3 delivers server access logs only to SSE-S3 buckets, so logs may be missing`,
+        `Use SSE-S3 (AES256) default encryption on ${target}.`,
+      );
   } catch (err) {
-    rows.fail(check, `GetBucketEncryption on ${target} failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetEncryptionConfiguration', `arn:aws:s3:::${target}`));
+    rows.fail(
+      check,
+      `GetBucketEncryption on ${target} failed: ${describeAwsError(err)}`,
+      fixForAwsError(err, 's3:GetEncryptionConfiguration', `arn:aws:s3:::${target}`),
+    );
   }
 }
 
@@ -182,7 +245,11 @@ async function lifecycleCheck(rows: Rows, s3: S3Client, bucket: string, retentio
       rows.pass(check, 'no lifecycle rules');
       return;
     }
-    rows.fail(check, `GetBucketLifecycleConfiguration failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetLifecycleConfiguration', `arn:aws:s3:::${bucket}`));
+    rows.fail(
+      check,
+      `GetBucketLifecycleConfiguration failed: ${describeAwsError(err)}`,
+      fixForAwsError(err, 's3:GetLifecycleConfiguration', `arn:aws:s3:::${bucket}`),
+    );
     return;
   }
   const early = earlyExpirations(rules, retentionDays);
@@ -200,7 +267,11 @@ async function lifecycleCheck(rows: Rows, s3: S3Client, bucket: string, retentio
 function abortCheck(rows: Rows, statements: readonly Statement[] | undefined, bucket: string): void {
   const check = 'uploader may abort multipart uploads';
   if (statements === undefined) {
-    rows.warn(check, 'no bucket policy: the uploader\'s rights come from its IAM policy, which this check cannot read', 'Make sure the Genesys upload principal is allowed s3:AbortMultipartUpload, or incomplete uploads stay behind.');
+    rows.warn(
+      check,
+      "no bucket policy: the uploader's rights come from its IAM policy, which this check cannot read",
+      'Make sure the Genesys upload principal is allowed s3:AbortMultipartUpload, or incomplete uploads stay behind.',
+    );
     return;
   }
   const f = abortMultipartFinding(statements, bucket);
@@ -209,7 +280,11 @@ function abortCheck(rows: Rows, statements: readonly Statement[] | undefined, bu
     return;
   }
   if (f.uploaders.length === 0) {
-    rows.warn(check, 'the bucket policy grants s3:PutObject to no named principal; the uploader\'s rights come from its IAM policy', 'Make sure the Genesys upload principal is allowed s3:AbortMultipartUpload.');
+    rows.warn(
+      check,
+      "the bucket policy grants s3:PutObject to no named principal; the uploader's rights come from its IAM policy",
+      'Make sure the Genesys upload principal is allowed s3:AbortMultipartUpload.',
+    );
     return;
   }
   if (f.missing.length > 0) {
@@ -235,7 +310,11 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {
     const missing = isNotFound(err, 'NotFound', 'NoSuchBucket');
-    rows.fail('recordings bucket', missing ? `${bucket} does not exist` : `HeadBucket failed: ${describeAwsError(err)}`, missing ? 'Correct RECORDINGS_BUCKET.' : fixForAwsError(err, 's3:ListBucket', `arn:aws:s3:::${bucket}`));
+    rows.fail(
+      'recordings bucket',
+      missing ? `${bucket} does not exist` : `HeadBucket failed: ${describeAwsError(err)}`,
+      missing ? 'Correct RECORDINGS_BUCKET.' : fixForAwsError(err, 's3:ListBucket', `arn:aws:s3:::${bucket}`),
+    );
     return rows.rows;
   }
 
@@ -251,7 +330,8 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   }
 
   const keyArn = await encryptionCheck(rows, ctx, bucket);
-  if (policyProblem !== undefined) rows.fail('uploads without SSE-KMS refused', policyProblem, 'Grant s3:GetBucketPolicy to the principal running check, or fix the policy.');
+  if (policyProblem !== undefined)
+    rows.fail('uploads without SSE-KMS refused', policyProblem, 'Grant s3:GetBucketPolicy to the principal running check, or fix the policy.');
   else policyEncryptionCheck(rows, statements, bucket, ctx.config.RECORDINGS_KMS_KEY_ARN);
   await versioningCheck(rows, s3, bucket);
   await loggingChecks(rows, ctx, bucket);

@@ -11,7 +11,14 @@ import { sqsChecks } from './sqs.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult, type CheckStatus } from './types.js';
 
 /** In table order. */
-export const CHECK_GROUPS: readonly CheckGroup[] = [sqsChecks, s3LogBucketChecks, openSearchChecks, genesysChecks, recordingsBucketChecks, quarantineBucketChecks];
+export const CHECK_GROUPS: readonly CheckGroup[] = [
+  sqsChecks,
+  s3LogBucketChecks,
+  openSearchChecks,
+  genesysChecks,
+  recordingsBucketChecks,
+  quarantineBucketChecks,
+];
 
 /** What the worker cannot start without; `check` without --only holds a deployment to it. */
 export const WORKER_REQUIRED: readonly SettingName[] = ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'];
@@ -40,10 +47,18 @@ export function checkConfig(options: { env: Readonly<Record<string, string | und
   }
   const floor = config === undefined ? undefined : retentionFloorProblem(config.RETENTION_DAYS);
   if (floor !== undefined) {
-    rows.fail('retention floor', `RETENTION_DAYS ${floor.problem}`, 'Set RETENTION_DAYS to 2192 or more and run `recording-audit setup`; keep a shorter retention only with a documented reason.');
+    rows.fail(
+      'retention floor',
+      `RETENTION_DAYS ${floor.problem}`,
+      'Set RETENTION_DAYS to 2192 or more and run `recording-audit setup`; keep a shorter retention only with a documented reason.',
+    );
   }
   if (options.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
-    rows.fail('TLS verification', 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks for every connection', 'Unset it; give a private CA with NODE_EXTRA_CA_CERTS instead.');
+    rows.fail(
+      'TLS verification',
+      'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks for every connection',
+      'Unset it; give a private CA with NODE_EXTRA_CA_CERTS instead.',
+    );
   }
   if (config?.OPENSEARCH_AUTH === 'basic' && config.OPENSEARCH_URL?.startsWith('http:') === true) {
     rows.warn('TLS to OpenSearch', 'OPENSEARCH_AUTH=basic over http:// sends the password in clear', 'Use an https:// OPENSEARCH_URL.');
@@ -69,7 +84,11 @@ export async function runChecks(groups: readonly CheckGroup[], ctx: CheckContext
       } catch (err) {
         const { code, message } = describeError(err);
         const rows = new Rows(group.name);
-        rows.fail(group.name, `the check itself failed: ${redactSecretsInText(`${code}: ${message}`)}`, 'Report this with the message above; the other groups are unaffected.');
+        rows.fail(
+          group.name,
+          `the check itself failed: ${redactSecretsInText(`${code}: ${message}`)}`,
+          'Report this with the message above; the other groups are unaffected.',
+        );
         return rows.rows;
       }
     }),

@@ -32,7 +32,11 @@ async function readable(rows: Rows, s3: S3Client, bucket: string): Promise<void>
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     rows.pass(`${bucket} readable`, 'listed, and a log object can be read');
   } catch (err) {
-    rows.fail(`${bucket} readable`, `listing works but reading a log object does not: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetObject', `arn:aws:s3:::${bucket}/*`));
+    rows.fail(
+      `${bucket} readable`,
+      `listing works but reading a log object does not: ${describeAwsError(err)}`,
+      fixForAwsError(err, 's3:GetObject', `arn:aws:s3:::${bucket}/*`),
+    );
   }
 }
 
@@ -65,7 +69,11 @@ async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: 
   if (deny === undefined) {
     const others = otherWriters(parsed.statements, bucket);
     const why = others.length > 0 ? `, and ${others.map((o) => o.sid ?? '(no Sid)').join(', ')} allows others to write` : '';
-    rows.fail(check, `no Deny refuses s3:PutObject by principals other than ${LOG_DELIVERY_SERVICE}${why}: anyone with s3:PutObject can write forged access records`, fix);
+    rows.fail(
+      check,
+      `no Deny refuses s3:PutObject by principals other than ${LOG_DELIVERY_SERVICE}${why}: anyone with s3:PutObject can write forged access records`,
+      fix,
+    );
     return;
   }
   rows.pass(check, `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`);
@@ -85,7 +93,11 @@ async function notifies(rows: Rows, s3: S3Client, bucket: string, queueArn: stri
       // The worker's role deliberately lacks s3:GetBucketNotification; an operator role has it.
       rows.skip(check, 'cannot read the notification configuration (s3:GetBucketNotification); run `check` with an operator role to verify');
     } else {
-      rows.fail(check, `GetBucketNotificationConfiguration failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketNotification', `arn:aws:s3:::${bucket}`));
+      rows.fail(
+        check,
+        `GetBucketNotificationConfiguration failed: ${describeAwsError(err)}`,
+        fixForAwsError(err, 's3:GetBucketNotification', `arn:aws:s3:::${bucket}`),
+      );
     }
     return;
   }
@@ -95,18 +107,34 @@ async function notifies(rows: Rows, s3: S3Client, bucket: string, queueArn: stri
     return;
   }
   if (direct.length > 0) {
-    rows.warn(check, `the bucket notifies the queue, but only for ${direct.flatMap((q) => q.Events ?? []).join(', ')}${direct.some((q) => q.Filter) ? ' with a key filter' : ''}`, 'Notify for s3:ObjectCreated:* without a key filter, so no log object is missed.');
+    rows.warn(
+      check,
+      `the bucket notifies the queue, but only for ${direct.flatMap((q) => q.Events ?? []).join(', ')}${direct.some((q) => q.Filter) ? ' with a key filter' : ''}`,
+      'Notify for s3:ObjectCreated:* without a key filter, so no log object is missed.',
+    );
     return;
   }
   if (config.EventBridgeConfiguration !== undefined) {
-    rows.warn(check, 'the bucket sends events to EventBridge; the rule that forwards them to the queue cannot be verified from here', 'Make sure an EventBridge rule forwards "Object Created" events of this bucket to the queue.');
+    rows.warn(
+      check,
+      'the bucket sends events to EventBridge; the rule that forwards them to the queue cannot be verified from here',
+      'Make sure an EventBridge rule forwards "Object Created" events of this bucket to the queue.',
+    );
     return;
   }
   if ((config.TopicConfigurations ?? []).length > 0) {
-    rows.warn(check, 'the bucket notifies an SNS topic; the subscription of the queue cannot be verified from here', 'Make sure the queue is subscribed to the topic (raw message delivery or not: the worker reads both).');
+    rows.warn(
+      check,
+      'the bucket notifies an SNS topic; the subscription of the queue cannot be verified from here',
+      'Make sure the queue is subscribed to the topic (raw message delivery or not: the worker reads both).',
+    );
     return;
   }
-  rows.fail(check, `no notification of this bucket goes to ${queueArn}: new log objects are never processed`, `Add a QueueConfiguration for s3:ObjectCreated:* to ${queueArn} (config/cloudformation/recording-audit.yaml), and allow s3.amazonaws.com to send to the queue.`);
+  rows.fail(
+    check,
+    `no notification of this bucket goes to ${queueArn}: new log objects are never processed`,
+    `Add a QueueConfiguration for s3:ObjectCreated:* to ${queueArn} (config/cloudformation/recording-audit.yaml), and allow s3.amazonaws.com to send to the queue.`,
+  );
 }
 
 async function queueArnOf(ctx: CheckContext): Promise<string | undefined> {

@@ -33,7 +33,8 @@ export function parseQueueArn(arn: string): { region: string; account: string; n
   return m?.[1] !== undefined && m[2] !== undefined && m[3] !== undefined ? { region: m[1], account: m[2], name: m[3] } : undefined;
 }
 
-const DLQ_FIX = 'Give the queue a RedrivePolicy {"deadLetterTargetArn": "<DLQ ARN>", "maxReceiveCount": 5} so a message that keeps failing is kept for inspection, never lost (config/cloudformation/recording-audit.yaml does this).';
+const DLQ_FIX =
+  'Give the queue a RedrivePolicy {"deadLetterTargetArn": "<DLQ ARN>", "maxReceiveCount": 5} so a message that keeps failing is kept for inspection, never lost (config/cloudformation/recording-audit.yaml does this).';
 
 async function run(ctx: CheckContext): Promise<CheckResult[]> {
   const rows = new Rows('sqs');
@@ -52,7 +53,9 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
     rows.fail(
       'queue reachable',
       `GetQueueAttributes on ${queueUrl} failed: ${describeAwsError(err)}`,
-      missing ? 'The queue does not exist: create it (config/cloudformation/recording-audit.yaml) or correct SQS_QUEUE_URL.' : fixForAwsError(err, 'sqs:GetQueueAttributes', queueUrl),
+      missing
+        ? 'The queue does not exist: create it (config/cloudformation/recording-audit.yaml) or correct SQS_QUEUE_URL.'
+        : fixForAwsError(err, 'sqs:GetQueueAttributes', queueUrl),
     );
     rows.skip('dead-letter queue', 'the queue is not reachable');
     return rows.rows;
@@ -78,7 +81,9 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   }
   let dlqAttributes: Record<string, string>;
   try {
-    const { QueueUrl: dlqUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: dlq.name, ...(dlq.account !== '' ? { QueueOwnerAWSAccountId: dlq.account } : {}) }));
+    const { QueueUrl: dlqUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: dlq.name, ...(dlq.account !== '' ? { QueueOwnerAWSAccountId: dlq.account } : {}) }),
+    );
     const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['MessageRetentionPeriod', 'ApproximateNumberOfMessages'] }));
     dlqAttributes = res.Attributes ?? {};
   } catch (err) {
@@ -86,25 +91,39 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
     rows.fail(
       'dead-letter queue',
       `the RedrivePolicy names ${dlq.name}, which ${missing ? 'does not exist' : `cannot be read: ${describeAwsError(err)}`}; redriven messages would be lost`,
-      missing ? `Create the queue ${dlq.name} or point the RedrivePolicy at an existing one.` : fixForAwsError(err, 'sqs:GetQueueUrl and sqs:GetQueueAttributes', redrive.deadLetterTargetArn),
+      missing
+        ? `Create the queue ${dlq.name} or point the RedrivePolicy at an existing one.`
+        : fixForAwsError(err, 'sqs:GetQueueUrl and sqs:GetQueueAttributes', redrive.deadLetterTargetArn),
     );
     return rows.rows;
   }
   const waiting = Number(dlqAttributes.ApproximateNumberOfMessages ?? '0');
   const detail = `${dlq.name} after ${redrive.maxReceiveCount} receives; ${waiting} message(s) waiting there`;
   if (redrive.maxReceiveCount < MIN_MAX_RECEIVE_COUNT) {
-    rows.warn('dead-letter queue', `${detail}; maxReceiveCount ${redrive.maxReceiveCount} moves a message aside after a short outage`, `Raise maxReceiveCount to at least ${MIN_MAX_RECEIVE_COUNT}.`);
+    rows.warn(
+      'dead-letter queue',
+      `${detail}; maxReceiveCount ${redrive.maxReceiveCount} moves a message aside after a short outage`,
+      `Raise maxReceiveCount to at least ${MIN_MAX_RECEIVE_COUNT}.`,
+    );
   } else {
     rows.pass('dead-letter queue', detail);
   }
   const retention = Number(dlqAttributes.MessageRetentionPeriod ?? '0');
   if (retention < DLQ_RETENTION_SECS) {
-    rows.warn('dead-letter retention', `${dlq.name} keeps messages ${Math.round(retention / 86400)} day(s)`, `Set MessageRetentionPeriod of ${dlq.name} to ${DLQ_RETENTION_SECS} (14 days) so failed notifications survive until someone replays them.`);
+    rows.warn(
+      'dead-letter retention',
+      `${dlq.name} keeps messages ${Math.round(retention / 86400)} day(s)`,
+      `Set MessageRetentionPeriod of ${dlq.name} to ${DLQ_RETENTION_SECS} (14 days) so failed notifications survive until someone replays them.`,
+    );
   } else {
     rows.pass('dead-letter retention', `${dlq.name} keeps messages ${Math.round(retention / 86400)} days`);
   }
   if (waiting > 0) {
-    rows.warn('dead-letter queue empty', `${waiting} notification(s) are in ${dlq.name}: their log objects were not indexed`, 'Find the cause in the worker logs, fix it, then redrive the DLQ (SQS StartMessageMoveTask) or run `recording-audit replay` for the affected period.');
+    rows.warn(
+      'dead-letter queue empty',
+      `${waiting} notification(s) are in ${dlq.name}: their log objects were not indexed`,
+      'Find the cause in the worker logs, fix it, then redrive the DLQ (SQS StartMessageMoveTask) or run `recording-audit replay` for the affected period.',
+    );
   }
   return rows.rows;
 }

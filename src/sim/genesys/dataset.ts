@@ -99,7 +99,12 @@ export function createRandom(seed: number): () => number {
 
 export function randomUuid(rand: () => number): string {
   const hex: string[] = [];
-  for (let i = 0; i < 16; i++) hex.push(Math.floor(rand() * 256).toString(16).padStart(2, '0'));
+  for (let i = 0; i < 16; i++)
+    hex.push(
+      Math.floor(rand() * 256)
+        .toString(16)
+        .padStart(2, '0'),
+    );
   hex[6] = `4${hex[6]!.slice(1)}`;
   hex[8] = ((parseInt(hex[8]!, 16) & 0x3f) | 0x80).toString(16);
   const h = hex.join('');
@@ -168,7 +173,12 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
         purpose: 'customer',
         sessions: [{ sessionId: randomUuid(rand), mediaType: 'voice', direction, recording: true }],
       },
-      { participantId: randomUuid(rand), participantName: 'Main IVR', purpose: 'ivr', sessions: [{ sessionId: randomUuid(rand), mediaType: 'voice', direction }] },
+      {
+        participantId: randomUuid(rand),
+        participantName: 'Main IVR',
+        purpose: 'ivr',
+        sessions: [{ sessionId: randomUuid(rand), mediaType: 'voice', direction }],
+      },
       ...agents.map((a, i) => ({
         participantId: randomUuid(rand),
         participantName: a.name,

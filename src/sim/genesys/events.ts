@@ -10,7 +10,10 @@ export const DEFAULT_SIM_REQUESTER = '79a59df900b949e55d96a1e698fbacedfd6e09d98e
  * is authenticated unless `requester` is null (anonymous); a default requester is logged in
  * aws.s3access only, a given one in related.user too.
  */
-export function accessEventForKey(key: string, options: { bucket?: string; userAgent?: string; time?: string; requester?: string | null; status?: number; seq?: number; hash?: string } = {}): AccessEvent {
+export function accessEventForKey(
+  key: string,
+  options: { bucket?: string; userAgent?: string; time?: string; requester?: string | null; status?: number; seq?: number; hash?: string } = {},
+): AccessEvent {
   const bucket = options.bucket ?? 'recordings-bucket';
   const requester = options.requester === null ? undefined : (options.requester ?? DEFAULT_SIM_REQUESTER);
   const status = options.status ?? 200;

@@ -52,7 +52,11 @@ export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Cal
   if (path === '/api/v2/users') return users(ctx, url);
 
   if (path === '/api/v2/users/me') {
-    return { status: 400, code: 'bad.request', message: 'This request requires a user context. Client credentials cannot be used for requests to this resource.' };
+    return {
+      status: 400,
+      code: 'bad.request',
+      message: 'This request requires a user context. Client credentials cannot be used for requests to this resource.',
+    };
   }
 
   const meta = /^\/api\/v2\/conversations\/([^/]+)\/recordingmetadata(?:\/([^/]+))?$/.exec(path);
@@ -91,7 +95,14 @@ export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Cal
 
   if (path === '/api/v2/tokens/me') {
     const org = ctx.dataset.orgs[0]!;
-    return { status: 200, body: { organization: { id: org.id, name: org.name }, homeOrganization: { id: org.id, name: org.name }, OAuthClient: { id: caller.clientId, name: `Simulated client ${caller.clientId}` } } };
+    return {
+      status: 200,
+      body: {
+        organization: { id: org.id, name: org.name },
+        homeOrganization: { id: org.id, name: org.name },
+        OAuthClient: { id: caller.clientId, name: `Simulated client ${caller.clientId}` },
+      },
+    };
   }
 
   if (path === '/api/v2/organizations/me') {

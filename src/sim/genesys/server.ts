@@ -11,11 +11,7 @@ import { handleApi, type ApiContext } from './routes.js';
  * log of every request with its arrival and response times.
  */
 
-export const ALL_PERMISSIONS = [
-  'analytics:conversationDetail:view',
-  'recording:recording:view',
-  'directory:user:view',
-] as const;
+export const ALL_PERMISSIONS = ['analytics:conversationDetail:view', 'recording:recording:view', 'directory:user:view'] as const;
 
 export interface SimClient {
   readonly id: string;
@@ -95,7 +91,8 @@ function now(): number {
 }
 
 export async function startGenesysSimulator(options: SimulatorOptions = {}): Promise<GenesysSimulator> {
-  const dataset = options.dataset !== undefined && 'recordingById' in options.dataset ? options.dataset : generateDataset(options.dataset ?? { seed: options.seed ?? 1 });
+  const dataset =
+    options.dataset !== undefined && 'recordingById' in options.dataset ? options.dataset : generateDataset(options.dataset ?? { seed: options.seed ?? 1 });
   const clients = options.clients ?? [DEFAULT_CLIENT];
   let faults: SimulatorFaults = { ...options };
   let script: ScriptedFault[] = [...(options.script ?? [])];
@@ -111,7 +108,15 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   const ctx: ApiContext = { dataset, maxIds: options.maxIdsPerRequest ?? 100 };
 
   function record(req: IncomingMessage, endpoint: string, ids?: number): RequestRecord {
-    const rec: RequestRecord = { at: now(), respondedAt: 0, method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, endpoint, status: 0, ...(ids !== undefined ? { ids } : {}) };
+    const rec: RequestRecord = {
+      at: now(),
+      respondedAt: 0,
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0]!,
+      endpoint,
+      status: 0,
+      ...(ids !== undefined ? { ids } : {}),
+    };
     requests[endpoint] = (requests[endpoint] ?? 0) + 1;
     if (log.length < LOG_LIMIT) log.push(rec);
     return rec;
@@ -123,7 +128,12 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       rec.respondedAt = now();
       statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'inin-correlation-id': randomBytes(8).toString('hex'), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'inin-correlation-id': randomBytes(8).toString('hex'),
+        ...headers,
+      });
       res.end(text);
     };
     const latency = faults.latencyMs ?? 0;
@@ -158,7 +168,9 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       if (fault.status === 429) {
         const secs = fault.retryAfterSecs ?? 1;
         rec.retryAfterSecs = secs;
-        send(res, rec, 429, errorBody(429, 'too.many.requests.retry.after', `Rate limit exceeded the maximum. Retry the request in [${secs}] seconds`), { 'retry-after': String(secs) });
+        send(res, rec, 429, errorBody(429, 'too.many.requests.retry.after', `Rate limit exceeded the maximum. Retry the request in [${secs}] seconds`), {
+          'retry-after': String(secs),
+        });
       } else send(res, rec, fault.status, errorBody(fault.status, 'service.unavailable', 'Injected failure.'));
       return;
     }
@@ -169,7 +181,9 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       if (accepted.length >= limit) {
         const secs = Math.max(1, Math.ceil((accepted[0]! + WINDOW_MS - t) / 1000));
         rec.retryAfterSecs = secs;
-        send(res, rec, 429, errorBody(429, 'too.many.requests.retry.after', `Rate limit exceeded the maximum. Retry the request in [${secs}] seconds`), { 'retry-after': String(secs) });
+        send(res, rec, 429, errorBody(429, 'too.many.requests.retry.after', `Rate limit exceeded the maximum. Retry the request in [${secs}] seconds`), {
+          'retry-after': String(secs),
+        });
         return;
       }
       accepted.push(t);
@@ -191,7 +205,11 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     const [id, secret] = basic?.[1] !== undefined ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
     const client = clients.find((c) => c.id === id && c.secret === secret);
     if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
-      send(res, rec, 400, { error: 'unsupported_grant_type', description: 'grant_type must be client_credentials', error_description: 'grant_type must be client_credentials' });
+      send(res, rec, 400, {
+        error: 'unsupported_grant_type',
+        description: 'grant_type must be client_credentials',
+        error_description: 'grant_type must be client_credentials',
+      });
       return;
     }
     if (client === undefined) {

@@ -58,16 +58,44 @@ export function accessDay(options: ScenarioOptions): { objects: LogObject[]; rec
   const rand = seededRandom(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const acct = options.accountId;
-  const exporter: Principal = { arn: `arn:aws:sts::${acct}:assumed-role/genesys-recording-export/GenesysCloud`, ip: '52.4.81.12', userAgent: 'aws-sdk-java/2.25.16 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10' };
+  const exporter: Principal = {
+    arn: `arn:aws:sts::${acct}:assumed-role/genesys-recording-export/GenesysCloud`,
+    ip: '52.4.81.12',
+    userAgent: 'aws-sdk-java/2.25.16 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10',
+  };
   const qaApp: Principal[] = [
-    { arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/agent.sofia.moreno@example-health.org`, ip: '10.20.4.17', userAgent: 'aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 qa-player/4.2' },
-    { arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/supervisor.dan.okafor@example-health.org`, ip: '10.20.4.22', userAgent: 'aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 qa-player/4.2' },
+    {
+      arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/agent.sofia.moreno@example-health.org`,
+      ip: '10.20.4.17',
+      userAgent: 'aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 qa-player/4.2',
+    },
+    {
+      arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/supervisor.dan.okafor@example-health.org`,
+      ip: '10.20.4.22',
+      userAgent: 'aws-sdk-js/3.600.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 qa-player/4.2',
+    },
     { arn: `arn:aws:iam::${acct}:user/compliance.reviewer`, ip: '198.51.100.23', userAgent: 'aws-cli/2.17.2 Python/3.11.9 Windows/10 exe/AMD64' },
   ];
-  const presigned: Principal = { arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/presigner`, ip: '203.0.113.77', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' };
-  const intruder: Principal = { arn: `arn:aws:iam::${acct}:user/contractor-temp`, ip: '192.0.2.200', userAgent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.5 exe/x86_64' };
-  const admin: Principal = { arn: `arn:aws:iam::${acct}:user/records.admin`, ip: '198.51.100.5', userAgent: 'aws-cli/2.17.2 Python/3.11.9 Darwin/23.5 exe/arm64' };
-  const self: Principal = { arn: `arn:aws:sts::${acct}:assumed-role/recording-audit-task/ecs`, ip: '10.20.9.3', userAgent: `aws-sdk-js/3.1175.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 ${options.selfUserAgentSuffix ?? 'recording-audit'}` };
+  const presigned: Principal = {
+    arn: `arn:aws:sts::${acct}:assumed-role/qa-playback/presigner`,
+    ip: '203.0.113.77',
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  };
+  const intruder: Principal = {
+    arn: `arn:aws:iam::${acct}:user/contractor-temp`,
+    ip: '192.0.2.200',
+    userAgent: 'aws-cli/2.15.0 Python/3.11.6 Linux/6.5 exe/x86_64',
+  };
+  const admin: Principal = {
+    arn: `arn:aws:iam::${acct}:user/records.admin`,
+    ip: '198.51.100.5',
+    userAgent: 'aws-cli/2.17.2 Python/3.11.9 Darwin/23.5 exe/arm64',
+  };
+  const self: Principal = {
+    arn: `arn:aws:sts::${acct}:assumed-role/recording-audit-task/ecs`,
+    ip: '10.20.9.3',
+    userAgent: `aws-sdk-js/3.1175.0 ua/2.1 os/linux lang/js md/nodejs#20.19.0 ${options.selfUserAgentSuffix ?? 'recording-audit'}`,
+  };
 
   const dayStart = Date.UTC(options.day.getUTCFullYear(), options.day.getUTCMonth(), options.day.getUTCDate());
   const at = (): Date => new Date(dayStart + Math.floor(rand() * 86_400) * 1000);
@@ -117,8 +145,20 @@ export function accessDay(options: ScenarioOptions): { objects: LogObject[]; rec
     }
     if (rand() < 0.1) {
       const t = at();
-      const query = `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F${t.toISOString().slice(0, 10).replace(/-/g, '')}%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=${t.toISOString().replace(/[-:]|\.\d{3}/g, '')}&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${requestIds(counter + 7).hostId.replace(/[^a-f0-9]/gi, '').toLowerCase().slice(0, 64).padEnd(64, '0')}`;
-      records.push({ ...base(presigned, t, 'REST.GET.OBJECT', media, 'GET', query), bytesSent: size, objectSize: size, authType: 'QueryString', referrer: 'https://qa.example-health.org/review' });
+      const query = `?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F${t.toISOString().slice(0, 10).replace(/-/g, '')}%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=${t.toISOString().replace(/[-:]|\.\d{3}/g, '')}&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=${requestIds(
+        counter + 7,
+      )
+        .hostId.replace(/[^a-f0-9]/gi, '')
+        .toLowerCase()
+        .slice(0, 64)
+        .padEnd(64, '0')}`;
+      records.push({
+        ...base(presigned, t, 'REST.GET.OBJECT', media, 'GET', query),
+        bytesSent: size,
+        objectSize: size,
+        authType: 'QueryString',
+        referrer: 'https://qa.example-health.org/review',
+      });
     }
   }
   // A contractor probing recordings they may not read: every attempt denied.

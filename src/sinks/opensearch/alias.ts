@@ -27,7 +27,10 @@ export async function readAliasState(client: Client, prefix: string): Promise<Al
 }
 
 const squatting = (prefix: string): AuditError =>
-  new AuditError('SETUP_MISMATCH', `an index named ${prefix} exists, so the read alias ${prefix} cannot be created; reindex it into a monthly index, or choose another INDEX_PREFIX`);
+  new AuditError(
+    'SETUP_MISMATCH',
+    `an index named ${prefix} exists, so the read alias ${prefix} cannot be created; reindex it into a monthly index, or choose another INDEX_PREFIX`,
+  );
 
 /** Before setup writes anything: a concrete index with the alias's name makes the whole layout impossible. */
 export async function assertAliasNameFree(client: Client, prefix: string): Promise<void> {
@@ -43,7 +46,11 @@ export async function ensureReadAlias(client: Client, prefix: string, logger: Lo
   if (state.squatted) throw squatting(prefix);
   if (state.missingOn.length === 0) return { added: [] };
   try {
-    await client.transport.request({ method: 'POST', path: '/_aliases', body: { actions: state.missingOn.map((index) => ({ add: { index, alias: prefix } })) } });
+    await client.transport.request({
+      method: 'POST',
+      path: '/_aliases',
+      body: { actions: state.missingOn.map((index) => ({ add: { index, alias: prefix } })) },
+    });
   } catch (cause) {
     logger.error({ err: describeError(cause), alias: prefix }, 'Could not add the read alias to existing monthly indices.');
     throw new AuditError('SINK_REJECTED', `could not add the alias ${prefix} to ${state.missingOn.join(', ')}`, { cause });

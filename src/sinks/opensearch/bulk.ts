@@ -211,7 +211,10 @@ export class BulkIndexer {
     let response: unknown;
     try {
       const { body, headers } = await encodeBulkBody(text, this.options.gzip);
-      const res = await this.client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } }, { headers });
+      const res = await this.client.transport.request(
+        { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } },
+        { headers },
+      );
       response = res.body;
     } catch (err) {
       endTimer();
@@ -286,7 +289,8 @@ export class BulkIndexer {
     this.deps.metrics.bulkRequests.inc({ result: label === '429' ? 'rejected' : 'error' });
     // While the sink is down every retry fails again: the transition is logged, the repeats are debug.
     const log = { err: describeError(err), docs: batch.length, status: label };
-    if (label === '413') this.deps.logger.error(log, 'A single document is too large for OpenSearch or a proxy in front of it; it is retried, then its object fails.');
+    if (label === '413')
+      this.deps.logger.error(log, 'A single document is too large for OpenSearch or a proxy in front of it; it is retried, then its object fails.');
     else if (wasUp) this.deps.logger.warn(log, 'Bulk request failed; its items will be retried.');
     else this.deps.logger.debug(log, 'Bulk request failed again.');
     const why = describeError(err).message;
@@ -305,7 +309,10 @@ export class BulkIndexer {
     const lowered = Math.max(MIN_MAX_BYTES, Math.floor(bytes / 2));
     if (lowered < this.maxBytes) {
       this.maxBytes = lowered;
-      this.deps.logger.error({ docs: batch.length, bytes, maxBytes: lowered }, 'Bulk request too large for OpenSearch or a proxy in front of it; sending smaller requests. Lower BULK_MAX_BYTES.');
+      this.deps.logger.error(
+        { docs: batch.length, bytes, maxBytes: lowered },
+        'Bulk request too large for OpenSearch or a proxy in front of it; sending smaller requests. Lower BULK_MAX_BYTES.',
+      );
     }
     this.deps.metrics.bulkRequests.inc({ result: 'too_large' });
     const half = batch.length >> 1;

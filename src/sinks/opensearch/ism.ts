@@ -63,10 +63,7 @@ export async function ismAvailable(client: Client, policyId: string): Promise<bo
   } catch {
     // _cat may be forbidden to this role or absent (Serverless); probe the ISM API itself.
   }
-  const res = await client.transport.request(
-    { method: 'GET', path: `/_plugins/_ism/policies/${encodeURIComponent(policyId)}` },
-    { ignore: [400, 404, 405] },
-  );
+  const res = await client.transport.request({ method: 'GET', path: `/_plugins/_ism/policies/${encodeURIComponent(policyId)}` }, { ignore: [400, 404, 405] });
   if (res.statusCode === 200) return true;
   const text = JSON.stringify(res.body ?? '');
   // Without the plugin the REST layer answers "no handler found for uri"; with it, a missing
@@ -170,8 +167,14 @@ export async function verifyIsmPolicy(client: Client, cfg: IsmSettings, logger: 
   const wanted = cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS;
   const templates = Array.isArray(content.ism_template) ? content.ism_template : content.ism_template !== undefined ? [content.ism_template] : [];
   if (deleteAge !== wanted || !templates.some((t) => (t.index_patterns ?? []).includes(`${cfg.INDEX_PREFIX}-*`))) {
-    const does = deleteAge === 'never' ? 'never deletes' : deleteAge === 'unknown' ? 'deletes on a condition this build cannot read' : `deletes after ${deleteAge} days`;
-    return { state: 'differs', policyId, expected, installed: `${installed} (but its states: ${does}, not after ${wanted} days, or it does not attach to new ${cfg.INDEX_PREFIX}-* indices)` };
+    const does =
+      deleteAge === 'never' ? 'never deletes' : deleteAge === 'unknown' ? 'deletes on a condition this build cannot read' : `deletes after ${deleteAge} days`;
+    return {
+      state: 'differs',
+      policyId,
+      expected,
+      installed: `${installed} (but its states: ${does}, not after ${wanted} days, or it does not attach to new ${cfg.INDEX_PREFIX}-* indices)`,
+    };
   }
   return { state: 'matches', policyId };
 }
@@ -190,7 +193,12 @@ export function assertRetentionFloor(retentionDays: number, options: IsmInstallO
 }
 
 /** Installs or updates the policy: `recording-audit setup` only (an admin identity), never the worker. */
-export async function ensureIsmPolicy(client: Client, cfg: IsmSettings, logger: Logger, options: IsmInstallOptions = {}): Promise<{ result: IsmResult; policyId: string }> {
+export async function ensureIsmPolicy(
+  client: Client,
+  cfg: IsmSettings,
+  logger: Logger,
+  options: IsmInstallOptions = {},
+): Promise<{ result: IsmResult; policyId: string }> {
   const policyId = ismPolicyId(cfg.INDEX_PREFIX);
   // Here as well as in setup: a policy that deletes evidence early is never written by mistake,
   // whatever called this.

@@ -7,8 +7,8 @@
 /** OpenSearch error types (400) that are the document's own fault: retrying the same bytes cannot help. */
 export const DOCUMENT_FAULTS = {
   mapper_parsing_exception: {
-    meaning: 'OpenSearch cannot map a field of the document (for example a month\'s index created with another type for it).',
-    action: 'Compare the index mapping with `setup`\'s template; reindex the month if it was created without the template.',
+    meaning: "OpenSearch cannot map a field of the document (for example a month's index created with another type for it).",
+    action: "Compare the index mapping with `setup`'s template; reindex the month if it was created without the template.",
   },
   strict_dynamic_mapping_exception: {
     meaning: 'The document has a field the strict mapping does not name: the code and the index template disagree.',
@@ -40,7 +40,7 @@ export const SINK_REJECT_REASONS = {
     action: 'Read the quarantined document and the error detail; open an issue.',
   },
   invalid_timestamp: {
-    meaning: 'The document\'s @timestamp is not a date in range, so no monthly index can be chosen.',
+    meaning: "The document's @timestamp is not a date in range, so no monthly index can be chosen.",
     action: 'Read the quarantined document; open an issue.',
   },
   serialization_failed: {

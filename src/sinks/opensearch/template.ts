@@ -60,7 +60,10 @@ async function installed(client: Client, name: string): Promise<InstalledTemplat
   const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(name)}` }, { ignore: [404] });
   if (res.statusCode === 404) return undefined;
   const body = res.body as {
-    index_templates?: { name?: string; index_template?: { index_patterns?: unknown; template?: { aliases?: unknown }; _meta?: { version?: unknown; mapping_revision?: unknown } } }[];
+    index_templates?: {
+      name?: string;
+      index_template?: { index_patterns?: unknown; template?: { aliases?: unknown }; _meta?: { version?: unknown; mapping_revision?: unknown } };
+    }[];
   };
   const found = body.index_templates?.find((t) => t.name === name);
   if (found === undefined) return undefined;
@@ -86,13 +89,21 @@ export type TemplateVerification =
  * this build's mappings. A later mapping revision passes (`newer`): during a rolling deploy a newer
  * release's `setup` ran first, and its mapping only adds fields to the ones this build writes.
  */
-export async function verifyIndexTemplate(client: Client, cfg: TemplateSettings, mappings: IndexMappings, revision = MAPPING_REVISION): Promise<TemplateVerification> {
+export async function verifyIndexTemplate(
+  client: Client,
+  cfg: TemplateSettings,
+  mappings: IndexMappings,
+  revision = MAPPING_REVISION,
+): Promise<TemplateVerification> {
   const name = cfg.INDEX_PREFIX;
   const body = indexTemplateBody(cfg, mappings, revision);
   const found = await installed(client, name);
   if (found === undefined) return { state: 'missing' };
   if (!found.patterns.includes(`${name}-*`) || !found.aliases.includes(name)) {
-    return { state: 'differs', problem: `index template ${name} covers ${found.patterns.join(', ') || 'nothing'} and adds the alias(es) ${found.aliases.join(', ') || 'none'}; expected ${name}-* and the alias ${name}` };
+    return {
+      state: 'differs',
+      problem: `index template ${name} covers ${found.patterns.join(', ') || 'nothing'} and adds the alias(es) ${found.aliases.join(', ') || 'none'}; expected ${name}-* and the alias ${name}`,
+    };
   }
   if (found.revision > revision) return { state: 'newer', version: found.version ?? '', revision: found.revision };
   if (found.revision < revision) {

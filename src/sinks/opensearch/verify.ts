@@ -38,7 +38,10 @@ export async function verifyIndexSetup(
   if (template.state === 'missing') problems.push(`index template ${prefix} is missing`);
   if (template.state === 'older' || template.state === 'differs') problems.push(template.problem);
   if (template.state === 'newer') {
-    logger.warn({ template: prefix, installedRevision: template.revision, revision }, 'The index template is of a later mapping revision (a newer release ran setup); writing with this one.');
+    logger.warn(
+      { template: prefix, installedRevision: template.revision, revision },
+      'The index template is of a later mapping revision (a newer release ran setup); writing with this one.',
+    );
   }
 
   const alias = await readAliasState(client, prefix);
@@ -47,7 +50,10 @@ export async function verifyIndexSetup(
 
   const ism = await verifyIsmPolicy(client, cfg, logger);
   if (ism.state === 'missing') problems.push(`ISM policy ${ism.policyId} is missing (expected: ${ism.expected})`);
-  if (ism.state === 'differs') problems.push(`ISM policy ${ism.policyId} differs from RETENTION_DAYS=${cfg.RETENTION_DAYS}: installed "${ism.installed ?? '(no description)'}", expected "${ism.expected}"`);
+  if (ism.state === 'differs')
+    problems.push(
+      `ISM policy ${ism.policyId} differs from RETENTION_DAYS=${cfg.RETENTION_DAYS}: installed "${ism.installed ?? '(no description)'}", expected "${ism.expected}"`,
+    );
   return { ok: problems.length === 0, problems, template, ism };
 }
 
@@ -56,12 +62,21 @@ export async function verifyIndexSetup(
  * `setup` installs. It never repairs anything itself, so neither a typo in RETENTION_DAYS nor a
  * compromised task can rewrite the retention policy or the mappings.
  */
-export async function assertIndexSetup(client: Client, cfg: SetupSettings, logger: Logger, mappings: IndexMappings = INDEX_MAPPINGS): Promise<SetupVerification> {
+export async function assertIndexSetup(
+  client: Client,
+  cfg: SetupSettings,
+  logger: Logger,
+  mappings: IndexMappings = INDEX_MAPPINGS,
+): Promise<SetupVerification> {
   const result = await verifyIndexSetup(client, cfg, logger, mappings);
   if (result.ok) return result;
   const fix = `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS (docs/operations/setup.md); the worker never changes the setup itself.`;
   logger.error({ indexPrefix: cfg.INDEX_PREFIX, problems: result.problems, fix }, 'OpenSearch setup does not match this worker; refusing to start.');
-  throw new AuditError('SETUP_MISMATCH', `OpenSearch setup does not match this worker (INDEX_PREFIX=${cfg.INDEX_PREFIX}):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n${fix}`, {
-    details: { problems: result.problems },
-  });
+  throw new AuditError(
+    'SETUP_MISMATCH',
+    `OpenSearch setup does not match this worker (INDEX_PREFIX=${cfg.INDEX_PREFIX}):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n${fix}`,
+    {
+      details: { problems: result.problems },
+    },
+  );
 }

@@ -73,15 +73,16 @@ export class S3Quarantine implements QuarantineStore {
 
   private async putObject(records: QuarantineRecord[]): Promise<void> {
     const stored = records.map(storedRecord);
-    const name = createHash('sha256').update(stored.map((r) => r.key).join('\n')).digest('hex');
+    const name = createHash('sha256')
+      .update(stored.map((r) => r.key).join('\n'))
+      .digest('hex');
     const body = stored.map((r) => JSON.stringify(r) + '\n').join('');
     const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
     const key = `${this.prefix === '' ? '' : `${this.prefix}/`}${day}/${name}.ndjson`;
     try {
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson', IfNoneMatch: '*' }),
-        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
-      );
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/x-ndjson', IfNoneMatch: '*' }), {
+        abortSignal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
       // The same records were written before (a retried put): nothing to do.
       if (httpStatusOf(err) === 412) return;

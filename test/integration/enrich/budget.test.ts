@@ -68,7 +68,11 @@ describe('enrichment budget: what an adversary can make the worker spend (simula
       expect(e.enrichment).toMatchObject({ status: 'skipped', reason: 'anonymous,client_error' });
       // Still key-resolved: what the key says is kept for the analyst.
       const [, cid, rid] = /conversation_id=([0-9a-f-]+)\/([0-9a-f-]+)\.opus$/.exec(e.aws.s3.object.key!)!;
-      expect(e.genesys).toEqual({ organization: { id: ORG }, conversation: { id: cid, start: '2024-06-01T12:00:00.000Z' }, recording: { id: rid, file: 'media' } });
+      expect(e.genesys).toEqual({
+        organization: { id: ORG },
+        conversation: { id: cid, start: '2024-06-01T12:00:00.000Z' },
+        recording: { id: rid, file: 'media' },
+      });
     }
     for (const e of denied) expect(e.enrichment).toMatchObject({ status: 'skipped', reason: 'client_error' });
     dataset.recordings.slice(0, 5).forEach((r, i) => {

@@ -18,7 +18,9 @@ function expectFieldsOf(event: AccessEvent, rec: SimRecording): void {
   expect(event.genesys?.recording).toMatchObject({ id: rec.id, media_type: rec.media });
   expect(event.genesys?.agent?.user_ids).toEqual(agents);
   expect(event.genesys?.participants).toEqual(
-    conv.participants.map((p) => (p.userId !== undefined ? { user_id: p.userId, name: dataset.userById.get(p.userId)!.name, purpose: p.purpose } : { purpose: p.purpose })),
+    conv.participants.map((p) =>
+      p.userId !== undefined ? { user_id: p.userId, name: dataset.userById.get(p.userId)!.name, purpose: p.purpose } : { purpose: p.purpose },
+    ),
   );
   for (const a of agents) expect(event.related.user).toContain(a);
   expect(event.enrichment?.status).toBe('resolved');
@@ -81,13 +83,25 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
     const rec = dataset.recordings[3]!;
     const event = accessEventForKey(exportKey(dataset, rec));
     await enricher.enrich([event]);
-    expect(event.genesys?.recording).toEqual({ id: rec.id, file: 'media', media_type: 'audio', start: rec.startTime, end: rec.endTime, file_state: 'AVAILABLE' });
+    expect(event.genesys?.recording).toEqual({
+      id: rec.id,
+      file: 'media',
+      media_type: 'audio',
+      start: rec.startTime,
+      end: rec.endTime,
+      file_state: 'AVAILABLE',
+    });
     expect(sim.stats().requests.recording_metadata).toBe(1);
     await enricher.close();
 
     sim.resetStats();
     const lazy = enricherFor(simConfig(sim)).enricher;
-    const noExt = accessEventForKey(exportKey(dataset, dataset.recordings.find((r) => r.media === 'screen')!).replace(/\.webm$/, ''));
+    const noExt = accessEventForKey(
+      exportKey(
+        dataset,
+        dataset.recordings.find((r) => r.media === 'screen')!,
+      ).replace(/\.webm$/, ''),
+    );
     await lazy.enrich([noExt]);
     expect(noExt.genesys?.recording?.media_type).toBe('screen');
     expect(sim.stats().requests.recording_metadata).toBe(1);
@@ -174,7 +188,11 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
     const events = dataset.recordings.slice(270, 275).map((r) => accessEventForKey(exportKey(dataset, r)));
     await enricher.enrich(events);
     for (const e of events) expect(e.enrichment?.status).toBe('resolved');
-    expect(await counter(metrics, 'genesysRequests')).toMatchObject({ 'conversation_details/503': 1, 'conversation_details/502': 1, 'conversation_details/200': 1 });
+    expect(await counter(metrics, 'genesysRequests')).toMatchObject({
+      'conversation_details/503': 1,
+      'conversation_details/502': 1,
+      'conversation_details/200': 1,
+    });
     await enricher.close();
   });
 
@@ -226,16 +244,28 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
     const event = accessEventForKey(exportKey(dataset, rec));
     await enricher.enrich([event]);
     expect(event.enrichment).toMatchObject({ status: 'partial', reason: 'keys_only' });
-    expect(event.genesys).toMatchObject({ organization: { id: rec.orgId }, conversation: { id: rec.conversationId }, recording: { id: rec.id, file: 'media' } });
+    expect(event.genesys).toMatchObject({
+      organization: { id: rec.orgId },
+      conversation: { id: rec.conversationId },
+      recording: { id: rec.id, file: 'media' },
+    });
     expect(sim.stats().log).toEqual([]);
     await enricher.close();
   });
 
   it('does not hold events back for lazily wanted recording metadata it may not read', async () => {
-    const limited = await startGenesysSimulator({ dataset, clients: [{ id: 'sim-client', secret: 'sim-secret', permissions: ['analytics:conversationDetail:view'] }] });
+    const limited = await startGenesysSimulator({
+      dataset,
+      clients: [{ id: 'sim-client', secret: 'sim-secret', permissions: ['analytics:conversationDetail:view'] }],
+    });
     try {
       const { enricher } = enricherFor(simConfig(limited));
-      const noExt = accessEventForKey(exportKey(dataset, dataset.recordings.find((r) => r.media === 'screen')!).replace(/\.webm$/, ''));
+      const noExt = accessEventForKey(
+        exportKey(
+          dataset,
+          dataset.recordings.find((r) => r.media === 'screen')!,
+        ).replace(/\.webm$/, ''),
+      );
       await enricher.enrich([noExt]);
       expect(noExt.enrichment).toMatchObject({ status: 'partial', reason: 'recording_metadata_unavailable' });
       expect(noExt.genesys?.participants?.length).toBeGreaterThan(0);
@@ -249,7 +279,10 @@ describe('enrichment with the real Genesys SDK against the simulator', () => {
   it('ignores an SDK config file in the home directory', async () => {
     const home = await mkdtemp(join(tmpdir(), 'enr-home-'));
     await mkdir(join(home, '.genesyscloudjavascript'));
-    await writeFile(join(home, '.genesyscloudjavascript', 'config'), '[gateway]\nhost = 127.0.0.1\nprotocol = http\nport = 9\n[logging]\nlog_level = trace\nlog_to_console = true\n');
+    await writeFile(
+      join(home, '.genesyscloudjavascript', 'config'),
+      '[gateway]\nhost = 127.0.0.1\nprotocol = http\nport = 9\n[logging]\nlog_level = trace\nlog_to_console = true\n',
+    );
     const saved = process.env.HOME;
     process.env.HOME = home;
     try {

@@ -46,10 +46,26 @@ describe('recording-audit parse --enrich against the Genesys simulator', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'parse-enrich-')), 'access.log');
     writeFileSync(file, `${lines.join('\n')}\n`);
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'parse', '--enrich', file], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', GENESYS_CLIENT_ID: 'sim-client', GENESYS_CLIENT_SECRET: 'sim-secret', GENESYS_API_URL: sim.url, LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        GENESYS_CLIENT_ID: 'sim-client',
+        GENESYS_CLIENT_SECRET: 'sim-secret',
+        GENESYS_API_URL: sim.url,
+        LOG_LEVEL: 'warn',
+      },
       maxBuffer: 64 * 1024 * 1024,
     });
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { genesys?: { conversation?: { id?: string }; recording?: { id?: string; file?: string }; participants?: unknown[]; agent?: { user_ids?: string[] } }; enrichment?: { status: string } });
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            genesys?: { conversation?: { id?: string }; recording?: { id?: string; file?: string }; participants?: unknown[]; agent?: { user_ids?: string[] } };
+            enrichment?: { status: string };
+          },
+      );
     expect(events).toHaveLength(lines.length);
     events.forEach((e, n) => {
       const rec = recs[Math.floor(n / 2)]!;

@@ -24,7 +24,16 @@ const MAPPINGS: Record<string, unknown> = {
       properties: {
         organization: { properties: { id: { type: 'keyword' } } },
         conversation: { properties: { id: { type: 'keyword' }, start: { type: 'date' } } },
-        recording: { properties: { id: { type: 'keyword' }, file: { type: 'keyword' }, media_type: { type: 'keyword' }, start: { type: 'date' }, end: { type: 'date' }, file_state: { type: 'keyword' } } },
+        recording: {
+          properties: {
+            id: { type: 'keyword' },
+            file: { type: 'keyword' },
+            media_type: { type: 'keyword' },
+            start: { type: 'date' },
+            end: { type: 'date' },
+            file_state: { type: 'keyword' },
+          },
+        },
         participants: { properties: { user_id: { type: 'keyword' }, name: { type: 'keyword' }, purpose: { type: 'keyword' } } },
         agent: { properties: { user_ids: { type: 'keyword' } } },
       },
@@ -45,10 +54,24 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
 
   beforeAll(async () => {
     sim = await startGenesysSimulator({ dataset, down: true });
-    for (const month of ['2024.06', '2024.07']) await client.indices.create({ index: `${prefix}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
+    for (const month of ['2024.06', '2024.07'])
+      await client.indices.create({ index: `${prefix}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
     // 240 recordings, read in June and July, plus one export key of a conversation Genesys never had
-    dataset.recordings.forEach((r, i) => events.push(accessEventForKey(exportKey(dataset, r), { time: `2024-0${6 + (i % 2)}-1${i % 10}T10:00:00.000Z`, seq: i, requester: 'arn:aws:iam::123456789012:user/alice' })));
-    events.push(accessEventForKey(exportKey(dataset, dataset.recordings[0]!).replace(dataset.recordings[0]!.conversationId, unknown), { time: '2024-06-20T00:00:00.000Z', seq: 999 }));
+    dataset.recordings.forEach((r, i) =>
+      events.push(
+        accessEventForKey(exportKey(dataset, r), {
+          time: `2024-0${6 + (i % 2)}-1${i % 10}T10:00:00.000Z`,
+          seq: i,
+          requester: 'arn:aws:iam::123456789012:user/alice',
+        }),
+      ),
+    );
+    events.push(
+      accessEventForKey(exportKey(dataset, dataset.recordings[0]!).replace(dataset.recordings[0]!.conversationId, unknown), {
+        time: '2024-06-20T00:00:00.000Z',
+        seq: 999,
+      }),
+    );
     events.push(accessEventForKey('not/a/recording.txt', { time: '2024-06-21T00:00:00.000Z', seq: 1000 }));
 
     const { enricher } = enricherFor(simConfig(sim, { GENESYS_WAIT_BUDGET_MS: '2000', GENESYS_RETRY_MAX_ATTEMPTS: '2' }));
@@ -78,7 +101,16 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
 
     sim.setFaults({ down: false });
     const { enricher } = enricherFor(simConfig(sim));
-    const result = await reenrichPending({ client, enricher, logger, indexPrefix: prefix, from: '2024-06-01T00:00:00Z', to: '2024-08-01T00:00:00Z', pageSize: 100, refresh: true });
+    const result = await reenrichPending({
+      client,
+      enricher,
+      logger,
+      indexPrefix: prefix,
+      from: '2024-06-01T00:00:00Z',
+      to: '2024-08-01T00:00:00Z',
+      pageSize: 100,
+      refresh: true,
+    });
     await enricher.close();
     expect(result).toEqual({ scanned: 241, updated: 241, stillPending: 0, conflicts: 0, failed: 0, byStatus: { resolved: 240, not_found: 1 } });
 
@@ -99,7 +131,14 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
     // Genesys was asked per batch of conversations, not per event
     expect(sim.stats().requests.conversation_details).toBeLessThanOrEqual(6);
 
-    const again = await reenrichPending({ client, enricher: enricherFor(simConfig(sim)).enricher, logger, indexPrefix: prefix, from: '2024-06-01T00:00:00Z', to: '2024-08-01T00:00:00Z' });
+    const again = await reenrichPending({
+      client,
+      enricher: enricherFor(simConfig(sim)).enricher,
+      logger,
+      indexPrefix: prefix,
+      from: '2024-06-01T00:00:00Z',
+      to: '2024-08-01T00:00:00Z',
+    });
     expect(again.scanned).toBe(0);
   });
 
@@ -134,7 +173,8 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
       return e;
     };
     const docs = [...Array.from({ length: 30 }, (_, i) => pending(i, '06')), ...Array.from({ length: 30 }, (_, i) => pending(100 + i, '07'))];
-    for (const month of ['2024.06', '2024.07']) await client.indices.create({ index: `${lossy}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
+    for (const month of ['2024.06', '2024.07'])
+      await client.indices.create({ index: `${lossy}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
     const body = docs.flatMap((e) => [{ create: { _index: `${lossy}-${e['@timestamp'].slice(0, 7).replace('-', '.')}`, _id: e.event.hash } }, e]);
     expect((await client.bulk({ body, refresh: true })).body.errors).toBe(false);
     sim.setFaults({ down: false });

@@ -28,7 +28,8 @@ describe('sidecar bodies that are not read as sidecars are drained or destroyed 
   beforeAll(async () => {
     await admin.send(new CreateBucketCommand({ Bucket: bucket }));
     for (const rec of oversized) await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `${recordingIdOnlyKey(rec)}_metadata.json`, Body: OVERSIZED }));
-    for (const rec of unparseable) await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `${recordingIdOnlyKey(rec)}_metadata.json`, Body: '{"conversationId": ' }));
+    for (const rec of unparseable)
+      await admin.send(new PutObjectCommand({ Bucket: bucket, Key: `${recordingIdOnlyKey(rec)}_metadata.json`, Body: '{"conversationId": ' }));
     await admin.send(new PutObjectCommand({ Bucket: bucket, Key: 'small.json', Body: '{}' }));
   });
   afterAll(async () => {

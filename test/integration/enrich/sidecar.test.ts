@@ -61,7 +61,13 @@ describe('export sidecars from the recordings bucket (moto S3)', () => {
 
   it('keys only, a sidecar that cannot be read now leaves the event pending for reenrich, not final', async () => {
     // Nothing listens on this port: every sidecar read fails with a connection error.
-    const down = new S3Client({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, forcePathStyle: true, maxAttempts: 1 });
+    const down = new S3Client({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
     const cfg = simConfig(sim, { GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '', RECORDINGS_BUCKET: bucket, SELF_USER_AGENT_SUFFIX: SUFFIX });
     const enricher = createEnricher(cfg, { logger, metrics: createMetrics({ defaultMetrics: false }), s3: down });
     const event = accessEventForKey(recordingIdOnlyKey(dataset.recordings[0]!), { bucket });

@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,13 +55,20 @@ function ctx(env: Record<string, string>): CheckContext {
 const byCheck = (rows: CheckResult[]): Record<string, string> => Object.fromEntries(rows.map((r) => [r.check, r.status]));
 
 /** A queue with a DLQ behind a redrive policy, and a log bucket notifying it. */
-async function pipeline(options: { maxReceiveCount?: number; notify?: boolean; guarded?: boolean } = {}): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
+async function pipeline(
+  options: { maxReceiveCount?: number; notify?: boolean; guarded?: boolean } = {},
+): Promise<{ queueUrl: string; logBucket: string; dlqUrl: string }> {
   const dlq = await res.queue({ MessageRetentionPeriod: '1209600' });
   const queue = await res.queue({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: options.maxReceiveCount ?? 5 }) });
   const logBucket = await res.logBucket();
   if (options.guarded ?? true) await res.logBucketPolicy(logBucket, true);
   if (options.notify ?? true) {
-    await res.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: logBucket, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }] } }));
+    await res.s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: logBucket,
+        NotificationConfiguration: { QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }] },
+      }),
+    );
   }
   return { queueUrl: queue.url, logBucket, dlqUrl: dlq.url };
 }
@@ -91,7 +104,9 @@ describe('sqs group (moto)', () => {
   it('fails a redrive policy naming a queue that does not exist', async () => {
     const q = await res.queue();
     const dlq = await res.queue();
-    await res.sqs.send(new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }) } }));
+    await res.sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }) } }),
+    );
     await res.cleanupQueue(dlq.url);
     const rows = await sqsChecks.run(ctx({ SQS_QUEUE_URL: q.url }));
     expect(byCheck(rows)['dead-letter queue']).toBe('fail');
@@ -156,7 +171,12 @@ describe('quarantine-bucket group (moto, issue 20)', () => {
 
   it('fails a quarantine bucket with SSE-S3, no TLS-only Deny, no reader restriction and no lifecycle', async () => {
     const bucket = await res.bucket('t-ops-quarantine');
-    await res.s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    await res.s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      }),
+    );
     expect(await rowsOf(bucket)).toEqual([
       [`${bucket} default encryption SSE-KMS`, 'fail'],
       [`${bucket} refuses requests without TLS`, 'fail'],
@@ -168,9 +188,29 @@ describe('quarantine-bucket group (moto, issue 20)', () => {
   it("passes the stack's quarantine bucket: SSE-KMS, TLS only, incident reader only, expiring", async () => {
     const bucket = await res.bucket('t-ops-quarantine');
     const key = await res.kmsKey();
-    await res.s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }] } }));
     await res.s3.send(
-      new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'ExpireQuarantine', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 2192 }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] } }),
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key }, BucketKeyEnabled: true }],
+        },
+      }),
+    );
+    await res.s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: 'ExpireQuarantine',
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              Expiration: { Days: 2192 },
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            },
+          ],
+        },
+      }),
     );
     const resources = [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`];
     await res.s3.send(
@@ -179,8 +219,30 @@ describe('quarantine-bucket group (moto, issue 20)', () => {
         Policy: JSON.stringify({
           Version: '2012-10-17',
           Statement: [
-            { Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'], Resource: resources, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-            { Sid: 'ReadOnlyByIncidentReader', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${bucket}/*`, Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/recording-audit-quarantine-reader' } } },
+            {
+              Sid: 'DenyWithoutTls',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: [
+                's3:GetObject',
+                's3:GetObjectVersion',
+                's3:PutObject',
+                's3:DeleteObject',
+                's3:DeleteObjectVersion',
+                's3:ListBucket',
+                's3:ListBucketVersions',
+              ],
+              Resource: resources,
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+            {
+              Sid: 'ReadOnlyByIncidentReader',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: ['s3:GetObject', 's3:GetObjectVersion'],
+              Resource: `arn:aws:s3:::${bucket}/*`,
+              Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/recording-audit-quarantine-reader' } },
+            },
           ],
         }),
       }),
@@ -267,7 +329,13 @@ describe('genesys group (simulator)', () => {
 
   it('names the missing permission', async () => {
     const rows = await genesysChecks.run(ctx(env('no-recordings', 's2')));
-    expect(byCheck(rows)).toEqual({ login: 'pass', 'conversation details': 'pass', 'recording metadata': 'fail', 'recording retention query': 'fail', users: 'pass' });
+    expect(byCheck(rows)).toEqual({
+      login: 'pass',
+      'conversation details': 'pass',
+      'recording metadata': 'fail',
+      'recording retention query': 'fail',
+      users: 'pass',
+    });
     expect(rows.find((r) => r.check === 'recording metadata')?.fix).toContain('recording:recording:view');
   });
 
@@ -311,7 +379,14 @@ describe('recording-audit check (CLI, end to end)', () => {
     prefixes.push(prefix);
     // What `recording-audit setup` installs for the settings below (INDEX_REPLICAS left at its default).
     await ensureIndexSetupWith(os, { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 1, RETENTION_DAYS: 2192 }, quiet, INDEX_MAPPINGS);
-    const env = { SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket, OPENSEARCH_URL: opensearchUrl, INDEX_PREFIX: prefix, RECORDINGS_BUCKET: rec, RECORDINGS_KMS_KEY_ARN: key };
+    const env = {
+      SQS_QUEUE_URL: p.queueUrl,
+      LOG_BUCKETS: p.logBucket,
+      OPENSEARCH_URL: opensearchUrl,
+      INDEX_PREFIX: prefix,
+      RECORDINGS_BUCKET: rec,
+      RECORDINGS_KMS_KEY_ARN: key,
+    };
 
     const ok = await cli(['--json'], env);
     const report = JSON.parse(ok.stdout) as { ok: boolean; summary: Record<string, number>; results: CheckResult[] };
@@ -320,7 +395,11 @@ describe('recording-audit check (CLI, end to end)', () => {
     expect(ok.code).toBe(0);
     expect(report.summary.pass).toBeGreaterThanOrEqual(14);
 
-    const bad = await cli(['--only', 'recordings-bucket,sqs'], { ...env, RECORDINGS_RETENTION_DAYS: '1', RECORDINGS_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/other' });
+    const bad = await cli(['--only', 'recordings-bucket,sqs'], {
+      ...env,
+      RECORDINGS_RETENTION_DAYS: '1',
+      RECORDINGS_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/other',
+    });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL\s+recordings-bucket\s+default encryption SSE-KMS/m);
     expect(bad.stdout).toMatch(/fix: aws s3api put-bucket-encryption/);

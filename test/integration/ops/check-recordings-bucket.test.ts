@@ -16,7 +16,10 @@ function ctx(env: Record<string, string>): CheckContext {
   return { config: loadConfigOrThrow({ env }), s3: () => res.s3, sqs: () => res.sqs, kms: () => res.kms, opensearch: never, genesys: undefined };
 }
 
-async function check(spec: Partial<RecordingsBucketSpec>, env: Record<string, string> = {}): Promise<{ rows: CheckResult[]; status: (name: string) => CheckStatus | undefined; row: (name: string) => CheckResult | undefined }> {
+async function check(
+  spec: Partial<RecordingsBucketSpec>,
+  env: Record<string, string> = {},
+): Promise<{ rows: CheckResult[]; status: (name: string) => CheckStatus | undefined; row: (name: string) => CheckResult | undefined }> {
   const full: RecordingsBucketSpec = { encryption: 'kms', kmsKeyArn: kmsKey, policy: compliantPolicy(kmsKey), versioning: true, logTo: logBucket, ...spec };
   const bucket = await res.recordingsBucket(full);
   const rows = await recordingsBucketChecks.run(ctx({ RECORDINGS_BUCKET: bucket, RECORDINGS_KMS_KEY_ARN: kmsKey, LOG_BUCKETS: logBucket, ...env }));
@@ -38,7 +41,13 @@ describe('recordings bucket against the storage guide (moto)', () => {
     const { rows } = await check({
       lifecycle: [
         { ID: 'abort-mpu', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
-        { ID: 'archive', Status: 'Enabled', Filter: { Prefix: '' }, Transitions: [{ Days: 90, StorageClass: 'GLACIER' }], NoncurrentVersionExpiration: { NoncurrentDays: 2200 } },
+        {
+          ID: 'archive',
+          Status: 'Enabled',
+          Filter: { Prefix: '' },
+          Transitions: [{ Days: 90, StorageClass: 'GLACIER' }],
+          NoncurrentVersionExpiration: { NoncurrentDays: 2200 },
+        },
       ],
     });
     expect(rows.map((r) => [r.check, r.status, r.detail])).toEqual([
@@ -93,7 +102,14 @@ describe('recordings bucket against the storage guide (moto)', () => {
   it('fails a policy that refuses only header-less uploads', async () => {
     const c = await check({
       policy: (b) => [
-        { Sid: 'DenyNoHeader', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*`, Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } } },
+        {
+          Sid: 'DenyNoHeader',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${b}/*`,
+          Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } },
+        },
         { Sid: 'Upload', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `arn:aws:s3:::${b}/*` },
       ],
     });
@@ -141,7 +157,13 @@ describe('recordings bucket against the storage guide (moto)', () => {
     // moto validates the target's policy for log delivery and cannot read Principal "*" there.
     const selfLogging = (b: string): object[] => [
       ...compliantPolicy(kmsKey)(b).map((s) => ((s as { Principal: unknown }).Principal === '*' ? { ...s, Principal: { AWS: '*' } } : s)),
-      { Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*` },
+      {
+        Sid: 'S3ServerAccessLogsPolicy',
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${b}/*`,
+      },
     ];
     const c = await check({ logTo: 'self', policy: selfLogging }, { LOG_BUCKETS: logBucket });
     expect(c.status('uploads without SSE-KMS refused')).toBe('pass');
@@ -177,12 +199,18 @@ describe('recordings bucket against the storage guide (moto)', () => {
   });
 
   it('honours RECORDINGS_RETENTION_DAYS', async () => {
-    const c = await check({ lifecycle: [{ ID: 'seven-years', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 2557 } }] }, { RECORDINGS_RETENTION_DAYS: '2557' });
+    const c = await check(
+      { lifecycle: [{ ID: 'seven-years', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 2557 } }] },
+      { RECORDINGS_RETENTION_DAYS: '2557' },
+    );
     expect(c.status('no early expiry')).toBe('pass');
   });
 
   it('fails an uploader that may not abort multipart uploads', async () => {
-    const c = await check({ policy: (b) => compliantPolicy(kmsKey)(b).map((s) => ((s as { Sid: string }).Sid === 'GenesysUpload' ? { ...s, Action: ['s3:PutObject', 's3:GetObject'] } : s)) });
+    const c = await check({
+      policy: (b) =>
+        compliantPolicy(kmsKey)(b).map((s) => ((s as { Sid: string }).Sid === 'GenesysUpload' ? { ...s, Action: ['s3:PutObject', 's3:GetObject'] } : s)),
+    });
     expect(c.status('uploader may abort multipart uploads')).toBe('fail');
     expect(c.row('uploader may abort multipart uploads')?.fix).toContain('s3:AbortMultipartUpload');
   });

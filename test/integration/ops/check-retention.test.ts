@@ -30,7 +30,13 @@ describe('check: an ISM policy below the retention floor (ISM endpoints answered
     const settings = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     await ensureIndexSetupWith(direct, settings, createLogger('silent'), INDEX_MAPPINGS);
     // What `setup --allow-short-retention` with RETENTION_DAYS=30 would have left behind.
-    const short = { _id: ismPolicyId(prefix), _version: 1, _seq_no: 1, _primary_term: 1, policy: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy };
+    const short = {
+      _id: ismPolicyId(prefix),
+      _version: 1,
+      _seq_no: 1,
+      _primary_term: 1,
+      policy: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy,
+    };
     const proxy = new FaultProxy(new URL(url));
     proxy.plan = (r) => {
       const path = r.path.split('?')[0]!;
@@ -48,7 +54,10 @@ describe('check: an ISM policy below the retention floor (ISM endpoints answered
         detail: 'deletes indices 61 days after creation, below the six-year floor (2192 days)',
         fix: expect.stringContaining('recording-audit setup') as string,
       });
-      expect(rows.find((r) => r.check === 'setup matches the worker')).toMatchObject({ status: 'fail', detail: expect.stringContaining('differs from RETENTION_DAYS=2192') as string });
+      expect(rows.find((r) => r.check === 'setup matches the worker')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('differs from RETENTION_DAYS=2192') as string,
+      });
       expect(proxy.seen.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
     } finally {
       await client.close();

@@ -11,7 +11,8 @@ import { Resources } from './support.js';
 
 const res = new Resources();
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
-const os = (url: string) => createOpenSearchClient(loadConfigOrThrow({ env: { OPENSEARCH_URL: url, OPENSEARCH_REQUEST_TIMEOUT_MS: '2000', BULK_GZIP: 'false' } }));
+const os = (url: string) =>
+  createOpenSearchClient(loadConfigOrThrow({ env: { OPENSEARCH_URL: url, OPENSEARCH_REQUEST_TIMEOUT_MS: '2000', BULK_GZIP: 'false' } }));
 
 afterAll(async () => {
   await res.cleanup();

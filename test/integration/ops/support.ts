@@ -31,9 +31,29 @@ export interface RecordingsBucketSpec {
 export const compliantPolicy =
   (kmsKeyArn: string) =>
   (bucket: string): object[] => [
-    { Sid: 'DenyNonKmsUploads', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
-    { Sid: 'DenyOtherKmsKeys', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } } },
-    { Sid: 'GenesysUpload', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'], Resource: `arn:aws:s3:::${bucket}/*` },
+    {
+      Sid: 'DenyNonKmsUploads',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    },
+    {
+      Sid: 'DenyOtherKmsKeys',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/*`,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } },
+    },
+    {
+      Sid: 'GenesysUpload',
+      Effect: 'Allow',
+      Principal: { AWS: UPLOADER },
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'],
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    },
     { Sid: 'GenesysList', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${bucket}` },
   ];
 
@@ -61,8 +81,20 @@ export class Resources {
         : JSON.stringify({
             Version: '2012-10-17',
             Statement: [
-              { Sid: 'KeyAdministration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/KeyAdmin' }, Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'], Resource: '*' },
-              { Sid: 'AllowGenesysCloudToUseKey', Effect: 'Allow', Principal: { AWS: [...users] }, Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'], Resource: '*' },
+              {
+                Sid: 'KeyAdministration',
+                Effect: 'Allow',
+                Principal: { AWS: 'arn:aws:iam::123456789012:role/KeyAdmin' },
+                Action: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion'],
+                Resource: '*',
+              },
+              {
+                Sid: 'AllowGenesysCloudToUseKey',
+                Effect: 'Allow',
+                Principal: { AWS: [...users] },
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'],
+                Resource: '*',
+              },
             ],
           });
     const res = await this.kms.send(new CreateKeyCommand({ Description: 'recording-audit check test', ...(policy !== undefined ? { Policy: policy } : {}) }));
@@ -74,7 +106,13 @@ export class Resources {
   /** A log bucket with SSE-S3 and the policy S3 log delivery needs. */
   async logBucket(encrypted = true): Promise<string> {
     const name = await this.bucket('t-ops-logs');
-    if (encrypted) await this.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    if (encrypted)
+      await this.s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: name,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        }),
+      );
     await this.logBucketPolicy(name, false);
     return name;
   }
@@ -84,9 +122,24 @@ export class Resources {
    * stack's does (moto then refuses the test's own PutObject: write fixtures first).
    */
   async logBucketPolicy(name: string, guarded: boolean): Promise<void> {
-    const statements: object[] = [{ Sid: 'S3ServerAccessLogsPolicy', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*` }];
+    const statements: object[] = [
+      {
+        Sid: 'S3ServerAccessLogsPolicy',
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${name}/*`,
+      },
+    ];
     if (guarded) {
-      statements.push({ Sid: 'DenyWritesButS3LogDelivery', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/*`, Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } } });
+      statements.push({
+        Sid: 'DenyWritesButS3LogDelivery',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${name}/*`,
+        Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } },
+      });
     }
     await this.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
   }
@@ -95,7 +148,9 @@ export class Resources {
     const name = await this.bucket('t-ops-rec');
     if (spec.encryption !== 'none') {
       const byDefault = spec.encryption === 'kms' ? { SSEAlgorithm: 'aws:kms' as const, KMSMasterKeyID: spec.kmsKeyArn } : { SSEAlgorithm: 'AES256' as const };
-      await this.s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: byDefault }] } }));
+      await this.s3.send(
+        new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: byDefault }] } }),
+      );
     }
     if (spec.policy !== undefined) {
       await this.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify({ Version: '2012-10-17', Statement: spec.policy(name) }) }));
@@ -103,7 +158,9 @@ export class Resources {
     if (spec.versioning) await this.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
     if (spec.logTo !== undefined) {
       const target = spec.logTo === 'self' ? name : spec.logTo;
-      await this.s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: `${name}/` } } }));
+      await this.s3.send(
+        new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: `${name}/` } } }),
+      );
     }
     if (spec.lifecycle !== undefined) {
       await this.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: name, LifecycleConfiguration: { Rules: spec.lifecycle } }));

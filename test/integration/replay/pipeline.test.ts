@@ -36,7 +36,12 @@ function layout(): { key: string; inside: boolean }[] {
     const ms = Date.parse(t);
     out.push({ key: simpleKey('logs/', t, `S${String(i).padStart(2, '0')}`), inside: ms >= Date.parse(FROM) && ms < Date.parse(TO) + MARGIN_SECS * 1000 });
   }
-  for (const [day, inside] of [['2024-01-04', false], ['2024-01-05', true], ['2024-01-06', true], ['2024-01-08', false]] as const) {
+  for (const [day, inside] of [
+    ['2024-01-04', false],
+    ['2024-01-05', true],
+    ['2024-01-06', true],
+    ['2024-01-08', false],
+  ] as const) {
     out.push({ key: partitionedKey('logs/', SRC, `${day}T00:00:00Z`, `P${day.slice(8)}`), inside });
   }
   // Boundary objects: one second either side of to + margin.
@@ -50,7 +55,12 @@ async function ids(os: Client, prefix: string): Promise<string[]> {
   const all: string[] = [];
   let after: unknown[] | undefined;
   for (;;) {
-    const res = await os.search({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true, body: { size: 5000, _source: false, sort: [{ 'event.hash': 'asc' }], query: { match_all: {} }, ...(after ? { search_after: after } : {}) } } as never);
+    const res = await os.search({
+      index: `${prefix}-*`,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      body: { size: 5000, _source: false, sort: [{ 'event.hash': 'asc' }], query: { match_all: {} }, ...(after ? { search_after: after } : {}) },
+    } as never);
     const hits = (res.body as { hits: { hits: { _id: string; sort: unknown[] }[] } }).hits.hits;
     if (hits.length === 0) break;
     all.push(...hits.map((h) => h._id));
@@ -61,7 +71,12 @@ async function ids(os: Client, prefix: string): Promise<string[]> {
 
 async function filesIndexed(os: Client, prefix: string): Promise<Set<string>> {
   await os.indices.refresh({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true } as never);
-  const res = await os.search({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true, body: { size: 0, aggs: { f: { terms: { field: 'log.file.path', size: 1000 } } } } } as never);
+  const res = await os.search({
+    index: `${prefix}-*`,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    body: { size: 0, aggs: { f: { terms: { field: 'log.file.path', size: 1000 } } } },
+  } as never);
   const buckets = (res.body as { aggregations?: { f: { buckets: { key: string }[] } } }).aggregations?.f.buckets ?? [];
   return new Set(buckets.map((b) => b.key));
 }
@@ -104,13 +119,23 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   }
   const options = (name: string, over: Partial<ReplayOptions> = {}): ReplayOptions => ({
     params: { bucket, prefix: 'logs/', fromMs: Date.parse(FROM), toMs: Date.parse(TO), marginSecs: MARGIN_SECS, format: 'auto' },
-    mode: 'process', concurrency: 4, maxLinesPerSec: 0, enqueuePerSec: 100,
-    checkpointUrl: pathToFileURL(join(dir, `${name}.json`)).href, restart: false, maxFailures: 10, progressSecs: 60, graceMs: 10_000,
+    mode: 'process',
+    concurrency: 4,
+    maxLinesPerSec: 0,
+    enqueuePerSec: 100,
+    checkpointUrl: pathToFileURL(join(dir, `${name}.json`)).href,
+    restart: false,
+    maxFailures: 10,
+    progressSecs: 60,
+    graceMs: 10_000,
     ...over,
   });
   const noTty = { isTTY: false, write: () => true };
 
-  function cli(args: string[], env: Record<string, string>): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>; kill: (s: NodeJS.Signals) => void } {
+  function cli(
+    args: string[],
+    env: Record<string, string>,
+  ): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>; kill: (s: NodeJS.Signals) => void } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', ...args], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -120,7 +145,9 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+    );
     return { done, kill: (s) => child.kill(s) };
   }
   const rangeArgs = ['--bucket', bucket, '--prefix', 'logs/', '--from', FROM, '--to', TO, '--margin-secs', String(MARGIN_SECS)];
@@ -132,7 +159,11 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     os = new Client({ node: stackEnv().opensearchUrl });
     await createBucket(s3, bucket);
     const lines = [...corpusLines(objects.length * LINES_PER_OBJECT, 4242)];
-    await putObjects(s3, bucket, objects.map((o, i) => ({ key: o.key, body: `${lines.slice(i * LINES_PER_OBJECT, (i + 1) * LINES_PER_OBJECT).join('\n')}\n` })));
+    await putObjects(
+      s3,
+      bucket,
+      objects.map((o, i) => ({ key: o.key, body: `${lines.slice(i * LINES_PER_OBJECT, (i + 1) * LINES_PER_OBJECT).join('\n')}\n` })),
+    );
   });
 
   afterAll(async () => {
@@ -160,7 +191,12 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     reference = { ids: indexed, report: first.report };
 
     const second = await runReplay(options('ref'), { s3, logger: quietLogger, processor: runtime.processor, progress: noTty });
-    expect(second.report.totals).toMatchObject({ objects: inside.length, indexed: 0, duplicates: first.report.totals.indexed, quarantined: first.report.totals.quarantined });
+    expect(second.report.totals).toMatchObject({
+      objects: inside.length,
+      indexed: 0,
+      duplicates: first.report.totals.indexed,
+      quarantined: first.report.totals.quarantined,
+    });
     expect(await ids(os, prefix)).toEqual(indexed);
   });
 
@@ -181,7 +217,17 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     const cpDir = mkdtempSync(join(tmpdir(), 'replay-kill-'));
     const env = settings(prefix);
     // Slow enough to be killed mid-way: one object at a time, about two objects a second.
-    const args = [...rangeArgs, '--concurrency', '1', '--max-lines-per-sec', '30', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href, '--progress-secs', '1'];
+    const args = [
+      ...rangeArgs,
+      '--concurrency',
+      '1',
+      '--max-lines-per-sec',
+      '30',
+      '--checkpoint',
+      pathToFileURL(join(cpDir, 'cp.json')).href,
+      '--progress-secs',
+      '1',
+    ];
     const run1 = cli(args, env);
     const deadline = Date.now() + 90_000;
     let done = 0;
@@ -217,7 +263,12 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     expect(report).toMatchObject({ mode: 'dry-run', outcome: 'completed' });
     expect(report.totals.objects).toBe(inside.length);
     let bytes = 0;
-    for await (const o of listLogObjects(s3, { bucket, prefix: 'logs/', window: { fromMs: Date.parse(FROM), toMs: Date.parse(TO), marginMs: MARGIN_SECS * 1000 }, format: 'auto' }, emptyListStats())) bytes += o.size;
+    for await (const o of listLogObjects(
+      s3,
+      { bucket, prefix: 'logs/', window: { fromMs: Date.parse(FROM), toMs: Date.parse(TO), marginMs: MARGIN_SECS * 1000 }, format: 'auto' },
+      emptyListStats(),
+    ))
+      bytes += o.size;
     expect(report.totals.bytes).toBe(bytes);
     expect(Object.values(report.byKeyDay).reduce((n, d) => n + d.objects, 0)).toBe(inside.length);
     expect(readdirSync(cpDir)).toEqual([]);
@@ -234,16 +285,31 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-fanout') }))).QueueUrl!;
     try {
       const cpDir = mkdtempSync(join(tmpdir(), 'replay-enq-'));
-      const r = await cli([...rangeArgs, '--enqueue', '--enqueue-per-sec', '200', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href], { ...settings(prefix), SQS_QUEUE_URL: queueUrl }).done;
+      const r = await cli([...rangeArgs, '--enqueue', '--enqueue-per-sec', '200', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href], {
+        ...settings(prefix),
+        SQS_QUEUE_URL: queueUrl,
+      }).done;
       expect(r.code, r.stderr).toBe(0);
 
-      const { cfg, runtime } = await runtimeFor(prefix, { SQS_QUEUE_URL: queueUrl, SQS_WAIT_TIME_SECS: '1', SQS_VISIBILITY_TIMEOUT_SECS: '60', SQS_HEARTBEAT_INTERVAL_SECS: '10' });
+      const { cfg, runtime } = await runtimeFor(prefix, {
+        SQS_QUEUE_URL: queueUrl,
+        SQS_WAIT_TIME_SECS: '1',
+        SQS_VISIBILITY_TIMEOUT_SECS: '60',
+        SQS_HEARTBEAT_INTERVAL_SECS: '10',
+      });
       const worker = new Worker(cfg, runtime, sqs, { logger: quietLogger, metrics: createMetrics({ defaultMetrics: false }) });
       const running = worker.run();
       const deadline = Date.now() + 90_000;
       while (Date.now() < deadline) {
-        const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-        if (Number(a.Attributes?.ApproximateNumberOfMessages) === 0 && Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 && worker.totals.objects >= inside.length) break;
+        const a = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        if (
+          Number(a.Attributes?.ApproximateNumberOfMessages) === 0 &&
+          Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 &&
+          worker.totals.objects >= inside.length
+        )
+          break;
         await new Promise((res) => setTimeout(res, 250));
       }
       await worker.stop(10_000);

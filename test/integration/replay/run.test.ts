@@ -33,10 +33,13 @@ class FakeProcessor implements ObjectProcessor {
         clearTimeout(timer);
         reject(new AuditError('SHUTDOWN', 'aborted', { retryable: true }));
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, 5 + Math.floor(Math.random() * 40));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        5 + Math.floor(Math.random() * 40),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     const f = this.fail.get(ref.key);
@@ -47,8 +50,18 @@ class FakeProcessor implements ObjectProcessor {
     this.finished.push(ref.key);
     this.onFinish?.(this.finished.length);
     return {
-      ref, status: 'done', bytes: ref.size ?? 0, lines: 3, blankLines: 0, indexed: 2, duplicates: 1, quarantined: 0,
-      quarantinedByReason: {}, errorEvents: 0, linesByDay: { '2024-01-05': { lines: 3, indexed: 2, duplicates: 1, quarantined: 0 } }, durationMs: 1,
+      ref,
+      status: 'done',
+      bytes: ref.size ?? 0,
+      lines: 3,
+      blankLines: 0,
+      indexed: 2,
+      duplicates: 1,
+      quarantined: 0,
+      quarantinedByReason: {},
+      errorEvents: 0,
+      linesByDay: { '2024-01-05': { lines: 3, indexed: 2, duplicates: 1, quarantined: 0 } },
+      durationMs: 1,
     };
   }
 }
@@ -58,12 +71,18 @@ const COUNT = 40;
 describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', () => {
   let s3: S3Client;
   const bucket = uniqueName('replay-run');
-  const keys = Array.from({ length: COUNT }, (_, i) => simpleKey('logs/', new Date(Date.parse('2024-01-05T00:00:00Z') + i * 600_000).toISOString(), `U${String(i).padStart(3, '0')}`));
+  const keys = Array.from({ length: COUNT }, (_, i) =>
+    simpleKey('logs/', new Date(Date.parse('2024-01-05T00:00:00Z') + i * 600_000).toISOString(), `U${String(i).padStart(3, '0')}`),
+  );
 
   beforeAll(async () => {
     s3 = s3Client();
     await createBucket(s3, bucket);
-    await putObjects(s3, bucket, keys.map((key) => ({ key, body: 'a\nb\nc\n' })));
+    await putObjects(
+      s3,
+      bucket,
+      keys.map((key) => ({ key, body: 'a\nb\nc\n' })),
+    );
   });
   afterAll(async () => {
     await emptyAndDeleteBucket(s3, bucket);
@@ -86,7 +105,13 @@ describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', (
   const noTty = { isTTY: false, write: () => true };
   const checkpointOf = (dir: string) => {
     const file = readdirSync(dir).find((f) => f.startsWith('cp.') && !f.includes('report'))!;
-    return JSON.parse(readFileSync(join(dir, file), 'utf8')) as { completed: boolean; attempt: number; watermark: { key: string } | null; doneAbove: unknown[]; failed: { key: string; code: string }[] };
+    return JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      completed: boolean;
+      attempt: number;
+      watermark: { key: string } | null;
+      doneAbove: unknown[];
+      failed: { key: string; code: string }[];
+    };
   };
 
   it('processes every object once, out of order, and records a completed checkpoint and a report', async () => {
@@ -186,7 +211,12 @@ describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', (
     p.onFinish = (n) => n === 5 && stop.abort();
     await runReplay(options(dir), { s3, logger: quietLogger, processor: p, progress: noTty, stop: stop.signal });
     const other = new FakeProcessor();
-    const r = await runReplay(options(dir, { params: { ...options(dir).params, marginSecs: 60 } }), { s3, logger: quietLogger, processor: other, progress: noTty });
+    const r = await runReplay(options(dir, { params: { ...options(dir).params, marginSecs: 60 } }), {
+      s3,
+      logger: quietLogger,
+      processor: other,
+      progress: noTty,
+    });
     expect(r.report.attempt).toBe(1);
     expect(other.finished).toHaveLength(COUNT);
     expect(readdirSync(dir).filter((f) => !f.includes('report'))).toHaveLength(2);
@@ -195,7 +225,12 @@ describe('replay run: checkpoint, resume, failures (moto S3, fake processor)', (
   it('keeps the checkpoint and the report in S3 with an s3:// location', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-s3cp-'));
     const p = new FakeProcessor();
-    const r = await runReplay(options(dir, { checkpointUrl: `s3://${bucket}/replay-state/cp.json` }), { s3, logger: quietLogger, processor: p, progress: noTty });
+    const r = await runReplay(options(dir, { checkpointUrl: `s3://${bucket}/replay-state/cp.json` }), {
+      s3,
+      logger: quietLogger,
+      processor: p,
+      progress: noTty,
+    });
     expect(r.checkpointLocation).toMatch(new RegExp(`^s3://${bucket}/replay-state/cp\\.[0-9a-f]{16}\\.json$`));
     expect(r.reportLocation).toMatch(/report\.json$/);
     // The state objects sit outside the log prefix: they are never listed as log objects.
@@ -227,7 +262,11 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
     s3 = s3Client();
     sqs = new SQSClient({});
     await createBucket(s3, bucket);
-    await putObjects(s3, bucket, keys.map((key) => ({ key, body: 'line\n' })));
+    await putObjects(
+      s3,
+      bucket,
+      keys.map((key) => ({ key, body: 'line\n' })),
+    );
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-enq') }))).QueueUrl!;
   });
   afterAll(async () => {
@@ -242,8 +281,17 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
     const r = await runReplay(
       {
         params: { bucket, prefix, fromMs: Date.parse('2024-01-05T00:00:00Z'), toMs: Date.parse('2024-01-06T00:00:00Z'), marginSecs: 0, format: 'simple' },
-        mode: 'enqueue', concurrency: 2, maxLinesPerSec: 0, enqueuePerSec: 100, checkpointUrl: pathToFileURL(join(dir, 'cp.json')).href,
-        restart: false, maxFailures: 10, progressSecs: 60, graceMs: 1000, queueUrl, region: 'us-east-1',
+        mode: 'enqueue',
+        concurrency: 2,
+        maxLinesPerSec: 0,
+        enqueuePerSec: 100,
+        checkpointUrl: pathToFileURL(join(dir, 'cp.json')).href,
+        restart: false,
+        maxFailures: 10,
+        progressSecs: 60,
+        graceMs: 1000,
+        queueUrl,
+        region: 'us-east-1',
       },
       { s3, sqs, logger: quietLogger, progress: { isTTY: false, write: () => true } },
     );
@@ -272,7 +320,29 @@ describe('replay --enqueue (moto S3 + SQS)', () => {
     // A queue of its own: the previous test's messages are only invisible, not deleted.
     const termQueue = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('replay-enq-term') }))).QueueUrl!;
     try {
-      const args = ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', bucket, '--prefix', prefix, '--from', '2024-01-05', '--to', '2024-01-06', '--margin-secs', '0', '--enqueue', '--enqueue-per-sec', '4', '--concurrency', '1', '--checkpoint', pathToFileURL(join(dir, 'cp.json')).href];
+      const args = [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'replay',
+        '--bucket',
+        bucket,
+        '--prefix',
+        prefix,
+        '--from',
+        '2024-01-05',
+        '--to',
+        '2024-01-06',
+        '--margin-secs',
+        '0',
+        '--enqueue',
+        '--enqueue-per-sec',
+        '4',
+        '--concurrency',
+        '1',
+        '--checkpoint',
+        pathToFileURL(join(dir, 'cp.json')).href,
+      ];
       const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackSettings(), SQS_QUEUE_URL: termQueue, LOG_LEVEL: 'warn' };
       const run = (): { child: ReturnType<typeof spawn>; exit: Promise<number | null> } => {
         const child = spawn(process.execPath, args, { cwd: process.cwd(), env, stdio: 'ignore' });

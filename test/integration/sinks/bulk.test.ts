@@ -78,7 +78,11 @@ describe('BulkIndexer against the real node', () => {
     await client.indices.refresh({ index: prefix });
     const counts = await client.transport.request({ method: 'GET', path: `/_cat/indices/${prefix}-*`, querystring: { format: 'json', h: 'index,docs.count' } });
     const rows = counts.body as { index: string; 'docs.count': string }[];
-    expect(Object.fromEntries(rows.map((r) => [r.index, Number(r['docs.count'])]))).toEqual({ [`${prefix}-2024.01`]: 2, [`${prefix}-2024.02`]: 1, [`${prefix}-2024.03`]: 120 });
+    expect(Object.fromEntries(rows.map((r) => [r.index, Number(r['docs.count'])]))).toEqual({
+      [`${prefix}-2024.01`]: 2,
+      [`${prefix}-2024.02`]: 1,
+      [`${prefix}-2024.03`]: 120,
+    });
 
     const second = new Outcomes();
     for (const d of docs) await w.write(d, second);
@@ -97,7 +101,11 @@ describe('BulkIndexer against the real node', () => {
     expect(o.all).toEqual([{ status: 'indexed' }]);
 
     // Tamper with the stored copy directly (what a compromised writer could do).
-    const tampered: AccessEvent = { ...doc.event, event: { ...doc.event.event, hash: 'f'.repeat(64) }, aws: { ...doc.event.aws, s3access: { ...doc.event.aws.s3access, http_status: 204 } } };
+    const tampered: AccessEvent = {
+      ...doc.event,
+      event: { ...doc.event.event, hash: 'f'.repeat(64) },
+      aws: { ...doc.event.aws, s3access: { ...doc.event.aws.s3access, http_status: 204 } },
+    };
     await client.index({ index, id: doc.id, body: tampered, refresh: true });
     const alarmsBefore = await metricValue(metrics.integrityAlarms);
 

@@ -32,7 +32,9 @@ describe('createOpenSearchClient', () => {
   });
 
   it('refuses incomplete or unsafe settings', () => {
-    expect(() => createOpenSearchClient(base(url, { OPENSEARCH_AUTH: 'basic', OPENSEARCH_USERNAME: 'u' }))).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => createOpenSearchClient(base(url, { OPENSEARCH_AUTH: 'basic', OPENSEARCH_USERNAME: 'u' }))).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
     expect(() => createOpenSearchClient(base('http://u:p@127.0.0.1:9'))).toThrow(/must not carry credentials/);
     expect(() => createOpenSearchClient(base(url, { OPENSEARCH_AUTH: 'sigv4' }), {})).toThrow(/AWS_REGION/);
     expect(() => createOpenSearchClient(base(url, { OPENSEARCH_URL: undefined }))).toThrow(/OPENSEARCH_URL/);

@@ -124,7 +124,11 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
           expect(r.wireBytes).toBe(r.body.length);
         }
         // Every action line is a `create`: the sink never overwrites.
-        const actions = r.body.toString('utf8').trimEnd().split('\n').filter((_, i) => i % 2 === 0);
+        const actions = r.body
+          .toString('utf8')
+          .trimEnd()
+          .split('\n')
+          .filter((_, i) => i % 2 === 0);
         for (const a of actions) expect(Object.keys(JSON.parse(a) as object)).toEqual(['create']);
       }
       expect(bulks.reduce((n, r) => n + bulkDocCount(r.body), 0)).toBeGreaterThanOrEqual(200);
@@ -133,7 +137,11 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
 
   it('OpenSearch unreachable: items are retried, then reported failed (never dropped); available goes false', async () => {
     const port = await closedPort();
-    const w = new BulkIndexer(through(`http://127.0.0.1:${port}`), options({ retryMaxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const w = new BulkIndexer(through(`http://127.0.0.1:${port}`), options({ retryMaxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20 }), {
+      logger,
+      metrics,
+      quarantine: new MemoryQuarantine(),
+    });
     const o = new Outcomes();
     for (const d of docs('down', 30)) await w.write(d, o);
     await w.flush();
@@ -157,13 +165,16 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 4 ? { status: 503 } : 'pass');
     const batch = docs('storm', 150);
     const transitions: string[] = [];
-    const watching = createLogger('info', new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
-        if (msg.startsWith('OpenSearch')) transitions.push(msg);
-        cb();
-      },
-    }));
+    const watching = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
+          if (msg.startsWith('OpenSearch')) transitions.push(msg);
+          cb();
+        },
+      }),
+    );
     const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 150 }), { logger: watching, metrics, quarantine: new MemoryQuarantine() });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
@@ -185,7 +196,9 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
       answered += 1;
       const n = bulkDocCount(r.body);
       const items = Array.from({ length: n }, (_, i) =>
-        i % 2 === 0 ? { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } } : { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
+        i % 2 === 0
+          ? { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } }
+          : { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
       );
       return { status: 200, body: { errors: true, items } };
     };
@@ -206,11 +219,18 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => {
       if (!r.path.startsWith('/_bulk') || !refusing) return 'pass';
       refusals += 1;
-      return everyItemRefused(r.body, 429, { type: 'cluster_block_exception', reason: 'index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];' });
+      return everyItemRefused(r.body, 429, {
+        type: 'cluster_block_exception',
+        reason: 'index [x] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];',
+      });
     };
     const batch = docs('flood', 20);
     const quarantine = new MemoryQuarantine();
-    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 3, retryBaseMs: 10, retryMaxMs: 50 }), { logger, metrics, quarantine });
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 3, retryBaseMs: 10, retryMaxMs: 50 }), {
+      logger,
+      metrics,
+      quarantine,
+    });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
     w.sendNow();
@@ -240,7 +260,11 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
       refusals += 1;
       return { status: 403, body: { error: { type: 'security_exception', reason: 'no permissions for [indices:data/write/bulk]' }, status: 403 } };
     };
-    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 2, retryBaseMs: 10, retryMaxMs: 50 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, retryMaxAttempts: 2, retryBaseMs: 10, retryMaxMs: 50 }), {
+      logger,
+      metrics,
+      quarantine: new MemoryQuarantine(),
+    });
     const o = new Outcomes();
     for (const d of docs('denied', 5)) await w.write(d, o);
     w.sendNow();
@@ -277,7 +301,10 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => {
       if (!r.path.startsWith('/_bulk') || answered >= 2) return 'pass';
       answered += 1;
-      return everyItemRefused(r.body, 400, { type: 'validation_exception', reason: 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;' });
+      return everyItemRefused(r.body, 400, {
+        type: 'validation_exception',
+        reason: 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;',
+      });
     };
     const batch = docs('shards', 30);
     const quarantine = new MemoryQuarantine();
@@ -307,7 +334,12 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     const batch = docs('timeout', 25);
     // Jitter pinned to its top: the retry goes out ~2 s after the timeout, after the held request
     // reached the node.
-    const w = new BulkIndexer(client, options({ retryBaseMs: 2000, retryMaxMs: 2000 }), { logger, metrics, quarantine: new MemoryQuarantine(), random: () => 0.999999 });
+    const w = new BulkIndexer(client, options({ retryBaseMs: 2000, retryMaxMs: 2000 }), {
+      logger,
+      metrics,
+      quarantine: new MemoryQuarantine(),
+      random: () => 0.999999,
+    });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
     setTimeout(release, 1700);
@@ -322,7 +354,11 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
 
   it('connection resets: waitUntilAvailable resolves once OpenSearch answers again', async () => {
     proxy.plan = () => 'reset';
-    const w = new BulkIndexer(through(proxyUrl), options({ retryBaseMs: 50, retryMaxMs: 100, retryMaxAttempts: 20 }), { logger, metrics, quarantine: new MemoryQuarantine() });
+    const w = new BulkIndexer(through(proxyUrl), options({ retryBaseMs: 50, retryMaxMs: 100, retryMaxAttempts: 20 }), {
+      logger,
+      metrics,
+      quarantine: new MemoryQuarantine(),
+    });
     const batch = docs('reset', 10);
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
@@ -360,7 +396,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
       }
     })();
     // Wait until the producer stalls (no timing assumption about how fast it gets there).
-    for (let last = -1; accepted !== last; ) {
+    for (let last = -1; accepted !== last;) {
       last = accepted;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -31,7 +31,10 @@ describe('S3 quarantine (moto)', () => {
   const read = async (key: string): Promise<StoredQuarantineRecord[]> => {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const text = await res.Body!.transformToString('utf8');
-    return text.trimEnd().split('\n').map((l) => JSON.parse(l) as StoredQuarantineRecord);
+    return text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as StoredQuarantineRecord);
   };
 
   beforeAll(async () => {

@@ -15,7 +15,14 @@ interface Run {
 function cli(args: string[], env: Record<string, string>): Promise<Run> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', OPENSEARCH_URL: stackEnv().opensearchUrl, INDEX_REPLICAS: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      OPENSEARCH_URL: stackEnv().opensearchUrl,
+      INDEX_REPLICAS: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -28,7 +35,8 @@ function cli(args: string[], env: Record<string, string>): Promise<Run> {
 describe('recording-audit setup (CLI, real node)', () => {
   const os = new Client({ node: stackEnv().opensearchUrl });
   const prefix = uniqueName('t-setup-cli');
-  const templateStatus = async (): Promise<number | null | undefined> => (await os.transport.request({ method: 'GET', path: `/_index_template/${prefix}` }, { ignore: [404] })).statusCode;
+  const templateStatus = async (): Promise<number | null | undefined> =>
+    (await os.transport.request({ method: 'GET', path: `/_index_template/${prefix}` }, { ignore: [404] })).statusCode;
 
   afterAll(async () => {
     if (stackEnv().ism) await os.transport.request({ method: 'DELETE', path: `/_plugins/_ism/policies/${prefix}-retention` }, { ignore: [404] });
@@ -40,7 +48,9 @@ describe('recording-audit setup (CLI, real node)', () => {
     const run = await cli(['setup'], { INDEX_PREFIX: prefix, RETENTION_DAYS: '30' });
     expect(run.code).toBe(78);
     expect(run.stderr).toContain('Invalid configuration:');
-    expect(run.stderr).toMatch(/RETENTION_DAYS: is 30, below the floor of 2192 days \(six years, HIPAA\); only `recording-audit setup --allow-short-retention`/);
+    expect(run.stderr).toMatch(
+      /RETENTION_DAYS: is 30, below the floor of 2192 days \(six years, HIPAA\); only `recording-audit setup --allow-short-retention`/,
+    );
     expect(await templateStatus()).toBe(404);
   });
 

@@ -49,7 +49,9 @@ describe('index setup (template, alias, ISM)', () => {
     const first = await ensureIndexSetupWith(client, cfg, logger, MAPPINGS);
     expect(first).toMatchObject({ template: prefix, templateResult: 'created', alias: prefix, indexPattern: `${prefix}-*` });
     // The entry point the worker calls, with settings loaded the product way: the same template.
-    const loaded = loadConfigOrThrow({ env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '2192', OPENSEARCH_URL: stackEnv().opensearchUrl } });
+    const loaded = loadConfigOrThrow({
+      env: { INDEX_PREFIX: prefix, INDEX_SHARDS: '1', INDEX_REPLICAS: '0', RETENTION_DAYS: '2192', OPENSEARCH_URL: stackEnv().opensearchUrl },
+    });
     const second = await ensureIndexSetup(client, loaded, logger);
     expect(second.templateResult).toBe('unchanged');
     expect(second.templateVersion).toBe(first.templateVersion);
@@ -149,7 +151,9 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
       const path = r.path.split('?')[0]!;
       if (path === '/_cat/plugins') return { status: 200, body: [{ component: 'opensearch-job-scheduler' }, { component: 'opensearch-index-management' }] };
       if (path === policyPath && r.method === 'GET') {
-        return stored ? { status: 200, body: { _id: ismPolicyId(prefix), _version: 1, ...stored } } : { status: 404, body: { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 } };
+        return stored
+          ? { status: 200, body: { _id: ismPolicyId(prefix), _version: 1, ...stored } }
+          : { status: 404, body: { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 } };
       }
       if (path === policyPath && r.method === 'PUT') {
         const body = JSON.parse(r.body.toString()) as { policy: Record<string, unknown> };
@@ -209,14 +213,20 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     const missing = await verifyIndexSetup(client, cfg, logger, MAPPINGS);
     expect(missing.ok).toBe(false);
     expect(missing.problems).toEqual([expect.stringContaining(`ISM policy ${ismPolicyId(prefix)} is missing`)]);
-    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH', message: expect.stringContaining('recording-audit setup') as string });
+    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({
+      code: 'SETUP_MISMATCH',
+      message: expect.stringContaining('recording-audit setup') as string,
+    });
     expect(writes()).toEqual([]);
 
     // A policy with other text (here: one year instead of six), as a typo'd setup or an intruder would leave it.
     expect((await ensureIndexSetupWith(client, { ...cfg, RETENTION_DAYS: 365 }, logger, MAPPINGS, { allowShortRetention: true })).ism).toBe('created');
     const before = structuredClone(stored);
     proxy.seen.length = 0;
-    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH', message: expect.stringContaining(`ISM policy ${ismPolicyId(prefix)} differs from RETENTION_DAYS=2192`) as string });
+    await expect(assertIndexSetup(client, cfg, logger, MAPPINGS)).rejects.toMatchObject({
+      code: 'SETUP_MISMATCH',
+      message: expect.stringContaining(`ISM policy ${ismPolicyId(prefix)} differs from RETENTION_DAYS=2192`) as string,
+    });
     expect(writes()).toEqual([]);
     expect(stored).toEqual(before);
 
@@ -259,7 +269,8 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     prefixes.push(p);
     return { INDEX_PREFIX: p, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
   };
-  const templateOf = async (name: string): Promise<unknown> => (await direct.transport.request({ method: 'GET', path: `/_index_template/${name}` }, { ignore: [404] })).body;
+  const templateOf = async (name: string): Promise<unknown> =>
+    (await direct.transport.request({ method: 'GET', path: `/_index_template/${name}` }, { ignore: [404] })).body;
   /** Every request the verification sent that is not a read. */
   const writes = (): string[] => proxy.seen.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map((r) => `${r.method} ${r.path}`);
 
@@ -301,7 +312,11 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     expect(again).toMatchObject({ templateResult: 'unchanged', existingIndicesUpdated: false, aliasAddedTo: [], ism: stackEnv().ism ? 'unchanged' : 'absent' });
     expect(await templateOf(cfg.INDEX_PREFIX)).toEqual(stored);
     proxy.seen.length = 0;
-    expect(await verifyIndexSetup(client, cfg, logger)).toMatchObject({ ok: true, problems: [], template: { state: 'matches', version: first.templateVersion } });
+    expect(await verifyIndexSetup(client, cfg, logger)).toMatchObject({
+      ok: true,
+      problems: [],
+      template: { state: 'matches', version: first.templateVersion },
+    });
     await expect(assertIndexSetup(client, cfg, logger)).resolves.toMatchObject({ ok: true });
     expect(writes()).toEqual([]);
   });
@@ -313,7 +328,17 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     await assertIndexSetup(client, cfg, logger);
     const indexer = new BulkIndexer(
       client,
-      { prefix: cfg.INDEX_PREFIX, maxBytes: 1 << 20, maxDocs: 100, flushIntervalMs: 20, concurrency: 1, gzip: false, retryBaseMs: 10, retryMaxMs: 50, retryMaxAttempts: 3 },
+      {
+        prefix: cfg.INDEX_PREFIX,
+        maxBytes: 1 << 20,
+        maxDocs: 100,
+        flushIntervalMs: 20,
+        concurrency: 1,
+        gzip: false,
+        retryBaseMs: 10,
+        retryMaxMs: 50,
+        retryMaxAttempts: 3,
+      },
       { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
     );
     const outcomes = new Outcomes();
@@ -337,14 +362,21 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
       if (r.method === 'GET' && alias) return [{ action: 'indices:admin/aliases/get', index: decodeURIComponent(alias[1]!).replace(/\*$/, '2026.01') }];
       if (r.method === 'POST' && path === '/_mget') return [{ action: 'indices:data/read/mget' }, { action: 'indices:data/read/mget[shard]', index: monthly }];
       if (r.method === 'POST' && path === '/_bulk') {
-        const items = r.body.toString().split('\n').filter((l) => l.startsWith('{"create"') || l.startsWith('{"index"') || l.startsWith('{"update"') || l.startsWith('{"delete"'));
+        const items = r.body
+          .toString()
+          .split('\n')
+          .filter((l) => l.startsWith('{"create"') || l.startsWith('{"index"') || l.startsWith('{"update"') || l.startsWith('{"delete"'));
         return [
           { action: 'indices:data/write/bulk' },
           ...items.flatMap((l) => {
             const [op, meta] = Object.entries(JSON.parse(l) as Record<string, { _index: string }>)[0]!;
             // The security plugin checks a create item as indices:data/write/index, and creates a missing index first.
             const item = op === 'create' || op === 'index' ? 'indices:data/write/index' : `indices:data/write/${op}`;
-            return [{ action: 'indices:data/write/bulk[s]', index: meta._index }, { action: item, index: meta._index }, { action: 'indices:admin/create', index: meta._index }];
+            return [
+              { action: 'indices:data/write/bulk[s]', index: meta._index },
+              { action: item, index: meta._index },
+              { action: 'indices:admin/create', index: meta._index },
+            ];
           }),
         ];
       }
@@ -397,7 +429,9 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     const cfg = fresh();
     await direct.transport.request({ method: 'PUT', path: `/${cfg.INDEX_PREFIX}` });
     await expect(ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).rejects.toMatchObject({ code: 'SETUP_MISMATCH' });
-    expect((await verifyIndexSetup(client, cfg, logger)).problems).toContain(`an index named ${cfg.INDEX_PREFIX} exists where the read alias ${cfg.INDEX_PREFIX} belongs`);
+    expect((await verifyIndexSetup(client, cfg, logger)).problems).toContain(
+      `an index named ${cfg.INDEX_PREFIX} exists where the read alias ${cfg.INDEX_PREFIX} belongs`,
+    );
     expect((await direct.transport.request({ method: 'HEAD', path: `/${cfg.INDEX_PREFIX}` }, { ignore: [404] })).statusCode).toBe(200);
   });
 });

@@ -1,18 +1,13 @@
 import { Writable } from 'node:stream';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createLogger, type Logger } from '../../../src/core/log.js';
 import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
 
 /** Clients on moto; `endpoint` puts a fault proxy in front of it. */
 export const newSqs = (endpoint?: string): SQSClient => new SQSClient(awsClientConfig(endpoint));
-export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client => new S3Client({ ...awsClientConfig(endpoint), ...(maxAttempts ? { maxAttempts } : {}) });
+export const newS3 = (endpoint?: string, maxAttempts?: number): S3Client =>
+  new S3Client({ ...awsClientConfig(endpoint), ...(maxAttempts ? { maxAttempts } : {}) });
 
 /** Queues created by a test file, deleted in afterAll. */
 export class TestQueues {
@@ -40,8 +35,13 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: strin
 
 /** Visible and in-flight message counts (moto updates them immediately). */
 export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ visible: number; inFlight: number }> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return { visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 'NaN'), inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN') };
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 'NaN'),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 'NaN'),
+  };
 }
 
 /** A real pino logger whose lines are kept for assertions. */

@@ -58,7 +58,11 @@ async function missingCount(metrics: Metrics): Promise<Record<string, number>> {
 describe('a log object deleted before it is read (moto S3)', () => {
   it('by default leaves the notification for redelivery and the DLQ, and counts it for alerting', async () => {
     const { p, metrics } = processor({});
-    await expect(p.process({ bucket, key: 'gone/2024-06-01-12-00-00-ABCDEF' })).rejects.toMatchObject({ code: 'OBJECT_MISSING', retryable: true, details: { reason: 'not_found' } });
+    await expect(p.process({ bucket, key: 'gone/2024-06-01-12-00-00-ABCDEF' })).rejects.toMatchObject({
+      code: 'OBJECT_MISSING',
+      retryable: true,
+      details: { reason: 'not_found' },
+    });
     expect(await missingCount(metrics)).toEqual({ retry: 1 });
   });
 

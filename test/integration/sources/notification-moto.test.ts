@@ -1,4 +1,11 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotification, type NotificationRecord } from '../../../src/sources/notification.js';
@@ -67,7 +74,9 @@ describe('notifications moto sends through S3 → SQS', () => {
     // moto form-encodes with Python's quote_plus: space as '+', '+' as %2B, and also '/' as %2F
     // (as S3 itself did in 2015; S3 today keeps '/').
     expect(created.find((r) => r.key === 'odd prefix/a+b c.log')?.rawKey).toMatch(/^odd\+prefix(\/|%2F)a%2Bb\+c\.log$/);
-    expect(records.filter((r) => r.kind === 'ignored')).toEqual([{ kind: 'ignored', reason: 'not_object_created', eventName: expect.stringMatching(/^ObjectRemoved:/) as string, bucket, key: KEYS[0] }]);
+    expect(records.filter((r) => r.kind === 'ignored')).toEqual([
+      { kind: 'ignored', reason: 'not_object_created', eventName: expect.stringMatching(/^ObjectRemoved:/) as string, bucket, key: KEYS[0] },
+    ]);
 
     // The decoded key is the real key: every object that still exists opens.
     for (const r of created) {

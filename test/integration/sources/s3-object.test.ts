@@ -2,13 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,7 +115,10 @@ describe('openObject against moto', () => {
     expect(put.VersionId).toBeDefined();
     expect(found(await openObject(admin, { bucket: versioned, key: 'v.log', versionId: put.VersionId! }, { idleTimeoutMs: 5000 })).size).toBe(SMALL.length);
     await admin.send(new DeleteObjectCommand({ Bucket: versioned, Key: 'v.log', VersionId: put.VersionId! }));
-    expect(await openObject(admin, { bucket: versioned, key: 'v.log', versionId: put.VersionId! }, { idleTimeoutMs: 5000 })).toEqual({ found: false, reason: 'not_found' });
+    expect(await openObject(admin, { bucket: versioned, key: 'v.log', versionId: put.VersionId! }, { idleTimeoutMs: 5000 })).toEqual({
+      found: false,
+      reason: 'not_found',
+    });
   });
 
   it('reads only the version the notification named: another ETag under the key is changed', async () => {
@@ -135,7 +132,9 @@ describe('openObject against moto', () => {
 
   it('streams a 50 MB object with bounded memory and intact content', async () => {
     const size = 50 * 1024 * 1024;
-    const line = Buffer.from('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be audit-logs [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT key "GET /k HTTP/1.1" 200 -\n');
+    const line = Buffer.from(
+      '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be audit-logs [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT key "GET /k HTTP/1.1" 200 -\n',
+    );
     const expected = createHash('sha256');
     function* chunks(): Generator<Buffer> {
       let left = size;
@@ -236,7 +235,9 @@ describe('openObject against moto', () => {
   it('an abort signal stops the read, before and during the body', async () => {
     const before = new AbortController();
     before.abort();
-    await expect(openObject(admin, { bucket, key: 'small.log' }, { idleTimeoutMs: 5000, signal: before.signal })).rejects.toMatchObject({ code: 'OBJECT_READ_FAILED' });
+    await expect(openObject(admin, { bucket, key: 'small.log' }, { idleTimeoutMs: 5000, signal: before.signal })).rejects.toMatchObject({
+      code: 'OBJECT_READ_FAILED',
+    });
 
     const during = new AbortController();
     const opened = found(await openObject(admin, { bucket, key: 'medium.log' }, { idleTimeoutMs: 5000, signal: during.signal }));
@@ -300,7 +301,10 @@ describe('createS3Client', () => {
     process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const s3 = createS3Client(cfg, { userAgentSuffix: 'recording-audit-self' });
     try {
-      expect(await openObject(s3, { bucket: 'audit-logs', key: 'logs/2026-01-01-00-00-00-ABC' }, { idleTimeoutMs: 5000 })).toEqual({ found: false, reason: 'not_found' });
+      expect(await openObject(s3, { bucket: 'audit-logs', key: 'logs/2026-01-01-00-00-00-ABC' }, { idleTimeoutMs: 5000 })).toEqual({
+        found: false,
+        reason: 'not_found',
+      });
       expect(seen[0]?.url).toMatch(/^\/audit-logs\/logs\/2026-01-01-00-00-00-ABC/);
       expect(seen[0]?.headers['user-agent']).toMatch(/ recording-audit-self$/);
     } finally {

@@ -1,4 +1,11 @@
-import { ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, DeleteMessageCommand, PurgeQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
 import { SqsSource, type Disposition, type InFlightMessage, type SqsSourceOptions } from '../../../src/sources/sqs.js';
@@ -98,7 +105,11 @@ describe('SqsSource against moto', () => {
     expect(await metricValue(h.metrics.messagesInFlight)).toBe(0);
     expect(await metricValue(h.metrics.queueLagSeconds)).toBe(0);
     const receive = h.commands.find((c) => c.name === 'ReceiveMessageCommand')!;
-    expect(receive.input).toMatchObject({ WaitTimeSeconds: 1, VisibilityTimeout: 30, MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] });
+    expect(receive.input).toMatchObject({
+      WaitTimeSeconds: 1,
+      VisibilityTimeout: 30,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    });
   });
 
   it("leaves the message on 'retry' and on a thrown error; it reappears after the visibility timeout", async () => {
@@ -117,7 +128,9 @@ describe('SqsSource against moto', () => {
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'handler_error' })).toBeGreaterThanOrEqual(1);
     expect(h.logs.some((l) => l.msg === 'Message handler failed; message left for redelivery.')).toBe(true);
     // Still on the queue: received again after the 2 s timeout, with a higher receive count.
-    const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const again = await admin.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
     const bodies = (again.Messages ?? []).map((m) => m.Body);
     if (bodies.length < 2) {
       const more = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
@@ -192,7 +205,11 @@ describe('SqsSource against moto', () => {
     expect(await metricValue(h.metrics.heartbeatExtensions, { result: 'failed' })).toBe(2);
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'heartbeat_failed' })).toBe(2);
     expect(await metricValue(h.metrics.messagesDeleted)).toBe(0);
-    expect(h.logs.some((l) => l.msg === 'Message abandoned; it will reappear and be processed again.' && (l.err as { code?: string }).code === 'ReceiptHandleIsInvalid')).toBe(true);
+    expect(
+      h.logs.some(
+        (l) => l.msg === 'Message abandoned; it will reappear and be processed again.' && (l.err as { code?: string }).code === 'ReceiptHandleIsInvalid',
+      ),
+    ).toBe(true);
   });
 
   it('a failed single heartbeat (message deleted out of band with its handle) aborts the handler', async () => {
@@ -210,7 +227,11 @@ describe('SqsSource against moto', () => {
 
   it('respects maxInFlight: never more concurrent handlers, never asks for more than the free slots', async () => {
     const queueUrl = await queues.create();
-    await sendBodies(admin, queueUrl, Array.from({ length: 12 }, (_, i) => `m${i}`));
+    await sendBodies(
+      admin,
+      queueUrl,
+      Array.from({ length: 12 }, (_, i) => `m${i}`),
+    );
     const h = harness(queueUrl, { maxInFlight: 3 });
     let concurrent = 0;
     let peak = 0;
@@ -268,7 +289,9 @@ describe('SqsSource against moto', () => {
     expect(count(h, 'DeleteMessageCommand')).toBe(0);
     expect(await metricValue(h.metrics.messagesAbandoned, { reason: 'shutdown' })).toBe(1);
     // Released (visibility 0), so it is back at once instead of after 60 s.
-    const again = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const again = await admin.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
     expect(again.Messages?.[0]?.Body).toBe('stuck');
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
   });
@@ -389,7 +412,15 @@ describe('moto behaviour the poller relies on (documented in the README)', () =>
     );
     expect(single?.name).toBe('ReceiptHandleIsInvalid');
     expect(single?.$fault).toBe('client');
-    const batch = await admin.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '1', ReceiptHandle: handle, VisibilityTimeout: 30 }, { Id: '2', ReceiptHandle: 'garbage', VisibilityTimeout: 30 }] }));
+    const batch = await admin.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: '1', ReceiptHandle: handle, VisibilityTimeout: 30 },
+          { Id: '2', ReceiptHandle: 'garbage', VisibilityTimeout: 30 },
+        ],
+      }),
+    );
     expect(batch.Successful ?? []).toEqual([]);
     expect((batch.Failed ?? []).map((f) => [f.Id, f.Code, f.SenderFault])).toEqual([
       ['1', 'ReceiptHandleIsInvalid', true],
@@ -406,6 +437,8 @@ describe('moto behaviour the poller relies on (documented in the README)', () =>
     await sleep(1500);
     const second = await admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, VisibilityTimeout: 30 }));
     expect(second.Messages?.[0]?.Body).toBe('stale');
-    await expect(admin.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 30 }))).resolves.toBeDefined();
+    await expect(
+      admin.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 30 })),
+    ).resolves.toBeDefined();
   });
 });

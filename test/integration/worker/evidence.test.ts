@@ -74,7 +74,14 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
 
     // A day of records in one object: all within two days of its LastModified.
-    const objects = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'e'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(3, day), day, seed: 11 }).objects;
+    const objects = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'e'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(3, day),
+      day,
+      seed: 11,
+    }).objects;
     normal = objects.flatMap((o) => o.lines);
     const template = normal[0]!.split(' ');
     // A record for another bucket, and one dated 1970, in an object delivered today.
@@ -123,9 +130,17 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     // The parser's reason for the cut line is its own business; the stage says it was the parser.
     const byCode = new Map(errors.map((d) => [d.error?.type === 'parse' ? 'parse' : d.error?.code, d]));
     expect([...byCode.keys()].sort()).toEqual(['foreign_bucket', 'parse', 'record_time_skew']);
-    expect(byCode.get('foreign_bucket')).toMatchObject({ event: { hash: sha256(foreign) }, error: { type: 'admission' }, log: { file: { path: source }, offset: 3 } });
+    expect(byCode.get('foreign_bucket')).toMatchObject({
+      event: { hash: sha256(foreign) },
+      error: { type: 'admission' },
+      log: { file: { path: source }, offset: 3 },
+    });
     expect(byCode.get('foreign_bucket')?.aws?.s3access?.bucket).toBe('someone-elses-bucket');
-    expect(byCode.get('record_time_skew')).toMatchObject({ event: { hash: sha256(ancient), original: ancient }, error: { type: 'admission' }, log: { file: { path: source }, offset: 4 } });
+    expect(byCode.get('record_time_skew')).toMatchObject({
+      event: { hash: sha256(ancient), original: ancient },
+      error: { type: 'admission' },
+      log: { file: { path: source }, offset: 4 },
+    });
     expect(byCode.get('parse')).toMatchObject({ event: { hash: sha256(presigned) }, log: { file: { path: source }, offset: 5 } });
     const parseReason = byCode.get('parse')?.error?.code ?? '';
     expect(parseReason).toMatch(/^[a-z_]+$/);
@@ -181,7 +196,11 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: res.queueUrl,
-        MessageBody: JSON.stringify({ Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: res.logBucket }, object: { key, size: 1 } } }] }),
+        MessageBody: JSON.stringify({
+          Records: [
+            { eventVersion: '2.1', eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: res.logBucket }, object: { key, size: 1 } } },
+          ],
+        }),
       }),
     );
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
@@ -199,7 +218,14 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
   });
 
   it('a document the sink quarantines (its id already holds another hash) also gets its pipeline_error event', async () => {
-    const lines = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'f'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(1, day), day, seed: 23 }).objects.flatMap((o) => o.lines);
+    const lines = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'f'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(1, day),
+      day,
+      seed: 23,
+    }).objects.flatMap((o) => o.lines);
     const target = lines[0]!;
     const id = documentId(res.logBucket, sha256(target));
     const index = indexNameFor(prefix, new Date(Date.parse(`${day.toISOString().slice(0, 10)}T12:00:00Z`)).toISOString());
@@ -239,7 +265,16 @@ describe('evidence integrity (issue 20): a document OpenSearch refuses to map al
     const res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
     const quarantineBucket = uniqueName('quarantine');
     await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
-    worker = await startWorker(workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, AUDITED_BUCKETS: res.recordingsBucket, RECORD_TIME_SKEW_DAYS: '2', QUARANTINE_URL: `s3://${quarantineBucket}/q` }));
+    worker = await startWorker(
+      workerEnv({
+        SQS_QUEUE_URL: res.queueUrl,
+        LOG_BUCKETS: res.logBucket,
+        INDEX_PREFIX: prefix,
+        AUDITED_BUCKETS: res.recordingsBucket,
+        RECORD_TIME_SKEW_DAYS: '2',
+        QUARANTINE_URL: `s3://${quarantineBucket}/q`,
+      }),
+    );
 
     const now = new Date();
     const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${now.toUTCString().slice(8, 11)}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
@@ -256,7 +291,11 @@ describe('evidence integrity (issue 20): a document OpenSearch refuses to map al
     expect(worker.worker.totals).toMatchObject({ objects: 1, lines: 1, indexed: 0, quarantined: 1, retried: 0 });
     const docs = [...(await allDocuments(os, `${prefix}-*`)).values()] as Doc[];
     expect(docs).toHaveLength(1);
-    expect(docs[0]).toMatchObject({ event: { kind: 'pipeline_error', hash: sha256(line) }, error: { code: 'mapper_parsing_exception', type: 'index' }, log: { file: { path: `s3://${res.logBucket}/${key}` }, offset: 1 } });
+    expect(docs[0]).toMatchObject({
+      event: { kind: 'pipeline_error', hash: sha256(line) },
+      error: { code: 'mapper_parsing_exception', type: 'index' },
+      log: { file: { path: `s3://${res.logBucket}/${key}` }, offset: 1 },
+    });
     expect(docs[0]?.aws?.s3access).toMatchObject({ bucket: res.recordingsBucket, remote_ip: '192.0.2.44', request_id: 'MAPPING00000001' });
     expect(await metricValue(worker.metrics.errorEvents)).toBe(1);
     s3.destroy();

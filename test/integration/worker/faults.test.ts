@@ -7,7 +7,17 @@ import { accessDay, logObjectKey, type ExportedRecording } from '../../../src/si
 import { seededRandom } from '../../../src/sim/s3-logs/access-log-writer.js';
 import { stackEnv } from '../../support/stack-env.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { allDocuments, countDocuments, openSearch, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import {
+  allDocuments,
+  countDocuments,
+  openSearch,
+  queueDepth,
+  setupIndices,
+  spawnWorker,
+  startWorker,
+  waitForEmptyQueue,
+  workerEnv,
+} from '../../support/worker-harness.js';
 import { sha256, useWorkerStack } from './support.js';
 
 function recordings(n: number, seed: number, day: Date): ExportedRecording[] {
@@ -23,7 +33,14 @@ function recordings(n: number, seed: number, day: Date): ExportedRecording[] {
 async function writeLogObjects(s3: S3Client, res: LogPipelineResources, seed: number, recordingsPerDay: number): Promise<Set<string>> {
   const hashes = new Set<string>();
   const day = new Date(Date.UTC(2025, 0, 1 + (seed % 28)));
-  const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: recordings(recordingsPerDay, seed, day), day, seed });
+  const { objects } = accessDay({
+    recordingsBucket: res.recordingsBucket,
+    bucketOwner: 'c'.repeat(64),
+    accountId: '123456789012',
+    recordings: recordings(recordingsPerDay, seed, day),
+    day,
+    seed,
+  });
   let i = 0;
   for (const o of objects) {
     for (const l of o.lines) hashes.add(sha256(l));
@@ -55,7 +72,18 @@ describe('worker under faults', () => {
     const proxy = new TcpProxy(target.hostname, Number(target.port));
     await proxy.up();
     const worker = await startWorker(
-      workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, OPENSEARCH_URL: proxy.url, SQS_VISIBILITY_TIMEOUT_SECS: '6', SQS_HEARTBEAT_INTERVAL_SECS: '2', BULK_RETRY_BASE_MS: '50', BULK_RETRY_MAX_MS: '500', BULK_RETRY_MAX_ATTEMPTS: '4', OPENSEARCH_REQUEST_TIMEOUT_MS: '2000' }),
+      workerEnv({
+        SQS_QUEUE_URL: res.queueUrl,
+        LOG_BUCKETS: res.logBucket,
+        INDEX_PREFIX: prefix,
+        OPENSEARCH_URL: proxy.url,
+        SQS_VISIBILITY_TIMEOUT_SECS: '6',
+        SQS_HEARTBEAT_INTERVAL_SECS: '2',
+        BULK_RETRY_BASE_MS: '50',
+        BULK_RETRY_MAX_MS: '500',
+        BULK_RETRY_MAX_ATTEMPTS: '4',
+        OPENSEARCH_REQUEST_TIMEOUT_MS: '2000',
+      }),
     );
     try {
       const expected = await writeLogObjects(s3, res, 1, 15);
@@ -82,7 +110,15 @@ describe('worker under faults', () => {
     const prefix = indexPrefix('t-kill');
     const expected = new Set<string>();
     for (const seed of [11, 12, 13]) for (const h of await writeLogObjects(s3, res, seed, 60)) expected.add(h);
-    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '5', SQS_HEARTBEAT_INTERVAL_SECS: '2', OBJECT_CONCURRENCY: '2', BULK_MAX_DOCS: '300' });
+    const env = workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      SQS_VISIBILITY_TIMEOUT_SECS: '5',
+      SQS_HEARTBEAT_INTERVAL_SECS: '2',
+      OBJECT_CONCURRENCY: '2',
+      BULK_MAX_DOCS: '300',
+    });
     await setupIndices(env);
     const rand = seededRandom(20241126);
     const indexedAfterRound: number[] = [];

@@ -30,10 +30,36 @@ describe('no secret reaches the logs or the index', () => {
   it('runs the worker at debug level with planted secrets in its settings and in the requests it reads', async () => {
     const res = await logPipeline();
     const key = 'org-1/year=2024/month=5/day=1/hour=2/conversation_id=0b1c2d3e-4f50-4a6b-8c7d-000000000001/9f8e7d6c-5b4a-4392-8170-000000000001.opus';
-    const base = { bucketOwner: 'e'.repeat(64), bucket: res.recordingsBucket, time: new Date(Date.UTC(2024, 4, 1, 3)), remoteIp: '203.0.113.9', requester: 'arn:aws:sts::123456789012:assumed-role/qa/x', operation: 'REST.GET.OBJECT', key, method: 'GET', httpStatus: 200, totalTimeMs: 9, turnAroundMs: 3, userAgent: 'Mozilla/5.0', hostHeader: 'h.s3.amazonaws.com' };
+    const base = {
+      bucketOwner: 'e'.repeat(64),
+      bucket: res.recordingsBucket,
+      time: new Date(Date.UTC(2024, 4, 1, 3)),
+      remoteIp: '203.0.113.9',
+      requester: 'arn:aws:sts::123456789012:assumed-role/qa/x',
+      operation: 'REST.GET.OBJECT',
+      key,
+      method: 'GET',
+      httpStatus: 200,
+      totalTimeMs: 9,
+      turnAroundMs: 3,
+      userAgent: 'Mozilla/5.0',
+      hostHeader: 'h.s3.amazonaws.com',
+    };
     const lines = [
-      formatAccessRecord({ ...base, ...requestIds(1), uri: `/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAPLANTED%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T030000Z&X-Amz-Expires=300&X-Amz-Security-Token=${SECRETS.sessionToken}&X-Amz-SignedHeaders=host&X-Amz-Signature=${SECRETS.sigV4}`, authType: 'QueryString', referrer: `https://app.example.org/play?X-Amz-Signature=${SECRETS.sigV4}` }),
-      formatAccessRecord({ ...base, ...requestIds(2), uri: `/${key}?AWSAccessKeyId=AKIAPLANTED&Expires=1714532400&Signature=${SECRETS.sigV2}`, authType: 'QueryString', signatureVersion: 'SigV2' }),
+      formatAccessRecord({
+        ...base,
+        ...requestIds(1),
+        uri: `/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAPLANTED%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T030000Z&X-Amz-Expires=300&X-Amz-Security-Token=${SECRETS.sessionToken}&X-Amz-SignedHeaders=host&X-Amz-Signature=${SECRETS.sigV4}`,
+        authType: 'QueryString',
+        referrer: `https://app.example.org/play?X-Amz-Signature=${SECRETS.sigV4}`,
+      }),
+      formatAccessRecord({
+        ...base,
+        ...requestIds(2),
+        uri: `/${key}?AWSAccessKeyId=AKIAPLANTED&Expires=1714532400&Signature=${SECRETS.sigV2}`,
+        authType: 'QueryString',
+        signatureVersion: 'SigV2',
+      }),
     ];
     await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 4, 1, 4)), 'SECRETS'), `${lines.join('\n')}\n`);
 

@@ -38,7 +38,13 @@ describe('schema v2 through the worker', () => {
     s3 = new S3Client({ forcePathStyle: true });
     sqs = new SQSClient({});
     sim = await startGenesysSimulator({ dataset });
-    res = await createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('recordings'), logBucket: uniqueName('access-logs'), queue: uniqueName('notifications'), maxReceiveCount: 2, visibilityTimeoutSecs: 30 });
+    res = await createLogPipeline(s3, sqs, {
+      recordingsBucket: uniqueName('recordings'),
+      logBucket: uniqueName('access-logs'),
+      queue: uniqueName('notifications'),
+      maxReceiveCount: 2,
+      visibilityTimeoutSecs: 30,
+    });
     worker = await startWorker(
       workerEnv({
         SQS_QUEUE_URL: res.queueUrl,
@@ -57,9 +63,26 @@ describe('schema v2 through the worker', () => {
     const line = (i: number, requester: string | undefined, op: string, uri: string, extra: Record<string, unknown> = {}): string =>
       renderLine(
         {
-          bucket_owner: 'a'.repeat(64), bucket: res.recordingsBucket, remote_ip: '203.0.113.77', requester, request_id: `REQ${i}`, operation: op, key: keys[i % keys.length],
-          request_uri: uri, http_status: 200, bytes_sent: 10, object_size: 10, total_time: 5, turn_around_time: 2, user_agent: 'Mozilla/5.0', host_id: 'h', signature_version: 'SigV4',
-          cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256', authentication_type: 'AuthHeader', host_header: `${res.recordingsBucket}.s3.us-east-1.amazonaws.com`, tls_version: 'TLSv1.2',
+          bucket_owner: 'a'.repeat(64),
+          bucket: res.recordingsBucket,
+          remote_ip: '203.0.113.77',
+          requester,
+          request_id: `REQ${i}`,
+          operation: op,
+          key: keys[i % keys.length],
+          request_uri: uri,
+          http_status: 200,
+          bytes_sent: 10,
+          object_size: 10,
+          total_time: 5,
+          turn_around_time: 2,
+          user_agent: 'Mozilla/5.0',
+          host_id: 'h',
+          signature_version: 'SigV4',
+          cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256',
+          authentication_type: 'AuthHeader',
+          host_header: `${res.recordingsBucket}.s3.us-east-1.amazonaws.com`,
+          tls_version: 'TLSv1.2',
           ...extra,
         },
         `2024-05-14T10:0${i}:00.000Z`,
@@ -67,10 +90,17 @@ describe('schema v2 through the worker', () => {
       );
     const presignedQuery = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240514T095500Z&X-Amz-Expires=900&X-Amz-Security-Token=${TOKEN}&X-Amz-SignedHeaders=host&X-Amz-Signature=${SIGNATURE}`;
     const lines = [
-      line(0, `arn:aws:sts::${ACCT}:assumed-role/qa-playback/presigner`, 'REST.GET.OBJECT', `GET /${keys[0]}?${presignedQuery} HTTP/1.1`, { authentication_type: 'QueryString', referrer: `https://qa.example-health.org/review?u=${encodeURIComponent(presignedQuery)}` }),
+      line(0, `arn:aws:sts::${ACCT}:assumed-role/qa-playback/presigner`, 'REST.GET.OBJECT', `GET /${keys[0]}?${presignedQuery} HTTP/1.1`, {
+        authentication_type: 'QueryString',
+        referrer: `https://qa.example-health.org/review?u=${encodeURIComponent(presignedQuery)}`,
+      }),
       line(1, `arn:aws:sts::${ACCT}:assumed-role/qa-playback/jane.doe@example-health.org`, 'REST.GET.OBJECT', `GET /${keys[1]} HTTP/1.1`),
-      line(2, `arn:aws:sts::${ACCT}:assumed-role/recording-audit-task/ecs`, 'REST.GET.OBJECT', `GET /${keys[2]} HTTP/1.1`, { user_agent: 'aws-sdk-js/3 recording-audit' }),
-      line(3, `arn:aws:iam::${ACCT}:user/records.admin`, 'REST.DELETE.OBJECT', `DELETE /${keys[3]}?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1`, { http_status: 204 }),
+      line(2, `arn:aws:sts::${ACCT}:assumed-role/recording-audit-task/ecs`, 'REST.GET.OBJECT', `GET /${keys[2]} HTTP/1.1`, {
+        user_agent: 'aws-sdk-js/3 recording-audit',
+      }),
+      line(3, `arn:aws:iam::${ACCT}:user/records.admin`, 'REST.DELETE.OBJECT', `DELETE /${keys[3]}?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1`, {
+        http_status: 204,
+      }),
       line(4, undefined, 'REST.GET.OBJECT', `GET /${keys[0]} HTTP/1.1`, { http_status: 403, error_code: 'AccessDenied' }),
     ];
     await putLogObject(s3, res.logBucket, `${res.logPrefix}2024-05-14-10-10-00-SCHEMA2`, `${lines.join('\n')}\n`);
@@ -94,7 +124,12 @@ describe('schema v2 through the worker', () => {
   it('a presigned GET is in the index with its access key id, signing time and expiry, and no signature or token anywhere', () => {
     expect(docs).toHaveLength(5);
     const d = byRequest('REQ0');
-    expect(d.aws.s3!.presigned).toEqual({ access_key_id: 'ASIA4EXAMPLE7Q2BZ6KD', signed_at: '2024-05-14T09:55:00.000Z', expires_in_secs: 900, expires_at: '2024-05-14T10:10:00.000Z' });
+    expect(d.aws.s3!.presigned).toEqual({
+      access_key_id: 'ASIA4EXAMPLE7Q2BZ6KD',
+      signed_at: '2024-05-14T09:55:00.000Z',
+      expires_in_secs: 900,
+      expires_at: '2024-05-14T10:10:00.000Z',
+    });
     expect((d.url as { query: string }).query).toContain('X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F[redacted]');
     expect(d.aws.principal).toEqual({ type: 'AssumedRole', account_id: ACCT, role_name: 'qa-playback', session_name: 'presigner' });
     expect(d.actor).toEqual({ kind: 'service' });
@@ -120,7 +155,7 @@ describe('schema v2 through the worker', () => {
     }
   });
 
-  it("a versioned DELETE carries the version id it named", () => {
+  it('a versioned DELETE carries the version id it named', () => {
     expect(byRequest('REQ3').aws.s3!.object).toMatchObject({ version_id: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' });
     expect(byRequest('REQ1').aws.s3!.object).not.toHaveProperty('version_id');
   });
@@ -128,7 +163,14 @@ describe('schema v2 through the worker', () => {
   it("an event.self:false query (the demo summary's playback sample) finds a playback that is not the worker's own", async () => {
     const scope = { prefix: { 'log.file.path': `s3://${res.logBucket}/` } };
     // The query src/demo/summary.ts asks; tests import nothing from the demo.
-    const playbackSample = { size: 1, query: { bool: { filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }] } } };
+    const playbackSample = {
+      size: 1,
+      query: {
+        bool: {
+          filter: [scope, { term: { 'event.action': 'REST.GET.OBJECT' } }, { term: { 'enrichment.status': 'resolved' } }, { term: { 'event.self': false } }],
+        },
+      },
+    };
     const r = await os.search({ index: prefix, body: playbackSample } as never);
     const hits = (r.body as unknown as { hits: { hits: { _source: Doc }[] } }).hits.hits;
     expect(hits).toHaveLength(1);

@@ -67,7 +67,11 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     expect(stderr).toContain(`index template ${prefix} is missing`);
     expect(stderr).toContain('recording-audit setup');
     // The JSON log says it too, for whoever reads the task's logs rather than its exit code.
-    const refusal = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
+    const refusal = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.level === 'error');
     expect(refusal).toMatchObject({ msg: expect.stringContaining('refusing to start') as string, problems: [`index template ${prefix} is missing`] });
 
     expect((await template(prefix)).status).toBe(404);
@@ -77,11 +81,15 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
 
   it('replay refuses the same way (exit 78) before it lists or writes anything', async () => {
     const env = envFor();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', 'never-listed-logs', '--from', '2024-01-01', '--to', '2024-01-02'], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', 'never-listed-logs', '--from', '2024-01-01', '--to', '2024-01-02'],
+      {
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(78);
@@ -108,7 +116,13 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     await setupIndices(env);
     const policyPath = `/_plugins/_ism/policies/${ismPolicyId(prefix)}`;
     // What a typo'd RETENTION_DAYS=30 would have installed: delete after 61 days.
-    const stored = { _id: ismPolicyId(prefix), _version: 3, _seq_no: 7, _primary_term: 1, policy: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy };
+    const stored = {
+      _id: ismPolicyId(prefix),
+      _version: 3,
+      _seq_no: 7,
+      _primary_term: 1,
+      policy: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }).policy,
+    };
     const snapshot = structuredClone(stored);
     const proxy = new FaultProxy(new URL(stack.opensearchUrl));
     proxy.plan = (r) => {
@@ -139,9 +153,17 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     const path = `/_plugins/_ism/policies/${ismPolicyId(prefix)}`;
     const current = await os.transport.request({ method: 'GET', path });
     const { _seq_no, _primary_term } = current.body as { _seq_no: number; _primary_term: number };
-    await os.transport.request({ method: 'PUT', path, querystring: { if_seq_no: _seq_no, if_primary_term: _primary_term }, body: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }) });
+    await os.transport.request({
+      method: 'PUT',
+      path,
+      querystring: { if_seq_no: _seq_no, if_primary_term: _primary_term },
+      body: ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: 30 }),
+    });
     const before: unknown = (await os.transport.request({ method: 'GET', path })).body;
-    await expect(startWorker(env, { setup: false })).rejects.toMatchObject({ code: 'SETUP_MISMATCH', message: expect.stringContaining('differs from RETENTION_DAYS=2192') as string });
+    await expect(startWorker(env, { setup: false })).rejects.toMatchObject({
+      code: 'SETUP_MISMATCH',
+      message: expect.stringContaining('differs from RETENTION_DAYS=2192') as string,
+    });
     expect((await os.transport.request({ method: 'GET', path })).body).toEqual(before);
   });
 

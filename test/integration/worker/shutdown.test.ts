@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
 import { logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
-import { allDocuments, countDocuments, queueDepth, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
+import {
+  allDocuments,
+  countDocuments,
+  queueDepth,
+  setupIndices,
+  spawnWorker,
+  startWorker,
+  waitForEmptyQueue,
+  workerEnv,
+} from '../../support/worker-harness.js';
 import { sha256, useWorkerStack } from './support.js';
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -35,7 +44,15 @@ describe('graceful shutdown of the real worker process', () => {
     // (30,000 lines once did, between the count check below and the signal).
     const { res, expected } = await largeObject(31, 120_000);
     const prefix = indexPrefix('t-term');
-    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '1', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3', LOG_LEVEL: 'info' });
+    const env = workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      SHUTDOWN_GRACE_SECS: '1',
+      SQS_VISIBILITY_TIMEOUT_SECS: '10',
+      SQS_HEARTBEAT_INTERVAL_SECS: '3',
+      LOG_LEVEL: 'info',
+    });
     await setupIndices(env);
     const child = spawnWorker(env);
     let out = '';
@@ -76,7 +93,15 @@ describe('graceful shutdown of the real worker process', () => {
     }
     const prefix = indexPrefix('t-term3');
     // One object at a time: the other three wait in the worker for a slot.
-    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, OBJECT_CONCURRENCY: '1', SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
+    const env = workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      OBJECT_CONCURRENCY: '1',
+      SHUTDOWN_GRACE_SECS: '120',
+      SQS_VISIBILITY_TIMEOUT_SECS: '10',
+      SQS_HEARTBEAT_INTERVAL_SECS: '3',
+    });
     await waitFor(async () => (await queueDepth(sqs, res.queueUrl)).visible >= 4, 30_000);
     await setupIndices(env);
     const child = spawnWorker(env);
@@ -100,7 +125,14 @@ describe('graceful shutdown of the real worker process', () => {
   it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
     const { res, expected } = await largeObject(32, 15_000);
     const prefix = indexPrefix('t-term2');
-    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SHUTDOWN_GRACE_SECS: '120', SQS_VISIBILITY_TIMEOUT_SECS: '10', SQS_HEARTBEAT_INTERVAL_SECS: '3' });
+    const env = workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      SHUTDOWN_GRACE_SECS: '120',
+      SQS_VISIBILITY_TIMEOUT_SECS: '10',
+      SQS_HEARTBEAT_INTERVAL_SECS: '3',
+    });
     await setupIndices(env);
     const child = spawnWorker(env);
     const exit = exitOf(child);

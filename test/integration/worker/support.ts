@@ -46,7 +46,13 @@ export function useWorkerStack(): WorkerStack {
       prefixes.push(prefix);
       return prefix;
     },
-    logPipeline: (settings = {}) => createLogPipeline(s3, sqs, { recordingsBucket: uniqueName('t-recordings'), logBucket: uniqueName('t-access-logs'), queue: uniqueName('t-notifications'), ...settings }),
+    logPipeline: (settings = {}) =>
+      createLogPipeline(s3, sqs, {
+        recordingsBucket: uniqueName('t-recordings'),
+        logBucket: uniqueName('t-access-logs'),
+        queue: uniqueName('t-notifications'),
+        ...settings,
+      }),
   };
 }
 

@@ -21,7 +21,12 @@ function s3EventBody(bucket: string, key: string, object: { size?: number; eTag?
         awsRegion: 'us-east-1',
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', configurationId: 'logs', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), ...object } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'logs',
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), ...object },
+        },
       },
     ],
   });
@@ -45,7 +50,13 @@ describe('worker against the real stack', () => {
 
   beforeAll(async () => {
     res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30 });
-    const env = workerEnv({ SQS_QUEUE_URL: res.queueUrl, LOG_BUCKETS: res.logBucket, INDEX_PREFIX: prefix, SQS_VISIBILITY_TIMEOUT_SECS: '4', SQS_HEARTBEAT_INTERVAL_SECS: '2' });
+    const env = workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      SQS_VISIBILITY_TIMEOUT_SECS: '4',
+      SQS_HEARTBEAT_INTERVAL_SECS: '2',
+    });
     quarantineDir = fileURLToPath(env.QUARANTINE_URL ?? '');
     worker = await startWorker(env);
   });
@@ -55,7 +66,14 @@ describe('worker against the real stack', () => {
   });
 
   it('indexes every record of plain and gzip log objects exactly once, with parsed fields', async () => {
-    const { objects, recordsWritten } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(20, day), day, seed: 7 });
+    const { objects, recordsWritten } = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'a'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(20, day),
+      day,
+      seed: 7,
+    });
     let i = 0;
     for (const o of objects) {
       const body = `${o.lines.join('\n')}\n`;
@@ -75,7 +93,9 @@ describe('worker against the real stack', () => {
       expect((d.aws as { s3access: { error_code: string } }).s3access.error_code).toBe('AccessDenied');
     }
     const someGet = [...docs.values()].find((d) => (d.aws as { s3access: { operation: string } }).s3access.operation === 'REST.GET.OBJECT');
-    expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(/^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/);
+    expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(
+      /^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/,
+    );
     // Presigned signatures never reach the index.
     expect(JSON.stringify([...docs.values()])).not.toMatch(/X-Amz-Signature=[0-9a-f]{16}/);
     expect(await metricValue(worker!.metrics.integrityAlarms)).toBe(0);
@@ -84,7 +104,14 @@ describe('worker against the real stack', () => {
   it('indexes nothing twice: the same notification again, and the same records inside another log object', async () => {
     const before = await countDocuments(os, `${prefix}-*`);
     const listed = readdirSync(quarantineDir).length;
-    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'a'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(20, day), day, seed: 7 });
+    const { objects } = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'a'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(20, day),
+      day,
+      seed: 7,
+    });
     const first = objects[0];
     expect(first).toBeDefined();
     const key = logObjectKey(res.logPrefix, new Date(), 'REDELIVERED');
@@ -97,7 +124,14 @@ describe('worker against the real stack', () => {
 
   it('reads an object version once when two notifications name it at the same time, as moto does for a multipart upload', async () => {
     const before = await countDocuments(os, `${prefix}-*`);
-    const { objects } = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(3, day), day, seed: 31 });
+    const { objects } = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'c'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(3, day),
+      day,
+      seed: 31,
+    });
     const lines = objects.flatMap((o) => o.lines);
     const body = `${lines.join('\n')}\n`;
     // Outside the notification prefix: only the two messages below name it.
@@ -106,7 +140,10 @@ describe('worker against the real stack', () => {
     const objectsBefore = worker!.worker.totals.objects;
     const repeatsBefore = await metricValue(worker!.metrics.objects, { result: 'repeat' });
     const message = s3EventBody(res.logBucket, key, { size: Buffer.byteLength(body), eTag: createHash('md5').update(body).digest('hex') });
-    await Promise.all([sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message })), sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message }))]);
+    await Promise.all([
+      sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message })),
+      sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: message })),
+    ]);
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
     expect(await countDocuments(os, `${prefix}-*`)).toBe(before + lines.length);
     expect(worker!.worker.totals.objects - objectsBefore).toBe(1);
@@ -115,25 +152,73 @@ describe('worker against the real stack', () => {
 
   it('accepts SNS and EventBridge wrappers, acknowledges test events, and quarantines malformed lines with a reason', async () => {
     const before = await countAccessEvents(os, `${prefix}-*`);
-    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'b'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(2, day), day, seed: 99 }).objects.flatMap((o) => o.lines);
-    const lines = [...good.slice(0, 3), 'this is not an access log line', '', good[3] ?? '', 'b'.repeat(64) + ' bucket [99/Foo/2024:00:00:00 +0000] 1.2.3.4 - X REST.GET.OBJECT k "GET / HTTP/1.1" 200'];
+    const good = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'b'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(2, day),
+      day,
+      seed: 99,
+    }).objects.flatMap((o) => o.lines);
+    const lines = [
+      ...good.slice(0, 3),
+      'this is not an access log line',
+      '',
+      good[3] ?? '',
+      'b'.repeat(64) + ' bucket [99/Foo/2024:00:00:00 +0000] 1.2.3.4 - X REST.GET.OBJECT k "GET / HTTP/1.1" 200',
+    ];
     const snsKey = `manual/sns/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, snsKey, lines.join('\n'));
     const ebKey = `manual/eventbridge/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, ebKey, good.slice(4).join('\n'));
     // These keys are outside the notification prefix: only the wrapped notifications below name them.
-    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:logs', Message: s3EventBody(res.logBucket, snsKey), Timestamp: new Date().toISOString() }) }));
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: res.queueUrl,
-        MessageBody: JSON.stringify({ version: '0', id: 'e1', 'detail-type': 'Object Created', source: 'aws.s3', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [`arn:aws:s3:::${res.logBucket}`], detail: { version: '0', bucket: { name: res.logBucket }, object: { key: ebKey, size: 1 }, reason: 'PutObject' } }),
+        MessageBody: JSON.stringify({
+          Type: 'Notification',
+          MessageId: 'x',
+          TopicArn: 'arn:aws:sns:us-east-1:123456789012:logs',
+          Message: s3EventBody(res.logBucket, snsKey),
+          Timestamp: new Date().toISOString(),
+        }),
       }),
     );
-    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: res.logBucket, RequestId: 'R', HostId: 'H' }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: res.queueUrl,
+        MessageBody: JSON.stringify({
+          version: '0',
+          id: 'e1',
+          'detail-type': 'Object Created',
+          source: 'aws.s3',
+          account: '123456789012',
+          time: new Date().toISOString(),
+          region: 'us-east-1',
+          resources: [`arn:aws:s3:::${res.logBucket}`],
+          detail: { version: '0', bucket: { name: res.logBucket }, object: { key: ebKey, size: 1 }, reason: 'PutObject' },
+        }),
+      }),
+    );
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: res.queueUrl,
+        MessageBody: JSON.stringify({
+          Service: 'Amazon S3',
+          Event: 's3:TestEvent',
+          Time: new Date().toISOString(),
+          Bucket: res.logBucket,
+          RequestId: 'R',
+          HostId: 'H',
+        }),
+      }),
+    );
     await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 60_000 });
     // Access events only: since issue 20 each quarantined line also has a pipeline_error event.
     expect(await countAccessEvents(os, `${prefix}-*`)).toBe(before + good.length);
-    const traces = [...(await allDocuments(os, `${prefix}-*`)).values()].filter((d) => (d.log as { file: { path: string } }).file.path === `s3://${res.logBucket}/${snsKey}` && (d.event as { kind: string }).kind === 'pipeline_error');
+    const traces = [...(await allDocuments(os, `${prefix}-*`)).values()].filter(
+      (d) => (d.log as { file: { path: string } }).file.path === `s3://${res.logBucket}/${snsKey}` && (d.event as { kind: string }).kind === 'pipeline_error',
+    );
     expect(new Set(traces.map((d) => (d.log as { offset: number }).offset))).toEqual(new Set([4, 7]));
     const quarantined = readdirSync(quarantineDir)
       .flatMap((f) => readFileSync(join(quarantineDir, f), 'utf8').split('\n'))
@@ -148,14 +233,27 @@ describe('worker against the real stack', () => {
   });
 
   it('does not read a log object that changed since its notification (another ETag): counted, never indexed as that version', async () => {
-    const good = accessDay({ recordingsBucket: res.recordingsBucket, bucketOwner: 'c'.repeat(64), accountId: '123456789012', recordings: exportedRecordings(1, day), day, seed: 7 }).objects.flatMap((o) => o.lines);
+    const good = accessDay({
+      recordingsBucket: res.recordingsBucket,
+      bucketOwner: 'c'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(1, day),
+      day,
+      seed: 7,
+    }).objects.flatMap((o) => o.lines);
     const key = `manual/changed/${uniqueName('obj')}`;
     await putLogObject(s3, res.logBucket, key, good.join('\n'));
     const changedBefore = await metricValue(worker!.metrics.objects, { result: 'changed' });
     // The notification names a version whose ETag is not the one stored under the key now.
-    await sqs.send(new SendMessageCommand({ QueueUrl: res.queueUrl, MessageBody: s3EventBody(res.logBucket, key, { size: 1, eTag: sha256('an earlier version').slice(0, 32) }) }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: res.queueUrl,
+        MessageBody: s3EventBody(res.logBucket, key, { size: 1, eTag: sha256('an earlier version').slice(0, 32) }),
+      }),
+    );
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await metricValue(worker!.metrics.objects, { result: 'changed' })) === changedBefore) await new Promise((r) => setTimeout(r, 200));
+    while (Date.now() < deadline && (await metricValue(worker!.metrics.objects, { result: 'changed' })) === changedBefore)
+      await new Promise((r) => setTimeout(r, 200));
     expect(await metricValue(worker!.metrics.objects, { result: 'changed' })).toBeGreaterThan(changedBefore);
     const docs = await allDocuments(os, `${prefix}-*`);
     expect([...docs.values()].filter((d) => (d.log as { file?: { path?: string } } | undefined)?.file?.path === `s3://${res.logBucket}/${key}`)).toEqual([]);

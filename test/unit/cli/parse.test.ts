@@ -53,10 +53,25 @@ describe('recording-audit parse (spawned)', () => {
     const events = jsonLines(r.stdout);
     expect(events).toHaveLength(43 + 9);
     const firstLine = readFileSync(real, 'utf8').split('\n')[0]!;
-    expect(events[0]).toMatchObject({ _id: sha(`acme-logs\n${sha(firstLine)}`), event: { hash: sha(firstLine), action: 'REST.GET.VERSIONING' }, log: { file: { path: real }, offset: 1 } });
+    expect(events[0]).toMatchObject({
+      _id: sha(`acme-logs\n${sha(firstLine)}`),
+      event: { hash: sha(firstLine), action: 'REST.GET.VERSIONING' },
+      log: { file: { path: real }, offset: 1 },
+    });
     const err = jsonLines(r.stderr);
     expect(err[0]).toMatchObject({ rejected: 'spliced_records', file: malformed, line: 1 });
-    expect(err[1]).toEqual({ stats: { files: 3, lines: 53, blank: 0, events: 52, rejected: 1, rejectedByReason: { spliced_records: 1 }, bytesIn: expect.any(Number) as number, failedFiles: 0 } });
+    expect(err[1]).toEqual({
+      stats: {
+        files: 3,
+        lines: 53,
+        blank: 0,
+        events: 52,
+        rejected: 1,
+        rejectedByReason: { spliced_records: 1 },
+        bytesIn: expect.any(Number) as number,
+        failedFiles: 0,
+      },
+    });
     // No signature from the presigned sample URLs reaches the output. The SigV4 URL's access key id
     // is kept (not a secret: aws.s3.presigned.access_key_id); the SigV2 one stays redacted.
     expect(r.stdout).not.toContain('75eBWlMvIpO357');

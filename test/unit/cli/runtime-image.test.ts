@@ -24,9 +24,13 @@ function node(args: string[], input?: string) {
 }
 
 beforeAll(() => {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(image, 'dist')], {
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(image, 'dist')],
+    {
+      encoding: 'utf8',
+    },
+  );
   expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
   for (const rel of excludeList) {
     existedBefore.set(rel, existsSync(join(image, rel)));

@@ -28,10 +28,17 @@ describe('loadConfig', () => {
   });
 
   it('checks settings against each other', () => {
-    const result = loadConfig({ env: { SQS_VISIBILITY_TIMEOUT_SECS: '60', SQS_HEARTBEAT_INTERVAL_SECS: '40', OPENSEARCH_AUTH: 'basic', GENESYS_CLIENT_ID: 'x' } });
+    const result = loadConfig({
+      env: { SQS_VISIBILITY_TIMEOUT_SECS: '60', SQS_HEARTBEAT_INTERVAL_SECS: '40', OPENSEARCH_AUTH: 'basic', GENESYS_CLIENT_ID: 'x' },
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problems.map((p) => p.setting).sort()).toEqual(['GENESYS_CLIENT_SECRET', 'OPENSEARCH_PASSWORD', 'OPENSEARCH_USERNAME', 'SQS_HEARTBEAT_INTERVAL_SECS']);
+    expect(result.problems.map((p) => p.setting).sort()).toEqual([
+      'GENESYS_CLIENT_SECRET',
+      'OPENSEARCH_PASSWORD',
+      'OPENSEARCH_USERNAME',
+      'SQS_HEARTBEAT_INTERVAL_SECS',
+    ]);
   });
 
   it('reads a JSON file, with environment variables winning', () => {
@@ -47,7 +54,9 @@ describe('loadConfig', () => {
   });
 
   it('never shows secrets when describing the configuration', () => {
-    const cfg = loadConfigOrThrow({ env: { OPENSEARCH_AUTH: 'basic', OPENSEARCH_USERNAME: 'u', OPENSEARCH_PASSWORD: 'hunter2', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cr3t' } });
+    const cfg = loadConfigOrThrow({
+      env: { OPENSEARCH_AUTH: 'basic', OPENSEARCH_USERNAME: 'u', OPENSEARCH_PASSWORD: 'hunter2', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cr3t' },
+    });
     const text = JSON.stringify(describeConfig(cfg));
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('s3cr3t');
@@ -70,7 +79,14 @@ describe('GENESYS_API_URL', () => {
   };
 
   it('requires https off loopback: the client secret and tokens travel on it', () => {
-    for (const value of ['http://genesys-gateway.internal:8080', 'http://10.0.0.5', 'http://api.mypurecloud.com', 'http://[fd00::2]:4010', 'http://127.0.0.1.nip.io', 'http://localhost.example.com']) {
+    for (const value of [
+      'http://genesys-gateway.internal:8080',
+      'http://10.0.0.5',
+      'http://api.mypurecloud.com',
+      'http://[fd00::2]:4010',
+      'http://127.0.0.1.nip.io',
+      'http://localhost.example.com',
+    ]) {
       const problems = problemsFor(value);
       expect(problems, value).toHaveLength(1);
       expect(problems[0]).toMatchObject({ setting: 'GENESYS_API_URL', problem: expect.stringContaining('https') as string });
@@ -78,7 +94,15 @@ describe('GENESYS_API_URL', () => {
   });
 
   it('accepts https anywhere and http on loopback hosts', () => {
-    for (const value of ['https://genesys-gateway.internal', 'https://api.mypurecloud.com', 'http://127.0.0.1:4010', 'http://127.8.9.10:1', 'http://localhost:4010', 'http://LOCALHOST', 'http://[::1]:4010']) {
+    for (const value of [
+      'https://genesys-gateway.internal',
+      'https://api.mypurecloud.com',
+      'http://127.0.0.1:4010',
+      'http://127.8.9.10:1',
+      'http://localhost:4010',
+      'http://LOCALHOST',
+      'http://[::1]:4010',
+    ]) {
       expect(problemsFor(value), value).toEqual([]);
     }
   });

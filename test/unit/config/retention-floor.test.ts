@@ -16,7 +16,10 @@ describe('RETENTION_DAYS floor', () => {
     if (result.ok) return;
     expect(result.problems).toEqual([
       { setting: 'BULK_MAX_DOCS', problem: expect.any(String) as string },
-      { setting: 'RETENTION_DAYS', problem: 'is 30, below the floor of 2192 days (six years, HIPAA); only `recording-audit setup --allow-short-retention` installs a shorter retention' },
+      {
+        setting: 'RETENTION_DAYS',
+        problem: 'is 30, below the floor of 2192 days (six years, HIPAA); only `recording-audit setup --allow-short-retention` installs a shorter retention',
+      },
     ]);
     expect(() => loadConfigOrThrow({ env: { RETENTION_DAYS: '2191' }, retentionFloor: true })).toThrow(/RETENTION_DAYS: is 2191, below the floor/);
     expect(loadConfig({ env: { RETENTION_DAYS: '2192' }, retentionFloor: true }).ok).toBe(true);

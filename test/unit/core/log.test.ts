@@ -13,7 +13,16 @@ function capture(): { logger: ReturnType<typeof createLogger>; text: () => strin
       },
     }),
   );
-  return { logger, text: () => lines.join(''), records: () => lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    logger,
+    text: () => lines.join(''),
+    records: () =>
+      lines
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 const SIG = 'a3f9c2e18b7d46f0a3f9c2e18b7d46f0PLANTED1';
@@ -32,7 +41,12 @@ describe('log redaction', () => {
     );
     expect(text()).not.toMatch(/PLANTED/);
     const [r] = records();
-    expect(r).toMatchObject({ bucket: 'recordings', count: 3, msg: 'Object read failed.', url: 'https://b.s3.amazonaws.com/k.opus?X-Amz-Signature=[redacted]' });
+    expect(r).toMatchObject({
+      bucket: 'recordings',
+      count: 3,
+      msg: 'Object read failed.',
+      url: 'https://b.s3.amazonaws.com/k.opus?X-Amz-Signature=[redacted]',
+    });
     expect(r!.request).toEqual({ target: '/k?token=[redacted]&x=1', list: ['https://x.example/cb?Signature=[redacted]'] });
   });
 

@@ -12,7 +12,8 @@ import { renderLine } from '../../fixtures/render.js';
 const ctx = { logBucket: 'logs', filePath: 'fuzz' };
 const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
 
-const chars = (alphabet: string, min = 1, max = 40): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...Array.from(alphabet)), minLength: min, maxLength: max });
+const chars = (alphabet: string, min = 1, max = 40): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...Array.from(alphabet)), minLength: min, maxLength: max });
 const TOKEN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/+=%@-*~!$&()';
 /** An unquoted field value: no space, no quote, never the `-` that means absent. */
 const token = chars(TOKEN).filter((t) => t !== '-');
@@ -21,7 +22,14 @@ const B64 = chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, { nil: undefined, freq: 3 });
 const num = opt(fc.integer({ min: 0, max: 999_999_999_999 }));
 /** Client text: any printable ASCII or Unicode, spaces and quotes included. */
-const text = fc.string({ unit: fc.oneof(fc.constantFrom(...Array.from(' "-[]()/;=&?%\\')), fc.constantFrom(...Array.from('aZ09.é☎')), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 60 });
+const text = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom(...Array.from(' "-[]()/;=&?%\\')),
+    fc.constantFrom(...Array.from('aZ09.é☎')),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 60,
+});
 
 const fieldsArb: fc.Arbitrary<S3AccessFields> = fc.record({
   bucket_owner: token,
@@ -29,7 +37,9 @@ const fieldsArb: fc.Arbitrary<S3AccessFields> = fc.record({
   remote_ip: opt(token),
   requester: opt(token),
   request_id: token,
-  operation: fc.tuple(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 8), chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 8), chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 12)).map((p) => p.join('.')),
+  operation: fc
+    .tuple(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 8), chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 8), chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ_', 1, 12))
+    .map((p) => p.join('.')),
   key: opt(token),
   // The request target never has spaces but may have raw quotes.
   request_uri: opt(fc.tuple(fc.constantFrom('GET', 'PUT', 'HEAD', 'DELETE', 'POST'), chars(`${TOKEN}"#<>`, 1, 80)).map(([m, t]) => `${m} /${t} HTTP/1.1`)),
@@ -47,7 +57,20 @@ const fieldsArb: fc.Arbitrary<S3AccessFields> = fc.record({
   // Some 2019 records have a Host Id of two tokens (`AIDA... LzYG...=`), either may be `-`. The
   // second is never `-` or SigV* here: then the layout reading (a one-token Host Id and that token
   // as the Signature Version) may fit too, and the parser takes it.
-  host_id: opt(fc.oneof({ arbitrary: token, weight: 4 }, { arbitrary: fc.tuple(fc.oneof(B64, fc.constant('-')), B64.filter((t) => !t.startsWith('SigV'))).map(([a, b]) => `${a} ${b}`), weight: 1 })),
+  host_id: opt(
+    fc.oneof(
+      { arbitrary: token, weight: 4 },
+      {
+        arbitrary: fc
+          .tuple(
+            fc.oneof(B64, fc.constant('-')),
+            B64.filter((t) => !t.startsWith('SigV')),
+          )
+          .map(([a, b]) => `${a} ${b}`),
+        weight: 1,
+      },
+    ),
+  ),
   signature_version: opt(fc.constantFrom('SigV2', 'SigV4', 'SigV4a')),
   cipher_suite: opt(chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 1, 40).filter((t) => t !== '-')),
   authentication_type: opt(fc.constantFrom('AuthHeader', 'QueryString')),

@@ -10,7 +10,10 @@ import { SAMPLE_EXPECTATIONS, SAMPLE_FILES } from '../../fixtures/sample-expecta
 
 const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
 const sharedDir = fileURLToPath(new URL('../../../../shared/samples/', import.meta.url));
-const sampleLines = (file: string): string[] => readFileSync(`${samplesDir}${file}`, 'utf8').split('\n').filter((l) => l !== '');
+const sampleLines = (file: string): string[] =>
+  readFileSync(`${samplesDir}${file}`, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 /** The fields as JSON has them: `undefined` (absent) properties dropped. */
 const plain = (f: S3AccessFields): unknown => JSON.parse(JSON.stringify(f));
 
@@ -63,7 +66,8 @@ describe('parseAccessLogLine: every sample line', () => {
 });
 
 describe('parseAccessLogLine: the traps, field by field', () => {
-  const at = (file: 's3-access-real.log' | 's3-access-edge-synthetic.log', n: number): S3AccessFields => ok(parseAccessLogLine(sampleLines(file)[n - 1]!)).fields;
+  const at = (file: 's3-access-real.log' | 's3-access-edge-synthetic.log', n: number): S3AccessFields =>
+    ok(parseAccessLogLine(sampleLines(file)[n - 1]!)).fields;
 
   it('keeps an unknown trailing field and counts it', () => {
     const f = at('s3-access-real.log', 8);
@@ -93,7 +97,13 @@ describe('parseAccessLogLine: the traps, field by field', () => {
   it('joins a two-token Host Id and keeps the later fields in place', () => {
     const f = at('s3-access-real.log', 33);
     expect(f.host_id).toBe('AIDAISBTTLPGXGH6YFFAY LzYGhqEwXn5Xiuil9tI6JtK2PiIo+SC6Ute3Isq2qEmt/t0Z7qFkyD0mp1ZIc43bm0qSX4tBbbc=');
-    expect([f.signature_version, f.cipher_suite, f.authentication_type, f.host_header, f.tls_version]).toEqual(['SigV4', 'ECDHE-RSA-AES128-SHA', 'AuthHeader', 's3.amazonaws.com', 'TLSv1.2']);
+    expect([f.signature_version, f.cipher_suite, f.authentication_type, f.host_header, f.tls_version]).toEqual([
+      'SigV4',
+      'ECDHE-RSA-AES128-SHA',
+      'AuthHeader',
+      's3.amazonaws.com',
+      'TLSv1.2',
+    ]);
     expect(f.field_count).toBe(24);
   });
 
@@ -190,7 +200,11 @@ describe('parseAccessLogLine: a [time] in client text is not a splice', () => {
     ['a Referer with quotes, spaces and a time, User-Agent -', { referrer: `"q=" ${T} "` + `"`, ua: '-' }, { referrer: `q=" ${T} "` }],
     ['times in both', { referrer: `"${T}"`, ua: `"${T} ${T}"` }, { referrer: T, user_agent: `${T} ${T}` }],
     ['a bucket and a time, as a record head has them', { ua: `"x bucket1 ${T} 192.0.2.3"` }, { user_agent: `x bucket1 ${T} 192.0.2.3` }],
-    ['another owner id, a bucket and a time', { ua: `"${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k"` }, { user_agent: `${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k` }],
+    [
+      'another owner id, a bucket and a time',
+      { ua: `"${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k"` },
+      { user_agent: `${'0'.repeat(64)} bucket1 ${T} 192.0.2.3 - ID REST.GET.OBJECT k` },
+    ],
     // The owner id, bucket and time of a record head, but no record follows them.
     ['the owner id, a bucket and a time, and no record after them', { ua: `"x ${OWNER} bucket1 ${T}"` }, { user_agent: `x ${OWNER} bucket1 ${T}` }],
     ['an 18-field record', { ua: `"x ${T}"`, tail: '-' }, { user_agent: `x ${T}`, field_count: 18 }],
@@ -201,7 +215,14 @@ describe('parseAccessLogLine: a [time] in client text is not a splice', () => {
       const text = line(parts);
       const r = ok(parseAccessLogLine(text));
       expect(r.timestamp).toBe('2019-02-06T00:00:38.000Z');
-      expect(r.fields).toMatchObject({ bucket: 'bucket1', requester: 'arn:aws:iam::123456789012:user/alice', operation: 'REST.GET.OBJECT', key: 'photos/a.jpg', http_status: 200, bytes_sent: 3462992 });
+      expect(r.fields).toMatchObject({
+        bucket: 'bucket1',
+        requester: 'arn:aws:iam::123456789012:user/alice',
+        operation: 'REST.GET.OBJECT',
+        key: 'photos/a.jpg',
+        http_status: 200,
+        bytes_sent: 3462992,
+      });
       expect(r.fields.referrer).toBe(want.referrer ?? (parts.referrer === undefined ? 'https://example.com/page' : undefined));
       expect(r.fields.user_agent).toBe(want.user_agent);
       if (want.field_count === undefined) expect(r.fields).toMatchObject({ field_count: 27, signature_version: 'SigV4', source_region: 'us-east-1' });
@@ -284,7 +305,14 @@ describe('parseAccessLogLine: rejections have stable reasons', () => {
 
   it('a remembered tail after a Host Id of one token, of two tokens, or of -', () => {
     const rest = 'SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bucket1.s3.us-west-1.amazonaws.com TLSv1.2 - - us-east-1';
-    const want = { signature_version: 'SigV4', cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256', authentication_type: 'AuthHeader', tls_version: 'TLSv1.2', source_region: 'us-east-1', field_count: 27 };
+    const want = {
+      signature_version: 'SigV4',
+      cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256',
+      authentication_type: 'AuthHeader',
+      tls_version: 'TLSv1.2',
+      source_region: 'us-east-1',
+      field_count: 27,
+    };
     for (const [host, hostId] of [
       ['HOSTb64=', 'HOSTb64='],
       ['AIDAEXAMPLE HOSTb64=', 'AIDAEXAMPLE HOSTb64='],
@@ -351,7 +379,14 @@ describe('parseAccessLogLine: fields', () => {
 
   it('a two-token Host Id whose first token is -, as written', () => {
     const f = ok(parseAccessLogLine(line({ referrer: '-', tail: '- - hostid SigV4 AES128-SHA AuthHeader h TLSv1.2' }))).fields;
-    expect(f).toMatchObject({ user_agent: 'curl/8.5.0', host_id: '- hostid', signature_version: 'SigV4', cipher_suite: 'AES128-SHA', tls_version: 'TLSv1.2', field_count: 24 });
+    expect(f).toMatchObject({
+      user_agent: 'curl/8.5.0',
+      host_id: '- hostid',
+      signature_version: 'SigV4',
+      cipher_suite: 'AES128-SHA',
+      tls_version: 'TLSv1.2',
+      field_count: 24,
+    });
   });
 
   it('keeps non-ASCII text as given', () => {
@@ -382,15 +417,33 @@ describe('parseLogTime', () => {
     }
   });
   it('rejects impossible times', () => {
-    for (const bad of ['[29/Feb/2023:00:00:00 +0000]', '[31/Apr/2023:00:00:00 +0000]', '[00/Jan/2023:00:00:00 +0000]', '[01/Jan/2023:00:60:00 +0000]', '[01/Jan/2023:00:00:00 +2400]', '[01/Jan/2023:00:00:00 +0060]', '[01/Jan/2023:00:00:00 +0000', '[1/Jan/2023:00:00:00 +0000]']) {
+    for (const bad of [
+      '[29/Feb/2023:00:00:00 +0000]',
+      '[31/Apr/2023:00:00:00 +0000]',
+      '[00/Jan/2023:00:00:00 +0000]',
+      '[01/Jan/2023:00:60:00 +0000]',
+      '[01/Jan/2023:00:00:00 +2400]',
+      '[01/Jan/2023:00:00:00 +0060]',
+      '[01/Jan/2023:00:00:00 +0000',
+      '[1/Jan/2023:00:00:00 +0000]',
+    ]) {
       expect(t(bad)).toBeUndefined();
     }
   });
   it('the memoised form agrees with the full parse on any sequence, offsets and leap seconds included', () => {
     const times = [
-      '[01/Jan/2020:01:30:00 +0200]', '[01/Jan/2020:01:30:01 +0200]', '[01/Jan/2020:01:30:59 +0200]', '[01/Jan/2020:01:30:01 +0000]',
-      '[01/Jan/2020:01:30:01 -0000]', '[01/Jan/2020:01:30:60 +0000]', '[01/Jan/2020:01:30:61 +0000]', '[01/Jan/2020:01:30:5x +0000]',
-      '[01/Jan/2020:01:30:05 +0000]', '[01/Jan/2020:01:31:05 +0000]', '[31/Dec/2019:23:59:59 -0130]', '[31/Dec/2019:23:59:58 -0130]',
+      '[01/Jan/2020:01:30:00 +0200]',
+      '[01/Jan/2020:01:30:01 +0200]',
+      '[01/Jan/2020:01:30:59 +0200]',
+      '[01/Jan/2020:01:30:01 +0000]',
+      '[01/Jan/2020:01:30:01 -0000]',
+      '[01/Jan/2020:01:30:60 +0000]',
+      '[01/Jan/2020:01:30:61 +0000]',
+      '[01/Jan/2020:01:30:5x +0000]',
+      '[01/Jan/2020:01:30:05 +0000]',
+      '[01/Jan/2020:01:31:05 +0000]',
+      '[31/Dec/2019:23:59:59 -0130]',
+      '[31/Dec/2019:23:59:58 -0130]',
     ];
     for (const t of [...times, ...times.reverse()]) expect(parseLogTimeMemo(`x ${t} y`, 2)).toBe(parseLogTime(t, 0));
   });

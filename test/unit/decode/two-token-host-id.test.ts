@@ -14,7 +14,10 @@ import { SAMPLE_EXPECTATIONS, SAMPLE_FILES, type SampleExpectation } from '../..
  */
 
 const samplesDir = fileURLToPath(new URL('../../fixtures/samples/', import.meta.url));
-const fileLines = (file: string): string[] => readFileSync(`${samplesDir}${file}`, 'utf8').split('\n').filter((l) => l !== '');
+const fileLines = (file: string): string[] =>
+  readFileSync(`${samplesDir}${file}`, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 const plain = (f: S3AccessFields): unknown => JSON.parse(JSON.stringify(f));
 const MIN_FIELDS = 17;
 
@@ -48,7 +51,15 @@ function cut(exp: SampleExpectation, text: string): Source {
   expect(`${head} ${writtenReferrer} "${ua}" ${tail.join(' ')}`).toBe(text);
   expect(tail.slice(1, 3).join(' ')).toBe(f.host_id);
   expect(tail.length - 3).toBe(5);
-  return { name: `${exp.file}:${exp.line}`, head, timestamp: exp.timestamp!, fields: f, versionId: tail[0]!, hostTokens: [tail[1]!, tail[2]!], rest: tail.slice(3) };
+  return {
+    name: `${exp.file}:${exp.line}`,
+    head,
+    timestamp: exp.timestamp!,
+    fields: f,
+    versionId: tail[0]!,
+    hostTokens: [tail[1]!, tail[2]!],
+    rest: tail.slice(3),
+  };
 }
 
 // "grep" both ways: the hand-written expectations say which Host Ids have a space, and the raw
@@ -102,7 +113,16 @@ const laterFields = (src: Source, anonymousHttp: boolean): string[] => {
   const [sig, cipher, auth, host, tls] = anonymousHttp ? ['-', '-', '-', src.rest[3]!, '-'] : src.rest;
   return [sig!, cipher!, auth!, host!, tls!, 'arn:aws:s3:us-east-1:783971887864:accesspoint/sra-ap', 'Yes', 'us-east-1', 'ExtraUnknownField'];
 };
-const TAIL_NAMES = ['signature_version', 'cipher_suite', 'authentication_type', 'host_header', 'tls_version', 'access_point_arn', 'acl_required', 'source_region'] as const;
+const TAIL_NAMES = [
+  'signature_version',
+  'cipher_suite',
+  'authentication_type',
+  'host_header',
+  'tls_version',
+  'access_point_arn',
+  'acl_required',
+  'source_region',
+] as const;
 const ERAS = [17, 18, 23, 24, 25, 26, 27, 28] as const;
 
 interface Case {
@@ -209,6 +229,9 @@ describe('two-token Host Ids: the decisions where the text alone cannot tell', (
     // `r" "u` and a bare User-Agent: the same characters. S3 writes a bare `-` User-Agent only with a
     // bare `-` Referer (records of no HTTP request), so the quotes decide.
     const f = parseAccessLogLine(`${src.head} "http://a/?q=" "b" ${tail24('- HOSTb64=')}`);
-    expect(f).toMatchObject({ ok: true, fields: { referrer: 'http://a/?q=', user_agent: 'b', host_id: '- HOSTb64=', signature_version: 'SigV4', field_count: 24 } });
+    expect(f).toMatchObject({
+      ok: true,
+      fields: { referrer: 'http://a/?q=', user_agent: 'b', host_id: '- HOSTb64=', signature_version: 'SigV4', field_count: 24 },
+    });
   });
 });

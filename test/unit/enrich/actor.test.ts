@@ -9,7 +9,17 @@ const ACCT = '123456789012';
 
 function event(requester: string | undefined, self = false): AccessEvent {
   const line = renderLine(
-    { bucket_owner: 'o', bucket: 'recordings', remote_ip: '192.0.2.1', requester, request_id: 'R', operation: 'REST.GET.OBJECT', key: 'a.opus', request_uri: 'GET /a.opus HTTP/1.1', http_status: 200 },
+    {
+      bucket_owner: 'o',
+      bucket: 'recordings',
+      remote_ip: '192.0.2.1',
+      requester,
+      request_id: 'R',
+      operation: 'REST.GET.OBJECT',
+      key: 'a.opus',
+      request_uri: 'GET /a.opus HTTP/1.1',
+      http_status: 200,
+    },
     '2024-05-14T10:00:00.000Z',
   );
   const r = buildEvent({ number: 1, bytes: Buffer.from(line) }, { logBucket: 'logs', filePath: 'f' });

@@ -50,13 +50,24 @@ describe('recording key patterns', () => {
 
   it('reads recording-id-only keys without claiming a conversation start', () => {
     const m = resolver.resolve(`recordings/2023/10/25/${RID}.mp3`);
-    expect(m).toMatchObject({ layout: 'recording-id-only', recordingId: RID, ext: 'mp3', file: 'media', sidecarKey: `recordings/2023/10/25/${RID}.mp3_metadata.json` });
+    expect(m).toMatchObject({
+      layout: 'recording-id-only',
+      recordingId: RID,
+      ext: 'mp3',
+      file: 'media',
+      sidecarKey: `recordings/2023/10/25/${RID}.mp3_metadata.json`,
+    });
     expect(m?.conversationId).toBeUndefined();
     expect(m?.conversationStart).toBeUndefined();
   });
 
   it('leaves other keys unmatched', () => {
-    for (const key of ['logs/2024-05-02-00-00-00-ABC', `${ORG}/year=2024/month=5/day=2/conversation_id=${CID}/${RID}.opus`, `recordings/2023/10/25/not-a-uuid.mp3`, '']) {
+    for (const key of [
+      'logs/2024-05-02-00-00-00-ABC',
+      `${ORG}/year=2024/month=5/day=2/conversation_id=${CID}/${RID}.opus`,
+      `recordings/2023/10/25/not-a-uuid.mp3`,
+      '',
+    ]) {
       expect(resolver.resolve(key)).toBeUndefined();
     }
   });
@@ -69,9 +80,18 @@ describe('recording key patterns', () => {
   });
 
   it('tries configured patterns first, with the same named groups', () => {
-    const custom = createKeyResolver([`^calls/(?<org>[^/]+)/(?<year>\\d{4})-(?<month>\\d{2})-(?<day>\\d{2})T(?<hour>\\d{2})/(?<cid>[0-9a-f-]{36})/(?<rid>[0-9a-f-]{36})\\.(?<ext>\\w+)$`]);
+    const custom = createKeyResolver([
+      `^calls/(?<org>[^/]+)/(?<year>\\d{4})-(?<month>\\d{2})-(?<day>\\d{2})T(?<hour>\\d{2})/(?<cid>[0-9a-f-]{36})/(?<rid>[0-9a-f-]{36})\\.(?<ext>\\w+)$`,
+    ]);
     const m = custom.resolve(`calls/acme/2024-05-02T07/${CID}/${RID}.wav`);
-    expect(m).toMatchObject({ layout: 'custom:1', orgId: 'acme', conversationId: CID, recordingId: RID, ext: 'wav', conversationStart: '2024-05-02T07:00:00.000Z' });
+    expect(m).toMatchObject({
+      layout: 'custom:1',
+      orgId: 'acme',
+      conversationId: CID,
+      recordingId: RID,
+      ext: 'wav',
+      conversationStart: '2024-05-02T07:00:00.000Z',
+    });
     expect(custom.resolve(`recordings/2023/10/25/${RID}.mp3`)?.layout).toBe('recording-id-only');
   });
 });

@@ -10,7 +10,11 @@ const ok: RawResponse = { status: 200, headers: {}, body: {} };
 const status = (s: number): RawResponse => ({ status: s, headers: {}, body: {} });
 
 /** A client on a scripted transport and a manual clock: retries and backoff without waiting. */
-function scripted(clock: ManualClock, answers: RawResponse[], over: { retryMaxAttempts?: number } = {}): { client: GenesysClient; send: () => Promise<RawResponse>; sent: () => number; logins: () => number } {
+function scripted(
+  clock: ManualClock,
+  answers: RawResponse[],
+  over: { retryMaxAttempts?: number } = {},
+): { client: GenesysClient; send: () => Promise<RawResponse>; sent: () => number; logins: () => number } {
   let sent = 0;
   let logins = 0;
   const transport = {
@@ -71,7 +75,10 @@ describe('request loop', () => {
   it('blocks the gate for a 429 without Retry-After, and fails at once when that is past the deadline', async () => {
     const clock = manualClock();
     const { client, send } = scripted(clock, [status(429)]);
-    await expect(client.request('tokens_me', send, { deadline: clock.now() + 500 })).rejects.toMatchObject({ code: 'GENESYS_RATE_LIMITED', details: { waitMs: 1_000 } });
+    await expect(client.request('tokens_me', send, { deadline: clock.now() + 500 })).rejects.toMatchObject({
+      code: 'GENESYS_RATE_LIMITED',
+      details: { waitMs: 1_000 },
+    });
     expect(client.gate.blockedUntil).toBe(clock.now() + 1_000);
     client.close();
   });

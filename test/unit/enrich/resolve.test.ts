@@ -30,7 +30,15 @@ describe('mediaFromAnalytics', () => {
   });
 
   it('speaks one media vocabulary whatever the source', () => {
-    expect(['voice', 'Call', 'audio', 'Screen', 'screenshare', 'Message', 'email'].map(normalizeMediaType)).toEqual(['audio', 'audio', 'audio', 'screen', 'screen', 'messaging', 'email']);
+    expect(['voice', 'Call', 'audio', 'Screen', 'screenshare', 'Message', 'email'].map(normalizeMediaType)).toEqual([
+      'audio',
+      'audio',
+      'audio',
+      'screen',
+      'screen',
+      'messaging',
+      'email',
+    ]);
   });
 });
 
@@ -39,7 +47,9 @@ describe('retryAfterMs', () => {
   it('reads delta seconds, an HTTP date, or the [n] seconds of the Genesys message', () => {
     expect(retryAfterMs(res({ 'retry-after': '7' }))).toBe(7000);
     expect(retryAfterMs(res({ 'retry-after': new Date(10_000 + 3000).toUTCString() }), 10_000)).toBeLessThanOrEqual(3000);
-    expect(retryAfterMs(res({}, { message: 'Rate limit exceeded the maximum. Retry the request in [42] seconds', code: 'too.many.requests.retry.after' }))).toBe(42_000);
+    expect(
+      retryAfterMs(res({}, { message: 'Rate limit exceeded the maximum. Retry the request in [42] seconds', code: 'too.many.requests.retry.after' })),
+    ).toBe(42_000);
     expect(retryAfterMs(res({}))).toBeUndefined();
   });
 });

@@ -74,7 +74,10 @@ describe('buildEvent: identity and evidence', () => {
   it('an over-long line is rejected as line_too_long with the decoder full-line hash', () => {
     const line: RawLine = { number: 4, bytes: Buffer.from('abc'), truncated: { totalBytes: 5_000_000, sha256: 'f'.repeat(64) } };
     const r = buildEvent(line, ctx);
-    expect(r).toMatchObject({ ok: false, rejection: { reason: 'line_too_long', hash: 'f'.repeat(64), id: documentId(ctx.logBucket, 'f'.repeat(64)), line: 4 } });
+    expect(r).toMatchObject({
+      ok: false,
+      rejection: { reason: 'line_too_long', hash: 'f'.repeat(64), id: documentId(ctx.logBucket, 'f'.repeat(64)), line: 4 },
+    });
   });
 });
 
@@ -82,7 +85,14 @@ describe('buildEvent: ECS fields from the sample traps', () => {
   it('27-field record: TLS, the bucket region from the access point ARN, the source region kept apart', () => {
     const e = real(1);
     expect(e['@timestamp']).toBe('2019-02-06T00:00:38.000Z');
-    expect(e.event).toMatchObject({ kind: 'event', dataset: 'aws.s3access', action: 'REST.GET.VERSIONING', outcome: 'success', category: ['file'], type: ['access'] });
+    expect(e.event).toMatchObject({
+      kind: 'event',
+      dataset: 'aws.s3access',
+      action: 'REST.GET.VERSIONING',
+      outcome: 'success',
+      category: ['file'],
+      type: ['access'],
+    });
     expect(e.tls).toEqual({ version: '1.2', version_protocol: 'tls', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' });
     expect(e.cloud).toEqual({ provider: 'aws', region: 'us-west-1' });
     expect(e.aws.s3access.source_region).toBe('us-east-1');
@@ -120,7 +130,12 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(e.url?.query).toBe(
       'response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=1VYKRTJ5FFKT5B6F4NR2%2F[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
     );
-    expect(e.aws.s3.presigned).toEqual({ access_key_id: '1VYKRTJ5FFKT5B6F4NR2', signed_at: '2019-10-19T13:46:05.000Z', expires_in_secs: 10800, expires_at: '2019-10-19T16:46:05.000Z' });
+    expect(e.aws.s3.presigned).toEqual({
+      access_key_id: '1VYKRTJ5FFKT5B6F4NR2',
+      signed_at: '2019-10-19T13:46:05.000Z',
+      expires_in_secs: 10800,
+      expires_at: '2019-10-19T16:46:05.000Z',
+    });
     expect(json(e)).not.toContain('XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX');
     expect(e.cloud.region).toBe('eu-west-1');
     expect(real(5).event.redacted).toBe(false);
@@ -174,7 +189,10 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(real(5).user).toEqual({ id: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be' });
     expect(real(15).user).toBeUndefined();
     expect(real(15).related.user).toBeUndefined();
-    expect(edge(2).user).toEqual({ id: 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID', name: 'CloudFront Origin Access Identity E2EXAMPLEID' });
+    expect(edge(2).user).toEqual({
+      id: 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID',
+      name: 'CloudFront Origin Access Identity E2EXAMPLEID',
+    });
   });
 
   it('IPv6 source, TLS 1.3, dual-stack endpoint', () => {
@@ -230,7 +248,17 @@ describe('buildEvent: ECS fields from the sample traps', () => {
 
   it('absent values are left out of the JSON document', () => {
     const doc = JSON.parse(json(real(42))) as { aws: { s3access: Record<string, unknown> }; event: Record<string, unknown> };
-    expect(Object.keys(doc.aws.s3access)).toEqual(['bucket_owner', 'bucket', 'requester', 'request_id', 'operation', 'key', 'object_size', 'host_id', 'field_count']);
+    expect(Object.keys(doc.aws.s3access)).toEqual([
+      'bucket_owner',
+      'bucket',
+      'requester',
+      'request_id',
+      'operation',
+      'key',
+      'object_size',
+      'host_id',
+      'field_count',
+    ]);
     // Booleans are never absent: `term: false` finds the events where they are false.
     expect(doc.event).toMatchObject({ redacted: false, invalid_utf8: false, self: false });
   });
@@ -243,7 +271,20 @@ describe('buildEvent: schema v2 derivations', () => {
         number: 1,
         bytes: Buffer.from(
           renderLine(
-            { bucket_owner: 'o', bucket: 'recordings', remote_ip: '192.0.2.1', requester, request_id: 'R', operation, key: 'a.opus', request_uri: requestUri, http_status: 204, host_id: 'h', signature_version: 'SigV4', authentication_type: authType },
+            {
+              bucket_owner: 'o',
+              bucket: 'recordings',
+              remote_ip: '192.0.2.1',
+              requester,
+              request_id: 'R',
+              operation,
+              key: 'a.opus',
+              request_uri: requestUri,
+              http_status: 204,
+              host_id: 'h',
+              signature_version: 'SigV4',
+              authentication_type: authType,
+            },
             '2024-05-14T10:00:00.000Z',
             { fieldCount: 24 },
           ),
@@ -266,16 +307,29 @@ describe('buildEvent: schema v2 derivations', () => {
   });
 
   it('presigned fields only when authentication is QueryString', () => {
-    const uri = 'GET /a.opus?X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240514T093000Z&X-Amz-Expires=900&X-Amz-Signature=0123456789abcdef HTTP/1.1';
+    const uri =
+      'GET /a.opus?X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240514T093000Z&X-Amz-Expires=900&X-Amz-Signature=0123456789abcdef HTTP/1.1';
     const e = line('arn:aws:sts::123456789012:assumed-role/qa-playback/presigner', 'REST.GET.OBJECT', uri, 'QueryString');
-    expect(e.aws.s3.presigned).toEqual({ access_key_id: 'ASIA4EXAMPLE7Q2BZ6KD', signed_at: '2024-05-14T09:30:00.000Z', expires_in_secs: 900, expires_at: '2024-05-14T09:45:00.000Z' });
+    expect(e.aws.s3.presigned).toEqual({
+      access_key_id: 'ASIA4EXAMPLE7Q2BZ6KD',
+      signed_at: '2024-05-14T09:30:00.000Z',
+      expires_in_secs: 900,
+      expires_at: '2024-05-14T09:45:00.000Z',
+    });
     expect(JSON.stringify(e)).not.toContain('0123456789abcdef');
     expect(line('arn:aws:sts::123456789012:assumed-role/qa-playback/presigner', 'REST.GET.OBJECT', uri, 'AuthHeader').aws.s3.presigned).toBeUndefined();
   });
 
   it("a DELETE's versionId becomes aws.s3.object.version_id; a delete without one (a delete marker) has none", () => {
-    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBe('3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY');
-    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBeUndefined();
-    expect(line('arn:aws:iam::123456789012:user/admin', 'REST.GET.OBJECT', 'GET /a.opus?versionId=abc HTTP/1.1', 'AuthHeader').aws.s3.object.version_id).toBeUndefined();
+    expect(
+      line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY HTTP/1.1', 'AuthHeader')
+        .aws.s3.object.version_id,
+    ).toBe('3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY');
+    expect(
+      line('arn:aws:iam::123456789012:user/admin', 'REST.DELETE.OBJECT', 'DELETE /a.opus HTTP/1.1', 'AuthHeader').aws.s3.object.version_id,
+    ).toBeUndefined();
+    expect(
+      line('arn:aws:iam::123456789012:user/admin', 'REST.GET.OBJECT', 'GET /a.opus?versionId=abc HTTP/1.1', 'AuthHeader').aws.s3.object.version_id,
+    ).toBeUndefined();
   });
 });

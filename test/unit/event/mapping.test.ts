@@ -37,16 +37,43 @@ const COMPATIBLE: Record<string, string[]> = {
 /** Events covering every field the parser can produce: all samples, a generated corpus, and edge lines. */
 function events(): AccessEvent[] {
   const lines: string[] = [];
-  for (const file of ['s3-access-real.log', 's3-access-edge-synthetic.log']) lines.push(...readFileSync(`${samplesDir}${file}`, 'utf8').split('\n').filter((l) => l !== ''));
+  for (const file of ['s3-access-real.log', 's3-access-edge-synthetic.log'])
+    lines.push(
+      ...readFileSync(`${samplesDir}${file}`, 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
   lines.push(...generateCorpus(300, 3).map((r) => r.line));
   // A "full" record: every optional field set, a key that does not decode, invalid UTF-8 below.
   lines.push(
     renderLine(
       {
-        bucket_owner: 'o', bucket: 'b', remote_ip: '192.0.2.1', requester: 'arn:aws:iam::1:user/u', request_id: 'R', operation: 'REST.GET.OBJECT', key: 'bad%zz',
-        request_uri: 'GET /k?Signature=x&a=1 HTTP/1.1', http_status: 200, error_code: 'E', bytes_sent: 1, object_size: 2, total_time: 3, turn_around_time: 4,
-        referrer: 'https://r/', user_agent: 'ua', version_id: 'v', host_id: 'h', signature_version: 'SigV4', cipher_suite: 'c', authentication_type: 'QueryString',
-        host_header: 'b.s3.eu-west-1.amazonaws.com', tls_version: 'TLSv1.2', access_point_arn: 'arn:aws:s3:eu-west-1:1:accesspoint/ap', acl_required: 'Yes', source_region: 'eu-west-1',
+        bucket_owner: 'o',
+        bucket: 'b',
+        remote_ip: '192.0.2.1',
+        requester: 'arn:aws:iam::1:user/u',
+        request_id: 'R',
+        operation: 'REST.GET.OBJECT',
+        key: 'bad%zz',
+        request_uri: 'GET /k?Signature=x&a=1 HTTP/1.1',
+        http_status: 200,
+        error_code: 'E',
+        bytes_sent: 1,
+        object_size: 2,
+        total_time: 3,
+        turn_around_time: 4,
+        referrer: 'https://r/',
+        user_agent: 'ua',
+        version_id: 'v',
+        host_id: 'h',
+        signature_version: 'SigV4',
+        cipher_suite: 'c',
+        authentication_type: 'QueryString',
+        host_header: 'b.s3.eu-west-1.amazonaws.com',
+        tls_version: 'TLSv1.2',
+        access_point_arn: 'arn:aws:s3:eu-west-1:1:accesspoint/ap',
+        acl_required: 'Yes',
+        source_region: 'eu-west-1',
         unknown_fields: ['x'],
       },
       '2024-01-01T00:00:00.000Z',
@@ -64,7 +91,10 @@ function events(): AccessEvent[] {
     const r = buildEvent({ number: i + 1, bytes: Buffer.from(l) }, { logBucket: 'logs', filePath: 'p' });
     if (r.ok) out.push(r.doc.event);
   }
-  const invalid = buildEvent({ number: 1, bytes: Buffer.from(lines[0]!.replace('S3Console/0.4', 'S3Console/\u00ff'), 'latin1') }, { logBucket: 'logs', filePath: 'p' });
+  const invalid = buildEvent(
+    { number: 1, bytes: Buffer.from(lines[0]!.replace('S3Console/0.4', 'S3Console/\u00ff'), 'latin1') },
+    { logBucket: 'logs', filePath: 'p' },
+  );
   if (invalid.ok) out.push(invalid.doc.event);
   return out;
 }
@@ -82,7 +112,8 @@ function errorEvents(): unknown[] {
 describe('INDEX_MAPPINGS', () => {
   const mapped = mappingLeaves();
   const produced = new Map<string, Set<string>>();
-  for (const e of [...events(), ...errorEvents()]) for (const [path, types] of leaves(JSON.parse(JSON.stringify(e)))) for (const t of types) produced.set(path, (produced.get(path) ?? new Set()).add(t));
+  for (const e of [...events(), ...errorEvents()])
+    for (const [path, types] of leaves(JSON.parse(JSON.stringify(e)))) for (const t of types) produced.set(path, (produced.get(path) ?? new Set()).add(t));
 
   it('refuses unknown fields', () => {
     expect(INDEX_MAPPINGS.dynamic).toBe('strict');
@@ -111,7 +142,8 @@ describe('INDEX_MAPPINGS', () => {
   });
 
   it('has the enrichment fields the enrichment stage writes', () => {
-    for (const f of ['genesys.conversation.start', 'genesys.recording.start', 'genesys.recording.end', 'enrichment.resolved_at', 'event.ingested']) expect(mapped.get(f)).toBe('date');
+    for (const f of ['genesys.conversation.start', 'genesys.recording.start', 'genesys.recording.end', 'enrichment.resolved_at', 'event.ingested'])
+      expect(mapped.get(f)).toBe('date');
     expect(mapped.get('genesys.participants.user_id')).toBe('keyword');
     expect(mapped.get('event.self')).toBe('boolean');
   });

@@ -15,9 +15,18 @@ describe('principalOf: every requester shape in the samples, and malformed ones'
     ['783971922194806485875312b252374a3644f1feecd16802a50d4729885c1d11e1fd3719b5ea8c86c6e9fbf2f1cdc52b', { type: 'AWSAccount' }],
     ['arn:aws:iam::152813717728:user/stevel-dev', { type: 'IAMUser', account_id: '152813717728' }],
     ['arn:aws:iam::123456789012:user/division/alice', { type: 'IAMUser', account_id: '123456789012' }],
-    ['arn:aws:sts::152813717728:assumed-role/stevel-assumed-role/test', { type: 'AssumedRole', account_id: '152813717728', role_name: 'stevel-assumed-role', session_name: 'test' }],
-    ['arn:aws:sts::783971887864:assumed-role/sra-developer-instance-profile-role/i-0d76b79326eb0165a', { type: 'AssumedRole', account_id: '783971887864', role_name: 'sra-developer-instance-profile-role', session_name: 'i-0d76b79326eb0165a' }],
-    ['arn:aws:sts::123456789012:assumed-role/qa-playback/agent.sofia.moreno@example-health.org', { type: 'AssumedRole', account_id: '123456789012', role_name: 'qa-playback', session_name: 'agent.sofia.moreno@example-health.org' }],
+    [
+      'arn:aws:sts::152813717728:assumed-role/stevel-assumed-role/test',
+      { type: 'AssumedRole', account_id: '152813717728', role_name: 'stevel-assumed-role', session_name: 'test' },
+    ],
+    [
+      'arn:aws:sts::783971887864:assumed-role/sra-developer-instance-profile-role/i-0d76b79326eb0165a',
+      { type: 'AssumedRole', account_id: '783971887864', role_name: 'sra-developer-instance-profile-role', session_name: 'i-0d76b79326eb0165a' },
+    ],
+    [
+      'arn:aws:sts::123456789012:assumed-role/qa-playback/agent.sofia.moreno@example-health.org',
+      { type: 'AssumedRole', account_id: '123456789012', role_name: 'qa-playback', session_name: 'agent.sofia.moreno@example-health.org' },
+    ],
     ['arn:aws-us-gov:sts::123456789012:federated-user/bob', { type: 'FederatedUser', account_id: '123456789012', session_name: 'bob' }],
     ['arn:aws:iam::123456789012:root', { type: 'Root', account_id: '123456789012' }],
     ['arn:aws:iam::cloudfront:user/CloudFront', { type: 'AWSService' }],

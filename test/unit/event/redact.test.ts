@@ -37,15 +37,31 @@ function builtGet(requestUri: string, referrer: string | undefined): AccessEvent
 
 describe('redactCredentials', () => {
   const cases: [string, string, string][] = [
-    ['SigV4 presigned query', 'X-Amz-Credential=AKIAEXAMPLE%2F20240301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20240301T101500Z&X-Amz-Signature=abcdef0123', `X-Amz-Credential=${R}&X-Amz-Date=20240301T101500Z&X-Amz-Signature=${R}`],
+    [
+      'SigV4 presigned query',
+      'X-Amz-Credential=AKIAEXAMPLE%2F20240301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20240301T101500Z&X-Amz-Signature=abcdef0123',
+      `X-Amz-Credential=${R}&X-Amz-Date=20240301T101500Z&X-Amz-Signature=${R}`,
+    ],
     ['session token', '/k?X-Amz-Security-Token=IQoJb3JpZ2lu%2F%2BabcXYZ%3D&X-Amz-Expires=900', `/k?X-Amz-Security-Token=${R}&X-Amz-Expires=900`],
-    ['SigV2', '/k?Signature=E3ehd6nkXjNg7vr%2F4b3L%3D&Expires=1286051333&AWSAccessKeyId=AKIAI3XHXJPFSJW2UQAQ', `/k?Signature=${R}&Expires=1286051333&AWSAccessKeyId=${R}`],
+    [
+      'SigV2',
+      '/k?Signature=E3ehd6nkXjNg7vr%2F4b3L%3D&Expires=1286051333&AWSAccessKeyId=AKIAI3XHXJPFSJW2UQAQ',
+      `/k?Signature=${R}&Expires=1286051333&AWSAccessKeyId=${R}`,
+    ],
     ['case-insensitive names', '/k?x-amz-signature=abc&X-AMZ-CREDENTIAL=def', `/k?x-amz-signature=${R}&X-AMZ-CREDENTIAL=${R}`],
     ['_ read as -', '/k?X_Amz_Signature=abc&access_token=t0k', `/k?X_Amz_Signature=${R}&access_token=${R}`],
     ['percent-encoded name', '/k?X%2DAmz%2DSignature=abc&x=1', `/k?X%2DAmz%2DSignature=${R}&x=1`],
     ['letters written as %XX', '/k?%58-Amz-%53ignature=abc', `/k?%58-Amz-%53ignature=${R}`],
-    ['URL inside a parameter (encoded once)', 'https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3Dabc123%26X-Amz-Date%3D2024', `https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3D${R}%26X-Amz-Date%3D2024`],
-    ['URL inside a parameter (encoded twice)', 'https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253Dabc123%2526X-Amz-Date%253D1', `https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253D${R}%2526X-Amz-Date%253D1`],
+    [
+      'URL inside a parameter (encoded once)',
+      'https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3Dabc123%26X-Amz-Date%3D2024',
+      `https://app/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Signature%3D${R}%26X-Amz-Date%3D2024`,
+    ],
+    [
+      'URL inside a parameter (encoded twice)',
+      'https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253Dabc123%2526X-Amz-Date%253D1',
+      `https://app/?u=https%253A%252F%252Fb%252Fk%253FX-Amz-Signature%253D${R}%2526X-Amz-Date%253D1`,
+    ],
     ['an encoded & inside a plain value belongs to the value', '/login?password=a%26b%3Dc&user=x', `/login?password=${R}&user=x`],
     ['at depth 1, %2526 belongs to the value and %26 ends it', 'next=%3Ftoken%3Da%2526b%26page%3D2', `next=%3Ftoken%3D${R}%26page%3D2`],
     ['repeated parameters', '/k?Signature=a&Signature=b', `/k?Signature=${R}&Signature=${R}`],
@@ -53,7 +69,11 @@ describe('redactCredentials', () => {
     ['after ;', '/p;jsessionid=1;token=abc', `/p;jsessionid=1;token=${R}`],
     ['query string without ?', 'Signature=abc&Expires=1', `Signature=${R}&Expires=1`],
     ['log text', 'GET https://b.s3.amazonaws.com/k?X-Amz-Signature=abc failed: 403', `GET https://b.s3.amazonaws.com/k?X-Amz-Signature=${R} failed: 403`],
-    ['Authorization header text', 'Authorization: AWS4-HMAC-SHA256 Credential=AKIA/20240301/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=deadbeef', `Authorization: AWS4-HMAC-SHA256 Credential=${R} SignedHeaders=host, Signature=${R}`],
+    [
+      'Authorization header text',
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIA/20240301/eu-west-1/s3/aws4_request, SignedHeaders=host, Signature=deadbeef',
+      `Authorization: AWS4-HMAC-SHA256 Credential=${R} SignedHeaders=host, Signature=${R}`,
+    ],
     ['quoted value ends at the quote', 'url="https://x/?sig=abc" next', `url="https://x/?sig=${R}" next`],
   ];
   for (const [name, input, expected] of cases) {
@@ -107,9 +127,24 @@ describe('redaction in a URL (Request-URI, Referer)', () => {
   });
 });
 
-const NAME_VARIANTS = ['X-Amz-Signature', 'x-amz-credential', 'X-Amz-Security-Token', 'Signature', 'AWSAccessKeyId', 'x_amz_signature', 'X-AMZ-S3SESSION-TOKEN'];
-const secret = fc.string({ unit: fc.constantFrom(...Array.from('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789+/=')), minLength: 12, maxLength: 80 });
-const plainParam = fc.tuple(fc.constantFrom('X-Amz-Date', 'X-Amz-Expires', 'partNumber', 'uploadId', 'response-content-type', 'x-id'), fc.stringMatching(/^[A-Za-z0-9._-]{0,20}$/));
+const NAME_VARIANTS = [
+  'X-Amz-Signature',
+  'x-amz-credential',
+  'X-Amz-Security-Token',
+  'Signature',
+  'AWSAccessKeyId',
+  'x_amz_signature',
+  'X-AMZ-S3SESSION-TOKEN',
+];
+const secret = fc.string({
+  unit: fc.constantFrom(...Array.from('ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789+/=')),
+  minLength: 12,
+  maxLength: 80,
+});
+const plainParam = fc.tuple(
+  fc.constantFrom('X-Amz-Date', 'X-Amz-Expires', 'partNumber', 'uploadId', 'response-content-type', 'x-id'),
+  fc.stringMatching(/^[A-Za-z0-9._-]{0,20}$/),
+);
 
 /** Encodes a string `depth` times the way URLs in URLs are: every %, and the reserved characters. */
 function encode(s: string, depth: number): string {
@@ -157,7 +192,10 @@ describe('redaction properties', () => {
     fc.assert(
       fc.property(secret, secret, secret, fc.boolean(), (sig, akid, token, inReferrer) => {
         const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${encodeURIComponent(akid)}%2F20240301%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Security-Token=${encodeURIComponent(token)}&X-Amz-Signature=${encodeURIComponent(sig)}`;
-        const event = builtGet(`GET /a.opus?${query} HTTP/1.1`, inReferrer ? `https://qa.example.org/?u=${encodeURIComponent(`https://b.s3.amazonaws.com/a.opus?${query}`)}` : undefined);
+        const event = builtGet(
+          `GET /a.opus?${query} HTTP/1.1`,
+          inReferrer ? `https://qa.example.org/?u=${encodeURIComponent(`https://b.s3.amazonaws.com/a.opus?${query}`)}` : undefined,
+        );
         const doc = JSON.stringify(event);
         expect(event.event.redacted).toBe(true);
         // The access key id is kept (url.query, aws.s3.presigned) when it has an access key id's shape.
@@ -175,14 +213,26 @@ describe('redaction properties', () => {
 
 describe('X-Amz-Credential: the access key id is kept, the rest redacted', () => {
   it.each([
-    ['plain', 'X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc', `X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F${R}&X-Amz-Signature=${R}`],
+    [
+      'plain',
+      'X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F20240514%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=abc',
+      `X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F${R}&X-Amz-Signature=${R}`,
+    ],
     ['raw slashes', 'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20240514/us-east-1/s3/aws4_request&a=1', `X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/${R}&a=1`],
     ['name in lower case', 'x-amz-credential=AKIAIOSFODNN7EXAMPLE%2F20240514', `x-amz-credential=AKIAIOSFODNN7EXAMPLE%2F${R}`],
-    ['encoded twice inside another URL', 'u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F20240514%252Fx%26v%3D1', `u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F${R}%26v%3D1`],
+    [
+      'encoded twice inside another URL',
+      'u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F20240514%252Fx%26v%3D1',
+      `u=https%3A%2F%2Fb%2Fk%3FX-Amz-Credential%3DAKIAIOSFODNN7EXAMPLE%252F${R}%26v%3D1`,
+    ],
     ['lower-case letters: not an access key id', 'X-Amz-Credential=akiaiosfodnn7example%2F20240514', `X-Amz-Credential=${R}`],
     ['no slash after it', 'X-Amz-Credential=AKIAIOSFODNN7EXAMPLE', `X-Amz-Credential=${R}`],
     ['too short', 'X-Amz-Credential=AKIA1234%2Fx', `X-Amz-Credential=${R}`],
-    ['other credential names are redacted whole', 'AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Credential=AKIAIOSFODNN7EXAMPLE%2Fx', `AWSAccessKeyId=${R}&Credential=${R}`],
+    [
+      'other credential names are redacted whole',
+      'AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Credential=AKIAIOSFODNN7EXAMPLE%2Fx',
+      `AWSAccessKeyId=${R}&Credential=${R}`,
+    ],
   ])('%s', (_name, text, expected) => {
     expect(redactCredentials(text, 0, true)).toBe(expected);
   });

@@ -12,9 +12,30 @@ function statements(...s: object[]): Statement[] {
   return parsed.statements;
 }
 
-const denyNonKms = { Sid: 'DenyNonKms', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } };
-const denyNull = { Sid: 'DenyNoHeader', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } } };
-const denyOtherKey = { Sid: 'DenyOtherKey', Effect: 'Deny', Principal: { AWS: '*' }, Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${BUCKET}/*`], Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY } } };
+const denyNonKms = {
+  Sid: 'DenyNonKms',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:PutObject',
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+  Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+};
+const denyNull = {
+  Sid: 'DenyNoHeader',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:PutObject',
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+  Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } },
+};
+const denyOtherKey = {
+  Sid: 'DenyOtherKey',
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  Action: ['s3:PutObject'],
+  Resource: [`arn:aws:s3:::${BUCKET}/*`],
+  Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY } },
+};
 // The storage guide's example statement, verbatim in shape.
 const guideAllow = {
   Sid: 'AllowGenesysCloudUpload',
@@ -24,7 +45,13 @@ const guideAllow = {
   Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
   Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY } },
 };
-const plainAllow = { Sid: 'Upload', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: `arn:aws:s3:::${BUCKET}/*` };
+const plainAllow = {
+  Sid: 'Upload',
+  Effect: 'Allow',
+  Principal: { AWS: UPLOADER },
+  Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+};
 
 describe('parsePolicy', () => {
   it('reports non-JSON', () => {
@@ -51,7 +78,10 @@ describe('encryptionEnforcement', () => {
     expect(encryptionEnforcement(statements(denyNonKms, denyOtherKey), BUCKET, 'arn:aws:kms:us-east-1:123456789012:key/9999').wrongKey).toBeUndefined();
   });
   it('ignores denies that are narrowed by other conditions, principals or resources', () => {
-    const narrowed = { ...denyNonKms, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' }, StringEquals: { 'aws:PrincipalAccount': '1' } } };
+    const narrowed = {
+      ...denyNonKms,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' }, StringEquals: { 'aws:PrincipalAccount': '1' } },
+    };
     const onePrincipal = { ...denyNonKms, Principal: { AWS: UPLOADER } };
     const otherBucket = { ...denyNonKms, Resource: 'arn:aws:s3:::other/*' };
     const allowsAes = { ...denyNonKms, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': ['aws:kms', 'AES256'] } } };
@@ -96,10 +126,15 @@ describe('abortMultipartFinding', () => {
     expect(f.missing).toEqual([]);
   });
   it('flags public write', () => {
-    expect(abortMultipartFinding(statements({ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${BUCKET}/*` }), BUCKET).publicWrite).toBe(true);
+    expect(
+      abortMultipartFinding(statements({ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${BUCKET}/*` }), BUCKET).publicWrite,
+    ).toBe(true);
   });
   it('honours NotAction', () => {
-    const f = abortMultipartFinding(statements({ Effect: 'Allow', Principal: { AWS: UPLOADER }, NotAction: 's3:AbortMultipartUpload', Resource: `arn:aws:s3:::${BUCKET}/*` }), BUCKET);
+    const f = abortMultipartFinding(
+      statements({ Effect: 'Allow', Principal: { AWS: UPLOADER }, NotAction: 's3:AbortMultipartUpload', Resource: `arn:aws:s3:::${BUCKET}/*` }),
+      BUCKET,
+    );
     expect(f.missing.length).toBe(1);
   });
 });
@@ -114,11 +149,20 @@ describe('sameKmsKey', () => {
 describe('keyAccessFor', () => {
   const keyPolicy = (...s: object[]): Statement[] => statements(...s);
   const root = { Sid: 'EnableIamPolicies', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' };
-  const named = { Sid: 'AllowGenesysCloudToUseKey', Effect: 'Allow', Principal: { AWS: UPLOADER }, Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'], Resource: '*' };
+  const named = {
+    Sid: 'AllowGenesysCloudToUseKey',
+    Effect: 'Allow',
+    Principal: { AWS: UPLOADER },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Encrypt'],
+    Resource: '*',
+  };
   it('is direct when the uploader is named, delegated with only the root grant, missing otherwise', () => {
     expect(keyAccessFor(keyPolicy(root, named), UPLOADER)).toEqual({ kind: 'direct' });
     expect(keyAccessFor(keyPolicy(root), UPLOADER)).toEqual({ kind: 'delegated', root: 'arn:aws:iam::123456789012:root' });
-    expect(keyAccessFor(keyPolicy({ ...named, Action: ['kms:Encrypt'] }), UPLOADER)).toEqual({ kind: 'missing', actions: ['kms:GenerateDataKey', 'kms:Decrypt'] });
+    expect(keyAccessFor(keyPolicy({ ...named, Action: ['kms:Encrypt'] }), UPLOADER)).toEqual({
+      kind: 'missing',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    });
   });
   it('counts GenerateDataKey* wildcards', () => {
     expect(keyAccessFor(keyPolicy({ ...named, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'] }), UPLOADER)).toEqual({ kind: 'direct' });

@@ -17,7 +17,13 @@ describe('lifecycle', () => {
         { ID: 'date', Status: 'Enabled', Filter: {}, Expiration: { Date: new Date('2030-01-01T00:00:00Z') } },
         { ID: 'off', Status: 'Disabled', Filter: {}, Expiration: { Days: 1 } },
         { ID: 'long', Status: 'Enabled', Filter: {}, Expiration: { Days: 2600 }, NoncurrentVersionExpiration: { NoncurrentDays: 2200 } },
-        { ID: 'mpu', Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }] },
+        {
+          ID: 'mpu',
+          Status: 'Enabled',
+          Filter: {},
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          Transitions: [{ Days: 30, StorageClass: 'GLACIER' }],
+        },
       ],
       2192,
     );
@@ -42,7 +48,14 @@ describe('ISM policy age', () => {
       earliestDeleteAgeDays({
         default_state: 'hot',
         states: [
-          { name: 'hot', actions: [], transitions: [{ state_name: 'warm', conditions: { min_index_age: '30d' } }, { state_name: 'gone', conditions: { min_index_age: '400d' } }] },
+          {
+            name: 'hot',
+            actions: [],
+            transitions: [
+              { state_name: 'warm', conditions: { min_index_age: '30d' } },
+              { state_name: 'gone', conditions: { min_index_age: '400d' } },
+            ],
+          },
           { name: 'warm', actions: [{ read_only: {} }], transitions: [{ state_name: 'gone', conditions: { min_index_age: '90d' } }] },
           { name: 'gone', actions: [{ delete: {} }] },
         ],
@@ -54,7 +67,10 @@ describe('ISM policy age', () => {
 
 describe('sqs helpers', () => {
   it('parses a redrive policy, with a string count too', () => {
-    expect(parseRedrivePolicy('{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":"5"}')).toEqual({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq', maxReceiveCount: 5 });
+    expect(parseRedrivePolicy('{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":"5"}')).toEqual({
+      deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
+      maxReceiveCount: 5,
+    });
     expect(parseRedrivePolicy('nope')).toBe('RedrivePolicy is not JSON');
     expect(parseRedrivePolicy('{"maxReceiveCount":5}')).toBe('RedrivePolicy has no deadLetterTargetArn');
   });
@@ -84,7 +100,12 @@ describe('runner and table', () => {
   };
   const ctx: CheckContext = { config, s3: never, sqs: never, kms: never, opensearch: never, genesys: undefined };
   const groups: CheckGroup[] = [
-    { name: 'sqs', summary: '', needs: ['SQS_QUEUE_URL'], run: () => Promise.resolve([{ group: 'sqs', check: 'queue reachable', status: 'pass', detail: 'fine' }]) },
+    {
+      name: 'sqs',
+      summary: '',
+      needs: ['SQS_QUEUE_URL'],
+      run: () => Promise.resolve([{ group: 'sqs', check: 'queue reachable', status: 'pass', detail: 'fine' }]),
+    },
     { name: 'opensearch', summary: '', needs: ['OPENSEARCH_URL'], run: never },
     { name: 'genesys', summary: '', needs: [], run: () => Promise.reject(new Error('boom https://x?X-Amz-Signature=secretsig')) },
   ];

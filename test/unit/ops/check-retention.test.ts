@@ -10,7 +10,8 @@ describe('check: retention floor', () => {
       group: 'config',
       check: 'retention floor',
       status: 'fail',
-      detail: 'RETENTION_DAYS is 365, below the floor of 2192 days (six years, HIPAA); only `recording-audit setup --allow-short-retention` installs a shorter retention',
+      detail:
+        'RETENTION_DAYS is 365, below the floor of 2192 days (six years, HIPAA); only `recording-audit setup --allow-short-retention` installs a shorter retention',
       fix: expect.stringContaining('recording-audit setup') as string,
     });
   });

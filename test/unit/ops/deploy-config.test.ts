@@ -88,7 +88,12 @@ describe('config/ecs-task-definition.json', () => {
 });
 
 describe('config/iam policies', () => {
-  const files = ['config/iam/task-role-policy.json', 'config/iam/task-execution-role-policy.json', 'config/iam/task-role-trust.json', 'config/iam/check-operator-policy.json'];
+  const files = [
+    'config/iam/task-role-policy.json',
+    'config/iam/task-execution-role-policy.json',
+    'config/iam/task-role-trust.json',
+    'config/iam/check-operator-policy.json',
+  ];
   const statements = (file: string): PolicyStatement[] => (read(file) as { Statement: PolicyStatement[] }).Statement;
 
   it.each(files)('%s has no wildcard action and no Allow with NotAction', (file) => {
@@ -100,18 +105,29 @@ describe('config/iam policies', () => {
 
   it('grants the worker exactly the consumer set on the queue and read-only on the log bucket', () => {
     const role = statements('config/iam/task-role-policy.json').filter((s) => s.Effect === 'Allow');
-    const actionsOn = (pattern: RegExp): string[] => role.filter((s) => list(s.Resource).some((r) => pattern.test(r))).flatMap((s) => list(s.Action)).sort();
+    const actionsOn = (pattern: RegExp): string[] =>
+      role
+        .filter((s) => list(s.Resource).some((r) => pattern.test(r)))
+        .flatMap((s) => list(s.Action))
+        .sort();
     expect(actionsOn(/^arn:aws:sqs:/)).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
     expect(actionsOn(/^arn:aws:s3:::LOG_BUCKET/)).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
     expect(actionsOn(/^arn:aws:s3:::RECORDINGS_BUCKET/)).toEqual(['s3:GetObject']);
-    expect(role.flatMap((s) => list(s.Resource)).filter((r) => r.startsWith('arn:aws:s3:::RECORDINGS_BUCKET'))).toEqual(['arn:aws:s3:::RECORDINGS_BUCKET/*_metadata.json']);
+    expect(role.flatMap((s) => list(s.Resource)).filter((r) => r.startsWith('arn:aws:s3:::RECORDINGS_BUCKET'))).toEqual([
+      'arn:aws:s3:::RECORDINGS_BUCKET/*_metadata.json',
+    ]);
     expect(role.flatMap((s) => list(s.Action)).filter((a) => /Delete(Object|Bucket)|ESHttpDelete|SendMessage|PurgeQueue/.test(a))).toEqual([]);
   });
 });
 
 /** IAM resource matching: `*` any run of characters (`/` included), `?` one. */
 function iamMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(arn);
 }
 
@@ -121,7 +137,7 @@ function allows(statements: PolicyStatement[], action: string, arn: string): boo
   return !statements.some((s) => s.Effect === 'Deny' && applies(s)) && statements.some((s) => s.Effect === 'Allow' && applies(s));
 }
 
-describe('the worker never reads a conversation\'s call metadata', () => {
+describe("the worker never reads a conversation's call metadata", () => {
   const folder = 'RECORDINGS_BUCKET/0c0c0c0c-0000-4000-8000-000000000000/year=2024/month=6/day=1/hour=2/conversation_id=0b1c2d3e-4f50-4a6b-8c7d-000000000001';
   const callMetadata = `arn:aws:s3:::${folder}/0b1c2d3e-4f50-4a6b-8c7d-000000000001.opus_call_metadata.json`;
   const sidecar = `arn:aws:s3:::${folder}/9f8e7d6c-5b4a-4392-8170-000000000001.opus_metadata.json`;
@@ -130,7 +146,13 @@ describe('the worker never reads a conversation\'s call metadata', () => {
   it('config/iam/task-role-policy.json denies *_call_metadata.json, which the sidecar Allow would match', () => {
     const role = (read('config/iam/task-role-policy.json') as { Statement: PolicyStatement[] }).Statement;
     // Why the Deny is needed: the sidecar grant alone matches the call metadata file.
-    expect(allows(role.filter((s) => s.Effect === 'Allow'), 's3:GetObject', callMetadata)).toBe(true);
+    expect(
+      allows(
+        role.filter((s) => s.Effect === 'Allow'),
+        's3:GetObject',
+        callMetadata,
+      ),
+    ).toBe(true);
     expect(allows(role, 's3:GetObject', callMetadata)).toBe(false);
     expect(allows(role, 's3:GetObjectVersion', callMetadata)).toBe(false);
     expect(allows(role, 's3:GetObject', sidecar)).toBe(true);

@@ -11,33 +11,105 @@ function statements(...s: object[]): Statement[] {
   return parsed.statements;
 }
 
-const allowDelivery = { Sid: 'Delivery', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${LOGS}/*` };
+const allowDelivery = {
+  Sid: 'Delivery',
+  Effect: 'Allow',
+  Principal: { Service: 'logging.s3.amazonaws.com' },
+  Action: 's3:PutObject',
+  Resource: `arn:aws:s3:::${LOGS}/*`,
+};
 
 describe('log bucket writers (issue 20)', () => {
   it('accepts the Deny check proposes, NotPrincipal, and a SourceArn Deny naming buckets', () => {
     expect(logDeliveryOnlyDeny(statements(allowDelivery, ...logBucketDenyStatements(LOGS, ['rec'])), LOGS)?.sid).toBe('DenyWritesButS3LogDelivery');
-    expect(logDeliveryOnlyDeny(statements({ Sid: 'N', Effect: 'Deny', NotPrincipal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:*', Resource: `arn:aws:s3:::${LOGS}/*` }), LOGS)?.sid).toBe('N');
-    expect(logDeliveryOnlyDeny(statements({ Sid: 'A', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: '*', Condition: { ArnNotLike: { 'aws:SourceArn': 'arn:aws:s3:::rec' } } }), LOGS)?.sid).toBe('A');
+    expect(
+      logDeliveryOnlyDeny(
+        statements({ Sid: 'N', Effect: 'Deny', NotPrincipal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:*', Resource: `arn:aws:s3:::${LOGS}/*` }),
+        LOGS,
+      )?.sid,
+    ).toBe('N');
+    expect(
+      logDeliveryOnlyDeny(
+        statements({
+          Sid: 'A',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: '*',
+          Condition: { ArnNotLike: { 'aws:SourceArn': 'arn:aws:s3:::rec' } },
+        }),
+        LOGS,
+      )?.sid,
+    ).toBe('A');
   });
 
   it('refuses no policy, an Allow alone, a Deny narrowed by a second condition, one exempting another service or any source', () => {
     expect(logDeliveryOnlyDeny([], LOGS)).toBeUndefined();
     expect(logDeliveryOnlyDeny(statements(allowDelivery), LOGS)).toBeUndefined();
-    const narrowed = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${LOGS}/*`, Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' }, Bool: { 'aws:SecureTransport': 'false' } } };
+    const narrowed = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${LOGS}/*`,
+      Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' }, Bool: { 'aws:SecureTransport': 'false' } },
+    };
     expect(logDeliveryOnlyDeny(statements(narrowed), LOGS)).toBeUndefined();
-    const other = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${LOGS}/*`, Condition: { StringNotEquals: { 'aws:PrincipalServiceName': ['logging.s3.amazonaws.com', 'lambda.amazonaws.com'] } } };
+    const other = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${LOGS}/*`,
+      Condition: { StringNotEquals: { 'aws:PrincipalServiceName': ['logging.s3.amazonaws.com', 'lambda.amazonaws.com'] } },
+    };
     expect(logDeliveryOnlyDeny(statements(other), LOGS)).toBeUndefined();
-    const anySource = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${LOGS}/*`, Condition: { ArnNotLike: { 'aws:SourceArn': 'arn:aws:s3:::*' } } };
+    const anySource = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${LOGS}/*`,
+      Condition: { ArnNotLike: { 'aws:SourceArn': 'arn:aws:s3:::*' } },
+    };
     expect(logDeliveryOnlyDeny(statements(anySource), LOGS)).toBeUndefined();
-    const otherBucket = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::elsewhere/*', Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } } };
+    const otherBucket = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: 'arn:aws:s3:::elsewhere/*',
+      Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } },
+    };
     expect(logDeliveryOnlyDeny(statements(otherBucket), LOGS)).toBeUndefined();
-    expect(otherWriters(statements(allowDelivery, { Sid: 'Ops', Effect: 'Allow', Principal: { AWS: '123456789012' }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${LOGS}/*` }), LOGS).map((s) => s.sid)).toEqual(['Ops']);
+    expect(
+      otherWriters(
+        statements(allowDelivery, {
+          Sid: 'Ops',
+          Effect: 'Allow',
+          Principal: { AWS: '123456789012' },
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${LOGS}/*`,
+        }),
+        LOGS,
+      ).map((s) => s.sid),
+    ).toEqual(['Ops']);
   });
 });
 
 describe('quarantine bucket policy (issue 20)', () => {
-  const tls = { Sid: 'Tls', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${Q}`, `arn:aws:s3:::${Q}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
-  const readers = { Sid: 'Readers', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${Q}/*`, Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/incident' } } };
+  const tls = {
+    Sid: 'Tls',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: [`arn:aws:s3:::${Q}`, `arn:aws:s3:::${Q}/*`],
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+  };
+  const readers = {
+    Sid: 'Readers',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: ['s3:GetObject', 's3:GetObjectVersion'],
+    Resource: `arn:aws:s3:::${Q}/*`,
+    Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/incident' } },
+  };
 
   it('finds a TLS-only Deny covering reads and writes, and only that', () => {
     expect(tlsOnlyDeny(statements(tls), Q)?.sid).toBe('Tls');

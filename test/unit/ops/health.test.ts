@@ -40,7 +40,8 @@ afterEach(async () => {
   logLines.length = 0;
 });
 
-const okReport = (): Promise<ReadinessReport> => Promise.resolve({ ready: true, checkedAt: new Date().toISOString(), probes: [{ name: 'sqs', ok: true, durationMs: 1 }] });
+const okReport = (): Promise<ReadinessReport> =>
+  Promise.resolve({ ready: true, checkedAt: new Date().toISOString(), probes: [{ name: 'sqs', ok: true, durationMs: 1 }] });
 
 describe('health server', () => {
   it('answers /livez with 200 on an ephemeral port', async () => {
@@ -82,7 +83,12 @@ describe('health server', () => {
   it('serves probe names and ok/fail only, never the error of a dependency (it names ARNs)', async () => {
     const arn = 'arn:aws:sqs:us-east-1:123456789012:recording-audit-log-objects';
     const readiness = readinessFrom({
-      sqs: () => Promise.reject(new Error(`User: arn:aws:sts::123456789012:assumed-role/recording-audit-task/x is not authorized to perform: sqs:getqueueattributes on resource: ${arn}`)),
+      sqs: () =>
+        Promise.reject(
+          new Error(
+            `User: arn:aws:sts::123456789012:assumed-role/recording-audit-task/x is not authorized to perform: sqs:getqueueattributes on resource: ${arn}`,
+          ),
+        ),
       opensearch: () => Promise.resolve(),
     });
     server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness, logger });
@@ -134,7 +140,13 @@ describe('health server', () => {
   });
 
   it('turns a throwing readiness function into 503', async () => {
-    server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness: () => Promise.reject(new Error('boom')), logger });
+    server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      metrics: createMetrics({ defaultMetrics: false }),
+      readiness: () => Promise.reject(new Error('boom')),
+      logger,
+    });
     const res = await get(server.port, '/readyz');
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body)).toMatchObject({ failed: ['readiness'] });
@@ -186,6 +198,8 @@ describe('health server', () => {
 
   it('rejects when the port is taken', async () => {
     server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness: okReport, logger });
-    await expect(startHealthServer({ host: '127.0.0.1', port: server.port, metrics: createMetrics({ defaultMetrics: false }), readiness: okReport, logger })).rejects.toThrow(/EADDRINUSE/);
+    await expect(
+      startHealthServer({ host: '127.0.0.1', port: server.port, metrics: createMetrics({ defaultMetrics: false }), readiness: okReport, logger }),
+    ).rejects.toThrow(/EADDRINUSE/);
   });
 });

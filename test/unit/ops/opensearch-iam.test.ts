@@ -25,7 +25,12 @@ function checkJson(statements: Statement[], label: string): void {
     if (list(s.Action).includes('es:ESHttpPost')) {
       // POST only where the worker posts: /_bulk (create) and /_mget (the 409 hash comparison).
       expect(list(s.Action), label).toEqual(['es:ESHttpPost']);
-      expect(resources(s.Resource).map((r) => r.replace(/^.*domain\/[^/]+/, '')).sort(), label).toEqual(['/_bulk', '/_mget']);
+      expect(
+        resources(s.Resource)
+          .map((r) => r.replace(/^.*domain\/[^/]+/, ''))
+          .sort(),
+        label,
+      ).toEqual(['/_bulk', '/_mget']);
     }
   }
 }

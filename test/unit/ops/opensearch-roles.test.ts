@@ -48,7 +48,10 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
   it('ships the worker, analyst, setup and reenrich roles in the REST API body format', () => {
     expect([...roles.keys()]).toEqual(['recording-audit-analyst', 'recording-audit-reenrich', 'recording-audit-setup', 'recording-audit-worker']);
     for (const [name, r] of roles) {
-      expect(Object.keys(r).filter((k) => !['description', 'cluster_permissions', 'index_permissions', 'tenant_permissions'].includes(k)), name).toEqual([]);
+      expect(
+        Object.keys(r).filter((k) => !['description', 'cluster_permissions', 'index_permissions', 'tenant_permissions'].includes(k)),
+        name,
+      ).toEqual([]);
       expect(Array.isArray(r.cluster_permissions), name).toBe(true);
       expect(r.tenant_permissions, name).toEqual([]);
       for (const ip of r.index_permissions) {
@@ -84,7 +87,13 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
     // The 409 comparison by hash (mget), and everything verifyIndexSetup reads.
     expect(grants(worker, 'indices:data/read/mget')).toBe(true);
     expect(grants(worker, 'indices:data/read/mget[shard]', MONTHLY)).toBe(true);
-    for (const action of ['indices:admin/index_template/get', 'cluster:admin/opendistro/ism/policy/get', 'cluster:monitor/main', 'cluster:monitor/nodes/info', 'cluster:monitor/state']) {
+    for (const action of [
+      'indices:admin/index_template/get',
+      'cluster:admin/opendistro/ism/policy/get',
+      'cluster:monitor/main',
+      'cluster:monitor/nodes/info',
+      'cluster:monitor/state',
+    ]) {
       expect(grants(worker, action), action).toBe(true);
     }
     expect(grants(worker, 'indices:admin/aliases/get', PREFIX)).toBe(true);
@@ -95,16 +104,35 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
 
   it('analyst: reads and searches only', () => {
     const analyst = role('recording-audit-analyst');
-    expect(held(analyst, [...DESTRUCTIVE, 'indices:data/write/index', 'indices:data/write/bulk', 'indices:data/write/bulk[s]', 'indices:admin/create'])).toEqual([]);
-    for (const p of allActions(analyst)) expect(p, p).toMatch(/^(indices:data\/read|indices:admin\/(aliases\/(get|exists)|mappings\/(fields\/)?get|resolve\/index))/);
+    expect(
+      held(analyst, [...DESTRUCTIVE, 'indices:data/write/index', 'indices:data/write/bulk', 'indices:data/write/bulk[s]', 'indices:admin/create']),
+    ).toEqual([]);
+    for (const p of allActions(analyst))
+      expect(p, p).toMatch(/^(indices:data\/read|indices:admin\/(aliases\/(get|exists)|mappings\/(fields\/)?get|resolve\/index))/);
     expect(grants(analyst, 'indices:data/read/search', PREFIX)).toBe(true);
     expect(grants(analyst, 'indices:data/read/search', MONTHLY)).toBe(true);
   });
 
   it('setup: template, alias, mapping and ISM policy, but no document writes and no deletion', () => {
     const setup = role('recording-audit-setup');
-    expect(held(setup, ['indices:data/write/index', 'indices:data/write/bulk', 'indices:data/write/delete', 'indices:data/write/update', 'indices:data/write/delete/byquery', 'indices:admin/delete', 'cluster:admin/opendistro/ism/policy/delete', 'cluster:admin/snapshot/delete'])).toEqual([]);
-    for (const action of ['indices:admin/index_template/put', 'cluster:admin/opendistro/ism/policy/write', 'cluster:admin/opendistro/ism/managedindex/add', 'cluster:admin/opendistro/ism/managedindex/change']) {
+    expect(
+      held(setup, [
+        'indices:data/write/index',
+        'indices:data/write/bulk',
+        'indices:data/write/delete',
+        'indices:data/write/update',
+        'indices:data/write/delete/byquery',
+        'indices:admin/delete',
+        'cluster:admin/opendistro/ism/policy/delete',
+        'cluster:admin/snapshot/delete',
+      ]),
+    ).toEqual([]);
+    for (const action of [
+      'indices:admin/index_template/put',
+      'cluster:admin/opendistro/ism/policy/write',
+      'cluster:admin/opendistro/ism/managedindex/add',
+      'cluster:admin/opendistro/ism/managedindex/change',
+    ]) {
       expect(grants(setup, action), action).toBe(true);
     }
     for (const action of ['indices:admin/mapping/put', 'indices:admin/aliases', 'indices:admin/create', 'indices:admin/opensearch/ism/managedindex']) {
@@ -115,7 +143,12 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
   it('reenrich: update, the one write the worker lacks, and still no delete', () => {
     const reenrich = role('recording-audit-reenrich');
     expect(grants(reenrich, 'indices:data/write/update', MONTHLY)).toBe(true);
-    expect(held(reenrich, DESTRUCTIVE.filter((a) => a !== 'indices:data/write/update'))).toEqual([]);
+    expect(
+      held(
+        reenrich,
+        DESTRUCTIVE.filter((a) => a !== 'indices:data/write/update'),
+      ),
+    ).toEqual([]);
     expect(grants(reenrich, 'indices:data/write/index', MONTHLY)).toBe(false);
   });
 });

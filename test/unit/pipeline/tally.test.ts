@@ -47,7 +47,13 @@ describe('ObjectTally', () => {
     expect(drained).toBe(false);
     tally.errorEventTracker.onOutcome({ status: 'duplicate' }, doc('2024-05-01T00:00:00Z'));
     await wait;
-    expect({ settled: tally.settled, quarantined: tally.quarantined, errorEvents: tally.errorEvents, indexed: tally.indexed, duplicates: tally.duplicates }).toEqual({ settled: 1, quarantined: 1, errorEvents: 1, indexed: 0, duplicates: 0 });
+    expect({
+      settled: tally.settled,
+      quarantined: tally.quarantined,
+      errorEvents: tally.errorEvents,
+      indexed: tally.indexed,
+      duplicates: tally.duplicates,
+    }).toEqual({ settled: 1, quarantined: 1, errorEvents: 1, indexed: 0, duplicates: 0 });
     expect(tally.failure).toBeUndefined();
   });
 

@@ -7,17 +7,48 @@ const cfg = loadConfigOrThrow({ env: { REPLAY_MARGIN_SECS: '600', OBJECT_CONCURR
 describe('replay options', () => {
   it('takes settings as defaults', () => {
     const o = replayOptionsFrom({ bucket: 'log-bucket', from: '2024-01-05', to: '2024-01-06T00:00:00+01:00' }, cfg);
-    expect(o.params).toEqual({ bucket: 'log-bucket', prefix: '', fromMs: Date.parse('2024-01-05T00:00:00Z'), toMs: Date.parse('2024-01-05T23:00:00Z'), marginSecs: 600, format: 'auto' });
-    expect(o).toMatchObject({ mode: 'process', concurrency: 3, maxLinesPerSec: 5000, checkpointUrl: 'file:///tmp/recording-audit/replay-checkpoint.json', restart: false });
+    expect(o.params).toEqual({
+      bucket: 'log-bucket',
+      prefix: '',
+      fromMs: Date.parse('2024-01-05T00:00:00Z'),
+      toMs: Date.parse('2024-01-05T23:00:00Z'),
+      marginSecs: 600,
+      format: 'auto',
+    });
+    expect(o).toMatchObject({
+      mode: 'process',
+      concurrency: 3,
+      maxLinesPerSec: 5000,
+      checkpointUrl: 'file:///tmp/recording-audit/replay-checkpoint.json',
+      restart: false,
+    });
     expect(o.reportUrl).toBeUndefined();
   });
 
   it('lets flags override settings', () => {
     const o = replayOptionsFrom(
-      { bucket: 'log-bucket', prefix: 'logs/', from: '2024-01-05T00:00:00Z', to: '2024-01-06T00:00:00Z', 'margin-secs': '0', concurrency: '8', 'max-lines-per-sec': '0', format: 'partitioned', checkpoint: 's3://cp-bucket/replay/cp.json', report: '/tmp/r.json', 'dry-run': true },
+      {
+        bucket: 'log-bucket',
+        prefix: 'logs/',
+        from: '2024-01-05T00:00:00Z',
+        to: '2024-01-06T00:00:00Z',
+        'margin-secs': '0',
+        concurrency: '8',
+        'max-lines-per-sec': '0',
+        format: 'partitioned',
+        checkpoint: 's3://cp-bucket/replay/cp.json',
+        report: '/tmp/r.json',
+        'dry-run': true,
+      },
       cfg,
     );
-    expect(o).toMatchObject({ mode: 'dry-run', concurrency: 8, maxLinesPerSec: 0, checkpointUrl: 's3://cp-bucket/replay/cp.json', reportUrl: 'file:///tmp/r.json' });
+    expect(o).toMatchObject({
+      mode: 'dry-run',
+      concurrency: 8,
+      maxLinesPerSec: 0,
+      checkpointUrl: 's3://cp-bucket/replay/cp.json',
+      reportUrl: 'file:///tmp/r.json',
+    });
     expect(o.params).toMatchObject({ prefix: 'logs/', marginSecs: 0, format: 'partitioned' });
   });
 

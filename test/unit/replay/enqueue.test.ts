@@ -19,11 +19,23 @@ describe('synthetic S3 notifications', () => {
   });
 
   it('is a direct ObjectCreated:Put event the worker parses back to the same object', () => {
-    const body = s3EventBody({ bucket: 'log-bucket', key: 'logs x/2024-01-05-10-00-00-ABC', size: 1234, etag: 'abc123' }, 'eu-west-1', new Date('2024-02-01T00:00:00Z'));
-    const raw = JSON.parse(body) as { Records: { eventSource: string; eventName: string; userIdentity: { principalId: string }; s3: { object: { key: string } } }[] };
+    const body = s3EventBody(
+      { bucket: 'log-bucket', key: 'logs x/2024-01-05-10-00-00-ABC', size: 1234, etag: 'abc123' },
+      'eu-west-1',
+      new Date('2024-02-01T00:00:00Z'),
+    );
+    const raw = JSON.parse(body) as {
+      Records: { eventSource: string; eventName: string; userIdentity: { principalId: string }; s3: { object: { key: string } } }[];
+    };
     expect(raw.Records[0]).toMatchObject({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', userIdentity: { principalId: REPLAY_PRINCIPAL } });
     expect(raw.Records[0]!.s3.object.key).toBe('logs+x/2024-01-05-10-00-00-ABC');
     const parsed = parseNotification(body);
-    expect(parsed).toMatchObject({ ok: true, wrapper: 'direct', records: [{ kind: 'object_created', bucket: 'log-bucket', key: 'logs x/2024-01-05-10-00-00-ABC', size: 1234, eTag: 'abc123', eventName: 'ObjectCreated:Put' }] });
+    expect(parsed).toMatchObject({
+      ok: true,
+      wrapper: 'direct',
+      records: [
+        { kind: 'object_created', bucket: 'log-bucket', key: 'logs x/2024-01-05-10-00-00-ABC', size: 1234, eTag: 'abc123', eventName: 'ObjectCreated:Put' },
+      ],
+    });
   });
 });

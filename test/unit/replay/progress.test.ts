@@ -17,7 +17,13 @@ describe('progress', () => {
     let snap: ProgressSnapshot = { ...base, total: { objects: 100, bytes: 1000 } };
     const frames: string[] = [];
     const r = new ProgressReporter(
-      { output: { isTTY: true, columns: 200, write: (s) => frames.push(s) > 0 }, logger: createLogger('silent'), intervalSecs: 15, label: 'replay', clock: { now: () => now, sleep: () => Promise.resolve() } },
+      {
+        output: { isTTY: true, columns: 200, write: (s) => frames.push(s) > 0 },
+        logger: createLogger('silent'),
+        intervalSecs: 15,
+        label: 'replay',
+        clock: { now: () => now, sleep: () => Promise.resolve() },
+      },
       () => snap,
     );
     r.tick();
@@ -36,8 +42,16 @@ describe('progress', () => {
 
   it('logs a structured line without a terminal', () => {
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _e, cb) => { lines.push(chunk.toString()); cb(); } });
-    const r = new ProgressReporter({ output: { isTTY: false, write: () => true }, logger: createLogger('info', sink), intervalSecs: 15, label: 'replay' }, () => ({ ...base, objects: 3, watermarkMs: 50_000 }));
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, cb) => {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const r = new ProgressReporter(
+      { output: { isTTY: false, write: () => true }, logger: createLogger('info', sink), intervalSecs: 15, label: 'replay' },
+      () => ({ ...base, objects: 3, watermarkMs: 50_000 }),
+    );
     r.tick();
     const rec = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(rec).toMatchObject({ msg: 'replay progress.', objects: 3, percent: 50 });

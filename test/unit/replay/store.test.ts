@@ -9,7 +9,15 @@ import { createLogger } from '../../../src/core/log.js';
 import { emptyReportState } from '../../../src/replay/report.js';
 import { openStore, toStoreUrl, withSuffix } from '../../../src/replay/store.js';
 
-const params = { bucket: 'b', prefix: 'logs/', from: '2024-01-05T00:00:00.000Z', to: '2024-01-06T00:00:00.000Z', marginSecs: 10800, format: 'auto', mode: 'process' } as const;
+const params = {
+  bucket: 'b',
+  prefix: 'logs/',
+  from: '2024-01-05T00:00:00.000Z',
+  to: '2024-01-06T00:00:00.000Z',
+  marginSecs: 10800,
+  format: 'auto',
+  mode: 'process',
+} as const;
 // Only file:// stores are opened in these tests; the S3 client is never used.
 const s3 = new S3Client({ region: 'us-east-1' });
 
@@ -19,7 +27,11 @@ const checkpoint = (over: Partial<Checkpoint> = {}): Checkpoint => ({
   attempt: 1,
   startedAt: '2024-02-01T00:00:00.000Z',
   completed: false,
-  progress: { watermark: { keyTimeMs: Date.parse('2024-01-05T01:00:00Z'), key: 'logs/a' }, doneAbove: [{ keyTimeMs: Date.parse('2024-01-05T02:00:00Z'), key: 'logs/c' }], failed: [] },
+  progress: {
+    watermark: { keyTimeMs: Date.parse('2024-01-05T01:00:00Z'), key: 'logs/a' },
+    doneAbove: [{ keyTimeMs: Date.parse('2024-01-05T02:00:00Z'), key: 'logs/c' }],
+    failed: [],
+  },
   report: emptyReportState(),
   ...over,
 });
@@ -28,7 +40,14 @@ describe('checkpoint documents', () => {
   it('keys runs by every parameter', () => {
     const k = runKeyOf(params);
     expect(k).toMatch(/^[0-9a-f]{16}$/);
-    for (const change of [{ to: '2024-01-07T00:00:00.000Z' }, { marginSecs: 0 }, { format: 'simple' }, { prefix: 'logs2/' }, { mode: 'enqueue' as const }, { bucket: 'c' }]) {
+    for (const change of [
+      { to: '2024-01-07T00:00:00.000Z' },
+      { marginSecs: 0 },
+      { format: 'simple' },
+      { prefix: 'logs2/' },
+      { mode: 'enqueue' as const },
+      { bucket: 'c' },
+    ]) {
       expect(runKeyOf({ ...params, ...change })).not.toBe(k);
     }
   });

@@ -52,7 +52,7 @@ describe('ByteBudget', () => {
           }),
         );
         // Release in admission order as a consumer would; each release may admit waiters.
-        for (let done = 0; done < sizes.length; ) {
+        for (let done = 0; done < sizes.length;) {
           await new Promise((r) => setImmediate(r));
           const s = held.shift();
           if (s === undefined) continue;

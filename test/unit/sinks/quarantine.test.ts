@@ -40,7 +40,7 @@ describe('quarantine records', () => {
     expect(parsed.detail).toBe('x\n{"index":{}}\r\n');
   });
 
-  it('stores no credential value: the raw line and the detail are redacted, the hash stays the original bytes\' (issue 20)', () => {
+  it("stores no credential value: the raw line and the detail are redacted, the hash stays the original bytes' (issue 20)", () => {
     const sig = 'ab12'.repeat(16);
     const line = `o b [01/Jan/2024:00:00:00 +0000] 1.2.3.4 - R REST.GET.OBJECT k "GET /k?X-Amz-Credential=AKIAEXAMPLE%2Fx&X-Amz-Signature=${sig}&x-amz-security-token=tok123 HTTP/1.1" 200 \xff`;
     const raw = Buffer.from(line, 'latin1');

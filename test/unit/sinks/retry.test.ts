@@ -34,12 +34,21 @@ describe('classifyItem', () => {
 
   it('refusals of the index rather than the document are retried, so a month of events is not quarantined', () => {
     // What OpenSearch answers for every item when the month's index cannot be created.
-    expect(classifyItem(400, 'validation_exception', 'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;')).toEqual({
+    expect(
+      classifyItem(
+        400,
+        'validation_exception',
+        'Validation Failed: 1: this action would add [2] total shards, but this cluster currently has [1000]/[1000] maximum shards open;',
+      ),
+    ).toEqual({
       kind: 'retry',
       status: '400',
     });
     expect(classifyItem(400, 'illegal_argument_exception', 'no write index is defined for alias [recording-audit]')).toEqual({ kind: 'retry', status: '400' });
-    expect(classifyItem(400, 'illegal_argument_exception', 'number of documents in the index cannot exceed 2147483519')).toEqual({ kind: 'retry', status: '400' });
+    expect(classifyItem(400, 'illegal_argument_exception', 'number of documents in the index cannot exceed 2147483519')).toEqual({
+      kind: 'retry',
+      status: '400',
+    });
     expect(classifyItem(400, 'resource_already_exists_exception')).toEqual({ kind: 'retry', status: '400' });
     expect(classifyItem(400, undefined)).toEqual({ kind: 'retry', status: '400' });
     expect(classifyItem(413, undefined)).toEqual({ kind: 'retry', status: '413' });
@@ -55,11 +64,17 @@ describe('classifyItem', () => {
 describe('backoffMs (full jitter)', () => {
   it('is within [0, min(max, base·2^(n-1))]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 600_000 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (n, base, max, r) => {
-        const d = backoffMs(n, base, max, () => r);
-        const ceiling = Math.min(max, base * 2 ** Math.min(n - 1, 40));
-        return d >= 0 && d <= ceiling && Number.isInteger(d);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 600_000 }),
+        fc.double({ min: 0, max: 0.999999, noNaN: true }),
+        (n, base, max, r) => {
+          const d = backoffMs(n, base, max, () => r);
+          const ceiling = Math.min(max, base * 2 ** Math.min(n - 1, 40));
+          return d >= 0 && d <= ceiling && Number.isInteger(d);
+        },
+      ),
     );
   });
 

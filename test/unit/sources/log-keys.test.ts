@@ -13,7 +13,11 @@ const t = (iso: string): number => Date.parse(iso);
 
 describe('simple keys', () => {
   it('reads the delivery time of <prefix>YYYY-mm-DD-HH-MM-SS-<unique>', () => {
-    expect(parseLogKey('logs/2013-11-01-21-32-16-E568B2907131C0C0', 'logs/')).toEqual({ format: 'simple', kind: 'delivery', timeMs: t('2013-11-01T21:32:16Z') });
+    expect(parseLogKey('logs/2013-11-01-21-32-16-E568B2907131C0C0', 'logs/')).toEqual({
+      format: 'simple',
+      kind: 'delivery',
+      timeMs: t('2013-11-01T21:32:16Z'),
+    });
   });
 
   it('accepts a prefix without a trailing slash (the time is glued on)', () => {
@@ -77,7 +81,10 @@ describe('partitioned keys', () => {
   });
 
   it('splits a prefix that already names one source', () => {
-    expect(splitSourcePrefix('logs/123456789012/eu-west-1/rec/')).toEqual({ destination: 'logs/', source: { account: '123456789012', region: 'eu-west-1', sourceBucket: 'rec' } });
+    expect(splitSourcePrefix('logs/123456789012/eu-west-1/rec/')).toEqual({
+      destination: 'logs/',
+      source: { account: '123456789012', region: 'eu-west-1', sourceBucket: 'rec' },
+    });
     expect(splitSourcePrefix('123456789012/eu-west-1/rec/')?.destination).toBe('');
     expect(splitSourcePrefix('logs/')).toBeUndefined();
   });

@@ -27,7 +27,14 @@ function s3Record(overrides: { eventName?: string; key?: string; bucket?: string
 }
 const direct = (...records: unknown[]): string => JSON.stringify({ Records: records });
 const snsEnvelope = (message: string): string =>
-  JSON.stringify({ Type: 'Notification', MessageId: 'm-1', TopicArn: 'arn:aws:sns:us-east-1:111122223333:t', Subject: 'Amazon S3 Notification', Message: message, Timestamp: '2026-01-01T00:00:00.000Z' });
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'm-1',
+    TopicArn: 'arn:aws:sns:us-east-1:111122223333:t',
+    Subject: 'Amazon S3 Notification',
+    Message: message,
+    Timestamp: '2026-01-01T00:00:00.000Z',
+  });
 
 describe('parseNotification: the research samples', () => {
   it('direct, AWS documentation example (v2.1, versioned)', () => {
@@ -162,7 +169,15 @@ describe('parseNotification: keys', () => {
 
 describe('parseNotification: records and events', () => {
   it('keeps every record of a multi-record message, in order', () => {
-    const parsed = ok(parseNotification(direct(s3Record({ key: 'a' }), s3Record({ key: 'b', eventName: 'ObjectCreated:CompleteMultipartUpload' }), s3Record({ key: 'c', eventName: 'ObjectRemoved:Delete' }))));
+    const parsed = ok(
+      parseNotification(
+        direct(
+          s3Record({ key: 'a' }),
+          s3Record({ key: 'b', eventName: 'ObjectCreated:CompleteMultipartUpload' }),
+          s3Record({ key: 'c', eventName: 'ObjectRemoved:Delete' }),
+        ),
+      ),
+    );
     expect(parsed.records.map((r) => [r.kind, 'key' in r ? r.key : undefined])).toEqual([
       ['object_created', 'a'],
       ['object_created', 'b'],
@@ -170,11 +185,16 @@ describe('parseNotification: records and events', () => {
     ]);
   });
 
-  it.each(['ObjectRemoved:Delete', 'ObjectRemoved:DeleteMarkerCreated', 'ObjectRestore:Completed', 'LifecycleExpiration:Delete', 'ObjectTagging:Put'])('%s is ignored with its name', (eventName) => {
-    const record = s3Record({ eventName, key: 'x+y' });
-    delete (record.s3.object as { size?: number }).size;
-    expect(ok(parseNotification(direct(record))).records).toEqual([{ kind: 'ignored', reason: 'not_object_created', eventName, bucket: 'audit-logs', key: 'x y' }]);
-  });
+  it.each(['ObjectRemoved:Delete', 'ObjectRemoved:DeleteMarkerCreated', 'ObjectRestore:Completed', 'LifecycleExpiration:Delete', 'ObjectTagging:Put'])(
+    '%s is ignored with its name',
+    (eventName) => {
+      const record = s3Record({ eventName, key: 'x+y' });
+      delete (record.s3.object as { size?: number }).size;
+      expect(ok(parseNotification(direct(record))).records).toEqual([
+        { kind: 'ignored', reason: 'not_object_created', eventName, bucket: 'audit-logs', key: 'x y' },
+      ]);
+    },
+  );
 
   it('EventBridge events other than Object Created are ignored', () => {
     const event = JSON.parse(fixture('eventbridge-object-created.json')) as Record<string, unknown>;
@@ -203,7 +223,10 @@ describe('parseNotification: records and events', () => {
     for (const eventVersion of ['2.0', '2.1', '2.2', '2.3', '2.10']) {
       expect(parseNotification(direct(s3Record({ eventVersion })))).toMatchObject({ ok: true });
     }
-    expect(ok(parseNotification(direct(s3Record({ object: { versionId: null, size: null } })))).records[0]).toMatchObject({ versionId: undefined, size: undefined });
+    expect(ok(parseNotification(direct(s3Record({ object: { versionId: null, size: null } })))).records[0]).toMatchObject({
+      versionId: undefined,
+      size: undefined,
+    });
   });
 });
 
@@ -237,10 +260,18 @@ describe('parseNotification: refusals are values with stable codes', () => {
     ['eventVersion 1.0', direct(s3Record({ eventVersion: '1.0' })), 'UNSUPPORTED_EVENT_VERSION'],
     ['foreign eventSource', JSON.stringify({ Records: [{ ...s3Record(), eventSource: 'minio:s3' }] }), 'NOT_S3_EVENT'],
     ['one bad record spoils the message', direct(s3Record(), { ...s3Record(), eventSource: 'aws:sqs' }), 'NOT_S3_EVENT'],
-    ['SNS SubscriptionConfirmation', JSON.stringify({ Type: 'SubscriptionConfirmation', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: 'x' }), 'SNS_UNSUPPORTED_TYPE'],
+    [
+      'SNS SubscriptionConfirmation',
+      JSON.stringify({ Type: 'SubscriptionConfirmation', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: 'x' }),
+      'SNS_UNSUPPORTED_TYPE',
+    ],
     ['SNS Message not JSON', snsEnvelope('not json'), 'SNS_MESSAGE_NOT_JSON'],
     ['SNS Message not an object', snsEnvelope('[1]'), 'SNS_MESSAGE_NOT_JSON'],
-    ['SNS Message not a string', JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: { Records: [] } }), 'SNS_MESSAGE_NOT_JSON'],
+    [
+      'SNS Message not a string',
+      JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: { Records: [] } }),
+      'SNS_MESSAGE_NOT_JSON',
+    ],
     ['SNS inside SNS', snsEnvelope(snsEnvelope(fixture('s3-test-event.json'))), 'UNKNOWN_SHAPE'],
     ['SNS Message of unknown shape', snsEnvelope('{"a":1}'), 'UNKNOWN_SHAPE'],
     ['EventBridge from another source', JSON.stringify({ source: 'aws.ec2', 'detail-type': 'Object Created', detail: {} }), 'INVALID_EVENTBRIDGE_EVENT'],
@@ -255,10 +286,17 @@ describe('parseNotification: refusals are values with stable codes', () => {
 
   it('never throws and never echoes a long body into detail', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ Records: [v] }))), (body) => {
-        const parsed = parseNotification(body);
-        if (!parsed.ok) expect(parsed.detail.length).toBeLessThan(400);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ Records: [v] })),
+        ),
+        (body) => {
+          const parsed = parseNotification(body);
+          if (!parsed.ok) expect(parsed.detail.length).toBeLessThan(400);
+        },
+      ),
     );
   });
 

@@ -14,7 +14,14 @@ import {
 import { callSignal } from '../../../src/sources/sqs-heartbeat.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 
-const base: SqsSourceOptions = { queueUrl: 'http://127.0.0.1:1/123/q', waitTimeSecs: 20, maxMessages: 10, maxInFlight: 20, visibilityTimeoutSecs: 300, heartbeatIntervalSecs: 60 };
+const base: SqsSourceOptions = {
+  queueUrl: 'http://127.0.0.1:1/123/q',
+  waitTimeSecs: 20,
+  maxMessages: 10,
+  maxInFlight: 20,
+  visibilityTimeoutSecs: 300,
+  heartbeatIntervalSecs: 60,
+};
 
 describe('validateSqsSourceOptions', () => {
   it('fills defaults', () => {
@@ -76,7 +83,10 @@ describe('receiveBackoffMs', () => {
 
 describe('messageAttributes', () => {
   it('reads receive count and sent time', () => {
-    expect(messageAttributes({ Attributes: { ApproximateReceiveCount: '3', SentTimestamp: '1769388199000' } })).toEqual({ receiveCount: 3, sentAt: new Date(1769388199000) });
+    expect(messageAttributes({ Attributes: { ApproximateReceiveCount: '3', SentTimestamp: '1769388199000' } })).toEqual({
+      receiveCount: 3,
+      sentAt: new Date(1769388199000),
+    });
   });
   it('defaults when attributes are missing or garbage', () => {
     expect(messageAttributes({})).toEqual({ receiveCount: 1, sentAt: undefined });
@@ -123,7 +133,9 @@ describe('chunks', () => {
 
 describe('sqsSourceOptionsFromConfig', () => {
   it('maps the SQS settings', () => {
-    const cfg = loadConfigOrThrow({ env: { SQS_QUEUE_URL: 'http://127.0.0.1:1/123456789012/q', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30' } });
+    const cfg = loadConfigOrThrow({
+      env: { SQS_QUEUE_URL: 'http://127.0.0.1:1/123456789012/q', SQS_VISIBILITY_TIMEOUT_SECS: '120', SQS_HEARTBEAT_INTERVAL_SECS: '30' },
+    });
     expect(sqsSourceOptionsFromConfig(cfg)).toEqual({
       queueUrl: 'http://127.0.0.1:1/123456789012/q',
       waitTimeSecs: 20,
