@@ -121,6 +121,10 @@ async function main(): Promise<void> {
       HEALTH_PORT: '0',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       QUARANTINE_URL: 'file:///tmp/recording-audit/demo-quarantine',
+      // The demo writes a 2024 day's log objects today, as a backfill of copied log objects does.
+      // Records are measured against their object's LastModified (now), so the admission window
+      // must reach back to that day; a live deployment keeps the 2-day default.
+      RECORD_TIME_SKEW_DAYS: String(Math.ceil((Date.now() - day.getTime()) / 86_400_000) + 2),
       // actor.kind for the scenario's principals: the Genesys export role and the QA app's
       // presigning session are services; people sign in with email-named sessions or as IAM users.
       SELF_ROLE_ARNS: 'arn:aws:iam::123456789012:role/recording-audit-task',

@@ -44,12 +44,16 @@ export function playbackSampleQuery(scope: object): object {
 export async function printSummary(os: Client, indexPrefix: string, logBucket: string, say: (s: string) => void): Promise<void> {
   await os.indices.refresh({ index: `${indexPrefix}-*` });
   const scope = { prefix: { 'log.file.path': `s3://${logBucket}/` } };
+  // Quarantined lines leave a pipeline_error event each: counted apart, never as accesses.
+  const traces = await os.count({ index: indexPrefix, body: { query: { bool: { filter: [scope, { term: { 'event.kind': 'pipeline_error' } }] } } } } as never);
+  const quarantined = (traces.body as unknown as { count: number }).count;
+  const events = { bool: { filter: [scope, { term: { 'event.kind': 'event' } }] } };
   const res = await os.search({
     index: indexPrefix,
     body: {
       size: 0,
       track_total_hits: true,
-      query: scope,
+      query: events,
       aggs: {
         actions: { terms: { field: 'event.action', size: 20 }, aggs: { outcome: { terms: { field: 'event.outcome' } } } },
         principals: { terms: { field: 'aws.s3access.requester', size: 5 } },
@@ -61,6 +65,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   const body = res.body as unknown as SummaryResponse;
   say('');
   say(`== ${body.hits.total.value} access events in index alias "${indexPrefix}" from this run`);
+  if (quarantined > 0) say(`   and ${quarantined} quarantined lines, each marked by a pipeline_error event (event.kind:pipeline_error)`);
   say('');
   say('Events by operation and outcome:');
   for (const b of body.aggregations.actions.buckets) {
@@ -77,7 +82,11 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
 
   const denied = await os.search({
     index: indexPrefix,
-    body: { size: 10, sort: [{ '@timestamp': 'asc' }], query: { bool: { filter: [scope, { term: { 'event.outcome': 'failure' } }] } } },
+    body: {
+      size: 10,
+      sort: [{ '@timestamp': 'asc' }],
+      query: { bool: { filter: [scope, { term: { 'event.kind': 'event' } }, { term: { 'event.outcome': 'failure' } }] } },
+    },
   } as never);
   const deniedHits = (denied.body as unknown as SummaryResponse).hits;
   say('');
