@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAccessLogLine } from '../../../src/decode/s3-access-log.js';
 import type { S3AccessFields } from '../../../src/decode/s3-access-log.js';
 import { SAMPLE_EXPECTATIONS, SAMPLE_FILES, type SampleExpectation } from '../../fixtures/sample-expectations.js';
+import { ORDER } from '../../fixtures/corpus.js';
 
 /**
  * Issue 13, item 9: 2019-era records whose Host Id S3 wrote as two tokens. Their tail after the
@@ -113,16 +114,8 @@ const laterFields = (src: Source, anonymousHttp: boolean): string[] => {
   const [sig, cipher, auth, host, tls] = anonymousHttp ? ['-', '-', '-', src.rest[3]!, '-'] : src.rest;
   return [sig!, cipher!, auth!, host!, tls!, 'arn:aws:s3:us-east-1:783971887864:accesspoint/sra-ap', 'Yes', 'us-east-1', 'ExtraUnknownField'];
 };
-const TAIL_NAMES = [
-  'signature_version',
-  'cipher_suite',
-  'authentication_type',
-  'host_header',
-  'tls_version',
-  'access_point_arn',
-  'acl_required',
-  'source_region',
-] as const;
+/** Fields 18..25 by name, after the Host Id. */
+const TAIL_NAMES = ORDER.slice(ORDER.indexOf('host_id') + 1);
 const ERAS = [17, 18, 23, 24, 25, 26, 27, 28] as const;
 
 interface Case {
@@ -162,7 +155,7 @@ function cases(): Case[] {
                 const v = later[i]!;
                 tail.push(v);
                 if (i >= TAIL_NAMES.length) want.unknown_fields = [v];
-                else if (v !== '-') want[TAIL_NAMES[i]!] = v;
+                else if (v !== '-') (want as Record<string, unknown>)[TAIL_NAMES[i]!] = v;
               }
               const line = [src.head, refText, uaText, ...tail].join(' ');
               const name = `${src.name} ${era} fields${anonymousHttp ? ' (anonymous HTTP)' : ''}, Host Id [${host.join('|')}], Referer ${refText}, User-Agent ${uaText}`;
