@@ -143,7 +143,8 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
     detail !== undefined
       ? participants.map((p) => (p.user_id !== undefined && names.get(p.user_id) !== undefined ? { ...p, name: names.get(p.user_id) } : p))
       : userIds.map((id) => ({ user_id: id, ...(names.get(id) !== undefined ? { name: names.get(id) } : {}) }));
-  if (userIds.length > 0) g.agent = { user_ids: userIds };
+  const agents = agentUserIds(participants, sidecarUsers);
+  if (agents.length > 0) g.agent = { user_ids: agents };
 
   if (recording.media_type === undefined) recording.media_type = mediaFromAnalytics(detail, match.ext);
   const wantMetadata = ctx.recordingMetadata === 'always' || (ctx.recordingMetadata === 'lazy' && recording.media_type === undefined);
@@ -218,6 +219,24 @@ export function participantsOf(detail: ConversationDetail): GenesysParticipant[]
     });
   }
   return out;
+}
+
+/** Participant purposes that are the organization's own staff handling the conversation. */
+const AGENT_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
+
+/**
+ * `genesys.agent.user_ids`: the Genesys users who handled the conversation, i.e. the user ids of
+ * participants whose purpose is `agent` (routed through a queue) or `user` (a direct call, a
+ * consult or transfer target), plus the users the recording's sidecar names (the users whose
+ * recording it is, whatever their purpose). Users in other roles (a `voicemail` box owner, a
+ * `workflow`, a `station`...) stay in `genesys.participants` and `related.user` but are not agents.
+ * Lowercased ids, in order of first appearance, without repeats.
+ */
+export function agentUserIds(participants: readonly GenesysParticipant[], sidecarUsers: readonly string[]): string[] {
+  const fromPurpose = participants.flatMap((p) =>
+    p.user_id !== undefined && p.purpose !== undefined && AGENT_PURPOSES.has(p.purpose.toLowerCase()) ? [p.user_id] : [],
+  );
+  return unique([...fromPurpose, ...sidecarUsers.map((u) => u.toLowerCase())]);
 }
 
 /**

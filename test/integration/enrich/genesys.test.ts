@@ -13,7 +13,7 @@ const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
 
 function expectFieldsOf(event: AccessEvent, rec: SimRecording): void {
   const conv = dataset.conversationById.get(rec.conversationId)!;
-  const agents = conv.participants.filter((p) => p.userId !== undefined).map((p) => p.userId!);
+  const agents = conv.participants.filter((p) => p.userId !== undefined && (p.purpose === 'agent' || p.purpose === 'user')).map((p) => p.userId!);
   expect(event.genesys?.conversation).toEqual({ id: conv.conversationId, start: conv.conversationStart });
   expect(event.genesys?.recording).toMatchObject({ id: rec.id, media_type: rec.media });
   expect(event.genesys?.agent?.user_ids).toEqual(agents);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../../src/enrich/genesys/client.js';
 import { normalizeMediaType, type ConversationDetail } from '../../../src/enrich/genesys/models.js';
-import { mediaFromAnalytics, participantsOf } from '../../../src/enrich/resolve.js';
+import { agentUserIds, mediaFromAnalytics, participantsOf } from '../../../src/enrich/resolve.js';
 
 const detail: ConversationDetail = {
   conversationId: 'c',
@@ -16,6 +16,25 @@ const detail: ConversationDetail = {
 describe('participantsOf', () => {
   it('keeps names of Genesys users only, never a customer participantName, and dedupes', () => {
     expect(participantsOf(detail)).toEqual([{ purpose: 'customer' }, { purpose: 'ivr' }, { user_id: 'u-1', name: 'Jane Agent', purpose: 'agent' }]);
+  });
+});
+
+describe('agentUserIds', () => {
+  it('is the users whose purpose is agent or user, plus the sidecar users, without repeats', () => {
+    const participants = [
+      { purpose: 'customer' },
+      { user_id: 'u-agent', name: 'Ana', purpose: 'agent' },
+      { user_id: 'u-direct', name: 'Bo', purpose: 'User' },
+      { user_id: 'u-voicemail', purpose: 'voicemail' },
+      { user_id: 'u-workflow', purpose: 'workflow' },
+      { user_id: 'u-nopurpose' },
+      { purpose: 'agent' },
+    ];
+    expect(agentUserIds(participants, ['U-SIDECAR', 'u-agent'])).toEqual(['u-agent', 'u-direct', 'u-sidecar']);
+    // A sidecar's user counts whatever Genesys says of their purpose: the recording is theirs.
+    expect(agentUserIds([{ user_id: 'u-voicemail', purpose: 'voicemail' }], ['u-voicemail'])).toEqual(['u-voicemail']);
+    expect(agentUserIds(participantsOf(detail), [])).toEqual(['u-1']);
+    expect(agentUserIds([], [])).toEqual([]);
   });
 });
 
