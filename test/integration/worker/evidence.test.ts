@@ -20,6 +20,20 @@ const SIGNATURE = 'f1e2d3c4b5a697887766554433221100ffeeddccbbaa99887766554433221
 const CREDENTIAL = 'AKIAIOSFODNN7EXAMPLE';
 const CREDENTIAL_SCOPE = '20240514%2Fus-east-1%2Fs3%2Faws4_request';
 
+/** A worker with admission as production runs it: only the recordings bucket, the default 2-day skew. */
+function startStrictWorker(res: LogPipelineResources, prefix: string, quarantineBucket: string): Promise<InProcessWorker> {
+  return startWorker(
+    workerEnv({
+      SQS_QUEUE_URL: res.queueUrl,
+      LOG_BUCKETS: res.logBucket,
+      INDEX_PREFIX: prefix,
+      AUDITED_BUCKETS: res.recordingsBucket,
+      RECORD_TIME_SKEW_DAYS: '2',
+      QUARANTINE_URL: `s3://${quarantineBucket}/q`,
+    }),
+  );
+}
+
 interface StoredRecord {
   key: string;
   reason: string;
@@ -94,16 +108,7 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     // Its name claims 1970 too: whoever writes an object chooses its name, so the name moves nothing.
     key = logObjectKey(res.logPrefix, new Date(0), 'EVIDENCE');
 
-    worker = await startWorker(
-      workerEnv({
-        SQS_QUEUE_URL: res.queueUrl,
-        LOG_BUCKETS: res.logBucket,
-        INDEX_PREFIX: prefix,
-        AUDITED_BUCKETS: res.recordingsBucket,
-        RECORD_TIME_SKEW_DAYS: '2',
-        QUARANTINE_URL: `s3://${quarantineBucket}/q`,
-      }),
-    );
+    worker = await startStrictWorker(res, prefix, quarantineBucket);
   });
 
   afterAll(async () => {
@@ -265,16 +270,7 @@ describe('evidence integrity (issue 20): a document OpenSearch refuses to map al
     const res = await logPipeline({ maxReceiveCount: 2, visibilityTimeoutSecs: 30, accessLogging: false });
     const quarantineBucket = uniqueName('quarantine');
     await s3.send(new CreateBucketCommand({ Bucket: quarantineBucket }));
-    worker = await startWorker(
-      workerEnv({
-        SQS_QUEUE_URL: res.queueUrl,
-        LOG_BUCKETS: res.logBucket,
-        INDEX_PREFIX: prefix,
-        AUDITED_BUCKETS: res.recordingsBucket,
-        RECORD_TIME_SKEW_DAYS: '2',
-        QUARANTINE_URL: `s3://${quarantineBucket}/q`,
-      }),
-    );
+    worker = await startStrictWorker(res, prefix, quarantineBucket);
 
     const now = new Date();
     const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${now.toUTCString().slice(8, 11)}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
