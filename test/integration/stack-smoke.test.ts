@@ -20,6 +20,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notificationQueuePolicy } from '../../src/sim/s3-logs/log-pipeline.js';
 import { awsClientConfig, stackEnv, uniqueName } from '../support/stack-env.js';
 
 const env = stackEnv();
@@ -114,18 +115,7 @@ describe('moto on the local stack', () => {
     const queueArn = attrs.Attributes?.QueueArn ?? '';
     expect(queueArn).toMatch(/^arn:aws:sqs:us-east-1:\d{12}:/);
 
-    const policy = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 's3.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: queueArn,
-          Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${bucket}` } },
-        },
-      ],
-    };
+    const policy = notificationQueuePolicy(queueArn, bucket);
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
     await s3.send(
       new PutBucketNotificationConfigurationCommand({

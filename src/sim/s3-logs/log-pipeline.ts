@@ -33,6 +33,22 @@ export interface LogPipelineSettings {
   readonly accessLogging?: boolean;
 }
 
+/** The queue policy that lets S3 send `bucket`'s event notifications to the queue, and no one else. */
+export function notificationQueuePolicy(queueArn: string, bucket: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: queueArn,
+        Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${bucket}` } },
+      },
+    ],
+  };
+}
+
 /**
  * Creates what a production deployment has (config/cloudformation does the same in AWS): a
  * recordings bucket with server access logging into a separate log bucket, and the log bucket's
@@ -86,18 +102,7 @@ export async function createLogPipeline(s3: S3Client, sqs: SQSClient, names: Log
     new SetQueueAttributesCommand({
       QueueUrl: queueUrl,
       Attributes: {
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 's3.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: queueArn,
-              Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${names.logBucket}` } },
-            },
-          ],
-        }),
+        Policy: JSON.stringify(notificationQueuePolicy(queueArn, names.logBucket)),
       },
     }),
   );
