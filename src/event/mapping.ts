@@ -8,15 +8,34 @@
  * later document cannot match. Unknown trailing log fields are not a drift: they live in the
  * `aws.s3access.unknown_fields` keyword array.
  *
- * Types: only what the bare OpenSearch distribution has (keyword, ip, date, long, boolean, object);
- * no analyzers. Keywords that hold log-derived text ignore values above 8191 characters: the value
- * stays in `_source` but is not indexed, where without the limit Lucene's 32766-byte term cap would
- * refuse the whole document (8191 × 4 UTF-8 bytes fits under it).
+ * Types: the bare OpenSearch distribution's (keyword, ip, date, long, boolean, object, nested,
+ * text). Keywords that hold log-derived text ignore values above 8191 characters: the value stays in
+ * `_source` but is not indexed, where without the limit Lucene's 32766-byte term cap would refuse
+ * the whole document (8191 × 4 UTF-8 bytes fits under it).
  *
- * `genesys.participants` is a plain object array, not `nested`: queries on one participant field
- * (user_id, name, purpose) are what audits ask; cross-field matching within one participant is not
- * needed because the agents are listed separately in `genesys.agent.user_ids`, and nested
- * documents would multiply the index's document count.
+ * `genesys.participants` is `nested`: each participant is its own hidden Lucene document, so a
+ * `nested` query on `user_id` AND `name` (or `purpose`) matches only when both belong to the same
+ * participant, and a `nested` aggregation counts names per participant. As a plain object array
+ * the fields were flattened into unrelated arrays: a user id with another participant's name
+ * matched, and a terms aggregation gave agents several names. The cost is one hidden document per
+ * participant (a handful per conversation). Queries on participants must be `nested` queries.
+ * Revision 4 cannot be put on an index of an earlier revision (OpenSearch: "cannot change object
+ * mapping from non-nested to nested"; an index without INDEX_ANALYSIS lacks the normalizer), so
+ * `setup` refuses while such a monthly index is open: its months are rebuilt into new indices.
+ *
+ * Case-insensitive names: `genesys.participants.name.lower` is a keyword with the `lowercase_ascii`
+ * normalizer (lowercase + asciifolding, defined in INDEX_ANALYSIS, installed with the template),
+ * so `term name.lower: "jose lopez"` finds "José López"; `name.text` is `text` for a search on one
+ * word of a name. `name` itself stays exact, for aggregations that show the name as Genesys spells
+ * it. Genesys user names are stored only there. The normalizer does not apply to `user.name`,
+ * `user.id`, `actor.email` or the ARNs: those are AWS identifiers whose case is part of the value
+ * (IAM role and session names are case-preserving), and a `term` query with
+ * `case_insensitive: true` serves the rare case-blind search without a second indexed copy.
+ *
+ * `user_agent.original.text` and `url.original.text` are `text` (standard analyzer): a
+ * case-insensitive search for a fragment (`match_phrase` "aws-sdk-java", "boto3") finds them,
+ * which the exact keyword cannot. The `wildcard` type exists on the 3.x test node, but it is not in
+ * every 2.x release this product supports, and a word or phrase match is what these fields need.
  */
 
 const keyword = { type: 'keyword', ignore_above: 8191 } as const;
@@ -24,6 +43,13 @@ const long = { type: 'long' } as const;
 const date = { type: 'date' } as const;
 const bool = { type: 'boolean' } as const;
 const ip = { type: 'ip' } as const;
+/** A keyword with a `text` subfield, for a case-insensitive search on a word or phrase of it. */
+const keywordText = { ...keyword, fields: { text: { type: 'text' } } } as const;
+/** A person's name: exact, lowercase-normalized (`.lower`) and word-searchable (`.text`). */
+const personName = {
+  ...keyword,
+  fields: { lower: { type: 'keyword', normalizer: 'lowercase_ascii', ignore_above: 8191 }, text: { type: 'text' } },
+} as const;
 
 const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
@@ -31,7 +57,15 @@ const props = <T extends Record<string, unknown>>(properties: T): { properties: 
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 3;
+export const MAPPING_REVISION = 4;
+
+/**
+ * The index `analysis` settings the mapping's normalizer needs (the template installs them with
+ * the mapping; an index without them refuses the mapping).
+ */
+export const INDEX_ANALYSIS = {
+  normalizer: { lowercase_ascii: { type: 'custom', filter: ['lowercase', 'asciifolding'] } },
+} as const;
 
 export const INDEX_MAPPINGS = {
   dynamic: 'strict',
@@ -59,14 +93,14 @@ export const INDEX_MAPPINGS = {
     error: props({ code: keyword, type: keyword, message: keyword }),
     cloud: props({ provider: keyword, region: keyword }),
     source: props({ ip, address: keyword }),
-    user_agent: props({ original: keyword }),
+    user_agent: props({ original: keywordText }),
     http: props({
       request: props({ method: keyword }),
       response: props({ status_code: long, body: props({ bytes: long }) }),
       version: keyword,
     }),
     tls: props({ version: keyword, version_protocol: keyword, cipher: keyword }),
-    url: props({ original: keyword, path: keyword, query: keyword }),
+    url: props({ original: keywordText, path: keyword, query: keyword }),
     user: props({ id: keyword, name: keyword }),
     // Who the principal is: kind by configuration (human, service, self, anonymous, unknown), and
     // the email address an assumed-role or federated session is named with.
@@ -119,7 +153,7 @@ export const INDEX_MAPPINGS = {
       organization: props({ id: keyword }),
       conversation: props({ id: keyword, start: date }),
       recording: props({ id: keyword, file: keyword, media_type: keyword, start: date, end: date, file_state: keyword }),
-      participants: props({ user_id: keyword, name: keyword, purpose: keyword }),
+      participants: { type: 'nested', ...props({ user_id: keyword, name: personName, purpose: keyword }) },
       agent: props({ user_ids: keyword }),
     }),
     enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../../src/event/build.js';
-import { ENRICHMENT_ONLY_FIELDS, INDEX_MAPPINGS, mappingLeaves } from '../../../src/event/mapping.js';
+import { ENRICHMENT_ONLY_FIELDS, INDEX_ANALYSIS, INDEX_MAPPINGS, mappingLeaves } from '../../../src/event/mapping.js';
 import { documentErrorEvent, lineErrorEvent } from '../../../src/event/pipeline-error.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { generateCorpus } from '../../fixtures/corpus.js';
@@ -136,7 +136,11 @@ describe('INDEX_MAPPINGS', () => {
     for (const [path, type] of mapped) {
       expect(['keyword', 'ip', 'date', 'long', 'boolean'], path).toContain(type);
     }
-    expect(JSON.stringify(INDEX_MAPPINGS)).not.toMatch(/analyzer|scaled_float|wildcard|nested|flattened/);
+    // No plugin types and no custom analyzers; the one normalizer is in INDEX_ANALYSIS.
+    expect(JSON.stringify(INDEX_MAPPINGS)).not.toMatch(/analyzer|scaled_float|wildcard|flattened/);
+    expect(JSON.stringify(INDEX_MAPPINGS).match(/"normalizer":"(\w+)"/g)).toEqual(['"normalizer":"lowercase_ascii"']);
+    expect(Object.keys(INDEX_ANALYSIS.normalizer)).toEqual(['lowercase_ascii']);
+    expect(INDEX_ANALYSIS.normalizer.lowercase_ascii.filter).toEqual(['lowercase', 'asciifolding']);
     const keyword = INDEX_MAPPINGS.properties.aws.properties.s3access.properties.request_uri;
     expect(keyword).toEqual({ type: 'keyword', ignore_above: 8191 });
   });
@@ -145,6 +149,14 @@ describe('INDEX_MAPPINGS', () => {
     for (const f of ['genesys.conversation.start', 'genesys.recording.start', 'genesys.recording.end', 'enrichment.resolved_at', 'event.ingested'])
       expect(mapped.get(f)).toBe('date');
     expect(mapped.get('genesys.participants.user_id')).toBe('keyword');
+    // One participant's fields match together only in a nested document.
+    expect(INDEX_MAPPINGS.properties.genesys.properties.participants.type).toBe('nested');
+    expect(INDEX_MAPPINGS.properties.genesys.properties.participants.properties.name.fields).toEqual({
+      lower: { type: 'keyword', normalizer: 'lowercase_ascii', ignore_above: 8191 },
+      text: { type: 'text' },
+    });
+    expect(INDEX_MAPPINGS.properties.user_agent.properties.original.fields).toEqual({ text: { type: 'text' } });
+    expect(INDEX_MAPPINGS.properties.url.properties.original.fields).toEqual({ text: { type: 'text' } });
     expect(mapped.get('event.self')).toBe('boolean');
   });
 });

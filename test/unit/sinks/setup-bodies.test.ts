@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
 import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
 
@@ -13,7 +13,7 @@ describe('indexTemplateBody', () => {
     expect(t.index_patterns).toEqual(['audit-*']);
     expect(t.template.mappings).toBe(mappings);
     expect(t.template.aliases).toEqual({ audit: {} });
-    expect(t.template.settings.index).toEqual({ number_of_shards: 2, number_of_replicas: 1 });
+    expect(t.template.settings.index).toEqual({ number_of_shards: 2, number_of_replicas: 1, analysis: INDEX_ANALYSIS });
     expect(t._meta.managed_by).toBe('recording-audit');
   });
 
@@ -30,9 +30,12 @@ describe('indexTemplateBody', () => {
 });
 
 describe('MAPPING_REVISION', () => {
-  it('goes up with every change to the mapping (update the digest and the revision together)', () => {
-    const digest = createHash('sha256').update(JSON.stringify(INDEX_MAPPINGS)).digest('hex').slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 3, digest: '4aed5eac626e80eb' });
+  it('goes up with every change to the mapping or its analysis settings (update the digest and the revision together)', () => {
+    const digest = createHash('sha256')
+      .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS]))
+      .digest('hex')
+      .slice(0, 16);
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 4, digest: '1f2b6a465934b39f' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
