@@ -1,6 +1,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
+import { INDEX_ANALYSIS } from '../../../src/event/mapping.js';
 import { ensureIndexSetupWith, indexNameFor } from '../../../src/sinks/opensearch/setup.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { dropPrefix, MAPPINGS, testDoc } from './support.js';
@@ -94,5 +95,28 @@ describe('genesys.participants in the product mapping (nested, normalized names,
       [A, ['Ana']],
       [B, ['Bo']],
     ]);
+  });
+});
+
+describe('setup over a monthly index of revision 3 (participants a plain object array)', () => {
+  const client = new Client({ node: stackEnv().opensearchUrl });
+  const prefix = uniqueName('t-part3');
+
+  afterAll(async () => {
+    await dropPrefix(client, prefix);
+    await client.close();
+  });
+
+  it('refuses: the open index cannot take the nested mapping, and the template is left as it was', async () => {
+    const old = { genesys: { properties: { participants: { properties: { user_id: { type: 'keyword' }, name: { type: 'keyword' } } } } } };
+    await client.transport.request({
+      method: 'PUT',
+      path: `/${prefix}-2024.05`,
+      body: { settings: { analysis: INDEX_ANALYSIS }, mappings: { properties: old } },
+    });
+    const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
+    await expect(ensureIndexSetupWith(client, cfg, createLogger('silent'), MAPPINGS)).rejects.toMatchObject({ code: 'SINK_REJECTED' });
+    const t = await client.transport.request({ method: 'GET', path: `/_index_template/${prefix}` }, { ignore: [404] });
+    expect(t.statusCode).toBe(404);
   });
 });
