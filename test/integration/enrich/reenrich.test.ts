@@ -34,7 +34,7 @@ const MAPPINGS: Record<string, unknown> = {
             file_state: { type: 'keyword' },
           },
         },
-        participants: { properties: { user_id: { type: 'keyword' }, name: { type: 'keyword' }, purpose: { type: 'keyword' } } },
+        participants: { type: 'nested', properties: { user_id: { type: 'keyword' }, name: { type: 'keyword' }, purpose: { type: 'keyword' } } },
         agent: { properties: { user_ids: { type: 'keyword' } } },
       },
     },
