@@ -15,7 +15,7 @@ const TOTAL = OPS.reduce((n, [, , w]) => n + w, 0);
  * Lines for the end-to-end and replay benchmarks: recording keys in the export layout, a realistic
  * operation mix, some 403s and presigned URLs. Deterministic for a seed; every line is distinct.
  */
-export function* corpusLines(count: number, seed: number): Generator<string> {
+export function* corpusLines(count: number, seed: number, keyOf?: (conversation: number, variant: number) => string): Generator<string> {
   const rand = seededRandom(seed);
   const start = Date.UTC(2024, 2, 1);
   for (let i = 0; i < count; i += 1) {
@@ -30,15 +30,17 @@ export function* corpusLines(count: number, seed: number): Generator<string> {
     }
     const conv = Math.floor(rand() * 20_000);
     const time = new Date(start + Math.floor(rand() * 60 * 86_400) * 1000);
-    const key = recordingKey(
-      {
-        orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
-        conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(conv).padStart(12, '0')}`,
-        recordingId: `9f8e7d6c-5b4a-4392-8170-${String(conv * 3 + (i % 3)).padStart(12, '0')}`,
-        start: new Date(time.getTime() - 86_400_000),
-      },
-      rand() < 0.2 ? 'metadata' : 'media',
-    );
+    const key =
+      keyOf?.(conv, i % 3) ??
+      recordingKey(
+        {
+          orgId: '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50',
+          conversationId: `0b1c2d3e-4f50-4a6b-8c7d-${String(conv).padStart(12, '0')}`,
+          recordingId: `9f8e7d6c-5b4a-4392-8170-${String(conv * 3 + (i % 3)).padStart(12, '0')}`,
+          start: new Date(time.getTime() - 86_400_000),
+        },
+        rand() < 0.2 ? 'metadata' : 'media',
+      );
     const ids = requestIds(seed * 100_000_000 + i);
     const denied = rand() < 0.03;
     const presigned = !denied && chosen[0] === 'REST.GET.OBJECT' && rand() < 0.1;

@@ -1,0 +1,146 @@
+/**
+ * npm run bench -- size [--events 20000] [--seed 7]
+ *
+ * Bytes per event as stored, the figure that decides the cost of keeping six years of evidence.
+ * The e2e corpus (test/bench/e2e-corpus.ts), with its keys taken from a Genesys simulator dataset
+ * so that enrichment resolves them, is built, enriched through the real SDK against the
+ * simulator, and loaded into fresh indices; each is force-merged to one segment, and the bench
+ * prints the average `_source` (the JSON sent, byte for byte what `_source` keeps) and the primary
+ * store bytes per event.
+ *
+ * Two indices, the same documents, in the same run:
+ *  - product: the index template's own settings and mappings (src/event/mapping.ts);
+ *  - baseline: the same mappings with every size setting undone (default codec, every field
+ *    indexed with doc values): what the size settings buy.
+ */
+import { parseArgs } from 'node:util';
+import type { Client } from '@opensearch-project/opensearch';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import { createLogger } from '../../src/core/log.js';
+import { createMetrics } from '../../src/core/metrics.js';
+import { createEnricher } from '../../src/enrich/enricher.js';
+import { buildEvent } from '../../src/event/build.js';
+import { INDEX_MAPPINGS } from '../../src/event/mapping.js';
+import type { IndexableEvent } from '../../src/event/types.js';
+import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
+import { indexTemplateBody } from '../../src/sinks/opensearch/template.js';
+import { exportKey, exportMetadataKey, generateDataset } from '../../src/sim/genesys/dataset.js';
+import { startGenesysSimulator } from '../../src/sim/genesys/server.js';
+import { applyStackEnv, stackSettings, uniqueName } from '../support/stack-env.js';
+import { corpusLines } from './e2e-corpus.js';
+import { rawBulkLoad } from './raw-bulk.js';
+
+interface Measured {
+  readonly docs: number;
+  readonly storeBytes: number;
+  readonly segments: number;
+}
+
+/** A mapping with the size settings undone: every field indexed and with doc values. */
+function unTuned(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(unTuned);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if ((k === 'index' || k === 'doc_values') && v === false) continue;
+    out[k] = unTuned(v);
+  }
+  return out;
+}
+
+async function load(client: Client, index: string, body: { settings: unknown; mappings: unknown }, docs: readonly IndexableEvent[]): Promise<Measured> {
+  await client.transport.request({ method: 'PUT', path: `/${index}`, body });
+  // rawBulkLoad names the monthly index from the prefix; one month keeps them in one index.
+  const prefix = index.slice(0, index.lastIndexOf('-'));
+  const summary = await rawBulkLoad(client, docs, 2000, prefix, false);
+  if (summary.itemErrors > 0) throw new Error(`${summary.itemErrors} of ${docs.length} documents were refused by ${index}`);
+  await client.transport.request({ method: 'POST', path: `/${index}/_refresh` });
+  await client.transport.request({ method: 'POST', path: `/${index}/_forcemerge`, querystring: { max_num_segments: 1 } });
+  // The merged segment replaces the old ones in the stats only after a refresh.
+  await client.transport.request({ method: 'POST', path: `/${index}/_refresh` });
+  await client.transport.request({ method: 'POST', path: `/${index}/_flush`, querystring: { force: true } });
+  const stats = (await client.transport.request({ method: 'GET', path: `/${index}/_stats/store,segments` })).body as {
+    _all: { primaries: { store: { size_in_bytes: number }; segments: { count: number } } };
+  };
+  const count = (await client.transport.request({ method: 'GET', path: `/${index}/_count` })).body as { count: number };
+  return { docs: count.count, storeBytes: stats._all.primaries.store.size_in_bytes, segments: stats._all.primaries.segments.count };
+}
+
+export async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { events: { type: 'string', default: '20000' }, seed: { type: 'string', default: '7' } }, strict: true });
+  const events = Number(values.events);
+  const seed = Number(values.seed);
+  applyStackEnv();
+  const dataset = generateDataset({ seed, conversations: 4000, users: 300 });
+  const keyOf = (conversation: number, variant: number): string => {
+    const rec = dataset.recordings[(conversation * 3 + variant) % dataset.recordings.length]!;
+    return variant === 2 ? exportMetadataKey(dataset, rec) : exportKey(dataset, rec);
+  };
+  const sim = await startGenesysSimulator({ dataset, rateLimitPerMin: 1_000_000 });
+  const logBucket = 'example-health-access-logs';
+  const docs: IndexableEvent[] = [];
+  let n = 0;
+  for (const line of corpusLines(events, seed, keyOf)) {
+    n += 1;
+    const r = buildEvent(
+      { number: n, bytes: Buffer.from(line) },
+      { logBucket, filePath: `s3://${logBucket}/logs/2024-03-01-00-00-00-${String(seed).padStart(16, '0')}` },
+    );
+    if (r.ok) docs.push(r.doc);
+  }
+  const cfg = loadConfigOrThrow({
+    env: {
+      ...stackSettings(),
+      INDEX_PREFIX: uniqueName('bench-size'),
+      GENESYS_CLIENT_ID: 'sim-client',
+      GENESYS_CLIENT_SECRET: 'sim-secret',
+      GENESYS_API_URL: sim.url,
+      GENESYS_REQUESTS_PER_MINUTE: '100000',
+      GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN: '0',
+    },
+  });
+  const enricher = createEnricher(cfg, { logger: createLogger('silent'), metrics: createMetrics({ defaultMetrics: false }) });
+  for (let i = 0; i < docs.length; i += 500) await enricher.enrich(docs.slice(i, i + 500).map((d) => d.event));
+  await enricher.close();
+  await sim.close();
+  const ingested = new Date().toISOString();
+  for (const d of docs) d.event.event.ingested = ingested;
+  // All in one month, so each variant is one index.
+  for (const d of docs) d.event['@timestamp'] = `2024-03${d.event['@timestamp'].slice(7)}`;
+
+  const statuses = new Map<string, number>();
+  let sourceBytes = 0;
+  for (const d of docs) {
+    sourceBytes += Buffer.byteLength(JSON.stringify(d.event));
+    const s = d.event.enrichment?.status ?? 'none';
+    statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  }
+
+  if (process.env.SIZE_DUMP) process.stdout.write(`${JSON.stringify(docs[Number(process.env.SIZE_DUMP)]?.event)}\n`);
+  const client = createOpenSearchClient(cfg);
+  const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template;
+  const product = `${uniqueName('bench-size-p')}-2024.03`;
+  const baseline = `${uniqueName('bench-size-b')}-2024.03`;
+  try {
+    const b = await load(
+      client,
+      baseline,
+      { settings: unTuned({ index: { ...template.settings.index, codec: 'default' } }), mappings: unTuned(template.mappings) },
+      docs,
+    );
+    const p = await load(client, product, { settings: template.settings, mappings: template.mappings }, docs);
+    const per = (m: Measured): number => m.storeBytes / m.docs;
+    process.stdout.write(
+      [
+        `size bench: ${docs.length.toLocaleString()} events (${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')}), one force-merged primary each`,
+        `  _source:  ${(sourceBytes / docs.length).toFixed(0)} bytes/event (target <= 1,200)`,
+        `  baseline: ${per(b).toFixed(0)} bytes/event on disk (${b.segments} segment, codec default, every field indexed with doc values)`,
+        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${String((template.settings.index as { codec?: string }).codec ?? 'default')}); target <= 500`,
+        `  product/baseline: ${(per(p) / per(b)).toFixed(3)}`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    for (const index of [product, baseline]) await client.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
+    await client.close();
+  }
+}
