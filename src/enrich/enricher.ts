@@ -199,11 +199,6 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
 
   function apply(event: AccessEvent, r: Resolution): void {
     event.genesys = r.genesys;
-    if (r.userIds.length > 0) {
-      const related = new Set(event.related.user ?? []);
-      for (const u of r.userIds) related.add(u);
-      event.related.user = [...related];
-    }
     setStatus(event, r.status, r.reason);
   }
 
@@ -247,7 +242,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
  * key says (organization, conversation, recording) is still stored.
  */
 function skipReason(event: AccessEvent): string | undefined {
-  const status = event.aws.s3access.http_status ?? event.http?.response?.status_code;
+  const status = event.aws.s3access.http_status;
   const reasons: string[] = [];
   if (event.aws.s3access.requester === undefined) reasons.push('anonymous');
   if (status !== undefined && status >= 400 && status < 500) reasons.push('client_error');
@@ -261,7 +256,7 @@ function skipReason(event: AccessEvent): string | undefined {
  */
 function mayReadSidecar(event: AccessEvent, match: KeyMatch, bucket: string | undefined): boolean {
   if (bucket === undefined || match.sidecarKey === undefined || event.event.self === true) return false;
-  const eventBucket = event.aws.s3.bucket.name ?? event.aws.s3access.bucket;
+  const eventBucket = event.aws.s3access.bucket;
   return eventBucket === undefined || eventBucket === bucket;
 }
 

@@ -9,7 +9,7 @@ import type { Enricher } from './enricher.js';
  * Completes events written with `enrichment.status: pending`. The test OpenSearch has no reindex
  * module, and `_update_by_query` would need a script anyway, so: scroll over the pending events
  * of the time range, enrich them again, and write back partial documents with `update` guarded by
- * `if_seq_no`/`if_primary_term`. Only genesys.*, related.user and enrichment.* are written; the
+ * `if_seq_no`/`if_primary_term`. Only genesys.* and enrichment.* are written; the
  * evidence (the raw fields, event.hash, everything else) is never touched. A document changed by
  * someone else meanwhile fails the guard and is left alone (counted as a conflict).
  */
@@ -130,7 +130,6 @@ async function processPage(
   result.scanned += hits.length;
   // The stored document is the event; only the fields enrichment owns are read back from it.
   const events = hits.map((h) => h._source as unknown as AccessEvent);
-  for (const e of events) e.related ??= {};
   await options.enricher.enrich(events, options.signal);
 
   const body: Record<string, unknown>[] = [];
@@ -146,7 +145,6 @@ async function processPage(
     body.push({
       doc: {
         ...(event.genesys !== undefined ? { genesys: event.genesys } : {}),
-        ...(event.related.user !== undefined ? { related: { user: event.related.user } } : {}),
         enrichment: event.enrichment,
       },
     });

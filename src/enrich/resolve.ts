@@ -20,7 +20,7 @@ export interface Resolution {
   readonly status: EnrichmentStatus;
   readonly reason?: string;
   readonly genesys: GenesysFields;
-  /** Genesys user ids for `related.user`. */
+  /** Every Genesys user id the conversation and the sidecar name. */
   readonly userIds: readonly string[];
 }
 

@@ -28,7 +28,7 @@ export function selfRecognizer(userAgentSuffix: string, roleArns: readonly strin
     checksRequester: prefixes.length > 0,
     isSelf(event: AccessEvent): boolean {
       if (userAgentSuffix === '') return false;
-      const ua = event.user_agent?.original ?? event.aws.s3access.user_agent;
+      const ua = event.aws.s3access.user_agent;
       if (ua?.includes(userAgentSuffix) !== true) return false;
       if (prefixes.length === 0) return true;
       const requester = event.aws.s3access.requester;

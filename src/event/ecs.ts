@@ -98,6 +98,18 @@ function decodeSlow(raw: string): { key: string; failed: boolean } {
   }
 }
 
+/**
+ * ECS url.extension: the last segment's text after its last dot, lowercase, 1–16 letters or
+ * digits (`opus`, `json`, `wav`); otherwise absent. Elastic derives it the same way from the path.
+ */
+export function extensionOf(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const dot = key.lastIndexOf('.');
+  if (dot <= slash + 1 || key.length - dot - 1 > 16 || dot === key.length - 1) return undefined;
+  const ext = key.slice(dot + 1);
+  return /^[A-Za-z0-9]+$/.test(ext) ? ext.toLowerCase() : undefined;
+}
+
 /** Dotted-quad IPv4 (no leading zeros beyond a single 0) or IPv6; what an OpenSearch `ip` accepts. */
 export function isIp(s: string): boolean {
   if (s.indexOf(':') >= 0) return isIPv6(s);

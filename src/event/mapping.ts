@@ -1,5 +1,5 @@
 /**
- * The OpenSearch `mappings` of the access-event indices (used by the index template).
+ * The OpenSearch `mappings` of the access-event indices (used by the index template): schema v2.
  *
  * `dynamic: 'strict'`: a document with a field this mapping does not name is refused (400
  * strict_dynamic_mapping_exception) instead of growing the mapping. For an audit trail that is the
@@ -8,10 +8,24 @@
  * later document cannot match. Unknown trailing log fields are not a drift: they live in the
  * `aws.s3access.unknown_fields` keyword array.
  *
- * Types: the bare OpenSearch distribution's (keyword, ip, date, long, boolean, object, nested,
- * text). Keywords that hold log-derived text ignore values above 8191 characters: the value stays in
- * `_source` but is not indexed, where without the limit Lucene's 32766-byte term cap would refuse
- * the whole document (8191 × 4 UTF-8 bytes fits under it).
+ * Names. The raw S3 fields are stored once, under `aws.s3access.*`: the record of what S3 wrote.
+ * Elastic's `aws_s3access` integration also writes ECS copies of them (client.ip, client.user.id,
+ * event.id, event.code, event.action, http.request.referrer, url.domain, user_agent.original, ...);
+ * here those names are `alias` fields pointing at the raw field. A query, aggregation or sort on
+ * `client.ip` works as in Elastic, so detections written for it carry over, and the value is
+ * stored and indexed once. Aliases are not in `_source` (a search's `_source` shows the raw name).
+ * Only values that differ from any raw value are stored under ECS names (event.duration in
+ * nanoseconds, url.extension, http.request.method, tls.version, cloud.region, the decoded key).
+ *
+ * Size (six years of evidence; `npm run bench -- size`): `index.codec: best_compression` (DEFLATE
+ * instead of LZ4 for `_source` and stored fields), chosen by measurement; 2.19 and 3.x bare nodes
+ * offer `default`/`lz4`, `best_compression`/`zlib` (zstd is a plugin). Fields no query filters on
+ * are `index: false`, fields nothing aggregates or sorts on are `doc_values: false`; each says why.
+ *
+ * Types: the bare distribution's (keyword, ip, date, long, boolean, object, nested, alias,
+ * match_only_text). Keywords that hold log-derived text ignore values above 8191 characters: the
+ * value stays in `_source` but is not indexed, where without the limit Lucene's 32766-byte term cap
+ * would refuse the whole document (8191 x 4 UTF-8 bytes fits under it).
  *
  * `genesys.participants` is `nested`: each participant is its own hidden Lucene document, so a
  * `nested` query on `user_id` AND `name` (or `purpose`) matches only when both belong to the same
@@ -19,37 +33,46 @@
  * the fields were flattened into unrelated arrays: a user id with another participant's name
  * matched, and a terms aggregation gave agents several names. The cost is one hidden document per
  * participant (a handful per conversation). Queries on participants must be `nested` queries.
- * Revision 4 cannot be put on an index of an earlier revision (OpenSearch: "cannot change object
- * mapping from non-nested to nested"; an index without INDEX_ANALYSIS lacks the normalizer), so
- * `setup` refuses while such a monthly index is open: its months are rebuilt into new indices.
+ * This mapping cannot be put on an index of revision 3 or earlier (object to nested, aliases over
+ * stored fields): `setup` leaves such indices as they are, and their months are rebuilt by replay
+ * into a new prefix (docs/operations/setup.md, "Rebuilding older months").
  *
  * Case-insensitive names: `genesys.participants.name.lower` is a keyword with the `lowercase_ascii`
  * normalizer (lowercase + asciifolding, defined in INDEX_ANALYSIS, installed with the template),
  * so `term name.lower: "jose lopez"` finds "José López"; `name.text` is `text` for a search on one
  * word of a name. `name` itself stays exact, for aggregations that show the name as Genesys spells
- * it. Genesys user names are stored only there. The normalizer does not apply to `user.name`,
- * `user.id`, `actor.email` or the ARNs: those are AWS identifiers whose case is part of the value
- * (IAM role and session names are case-preserving), and a `term` query with
- * `case_insensitive: true` serves the rare case-blind search without a second indexed copy.
+ * it. The normalizer does not apply to `actor.email` or the ARNs: those are AWS identifiers whose
+ * case is part of the value (IAM role and session names are case-preserving), and a `term` query
+ * with `case_insensitive: true` serves the rare case-blind search without a second indexed copy.
  *
- * `user_agent.original.text` and `url.original.text` are `text` (standard analyzer): a
- * case-insensitive search for a fragment (`match_phrase` "aws-sdk-java", "boto3") finds them,
- * which the exact keyword cannot. The `wildcard` type exists on the 3.x test node, but it is not in
- * every 2.x release this product supports, and a word or phrase match is what these fields need.
+ * `aws.s3access.user_agent.text` and `aws.s3access.request_uri.text` are `match_only_text`
+ * (standard analyzer, no positions or frequencies stored: phrase queries are checked against
+ * `_source`): a case-insensitive search for a fragment (`match_phrase` "aws-sdk-java", "boto3")
+ * finds them, which the exact keyword cannot, at a fraction of `text`'s index size.
  */
 
 const keyword = { type: 'keyword', ignore_above: 8191 } as const;
+/** Filtered on, never aggregated or sorted: no column store. */
+const keywordNoDv = { ...keyword, doc_values: false } as const;
+/** Kept in `_source` for the record only: no query filters or aggregates on it. */
+const stored = { type: 'keyword', index: false, doc_values: false } as const;
 const long = { type: 'long' } as const;
+/** Aggregated (averages, sums), never a range filter. */
+const longNoIndex = { type: 'long', index: false } as const;
+/** Kept in `_source` only. */
+const longStored = { type: 'long', index: false, doc_values: false } as const;
 const date = { type: 'date' } as const;
 const bool = { type: 'boolean' } as const;
-const ip = { type: 'ip' } as const;
-/** A keyword with a `text` subfield, for a case-insensitive search on a word or phrase of it. */
-const keywordText = { ...keyword, fields: { text: { type: 'text' } } } as const;
+/** An address S3 wrote; a value that is not an IP stays in `_source` and is not indexed, instead of refusing the document. */
+const ipField = { type: 'ip', ignore_malformed: true } as const;
+/** A keyword with a `match_only_text` subfield, for a case-insensitive search on a word or phrase of it. */
+const keywordText = { ...keyword, fields: { text: { type: 'match_only_text' } } } as const;
 /** A person's name: exact, lowercase-normalized (`.lower`) and word-searchable (`.text`). */
 const personName = {
   ...keyword,
   fields: { lower: { type: 'keyword', normalizer: 'lowercase_ascii', ignore_above: 8191 }, text: { type: 'text' } },
 } as const;
+const alias = <P extends string>(path: P): { type: 'alias'; path: P } => ({ type: 'alias', path });
 
 const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
@@ -67,82 +90,108 @@ export const INDEX_ANALYSIS = {
   normalizer: { lowercase_ascii: { type: 'custom', filter: ['lowercase', 'asciifolding'] } },
 } as const;
 
+/** `index.codec` of the monthly indices: DEFLATE for stored fields, measured by `npm run bench -- size`. */
+export const INDEX_CODEC = 'best_compression';
+
+const RAW = 'aws.s3access';
+
 export const INDEX_MAPPINGS = {
   dynamic: 'strict',
   date_detection: false,
-  _meta: { schema: 'recording-audit access event' },
+  _meta: { schema: 'recording-audit access event v2' },
   properties: {
     '@timestamp': date,
     event: props({
       kind: keyword,
       dataset: keyword,
-      action: keyword,
+      module: keyword,
       outcome: keyword,
       category: keyword,
       type: keyword,
-      hash: keyword,
+      // Not searched by value: the document id is sha256("<log bucket>\n<hash>"), so a line's
+      // document is found by its id (an ids query), which costs nothing extra. Indexing 64 random
+      // hex characters per event cost 66 bytes of the ~860 on disk.
+      hash: stored,
       redacted: bool,
       invalid_utf8: bool,
       parser_version: long,
       self: bool,
       ingested: date,
+      duration: long,
       // pipeline_error events only: the redacted raw line of a quarantined line.
-      original: keyword,
+      original: keywordText,
+      // ECS names of raw values.
+      action: alias(`${RAW}.operation`),
+      id: alias(`${RAW}.request_id`),
+      code: alias(`${RAW}.error_code`),
     }),
+    ecs: props({ version: keyword }),
     // pipeline_error events only: the quarantine reason, the stage that refused the line, its detail.
     error: props({ code: keyword, type: keyword, message: keyword }),
     cloud: props({ provider: keyword, region: keyword }),
-    source: props({ ip, address: keyword }),
-    user_agent: props({ original: keywordText }),
+    client: props({ ip: alias(`${RAW}.remote_ip`), address: alias(`${RAW}.remote_ip`), user: props({ id: alias(`${RAW}.requester`) }) }),
+    // ECS 1.x names this product wrote before v2; queries written for them keep working.
+    source: props({ ip: alias(`${RAW}.remote_ip`), address: alias(`${RAW}.remote_ip`) }),
+    user: props({ id: alias(`${RAW}.requester`) }),
+    related: props({ ip: alias(`${RAW}.remote_ip`), user: alias(`${RAW}.requester`) }),
+    user_agent: props({ original: alias(`${RAW}.user_agent`) }),
     http: props({
-      request: props({ method: keyword }),
-      response: props({ status_code: long, body: props({ bytes: long }) }),
+      request: props({ method: keyword, referrer: alias(`${RAW}.referrer`) }),
+      response: props({ status_code: alias(`${RAW}.http_status`), body: props({ bytes: alias(`${RAW}.bytes_sent`) }) }),
       version: keyword,
     }),
-    tls: props({ version: keyword, version_protocol: keyword, cipher: keyword }),
-    url: props({ original: keywordText, path: keyword, query: keyword }),
-    user: props({ id: keyword, name: keyword }),
+    tls: props({ version: keyword, cipher: alias(`${RAW}.cipher_suite`) }),
+    // url.original: S3's request line (method and protocol included), searched by word or phrase.
+    url: props({ extension: keyword, domain: alias(`${RAW}.host_header`), original: alias(`${RAW}.request_uri.text`) }),
     // Who the principal is: kind by configuration (human, service, self, anonymous, unknown), and
     // the email address an assumed-role or federated session is named with.
     actor: props({ kind: keyword, email: keyword }),
-    related: props({ ip, user: keyword }),
     aws: props({
       s3access: props({
-        bucket_owner: keyword,
+        // Constant per bucket; filtered on, not aggregated.
+        bucket_owner: keywordNoDv,
         bucket: keyword,
-        remote_ip: keyword,
+        remote_ip: ipField,
         requester: keyword,
-        request_id: keyword,
+        // Looked up by value (an AWS support case, CloudTrail), never aggregated.
+        request_id: keywordNoDv,
         operation: keyword,
-        key: keyword,
-        request_uri: keyword,
+        // The decoded aws.s3.object.key is what queries use; the encoded form is kept as written.
+        key: stored,
+        // Searched by word or phrase (.text, aliased as url.original); an exact request line is not a question.
+        request_uri: { ...stored, fields: { text: { type: 'match_only_text' } } },
         http_status: long,
         error_code: keyword,
         bytes_sent: long,
-        object_size: long,
-        total_time: long,
-        turn_around_time: long,
-        referrer: keyword,
-        user_agent: keyword,
-        version_id: keyword,
-        host_id: keyword,
-        signature_version: keyword,
-        cipher_suite: keyword,
+        object_size: longNoIndex,
+        // event.duration (nanoseconds) is the field to filter and aggregate on.
+        total_time: longStored,
+        turn_around_time: longNoIndex,
+        referrer: { ...keywordText, doc_values: false },
+        user_agent: keywordText,
+        version_id: keywordNoDv,
+        // S3's internal trace id: only AWS support reads it, found through request_id.
+        host_id: stored,
+        // Filtered on (an old signature version, a TLS downgrade, an access point), rarely
+        // aggregated: no column store.
+        signature_version: keywordNoDv,
+        cipher_suite: keywordNoDv,
         authentication_type: keyword,
-        host_header: keyword,
-        tls_version: keyword,
-        access_point_arn: keyword,
-        acl_required: keyword,
-        source_region: keyword,
-        unknown_fields: keyword,
-        field_count: long,
+        host_header: keywordNoDv,
+        tls_version: keywordNoDv,
+        access_point_arn: keywordNoDv,
+        acl_required: keywordNoDv,
+        source_region: keywordNoDv,
+        unknown_fields: keywordNoDv,
+        field_count: longStored,
       }),
       // The Requester in CloudTrail's userIdentity vocabulary.
       principal: props({ type: keyword, account_id: keyword, role_name: keyword, session_name: keyword }),
       s3: props({
-        bucket: props({ name: keyword, arn: keyword }),
-        // version_id: a DELETE's versionId parameter (a permanent version delete).
-        object: props({ key: keyword, key_decode_failed: bool, version_id: keyword }),
+        bucket: props({ name: alias(`${RAW}.bucket`) }),
+        // key: the Key field URL-decoded. version_id: a DELETE's versionId parameter (a permanent version delete).
+        // key: filtered on (term, prefix); top objects are aggregated by genesys.recording.id.
+        object: props({ key: keywordNoDv, key_decode_failed: bool, version_id: keyword }),
         // A request signed in the query string: the signer's access key id (not a secret), when
         // it was signed and until when it is valid. Never the signature or the token.
         presigned: props({ access_key_id: keyword, signed_at: date, expires_at: date, expires_in_secs: long }),
@@ -187,6 +236,7 @@ export function mappingLeaves(mappings: { properties: Record<string, unknown> } 
   const walk = (properties: Record<string, unknown>, prefix: string): void => {
     for (const [name, def] of Object.entries(properties)) {
       const d = def as { type?: string; properties?: Record<string, unknown> };
+      // A nested object's leaves are fields like any object's.
       if (d.properties !== undefined) walk(d.properties, `${prefix}${name}.`);
       else out.set(`${prefix}${name}`, d.type ?? 'object');
     }

@@ -54,7 +54,7 @@ function recoveredFrom(fields: object): PipelineErrorEvent['aws'] | undefined {
   const key = s3access.key === undefined ? undefined : decodeKey(s3access.key).key;
   return {
     s3access,
-    s3: { bucket: s3access.bucket === undefined ? {} : { name: s3access.bucket }, object: key === undefined ? {} : { key } },
+    s3: { object: key === undefined ? {} : { key } },
   };
 }
 

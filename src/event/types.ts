@@ -50,12 +50,17 @@ export interface GenesysFields {
   agent?: { user_ids?: string[] };
 }
 
+/**
+ * Stored fields only. The Elastic `aws_s3access` ECS names that repeat a raw value (client.ip,
+ * client.user.id, event.id, event.code, event.action, url.domain, user_agent.original, ...) are
+ * `alias` fields of the mapping (src/event/mapping.ts): queryable, never stored twice.
+ */
 export interface AccessEvent {
   '@timestamp': string;
   event: {
     kind: 'event';
     dataset: 'aws.s3access';
-    action?: string;
+    module: 'aws';
     outcome: EventOutcome;
     category: string[];
     type: string[];
@@ -63,7 +68,7 @@ export interface AccessEvent {
     hash: string;
     // The booleans are written true or false on every event the parser builds (so `term: false`
     // queries work); optional only for documents made elsewhere (simulators, older documents).
-    /** Whether credential values were removed from request_uri/url/referrer/user_agent. */
+    /** Whether credential values were removed from request_uri/referrer/user_agent. */
     redacted?: boolean;
     /** Whether the raw line was not valid UTF-8: text fields hold U+FFFD where bytes were invalid. */
     invalid_utf8?: boolean;
@@ -73,29 +78,27 @@ export interface AccessEvent {
     self?: boolean;
     /** When the worker first produced this document. */
     ingested?: string;
+    /** Total Time in nanoseconds (ECS; S3 logs milliseconds). */
+    duration?: number;
   };
+  ecs: { version: string };
   cloud: { provider: 'aws'; region?: string };
-  source?: { ip?: string; address?: string };
-  user_agent?: { original?: string };
   http?: {
     request?: { method?: string };
-    response?: { status_code?: number; body?: { bytes?: number } };
     /** From the Request-URI's protocol, e.g. `1.1`. */
     version?: string;
   };
-  tls?: { version?: string; cipher?: string; version_protocol?: string };
-  url?: { original?: string; path?: string; query?: string };
-  user?: { id?: string; name?: string };
+  tls?: { version?: string };
+  /** extension: of the object key's last segment, lowercase, without the dot. */
+  url?: { extension?: string };
   /** kind: decided by configuration in enrichment (the parser alone writes anonymous, service for AWS services, else unknown). email: the session name when it is an email address. */
   actor?: { kind: ActorKind; email?: string };
-  related: { ip?: string[]; user?: string[] };
   aws: {
     s3access: S3AccessFields;
     /** The Requester in CloudTrail's userIdentity vocabulary (src/event/principal.ts). */
     principal?: PrincipalFields;
     s3: {
-      bucket: { name?: string; arn?: string };
-      /** key_decode_failed is always written; version_id is a DELETE's versionId parameter. */
+      /** key: the Key field URL-decoded (key_decode_failed, always written, says it could not be); version_id is a DELETE's versionId parameter. */
       object: { key?: string; key_decode_failed?: boolean; version_id?: string };
       /** A request authenticated in the query string (a presigned URL). */
       presigned?: PresignedFields;
@@ -152,7 +155,7 @@ export interface PipelineErrorEvent {
   error: { code: string; type: 'decode' | 'parse' | 'admission' | 'index'; message?: string };
   aws?: {
     s3access: Partial<Record<RecoveredField, string>>;
-    s3: { bucket: { name?: string }; object: { key?: string } };
+    s3: { object: { key?: string } };
   };
   log: { file: { path: string }; offset: number };
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- size [--events 20000] [--seed 7]
+ * npm run bench -- size [--events 20000] [--seed 7] [--breakdown]
  *
  * Bytes per event as stored, the figure that decides the cost of keeping six years of evidence.
  * The e2e corpus (test/bench/e2e-corpus.ts), with its keys taken from a Genesys simulator dataset
@@ -34,6 +34,8 @@ interface Measured {
   readonly docs: number;
   readonly storeBytes: number;
   readonly segments: number;
+  /** Bytes by Lucene file kind (stored fields, terms, postings, doc values, points...). */
+  readonly files: readonly { ext: string; bytes: number; description: string }[];
 }
 
 /** A mapping with the size settings undone: every field indexed and with doc values. */
@@ -48,7 +50,7 @@ function unTuned(node: unknown): unknown {
   return out;
 }
 
-async function load(client: Client, index: string, body: { settings: unknown; mappings: unknown }, docs: readonly IndexableEvent[]): Promise<Measured> {
+export async function load(client: Client, index: string, body: { settings: unknown; mappings: unknown }, docs: readonly IndexableEvent[]): Promise<Measured> {
   await client.transport.request({ method: 'PUT', path: `/${index}`, body });
   // rawBulkLoad names the monthly index from the prefix; one month keeps them in one index.
   const prefix = index.slice(0, index.lastIndexOf('-'));
@@ -59,18 +61,38 @@ async function load(client: Client, index: string, body: { settings: unknown; ma
   // The merged segment replaces the old ones in the stats only after a refresh.
   await client.transport.request({ method: 'POST', path: `/${index}/_refresh` });
   await client.transport.request({ method: 'POST', path: `/${index}/_flush`, querystring: { force: true } });
-  const stats = (await client.transport.request({ method: 'GET', path: `/${index}/_stats/store,segments` })).body as {
-    _all: { primaries: { store: { size_in_bytes: number }; segments: { count: number } } };
+  const stats = (await client.transport.request({ method: 'GET', path: `/${index}/_stats/store,segments`, querystring: { include_segment_file_sizes: true } }))
+    .body as {
+    _all: {
+      primaries: { store: { size_in_bytes: number }; segments: { count: number; file_sizes?: Record<string, { size_in_bytes: number; description: string }> } };
+    };
   };
   const count = (await client.transport.request({ method: 'GET', path: `/${index}/_count` })).body as { count: number };
-  return { docs: count.count, storeBytes: stats._all.primaries.store.size_in_bytes, segments: stats._all.primaries.segments.count };
+  const files = Object.entries(stats._all.primaries.segments.file_sizes ?? {}).map(([ext, f]) => ({ ext, bytes: f.size_in_bytes, description: f.description }));
+  return { docs: count.count, storeBytes: stats._all.primaries.store.size_in_bytes, segments: stats._all.primaries.segments.count, files };
 }
 
-export async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { events: { type: 'string', default: '20000' }, seed: { type: 'string', default: '7' } }, strict: true });
-  const events = Number(values.events);
-  const seed = Number(values.seed);
-  applyStackEnv();
+/** Average `_source` bytes per event by second-level field (`--breakdown`): where the bytes are. */
+function breakdown(docs: readonly IndexableEvent[]): string {
+  const sums = new Map<string, number>();
+  for (const d of docs) {
+    for (const [k, v] of Object.entries(d.event)) {
+      const inner = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v as object) : [['', v] as const];
+      for (const [k2, v2] of inner) {
+        const name = k2 === '' ? k : `${k}.${k2}`;
+        sums.set(name, (sums.get(name) ?? 0) + Buffer.byteLength(JSON.stringify({ [k2 || k]: v2 })) - 2);
+      }
+    }
+  }
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `    ${k.padEnd(28)} ${(v / docs.length).toFixed(0).padStart(6)}`)
+    .join('\n')
+    .concat('\n');
+}
+
+/** The e2e corpus with simulator-dataset keys, built and enriched as the worker would, in one month. */
+export async function buildDocs(events: number, seed: number): Promise<IndexableEvent[]> {
   const dataset = generateDataset({ seed, conversations: 4000, users: 300 });
   const keyOf = (conversation: number, variant: number): string => {
     const rec = dataset.recordings[(conversation * 3 + variant) % dataset.recordings.length]!;
@@ -108,6 +130,19 @@ export async function bench(argv: string[]): Promise<void> {
   // All in one month, so each variant is one index.
   for (const d of docs) d.event['@timestamp'] = `2024-03${d.event['@timestamp'].slice(7)}`;
 
+  return docs;
+}
+
+export async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { events: { type: 'string', default: '20000' }, seed: { type: 'string', default: '7' }, breakdown: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const events = Number(values.events);
+  const seed = Number(values.seed);
+  applyStackEnv();
+  const docs = await buildDocs(events, seed);
   const statuses = new Map<string, number>();
   let sourceBytes = 0;
   for (const d of docs) {
@@ -116,7 +151,8 @@ export async function bench(argv: string[]): Promise<void> {
     statuses.set(s, (statuses.get(s) ?? 0) + 1);
   }
 
-  if (process.env.SIZE_DUMP) process.stdout.write(`${JSON.stringify(docs[Number(process.env.SIZE_DUMP)]?.event)}\n`);
+  if (values.breakdown === true) process.stdout.write(breakdown(docs));
+  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size') } });
   const client = createOpenSearchClient(cfg);
   const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template;
   const product = `${uniqueName('bench-size-p')}-2024.03`;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ECS_VERSION } from '../../event/build.js';
 import type { AccessEvent } from '../../event/types.js';
 
 /** The requester of accessEventForKey when none is given: an authenticated (canonical) user. */
@@ -7,8 +8,7 @@ export const DEFAULT_SIM_REQUESTER = '79a59df900b949e55d96a1e698fbacedfd6e09d98e
 /**
  * A minimal access event for a recording key, as the parser would produce for a REST.GET.OBJECT
  * line: for tests and benchmarks of the enrichment stage without parsing log files. The request
- * is authenticated unless `requester` is null (anonymous); a default requester is logged in
- * aws.s3access only, a given one in related.user too.
+ * is authenticated unless `requester` is null (anonymous).
  */
 export function accessEventForKey(
   key: string,
@@ -24,21 +24,19 @@ export function accessEventForKey(
     event: {
       kind: 'event',
       dataset: 'aws.s3access',
-      action: 'REST.GET.OBJECT',
+      module: 'aws',
       outcome: status < 400 ? 'success' : 'failure',
       category: ['file'],
       type: ['access'],
       // Benchmarks pass their own cheap unique value; tests get the real kind of fingerprint.
       hash: options.hash ?? createHash('sha256').update(line).digest('hex'),
     },
+    ecs: { version: ECS_VERSION },
     cloud: { provider: 'aws' },
-    source: { ip: '192.0.2.10', address: '192.0.2.10' },
-    ...(options.userAgent !== undefined ? { user_agent: { original: options.userAgent } } : {}),
-    ...(status !== 200 ? { http: { response: { status_code: status, body: { bytes: 0 } } } } : {}),
-    related: { ip: ['192.0.2.10'], ...(typeof options.requester === 'string' ? { user: [options.requester] } : {}) },
     aws: {
       s3access: {
         bucket,
+        remote_ip: '192.0.2.10',
         operation: 'REST.GET.OBJECT',
         key: encodeURIComponent(key).replace(/%2F/g, '/'),
         http_status: status,
@@ -46,7 +44,7 @@ export function accessEventForKey(
         ...(options.userAgent !== undefined ? { user_agent: options.userAgent } : {}),
         ...(requester !== undefined ? { requester } : {}),
       },
-      s3: { bucket: { name: bucket }, object: { key } },
+      s3: { object: { key } },
     },
     log: { file: { path: `s3://logs/${bucket}/2024-06-01-12-00-00-ABCDEF` }, offset: options.seq ?? 0 },
   };

@@ -3,7 +3,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { INDEX_ANALYSIS, MAPPING_REVISION } from '../../event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_CODEC, MAPPING_REVISION } from '../../event/mapping.js';
 
 /** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
 export type IndexMappings = Readonly<Record<string, unknown>>;
@@ -18,7 +18,7 @@ export interface IndexTemplateBody {
   index_patterns: string[];
   priority: number;
   template: {
-    settings: { index: { number_of_shards: number; number_of_replicas: number; analysis: typeof INDEX_ANALYSIS } };
+    settings: { index: { number_of_shards: number; number_of_replicas: number; codec: string; analysis: typeof INDEX_ANALYSIS } };
     mappings: IndexMappings;
     aliases: Record<string, Record<string, never>>;
   };
@@ -37,7 +37,7 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
     priority: TEMPLATE_PRIORITY,
     template: {
       // The analysis settings hold the normalizer the mapping names (src/event/mapping.ts).
-      settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS, analysis: INDEX_ANALYSIS } },
+      settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS, codec: INDEX_CODEC, analysis: INDEX_ANALYSIS } },
       mappings,
       // Every monthly index joins the read alias when it is created.
       aliases: { [prefix]: {} },
