@@ -7,15 +7,16 @@ import { MONTH_MARGIN_DAYS } from '../sinks/opensearch/ism.js';
 import { ensureIndexSetup, verifyIndexSetup } from '../sinks/opensearch/setup.js';
 import { parseCommandArgs } from './args.js';
 
-const HELP = `Usage: recording-audit setup [--allow-short-retention] [--config FILE]
+const HELP = `Usage: recording-audit setup [--allow-short-retention] [--take-alias-from OLD_PREFIX] [--config FILE]
 
 Installs in OpenSearch, with an admin identity (the security role config/opensearch/roles/
 recording-audit-setup.json), what the worker only verifies at start and refuses to run without:
 
   - the index template INDEX_PREFIX for INDEX_PREFIX-* (mappings of this release, INDEX_SHARDS,
     INDEX_REPLICAS, the read alias); a changed mapping also goes onto the existing monthly
-    indices; a template of a later mapping revision is left in place;
-  - the read alias INDEX_PREFIX on monthly indices created before the template;
+    indices, and when it cannot (a new mapping revision), nothing is changed: rebuild into a
+    new INDEX_PREFIX (docs/operations/setup.md); a template of a later revision is left in place;
+  - the read alias INDEX_ALIAS (default INDEX_PREFIX) on monthly indices created before the template;
   - with the Index State Management plugin, the policy INDEX_PREFIX-retention that deletes a
     monthly index RETENTION_DAYS + ${MONTH_MARGIN_DAYS} days after its creation.
 
@@ -25,13 +26,21 @@ starts and after every upgrade or settings change; workers started before refuse
 Options:
   --allow-short-retention  Accept RETENTION_DAYS below ${RETENTION_FLOOR_DAYS} (six years, HIPAA).
                            Without it a shorter retention is refused before anything is written.
+  --take-alias-from OLD_PREFIX
+                           The end of a rebuild: in one atomic request the read alias leaves
+                           every OLD_PREFIX-* index and joins every INDEX_PREFIX-* index. The old
+                           indices keep their documents.
   --config FILE            JSON settings file (environment variables win over it).
 
 Exit codes: 0 done, 1 OpenSearch refused a change, 64 usage, 78 bad configuration.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { 'allow-short-retention': { type: 'boolean' }, config: { type: 'string' } }, HELP);
+  const args = parseCommandArgs(
+    argv,
+    { 'allow-short-retention': { type: 'boolean' }, 'take-alias-from': { type: 'string' }, config: { type: 'string' } },
+    HELP,
+  );
   if (!args.ok) return args.exit;
   const allowShortRetention = args.values['allow-short-retention'] === true;
   const cfg = loadConfigOrThrow({
@@ -48,7 +57,8 @@ export async function run(argv: string[]): Promise<number> {
         'Installing a retention below the six-year floor (--allow-short-retention).',
       );
     }
-    const report = await ensureIndexSetup(client, cfg, logger, undefined, { allowShortRetention });
+    const takeAliasFrom = args.values['take-alias-from'];
+    const report = await ensureIndexSetup(client, cfg, logger, undefined, { allowShortRetention, ...(takeAliasFrom !== undefined ? { takeAliasFrom } : {}) });
     // What the worker will check at its start, checked here too: a setup that does not verify
     // (an index squatting the alias name, a policy rewritten in between) is not done.
     // Its warnings (no ISM, a newer template) were just logged by the install itself.
@@ -63,6 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       [
         `index template ${report.template}: ${report.templateResult} (version ${report.templateVersion})`,
         `read alias ${report.alias}: ${report.aliasAddedTo.length > 0 ? `added to ${report.aliasAddedTo.join(', ')}` : 'joined by every monthly index through the template'}`,
+        ...(report.aliasRemovedFrom.length > 0
+          ? [`read alias ${report.alias}: taken from ${report.aliasRemovedFrom.join(', ')} (kept, out of the alias)`]
+          : []),
         `ISM policy: ${ism}`,
         verified.ok
           ? 'setup verified: workers with these settings will start'

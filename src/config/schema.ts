@@ -92,11 +92,16 @@ export const SCHEMA = {
     default: 'es',
   }),
   OPENSEARCH_REQUEST_TIMEOUT_MS: int('opensearch', 'Timeout of one request to OpenSearch.', { default: 30_000, min: 100, max: 600_000 }),
-  INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is `<prefix>`.', {
+  INDEX_PREFIX: str('opensearch', 'Monthly indices are `<prefix>-YYYY.MM` by event time; the read alias is INDEX_ALIAS.', {
     default: 'recording-access',
     pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/,
     patternDoc: 'lowercase letters, digits, - and _',
   }),
+  INDEX_ALIAS: str(
+    'opensearch',
+    'The read alias every monthly index joins, and what analysts and the investigation commands query. Unset: INDEX_PREFIX. A rebuild into a new INDEX_PREFIX keeps the alias analysts know (docs/operations/setup.md).',
+    { pattern: /^[a-z0-9][a-z0-9_-]{0,100}$/, patternDoc: 'lowercase letters, digits, - and _' },
+  ),
   INDEX_SHARDS: int('opensearch', 'Primary shards of each monthly index.', { default: 1, min: 1, max: 64 }),
   INDEX_REPLICAS: int('opensearch', 'Replicas of each monthly index.', { default: 1, min: 0, max: 5 }),
   RETENTION_DAYS: int(
@@ -228,3 +233,8 @@ export type Config = {
  * policy `setup` installs): below it only `setup --allow-short-retention` goes, and `check` fails.
  */
 export const RETENTION_FLOOR_DAYS = 2192;
+
+/** The read alias: INDEX_ALIAS, or INDEX_PREFIX when it is unset. */
+export function readAliasOf(cfg: { readonly INDEX_PREFIX: string; readonly INDEX_ALIAS?: string | undefined }): string {
+  return cfg.INDEX_ALIAS ?? cfg.INDEX_PREFIX;
+}

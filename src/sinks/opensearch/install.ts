@@ -1,7 +1,7 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { Config } from '../../config/schema.js';
+import { readAliasOf, type Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
-import { assertAliasNameFree, ensureReadAlias } from './alias.js';
+import { assertAliasNameFree, assertMovable, ensureReadAlias, moveReadAlias } from './alias.js';
 import { assertRetentionFloor, ensureIsmPolicy, type IsmInstallOptions, type IsmResult } from './ism.js';
 import { ensureIndexTemplate, type IndexMappings, type TemplateResult } from './template.js';
 
@@ -14,13 +14,20 @@ export interface SetupReport {
   readonly existingIndicesUpdated: boolean;
   /** Index pattern the template and the policy cover: `<prefix>-*`. */
   readonly indexPattern: string;
-  /** Read alias every monthly index joins (= INDEX_PREFIX). */
+  /** Read alias every monthly index joins (INDEX_ALIAS, else INDEX_PREFIX). */
   readonly alias: string;
+  /** With `takeAliasFrom`: the old prefix's indices the alias left (they keep their documents). */
+  readonly aliasRemovedFrom: readonly string[];
   /** Existing monthly indices the alias was added to (created before the template). */
   readonly aliasAddedTo: readonly string[];
   readonly ismPolicyId: string;
   /** `absent`: the cluster has no index-management plugin; nothing deletes old indices. */
   readonly ism: IsmResult;
+}
+
+export interface SetupOptions extends IsmInstallOptions {
+  /** The old INDEX_PREFIX whose indices hand the read alias over to this prefix's (the end of a rebuild). */
+  readonly takeAliasFrom?: string;
 }
 
 /**
@@ -29,16 +36,21 @@ export interface SetupReport {
  */
 export async function ensureIndexSetupWith(
   client: Client,
-  cfg: Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS' | 'RETENTION_DAYS'>,
+  cfg: Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS' | 'RETENTION_DAYS'> & { readonly INDEX_ALIAS?: string | undefined },
   logger: Logger,
   mappings: IndexMappings,
-  options: IsmInstallOptions = {},
+  options: SetupOptions = {},
 ): Promise<SetupReport> {
+  const aliasName = readAliasOf(cfg);
   // Before anything is written, so a refused retention leaves the cluster as it was.
   assertRetentionFloor(cfg.RETENTION_DAYS, options);
-  await assertAliasNameFree(client, cfg.INDEX_PREFIX);
+  if (options.takeAliasFrom !== undefined) assertMovable(options.takeAliasFrom, cfg.INDEX_PREFIX);
+  await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
   const template = await ensureIndexTemplate(client, cfg, mappings, logger);
-  const alias = await ensureReadAlias(client, cfg.INDEX_PREFIX, logger);
+  // The move first: it puts the alias on every rebuilt index in the same request that takes it
+  // off the old ones, so ensureReadAlias below finds nothing left to add.
+  const moved = options.takeAliasFrom === undefined ? undefined : await moveReadAlias(client, aliasName, options.takeAliasFrom, cfg.INDEX_PREFIX, logger);
+  const alias = await ensureReadAlias(client, cfg.INDEX_PREFIX, logger, aliasName);
   const ism = await ensureIsmPolicy(client, cfg, logger, options);
   return {
     template: cfg.INDEX_PREFIX,
@@ -46,8 +58,9 @@ export async function ensureIndexSetupWith(
     templateVersion: template.version,
     existingIndicesUpdated: template.existingIndicesUpdated,
     indexPattern: `${cfg.INDEX_PREFIX}-*`,
-    alias: cfg.INDEX_PREFIX,
-    aliasAddedTo: alias.added,
+    alias: aliasName,
+    aliasAddedTo: [...(moved?.addedTo ?? []), ...alias.added],
+    aliasRemovedFrom: moved?.removedFrom ?? [],
     ismPolicyId: ism.policyId,
     ism: ism.result,
   };

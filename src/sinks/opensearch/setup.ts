@@ -2,12 +2,11 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_MAPPINGS } from '../../event/mapping.js';
-import { ensureIndexSetupWith, type SetupReport } from './install.js';
-import type { IsmInstallOptions } from './ism.js';
+import { ensureIndexSetupWith, type SetupOptions, type SetupReport } from './install.js';
 import type { IndexMappings } from './template.js';
 
 export { indexNameFor } from './index-name.js';
-export { ensureIndexSetupWith, type SetupReport } from './install.js';
+export { ensureIndexSetupWith, type SetupOptions, type SetupReport } from './install.js';
 export { assertIndexSetup, verifyIndexSetup, SETUP_COMMAND, type SetupVerification } from './verify.js';
 
 /**
@@ -21,7 +20,7 @@ export async function ensureIndexSetup(
   cfg: Config,
   logger: Logger,
   mappings: IndexMappings = INDEX_MAPPINGS,
-  options: IsmInstallOptions = {},
+  options: SetupOptions = {},
 ): Promise<SetupReport> {
   return ensureIndexSetupWith(client, cfg, logger, mappings, options);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
-import type { Config } from '../../config/schema.js';
+import { readAliasOf, type Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_ANALYSIS, INDEX_CODEC, MAPPING_REVISION } from '../../event/mapping.js';
@@ -8,7 +8,7 @@ import { INDEX_ANALYSIS, INDEX_CODEC, MAPPING_REVISION } from '../../event/mappi
 /** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
 export type IndexMappings = Readonly<Record<string, unknown>>;
 
-export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS'>;
+export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS'> & { readonly INDEX_ALIAS?: string | undefined };
 
 /** Above the priority of catch-all templates, so ours decides for `<prefix>-*`. */
 const TEMPLATE_PRIORITY = 200;
@@ -40,7 +40,7 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
       settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS, codec: INDEX_CODEC, analysis: INDEX_ANALYSIS } },
       mappings,
       // Every monthly index joins the read alias when it is created.
-      aliases: { [prefix]: {} },
+      aliases: { [readAliasOf(cfg)]: {} },
     },
   };
   const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
@@ -100,10 +100,11 @@ export async function verifyIndexTemplate(
   const body = indexTemplateBody(cfg, mappings, revision);
   const found = await installed(client, name);
   if (found === undefined) return { state: 'missing' };
-  if (!found.patterns.includes(`${name}-*`) || !found.aliases.includes(name)) {
+  const alias = readAliasOf(cfg);
+  if (!found.patterns.includes(`${name}-*`) || !found.aliases.includes(alias)) {
     return {
       state: 'differs',
-      problem: `index template ${name} covers ${found.patterns.join(', ') || 'nothing'} and adds the alias(es) ${found.aliases.join(', ') || 'none'}; expected ${name}-* and the alias ${name}`,
+      problem: `index template ${name} covers ${found.patterns.join(', ') || 'nothing'} and adds the alias(es) ${found.aliases.join(', ') || 'none'}; expected ${name}-* and the alias ${alias}`,
     };
   }
   if (found.revision > revision) return { state: 'newer', version: found.version ?? '', revision: found.revision };
@@ -160,7 +161,11 @@ export async function ensureIndexTemplate(
     existingIndicesUpdated = (res.body as { acknowledged?: unknown }).acknowledged === true;
   } catch (cause) {
     logger.error({ err: describeError(cause), template: name }, 'The new mapping does not apply to the existing indices.');
-    throw new AuditError('SINK_REJECTED', `mapping of existing ${name}-* indices cannot be updated; template left unchanged`, { cause });
+    throw new AuditError(
+      'SINK_REJECTED',
+      `mapping of existing ${name}-* indices cannot be updated (an older mapping revision); template left unchanged. Rebuild into a new INDEX_PREFIX and move the alias with --take-alias-from (docs/operations/setup.md, "Rebuilding older months")`,
+      { cause },
+    );
   }
 
   try {

@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { Config } from '../../config/schema.js';
+import { readAliasOf, type Config } from '../../config/schema.js';
 import { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../event/mapping.js';
@@ -10,7 +10,7 @@ import { verifyIndexTemplate, type IndexMappings, type TemplateVerification } fr
 /** The command that repairs every mismatch below; every refusal names it. */
 export const SETUP_COMMAND = 'recording-audit setup';
 
-export type SetupSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS' | 'RETENTION_DAYS'>;
+export type SetupSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS' | 'RETENTION_DAYS'> & { readonly INDEX_ALIAS?: string | undefined };
 
 export interface SetupVerification {
   readonly ok: boolean;
@@ -44,9 +44,10 @@ export async function verifyIndexSetup(
     );
   }
 
-  const alias = await readAliasState(client, prefix);
-  if (alias.squatted) problems.push(`an index named ${prefix} exists where the read alias ${prefix} belongs`);
-  if (alias.missingOn.length > 0) problems.push(`monthly index(es) without the read alias ${prefix}: ${alias.missingOn.join(', ')}`);
+  const aliasName = readAliasOf(cfg);
+  const alias = await readAliasState(client, prefix, aliasName);
+  if (alias.squatted) problems.push(`an index named ${aliasName} exists where the read alias ${aliasName} belongs`);
+  if (alias.missingOn.length > 0) problems.push(`monthly index(es) without the read alias ${aliasName}: ${alias.missingOn.join(', ')}`);
 
   const ism = await verifyIsmPolicy(client, cfg, logger);
   if (ism.state === 'missing') problems.push(`ISM policy ${ism.policyId} is missing (expected: ${ism.expected})`);
@@ -70,7 +71,7 @@ export async function assertIndexSetup(
 ): Promise<SetupVerification> {
   const result = await verifyIndexSetup(client, cfg, logger, mappings);
   if (result.ok) return result;
-  const fix = `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS (docs/operations/setup.md); the worker never changes the setup itself.`;
+  const fix = `Run \`${SETUP_COMMAND}\` with an admin identity and the same INDEX_PREFIX, INDEX_ALIAS, INDEX_SHARDS, INDEX_REPLICAS and RETENTION_DAYS (docs/operations/setup.md); the worker never changes the setup itself.`;
   logger.error({ indexPrefix: cfg.INDEX_PREFIX, problems: result.problems, fix }, 'OpenSearch setup does not match this worker; refusing to start.');
   throw new AuditError(
     'SETUP_MISMATCH',
