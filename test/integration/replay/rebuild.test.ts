@@ -101,7 +101,7 @@ describe('rebuilding older months into a new INDEX_PREFIX, then moving the read 
       { create: { _index: indexNameFor(oldPrefix, d.event['@timestamp']), _id: d.id } },
       revision3Doc(d.event as unknown as Record<string, unknown>),
     ]);
-    const res = await os.bulk({ body, refresh: true } as never);
+    const res = await os.bulk({ body, refresh: true });
     expect((res.body as { errors: boolean }).errors).toBe(false);
   });
 
