@@ -77,7 +77,7 @@ function breakdown(docs: readonly IndexableEvent[]): string {
   const sums = new Map<string, number>();
   for (const d of docs) {
     for (const [k, v] of Object.entries(d.event)) {
-      const inner = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v as object) : [['', v] as const];
+      const inner: [string, unknown][] = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v as object) : [['', v]];
       for (const [k2, v2] of inner) {
         const name = k2 === '' ? k : `${k}.${k2}`;
         sums.set(name, (sums.get(name) ?? 0) + Buffer.byteLength(JSON.stringify({ [k2 || k]: v2 })) - 2);
@@ -151,7 +151,7 @@ export async function bench(argv: string[]): Promise<void> {
     statuses.set(s, (statuses.get(s) ?? 0) + 1);
   }
 
-  if (values.breakdown === true) process.stdout.write(breakdown(docs));
+  if (values.breakdown) process.stdout.write(breakdown(docs));
   const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size') } });
   const client = createOpenSearchClient(cfg);
   const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template;
@@ -171,7 +171,7 @@ export async function bench(argv: string[]): Promise<void> {
         `size bench: ${docs.length.toLocaleString()} events (${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')}), one force-merged primary each`,
         `  _source:  ${(sourceBytes / docs.length).toFixed(0)} bytes/event (target <= 1,200)`,
         `  baseline: ${per(b).toFixed(0)} bytes/event on disk (${b.segments} segment, codec default, every field indexed with doc values)`,
-        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${String((template.settings.index as { codec?: string }).codec ?? 'default')}); target <= 500`,
+        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}); target <= 500`,
         `  product/baseline: ${(per(p) / per(b)).toFixed(3)}`,
       ].join('\n') + '\n',
     );
