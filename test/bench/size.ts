@@ -173,6 +173,11 @@ export async function bench(argv: string[]): Promise<void> {
         `  baseline: ${per(b).toFixed(0)} bytes/event on disk (${b.segments} segment, codec default, every field indexed with doc values)`,
         `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}); target <= 500`,
         `  product/baseline: ${(per(p) / per(b)).toFixed(3)}`,
+        `  product by Lucene file (bytes/event): ${p.files
+          .filter((f) => f.bytes / p.docs >= 1)
+          .sort((x, y) => y.bytes - x.bytes)
+          .map((f) => `${f.description} ${(f.bytes / p.docs).toFixed(0)}`)
+          .join(', ')}`,
       ].join('\n') + '\n',
     );
   } finally {
