@@ -281,7 +281,7 @@ async function checkObject(path: string | undefined, group: Stored[], options: V
   try {
     const opened = await openObject(options.s3, loc, { idleTimeoutMs: options.objectReadTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     if (!opened.found) {
-      if (opened.reason === 'not_found') settleAll(remaining(), 'source_missing', 'the log object is gone (NoSuchKey)');
+      if (opened.reason === 'not_found') settleAll(remaining(), 'source_missing', 'the log object is gone (S3 answered 404: NoSuchKey or NoSuchBucket)');
       else settleAll(remaining(), 'source_unreadable', opened.reason === 'access_denied' ? 'access denied reading the log object' : 'the log object changed');
       return true;
     }
