@@ -181,6 +181,23 @@ describe('recording-audit verify (moto + OpenSearch)', () => {
     expect(t.out).toContain('ALTERED: 2 document(s) do not say what S3 wrote.');
   });
 
+  it('a log.offset past the end of the object is source_unreadable, with the reason', async () => {
+    const fourth = ids.get(4)!;
+    await os.update({ index: fourth.index, id: fourth.id, refresh: true, body: { doc: { log: { offset: 50 } } } });
+    const r = await verify(['--conversation', conversation, '--format', 'ndjson']);
+    expect(r.code).toBe(1);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.pop()).toMatchObject({ summary: { examined: 5, verified: 0, altered: 2, source_missing: 2, source_unreadable: 1 } });
+    expect(rows.find((x) => x.status === 'source_unreadable')).toMatchObject({
+      _id: fourth.id,
+      'log.offset': 50,
+      reason: 'line 50 is past the last line of the object (4)',
+    });
+  });
+
   it('a missing index and an unreachable OpenSearch: one line, exit 66', async () => {
     const missing = await verify(['--conversation', conversation, '--index-prefix', uniqueName('t-verify-none')]);
     expect(missing.code).toBe(66);
@@ -192,7 +209,7 @@ describe('recording-audit verify (moto + OpenSearch)', () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...settings, OPENSEARCH_URL: 'http://127.0.0.1:9' };
     const down = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', '--conversation', conversation], { env }).then(
       () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      (e: unknown) => e as { code: number; stderr: string },
     );
     expect(down.code).toBe(66);
     expect(down.stderr).toMatch(/^recording-audit verify: OpenSearch at http:\/\/127\.0\.0\.1:9\/? did not answer/);
