@@ -17,7 +17,8 @@ import { compareDocuments, type FieldDifference } from './compare.js';
  *
  * Memory is bounded by one page of hits plus the events of the log objects being read: events are
  * paged in log object order (point in time + search_after), each object is read once, streaming,
- * with at most `concurrency` objects open at a time.
+ * with at most `concurrency` objects open at a time (and at most maxEventsPerRead events held per
+ * read).
  */
 
 /**
@@ -52,7 +53,7 @@ export interface VerifySummary {
   /** Access events examined. */
   examined: number;
   counts: Record<VerifyStatus, number>;
-  /** Log objects opened (each once). */
+  /** Log object reads (one per object, more for an object with over maxEventsPerRead events selected). */
   objects: number;
   /** For altered events: how many had each field differ. */
   alteredFields: Record<string, number>;
@@ -80,6 +81,12 @@ export interface VerifyOptions {
   readonly objectReadTimeoutMs: number;
   /** Point-in-time keep-alive between pages, e.g. `5m`. */
   readonly keepAlive?: string;
+  /**
+   * Most events held for one read of a log object. An object with more events in the selection is
+   * read again for the next ones (each read stops at the last line it needs): memory stays bounded
+   * whatever the object's size. Default 5000.
+   */
+  readonly maxEventsPerRead?: number;
   readonly signal?: AbortSignal;
   /** Called once per examined event, in no particular order across log objects. */
   onOutcome(outcome: VerifyOutcome): void;
@@ -297,6 +304,8 @@ async function checkObject(path: string | undefined, group: Stored[], options: V
       }
     }
   } catch (err) {
+    // Stopped by the caller: what was not reached is not examined, not unreadable.
+    if (options.signal?.aborted === true) return true;
     settleAll(remaining(), 'source_unreadable', `reading the log object failed: ${describeError(err).message}`);
     return true;
   }
@@ -325,6 +334,7 @@ export async function verifyEvidence(options: VerifyOptions): Promise<VerifySumm
     options.onOutcome(o);
   };
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  const maxEventsPerRead = Math.max(1, options.maxEventsPerRead ?? 5000);
   const running = new Set<Promise<void>>();
   const submit = async (path: string | undefined, group: Stored[]): Promise<void> => {
     while (running.size >= concurrency) await Promise.race(running);
@@ -341,7 +351,7 @@ export async function verifyEvidence(options: VerifyOptions): Promise<VerifySumm
     for await (const hits of pitPages(options)) {
       for (const hit of hits) {
         const s = storedOf(hit);
-        if (group.length > 0 && s.path !== path) {
+        if (group.length > 0 && (s.path !== path || group.length >= maxEventsPerRead)) {
           await submit(path, group);
           group = [];
         }

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVerify } from '../../../src/cli/verify.js';
+import { verifyEvidence } from '../../../src/investigate/verify.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/core/log.js';
 import { createMetrics } from '../../../src/core/metrics.js';
@@ -114,6 +115,21 @@ describe('recording-audit verify (moto + OpenSearch)', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({
       summary: { examined: 5, verified: 5, parser_changed: 0, altered: 0, source_missing: 0, source_unreadable: 0, log_objects: 2 },
     });
+
+    // One event held per read: each object is read again for its next event, with the same result.
+    const statuses: string[] = [];
+    const summary = await verifyEvidence({
+      client: os,
+      s3,
+      index: prefix,
+      selection: { conversationId: conversation },
+      pageSize: 2,
+      maxEventsPerRead: 1,
+      objectReadTimeoutMs: 10_000,
+      onOutcome: (o) => statuses.push(o.status),
+    });
+    expect(summary).toMatchObject({ examined: 5, objects: 5, counts: { verified: 5 } });
+    expect(statuses).toEqual(Array(5).fill('verified'));
   });
 
   it('an edited requester, an edited IP and a deleted log object: altered 2, source_missing 2, verified 1, exit 1', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawLine } from '../../../src/decode/lines.js';
 import { buildEvent, PARSER_VERSION } from '../../../src/event/build.js';
-import { NOT_FROM_THE_LINE_FIELDS } from '../../../src/event/mapping.js';
+import { mappingLeaves, NOT_FROM_THE_LINE_FIELDS } from '../../../src/event/mapping.js';
 import { compareDocuments, documentLeaves } from '../../../src/investigate/compare.js';
 import { checkDocument, s3LocationOf, selectionQuery, type StoredHit } from '../../../src/investigate/verify.js';
 import { formatAccessRecord, requestIds } from '../../../src/sim/s3-logs/access-log-writer.js';
@@ -142,7 +142,9 @@ describe('checkDocument', () => {
     expect(checkDocument(oldAndEdited, line(9), LOG_BUCKET, PATH)).toMatchObject({ status: 'altered', differences: [{ field: 'event.hash' }] });
   });
 
-  it('enrichment-written fields are exactly the list next to ENRICHMENT_ONLY_FIELDS', () => {
+  it('every field it does not compare is a mapped field (a typo would silently compare it)', () => {
+    const mapped = mappingLeaves();
+    expect(NOT_FROM_THE_LINE_FIELDS.filter((f) => !mapped.has(f))).toEqual([]);
     expect(NOT_FROM_THE_LINE_FIELDS).toEqual(expect.arrayContaining(['event.ingested', 'event.self', 'actor.kind', 'related.user', 'genesys.conversation.id']));
   });
 });
