@@ -235,12 +235,18 @@ function checkLine(stored: Stored, line: RawLine, logBucket: string, filePath: s
   if (stored.hash !== hash) differences.push({ field: 'event.hash', stored: stored.hash, fromLine: hash });
   const id = documentId(logBucket, hash);
   if (stored.hit._id !== id) differences.push({ field: '_id', stored: stored.hit._id, fromLine: id });
-  if (stored.parserVersion !== PARSER_VERSION) {
-    if (differences.length > 0) return { ...base, status: 'altered', reason: 'the line does not hash to the stored event.hash or id', differences };
+  // Every document the product has written records its parser version, 1 up to this one. An
+  // older one may legitimately parse differently: only hash and id can be held against it. Any
+  // other value (absent, newer, not a version) is itself an edit and buys no escape from the
+  // field comparison, which then names event.parser_version among the differences.
+  const v = stored.parserVersion;
+  if (v !== undefined && Number.isInteger(v) && v >= 1 && v < PARSER_VERSION) {
+    if (differences.length > 0)
+      return { ...base, status: 'altered', reason: `differs from the line in ${differences.map((d) => d.field).join(', ')}`, differences };
     return {
       ...base,
       status: 'parser_changed',
-      reason: `written by parser version ${stored.parserVersion ?? 'unknown'}, this is version ${PARSER_VERSION}: only event.hash and the id were compared`,
+      reason: `written by parser version ${v}, this is version ${PARSER_VERSION}: only event.hash and the id were compared`,
     };
   }
   const built = buildEvent(line, { logBucket, filePath });
