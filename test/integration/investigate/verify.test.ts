@@ -232,6 +232,22 @@ describe('recording-audit verify (moto + OpenSearch)', () => {
     expect(down.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('a local log.file.path is not an S3 object: source_unreadable, with the reason', async () => {
+    const fourth = ids.get(4)!;
+    await os.update({ index: fourth.index, id: fourth.id, refresh: true, body: { doc: { log: { file: { path: '/var/log/s3/access.log' } } } } });
+    const r = await verify(['--conversation', conversation, '--format', 'ndjson']);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.pop()).toMatchObject({ summary: { examined: 5, altered: 2, source_missing: 2, source_unreadable: 1 } });
+    expect(rows.find((x) => x.status === 'source_unreadable')).toMatchObject({
+      _id: fourth.id,
+      'log.file.path': '/var/log/s3/access.log',
+      reason: expect.stringMatching(/local file/) as unknown,
+    });
+  });
+
   it('usage errors exit 64', async () => {
     expect((await verify([])).code).toBe(64);
     expect((await verify(['--from', '2024-06-01T00:00:00Z'])).code).toBe(64);
