@@ -164,15 +164,28 @@ export function selectionQuery(selection: VerifySelection): Record<string, unkno
   return { bool: { filter } };
 }
 
-// Log object order groups each object's events together; (path, line, hash) is unique for every
-// document the pipeline writes, so search_after neither skips nor repeats one. Not `_shard_doc`:
-// the 2.19 line does not have it.
-const SORT = [{ 'log.file.path': { order: 'asc', missing: '_last' } }, { 'log.offset': 'asc' }, { 'event.hash': 'asc' }];
+// Log object order groups each object's events together. (path, line, hash) is unique for every
+// document the pipeline writes; only a second document for the same line (a forged copy under
+// another id) ties, and a tie across a page boundary would lose one of the pair. OpenSearch has
+// `_shard_doc`, the point in time's own tiebreaker, from 3.3 only: it is added where the node has it.
+const SORT: readonly unknown[] = [{ 'log.file.path': { order: 'asc', missing: '_last' } }, { 'log.offset': 'asc' }, { 'event.hash': 'asc' }];
+const SHARD_DOC_SINCE: readonly [number, number] = [3, 3];
+
+const InfoSchema = z.object({ version: z.object({ number: z.string(), distribution: z.string().optional() }) });
+
+/** Whether the node sorts on `_shard_doc` (OpenSearch 3.3 and later). */
+export function hasShardDoc(info: unknown): boolean {
+  const parsed = InfoSchema.safeParse(info);
+  if (!parsed.success || parsed.data.version.distribution !== 'opensearch') return false;
+  const [major = 0, minor = 0] = parsed.data.version.number.split('.').map(Number);
+  return major > SHARD_DOC_SINCE[0] || (major === SHARD_DOC_SINCE[0] && minor >= SHARD_DOC_SINCE[1]);
+}
 
 /** Pages of hits from a point in time over the index; the point in time is deleted at the end. */
 async function* pitPages(options: VerifyOptions): AsyncGenerator<Hit[]> {
   const { client } = options;
   const keepAlive = options.keepAlive ?? '5m';
+  const sort = hasShardDoc((await client.info()).body) ? [...SORT, { _shard_doc: 'asc' }] : SORT;
   const created = await client.createPit({ index: [options.index], keep_alive: keepAlive });
   let pitId = PitSchema.parse(created.body).pit_id;
   try {
@@ -183,7 +196,7 @@ async function* pitPages(options: VerifyOptions): AsyncGenerator<Hit[]> {
         body: {
           size: options.pageSize ?? 500,
           pit: { id: pitId, keep_alive: keepAlive },
-          sort: SORT,
+          sort,
           track_total_hits: false,
           query: selectionQuery(options.selection),
           ...(after !== undefined ? { search_after: after } : {}),

@@ -3,7 +3,7 @@ import type { RawLine } from '../../../src/decode/lines.js';
 import { buildEvent, PARSER_VERSION } from '../../../src/event/build.js';
 import { mappingLeaves, NOT_FROM_THE_LINE_FIELDS } from '../../../src/event/mapping.js';
 import { compareDocuments, documentLeaves } from '../../../src/investigate/compare.js';
-import { checkDocument, s3LocationOf, selectionQuery, type StoredHit } from '../../../src/investigate/verify.js';
+import { checkDocument, hasShardDoc, s3LocationOf, selectionQuery, type StoredHit } from '../../../src/investigate/verify.js';
 import { formatAccessRecord, requestIds } from '../../../src/sim/s3-logs/access-log-writer.js';
 import { generateCorpus } from '../../fixtures/corpus.js';
 
@@ -205,6 +205,12 @@ describe('selection', () => {
         ],
       },
     });
+  });
+
+  it('adds the _shard_doc tiebreaker only where the node has it (OpenSearch 3.3 and later)', () => {
+    const info = (number: string, distribution = 'opensearch'): unknown => ({ version: { number, distribution } });
+    expect([info('3.8.0'), info('3.3.0'), info('4.0.0')].map(hasShardDoc)).toEqual([true, true, true]);
+    expect([info('2.19.1'), info('3.2.0'), info('7.10.2', 'elasticsearch'), {}].map(hasShardDoc)).toEqual([false, false, false, false]);
   });
 
   it('reads s3:// paths; local paths are not objects', () => {
