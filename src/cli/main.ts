@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
+  verify: {
+    summary: "Chain of custody: re-read each event's log line from S3 and check the index says what S3 wrote.",
+    load: async () => (await import('./verify.js')).run,
+  },
   setup: {
     summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.',
     load: async () => (await import('./setup.js')).run,

@@ -230,6 +230,15 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
   'enrichment.reason',
 ];
 
+/**
+ * Every field a stored event may hold that is not the parse of its raw line: what enrichment writes
+ * (src/enrich/enricher.ts sets event.self and actor.kind on every event, genesys.*, related.user and
+ * enrichment.*; reenrich rewrites the same) and what the sink stamps (event.ingested). `verify`
+ * compares every other field with a fresh parse of the line; a test enriches a sample event and
+ * checks that it changes nothing outside this list.
+ */
+export const NOT_FROM_THE_LINE_FIELDS: readonly string[] = [...ENRICHMENT_ONLY_FIELDS, 'event.self', 'actor.kind', 'related.user'];
+
 /** Leaf field paths of the mapping with their types, e.g. `['aws.s3access.http_status', 'long']`. */
 export function mappingLeaves(mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS): Map<string, string> {
   const out = new Map<string, string>();

@@ -1,0 +1,407 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { errors as osErrors, type Client } from '@opensearch-project/opensearch';
+import { z } from 'zod';
+import { AuditError, describeError } from '../core/errors.js';
+import { decodeLines, type RawLine } from '../decode/lines.js';
+import { buildEvent, documentId, lineHash, PARSER_VERSION } from '../event/build.js';
+import { NOT_FROM_THE_LINE_FIELDS } from '../event/mapping.js';
+import { openObject } from '../sources/s3-object.js';
+import { compareDocuments, type FieldDifference } from './compare.js';
+
+/**
+ * Chain of custody: for each access event, re-read the log object its log.file.path names, take
+ * the line at log.offset, and check that the index says what S3 wrote: the line's sha256 against
+ * event.hash, the document id recomputed from the log bucket and that hash, and every field a
+ * fresh parse of the line gives against the stored document (fields enrichment and the sink write
+ * are not from the line and are not compared).
+ *
+ * Memory is bounded by one page of hits plus the events of the log objects being read: events are
+ * paged in log object order (point in time + search_after), each object is read once, streaming,
+ * with at most `concurrency` objects open at a time (and at most maxEventsPerRead events held per
+ * read).
+ */
+
+/**
+ * - `verified`: hash, id and every field from the line match.
+ * - `parser_changed`: hash and id match, but the document was written by another parser version,
+ *   whose fields may legitimately differ from this one's; only the hash and id were compared.
+ * - `altered`: the index does not say what the line says (`differences` names the fields).
+ * - `source_missing`: the log object is gone (NoSuchKey, NoSuchBucket).
+ * - `source_unreadable`: any other reason the line could not be read (access denied, a read
+ *   error, a line number past the end, a local file path).
+ */
+export type VerifyStatus = 'verified' | 'parser_changed' | 'altered' | 'source_missing' | 'source_unreadable';
+
+export const VERIFY_STATUSES: readonly VerifyStatus[] = ['verified', 'parser_changed', 'altered', 'source_missing', 'source_unreadable'];
+
+export interface VerifyOutcome {
+  readonly status: VerifyStatus;
+  /** The document id (_id) and the concrete index it is in. */
+  readonly id: string;
+  readonly index: string;
+  readonly timestamp: string | undefined;
+  /** log.file.path and log.offset as stored. */
+  readonly source: string | undefined;
+  readonly line: number | undefined;
+  /** Why the event is not verified, for people. */
+  readonly reason?: string;
+  /** altered: each field whose stored value differs from the line's. */
+  readonly differences?: readonly FieldDifference[];
+}
+
+export interface VerifySummary {
+  /** Access events examined. */
+  examined: number;
+  counts: Record<VerifyStatus, number>;
+  /** Log object reads (one per object, more for an object with over maxEventsPerRead events selected). */
+  objects: number;
+  /** For altered events: how many had each field differ. */
+  alteredFields: Record<string, number>;
+  /** Stopped by the signal before every event was examined. */
+  aborted: boolean;
+}
+
+/** Which access events to verify; at least a conversation or a time range. */
+export interface VerifySelection {
+  readonly conversationId?: string;
+  /** [from, to), ISO. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface VerifyOptions {
+  readonly client: Client;
+  readonly s3: S3Client;
+  /** The read alias (INDEX_PREFIX) or an index pattern. */
+  readonly index: string;
+  readonly selection: VerifySelection;
+  readonly pageSize?: number;
+  /** Log objects read at once. */
+  readonly concurrency?: number;
+  readonly objectReadTimeoutMs: number;
+  /** Point-in-time keep-alive between pages, e.g. `5m`. */
+  readonly keepAlive?: string;
+  /**
+   * Most events held for one read of a log object. An object with more events in the selection is
+   * read again for the next ones (each read stops at the last line it needs): memory stays bounded
+   * whatever the object's size. Default 5000.
+   */
+  readonly maxEventsPerRead?: number;
+  readonly signal?: AbortSignal;
+  /** Called once per examined event, in no particular order across log objects. */
+  onOutcome(outcome: VerifyOutcome): void;
+}
+
+/** Fields verify never compares with the line: written by enrichment or the sink, or checked on their own first. */
+const SKIPPED_FIELDS: ReadonlySet<string> = new Set([...NOT_FROM_THE_LINE_FIELDS, 'event.hash']);
+
+const HitSchema = z.object({
+  _index: z.string(),
+  _id: z.string(),
+  _source: z.record(z.string(), z.unknown()),
+  sort: z.array(z.unknown()).optional(),
+});
+type Hit = z.infer<typeof HitSchema>;
+const PageSchema = z.object({
+  pit_id: z.string().optional(),
+  timed_out: z.boolean().optional(),
+  _shards: z.object({ failed: z.number() }).optional(),
+  hits: z.object({ hits: z.array(HitSchema) }),
+});
+const PitSchema = z.object({ pit_id: z.string() });
+
+/** The evidence fields of a stored document, read defensively: anyone with write access could have changed their types. */
+const StoredSchema = z.object({
+  '@timestamp': z.string().optional().catch(undefined),
+  event: z
+    .object({ hash: z.string().optional().catch(undefined), parser_version: z.number().optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
+  log: z
+    .object({
+      file: z
+        .object({ path: z.string().optional().catch(undefined) })
+        .optional()
+        .catch(undefined),
+      offset: z.number().optional().catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+});
+
+interface Stored {
+  readonly hit: Hit;
+  readonly timestamp: string | undefined;
+  readonly hash: string | undefined;
+  readonly parserVersion: number | undefined;
+  readonly path: string | undefined;
+  readonly offset: number | undefined;
+}
+
+function storedOf(hit: Hit): Stored {
+  const s = StoredSchema.parse(hit._source);
+  return {
+    hit,
+    timestamp: s['@timestamp'],
+    hash: s.event?.hash,
+    parserVersion: s.event?.parser_version,
+    path: s.log?.file?.path,
+    offset: s.log?.offset,
+  };
+}
+
+/** The query for a selection: access events only (pipeline_error documents share the index). */
+export function selectionQuery(selection: VerifySelection): Record<string, unknown> {
+  const filter: Record<string, unknown>[] = [{ term: { 'event.kind': 'event' } }];
+  if (selection.conversationId !== undefined) filter.push({ term: { 'genesys.conversation.id': selection.conversationId } });
+  if (selection.from !== undefined || selection.to !== undefined) {
+    filter.push({
+      range: {
+        '@timestamp': { ...(selection.from !== undefined ? { gte: selection.from } : {}), ...(selection.to !== undefined ? { lt: selection.to } : {}) },
+      },
+    });
+  }
+  return { bool: { filter } };
+}
+
+// Log object order groups each object's events together. (path, line, hash) is unique for every
+// document the pipeline writes; only a second document for the same line (a forged copy under
+// another id) ties, and a tie across a page boundary would lose one of the pair. OpenSearch has
+// `_shard_doc`, the point in time's own tiebreaker, from 3.3 only: it is added where the node has it.
+const SORT: readonly unknown[] = [{ 'log.file.path': { order: 'asc', missing: '_last' } }, { 'log.offset': 'asc' }, { 'event.hash': 'asc' }];
+const SHARD_DOC_SINCE: readonly [number, number] = [3, 3];
+
+const InfoSchema = z.object({ version: z.object({ number: z.string(), distribution: z.string().optional() }) });
+
+/** Whether the node sorts on `_shard_doc` (OpenSearch 3.3 and later). */
+export function hasShardDoc(info: unknown): boolean {
+  const parsed = InfoSchema.safeParse(info);
+  if (!parsed.success || parsed.data.version.distribution !== 'opensearch') return false;
+  const [major = 0, minor = 0] = parsed.data.version.number.split('.').map(Number);
+  return major > SHARD_DOC_SINCE[0] || (major === SHARD_DOC_SINCE[0] && minor >= SHARD_DOC_SINCE[1]);
+}
+
+/** Pages of hits from a point in time over the index; the point in time is deleted at the end. */
+async function* pitPages(options: VerifyOptions): AsyncGenerator<Hit[]> {
+  const { client } = options;
+  const keepAlive = options.keepAlive ?? '5m';
+  const sort = hasShardDoc((await client.info()).body) ? [...SORT, { _shard_doc: 'asc' }] : SORT;
+  const created = await client.createPit({ index: [options.index], keep_alive: keepAlive });
+  let pitId = PitSchema.parse(created.body).pit_id;
+  try {
+    let after: unknown[] | undefined;
+    for (;;) {
+      if (options.signal?.aborted === true) return;
+      const res = await client.search({
+        body: {
+          size: options.pageSize ?? 500,
+          pit: { id: pitId, keep_alive: keepAlive },
+          sort,
+          track_total_hits: false,
+          query: selectionQuery(options.selection),
+          ...(after !== undefined ? { search_after: after } : {}),
+        },
+      } as never);
+      const page = PageSchema.parse(res.body);
+      const failed = page._shards?.failed ?? 0;
+      if (failed > 0 || page.timed_out === true) {
+        // Fewer hits than there are would read as fewer events to verify; stop instead.
+        throw new AuditError(
+          'SINK_UNAVAILABLE',
+          `The search for events was incomplete (${failed} shard(s) failed${page.timed_out === true ? ', timed out' : ''}).`,
+          {
+            retryable: true,
+            details: { failedShards: failed },
+          },
+        );
+      }
+      if (page.pit_id !== undefined) pitId = page.pit_id;
+      const hits = page.hits.hits;
+      if (hits.length === 0) return;
+      yield hits;
+      after = hits[hits.length - 1]?.sort;
+      if (after === undefined) throw new AuditError('SINK_REJECTED', 'OpenSearch returned hits without sort values; cannot page on.');
+    }
+  } finally {
+    await client.deletePit({ body: { pit_id: [pitId] } }).catch(() => undefined);
+  }
+}
+
+/** `s3://bucket/key` → its parts; anything else (a local path given to `parse` or `replay`) → undefined. */
+export function s3LocationOf(path: string): { bucket: string; key: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/s.exec(path);
+  return m === null ? undefined : { bucket: m[1]!, key: m[2]! };
+}
+
+/** A search hit as verify reads it: the concrete index, the id and the stored document. */
+export type StoredHit = Hit;
+
+/** Compares one stored document with the raw line its log.offset names, read from the object in `logBucket` at `filePath`. */
+export function checkDocument(hit: StoredHit, line: RawLine, logBucket: string, filePath: string): VerifyOutcome {
+  return checkLine(storedOf(hit), line, logBucket, filePath);
+}
+
+function checkLine(stored: Stored, line: RawLine, logBucket: string, filePath: string): VerifyOutcome {
+  const base = outcomeBase(stored);
+  const hash = line.truncated?.sha256 ?? lineHash(line.bytes);
+  const differences: FieldDifference[] = [];
+  if (stored.hash !== hash) differences.push({ field: 'event.hash', stored: stored.hash, fromLine: hash });
+  const id = documentId(logBucket, hash);
+  if (stored.hit._id !== id) differences.push({ field: '_id', stored: stored.hit._id, fromLine: id });
+  // Every document the product has written records its parser version, 1 up to this one. An
+  // older one may legitimately parse differently: only hash and id can be held against it. Any
+  // other value (absent, newer, not a version) is itself an edit and buys no escape from the
+  // field comparison, which then names event.parser_version among the differences.
+  const v = stored.parserVersion;
+  if (v !== undefined && Number.isInteger(v) && v >= 1 && v < PARSER_VERSION) {
+    if (differences.length > 0)
+      return { ...base, status: 'altered', reason: `differs from the line in ${differences.map((d) => d.field).join(', ')}`, differences };
+    return {
+      ...base,
+      status: 'parser_changed',
+      reason: `written by parser version ${v}, this is version ${PARSER_VERSION}: only event.hash and the id were compared`,
+    };
+  }
+  const built = buildEvent(line, { logBucket, filePath });
+  if (!built.ok) {
+    differences.push({ field: '(line)', stored: 'an access event', fromLine: `no event: ${built.rejection.reason}` });
+  } else {
+    const fresh: unknown = JSON.parse(JSON.stringify(built.doc.event));
+    differences.push(...compareDocuments(stored.hit._source, fresh, SKIPPED_FIELDS));
+  }
+  if (differences.length === 0) return { ...base, status: 'verified' };
+  return { ...base, status: 'altered', reason: `differs from the line in ${differences.map((d) => d.field).join(', ')}`, differences };
+}
+
+function outcomeBase(s: Stored): Omit<VerifyOutcome, 'status'> {
+  return { id: s.hit._id, index: s.hit._index, timestamp: s.timestamp, source: s.path, line: s.offset };
+}
+
+/** Reads one log object once and settles every event of the group. Never throws. */
+async function checkObject(path: string | undefined, group: Stored[], options: VerifyOptions, emit: (o: VerifyOutcome) => void): Promise<boolean> {
+  const settleAll = (items: Iterable<Stored>, status: VerifyStatus, reason: string): void => {
+    for (const s of items) emit({ ...outcomeBase(s), status, reason });
+  };
+  if (path === undefined) {
+    settleAll(group, 'source_unreadable', 'the document has no log.file.path');
+    return false;
+  }
+  const loc = s3LocationOf(path);
+  if (loc === undefined) {
+    settleAll(group, 'source_unreadable', 'log.file.path is a local file (parse or replay of a file), not an S3 object: not checked');
+    return false;
+  }
+  const wanted = new Map<number, Stored[]>();
+  for (const s of group) {
+    if (s.offset === undefined || !Number.isInteger(s.offset) || s.offset < 1) {
+      settleAll([s], 'source_unreadable', `log.offset ${String(s.offset)} is not a line number`);
+      continue;
+    }
+    const list = wanted.get(s.offset);
+    if (list === undefined) wanted.set(s.offset, [s]);
+    else list.push(s);
+  }
+  if (wanted.size === 0) return false;
+  const remaining = (): Stored[] => [...wanted.values()].flat();
+  let lastLine = 0;
+  try {
+    const opened = await openObject(options.s3, loc, { idleTimeoutMs: options.objectReadTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    if (!opened.found) {
+      if (opened.reason === 'not_found') settleAll(remaining(), 'source_missing', 'the log object is gone (S3 answered 404: NoSuchKey or NoSuchBucket)');
+      else settleAll(remaining(), 'source_unreadable', opened.reason === 'access_denied' ? 'access denied reading the log object' : 'the log object changed');
+      return true;
+    }
+    // Leaving the loop early (every wanted line found) closes the stream and frees the connection.
+    outer: for await (const batch of decodeLines(opened.body)) {
+      for (const line of batch) {
+        lastLine = line.number;
+        const hits = wanted.get(line.number);
+        if (hits === undefined) continue;
+        wanted.delete(line.number);
+        for (const s of hits) emit(checkLine(s, line, loc.bucket, path));
+        if (wanted.size === 0) break outer;
+      }
+    }
+  } catch (err) {
+    // Stopped by the caller: what was not reached is not examined, not unreadable.
+    if (options.signal?.aborted === true) return true;
+    settleAll(remaining(), 'source_unreadable', `reading the log object failed: ${describeError(err).message}`);
+    return true;
+  }
+  for (const [n, items] of wanted) {
+    settleAll(items, 'source_unreadable', n > lastLine ? `line ${n} is past the last line of the object (${lastLine})` : `line ${n} of the object is blank`);
+  }
+  return true;
+}
+
+/**
+ * Verifies every access event of the selection. Throws on OpenSearch failures (see
+ * searchFailureLine for a one-line description); every event it examined was passed to onOutcome.
+ */
+export async function verifyEvidence(options: VerifyOptions): Promise<VerifySummary> {
+  const summary: VerifySummary = {
+    examined: 0,
+    counts: { verified: 0, parser_changed: 0, altered: 0, source_missing: 0, source_unreadable: 0 },
+    objects: 0,
+    alteredFields: {},
+    aborted: false,
+  };
+  const emit = (o: VerifyOutcome): void => {
+    summary.examined += 1;
+    summary.counts[o.status] += 1;
+    if (o.status === 'altered') for (const d of o.differences ?? []) summary.alteredFields[d.field] = (summary.alteredFields[d.field] ?? 0) + 1;
+    options.onOutcome(o);
+  };
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const maxEventsPerRead = Math.max(1, options.maxEventsPerRead ?? 5000);
+  const running = new Set<Promise<void>>();
+  const submit = async (path: string | undefined, group: Stored[]): Promise<void> => {
+    while (running.size >= concurrency) await Promise.race(running);
+    const job = checkObject(path, group, options, emit).then((opened) => {
+      if (opened) summary.objects += 1;
+    });
+    const tracked = job.finally(() => running.delete(tracked));
+    running.add(tracked);
+  };
+
+  let path: string | undefined;
+  let group: Stored[] = [];
+  try {
+    for await (const hits of pitPages(options)) {
+      for (const hit of hits) {
+        const s = storedOf(hit);
+        if (group.length > 0 && (s.path !== path || group.length >= maxEventsPerRead)) {
+          await submit(path, group);
+          group = [];
+        }
+        path = s.path;
+        group.push(s);
+      }
+    }
+    if (group.length > 0 && options.signal?.aborted !== true) await submit(path, group);
+  } finally {
+    await Promise.all(running);
+  }
+  summary.aborted = options.signal?.aborted === true;
+  return summary;
+}
+
+/**
+ * One line for a person when talking to OpenSearch failed (a missing index, an unreachable or
+ * refusing node); undefined for anything else, which is a bug worth its stack trace.
+ */
+export function searchFailureLine(err: unknown, index: string, url: string): string | undefined {
+  if (err instanceof osErrors.ResponseError) {
+    const body = err.meta.body as { error?: { type?: string; reason?: string } } | undefined;
+    const type = body?.error?.type;
+    if (err.meta.statusCode === 404 || type === 'index_not_found_exception') {
+      return `No index or alias "${index}" on ${url}: check INDEX_PREFIX (or --index-prefix), and that setup has run.`;
+    }
+    return `OpenSearch at ${url} refused the search (${err.meta.statusCode ?? '?'} ${type ?? ''}${body?.error?.reason !== undefined ? `: ${body.error.reason}` : ''}).`;
+  }
+  if (err instanceof osErrors.ConnectionError || err instanceof osErrors.TimeoutError || err instanceof osErrors.NoLivingConnectionsError) {
+    return `OpenSearch at ${url} did not answer (${err.message}).`;
+  }
+  if (err instanceof AuditError && (err.code === 'SINK_UNAVAILABLE' || err.code === 'SINK_REJECTED')) return err.message;
+  return undefined;
+}
