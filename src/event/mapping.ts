@@ -237,7 +237,7 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
  * compares every other field with a fresh parse of the line; a test enriches a sample event and
  * checks that it changes nothing outside this list.
  */
-export const NOT_FROM_THE_LINE_FIELDS: readonly string[] = [...ENRICHMENT_ONLY_FIELDS, 'event.self', 'actor.kind', 'related.user'];
+export const NOT_FROM_THE_LINE_FIELDS: readonly string[] = [...ENRICHMENT_ONLY_FIELDS, 'event.self', 'actor.kind'];
 
 /** Leaf field paths of the mapping with their types, e.g. `['aws.s3access.http_status', 'long']`. */
 export function mappingLeaves(mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS): Map<string, string> {

@@ -96,7 +96,6 @@ describe('fields enrichment writes', () => {
         'genesys.recording.id',
         'genesys.participants.user_id',
         'genesys.agent.user_ids',
-        'related.user',
       ]),
     );
     expect(events.map((e) => e.actor?.kind)).toEqual(['human', 'self', 'anonymous', 'human', 'service']);
