@@ -164,11 +164,12 @@ export function selectionQuery(selection: VerifySelection): Record<string, unkno
   return { bool: { filter } };
 }
 
-// Log object order groups each object's events together. (path, line, hash) is unique for every
-// document the pipeline writes; only a second document for the same line (a forged copy under
-// another id) ties, and a tie across a page boundary would lose one of the pair. OpenSearch has
-// `_shard_doc`, the point in time's own tiebreaker, from 3.3 only: it is added where the node has it.
-const SORT: readonly unknown[] = [{ 'log.file.path': { order: 'asc', missing: '_last' } }, { 'log.offset': 'asc' }, { 'event.hash': 'asc' }];
+// Log object order groups each object's events together. (path, line, _id) is unique within an
+// index (event.hash has no doc values to sort on; the id is a hash of it); only a copy of the same
+// document in a second index behind the alias ties, and a tie across a page boundary would lose one
+// of the pair. OpenSearch has `_shard_doc`, the point in time's own tiebreaker, from 3.3 only: it
+// is added where the node has it.
+const SORT: readonly unknown[] = [{ 'log.file.path': { order: 'asc', missing: '_last' } }, { 'log.offset': 'asc' }, { _id: 'asc' }];
 const SHARD_DOC_SINCE: readonly [number, number] = [3, 3];
 
 const InfoSchema = z.object({ version: z.object({ number: z.string(), distribution: z.string().optional() }) });

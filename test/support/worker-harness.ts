@@ -135,7 +135,7 @@ export async function allDocuments(client: Client, index: string): Promise<Map<s
       allow_no_indices: true,
       body: {
         size: 5000,
-        sort: [{ 'event.hash': 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }],
+        sort: [{ _id: 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }],
         ...(after ? { search_after: after } : {}),
         query: { match_all: {} },
       },

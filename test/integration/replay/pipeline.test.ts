@@ -59,7 +59,7 @@ async function ids(os: Client, prefix: string): Promise<string[]> {
       index: `${prefix}-*`,
       ignore_unavailable: true,
       allow_no_indices: true,
-      body: { size: 5000, _source: false, sort: [{ 'event.hash': 'asc' }], query: { match_all: {} }, ...(after ? { search_after: after } : {}) },
+      body: { size: 5000, _source: false, sort: [{ _id: 'asc' }], query: { match_all: {} }, ...(after ? { search_after: after } : {}) },
     } as never);
     const hits = (res.body as { hits: { hits: { _id: string; sort: unknown[] }[] } }).hits.hits;
     if (hits.length === 0) break;
