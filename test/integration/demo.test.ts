@@ -53,6 +53,7 @@ describe('npm run demo', () => {
 
   afterAll(async () => {
     await os.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+    await os.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
     await os.close();
   });
 
