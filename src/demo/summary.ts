@@ -193,12 +193,22 @@ export async function nextSteps(os: Client, indexPrefix: string, scope: object, 
   const email = person?.key ?? '<email or ARN>';
   const recent = person?.recent?.buckets[0];
   const ip = recent?.key ?? '<address or CIDR>';
-  const night =
+  const fromIp =
     person === undefined || recent === undefined
       ? undefined
       : await aggregate(os, indexPrefix, [...humans, { term: { 'actor.email': email } }, { term: { 'source.ip': ip } }], {
           recordings: { terms: { field: 'genesys.recording.id', size: 1000 } },
+          first: { min: { field: '@timestamp' } },
+          last: { max: { field: '@timestamp' } },
         });
+  const hhmm = (r: IdAggs, name: string): string => {
+    const v = (r.aggregations as Record<string, { value?: number } | undefined> | undefined)?.[name]?.value;
+    return typeof v === 'number' ? new Date(v).toISOString().slice(11, 16) : '?';
+  };
+  const ipNote =
+    fromIp === undefined
+      ? 'the address they used last'
+      : `${fromIp.hits.total.value} requests for ${bucketsOf(fromIp, 'recordings').length} recordings, ${hhmm(fromIp, 'first')}–${hhmm(fromIp, 'last')} UTC, from the address they used last`;
 
   const c = cid ?? '<conversation id>';
   const lines = [
@@ -209,7 +219,7 @@ export async function nextSteps(os: Client, indexPrefix: string, scope: object, 
     `  recording-audit query recording ${arg(rid)}`,
     `  recording-audit query agent ${arg(agentName)}       # recordings this agent took part in, read by others`,
     `  recording-audit query principal ${arg(email)}       # ${person?.doc_count ?? 0} requests from ${person?.ips?.value ?? 0} addresses`,
-    `  recording-audit query ip ${arg(ip)}       # ${night === undefined ? 'the address used last' : `${night.hits.total.value} requests for ${bucketsOf(night, 'recordings').length} recordings, at night, from an address first seen then`}`,
+    `  recording-audit query ip ${arg(ip)}       # ${ipNote}`,
     '  recording-audit query denied',
     '  recording-audit query deletions',
     '  recording-audit query presigned',
