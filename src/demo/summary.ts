@@ -65,6 +65,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   const body = res.body as unknown as SummaryResponse;
   say('');
   say(`== ${body.hits.total.value} access events in index alias "${indexPrefix}" from this run`);
+  say(`   (this run's log objects: s3://${logBucket}/)`);
   if (quarantined > 0) say(`   and ${quarantined} quarantined lines, each marked by a pipeline_error event (event.kind:pipeline_error)`);
   say('');
   say('Events by operation and outcome:');
@@ -94,7 +95,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   for (const h of deniedHits.hits) {
     const s = h._source;
     say(
-      `  ${text(s, '@timestamp')}  ${text(s, 'http.response.status_code')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`,
+      `  ${text(s, '@timestamp')}  ${text(s, 'aws.s3access.http_status')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`,
     );
     say(`      conversation ${text(s, 'genesys.conversation.id', '?')}, recording ${text(s, 'genesys.recording.id', '?')}`);
   }
@@ -129,9 +130,105 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
     );
   }
   say('');
-  say('Next: who touched this conversation, when, from where, with what outcome:');
-  say(
-    `  curl -s "$OPENSEARCH_URL/${indexPrefix}/_search?pretty" -H 'Content-Type: application/json' -d '{"size":50,"sort":[{"@timestamp":"asc"}],"_source":["@timestamp","event.action","event.outcome","aws.s3access.requester","source.ip","genesys.recording.id"],"query":{"term":{"genesys.conversation.id":"${typeof cid === 'string' ? cid : '<conversation id>'}"}}}'`,
-  );
-  say('  (set -a; . .stack/env; set +a first, for OPENSEARCH_URL)');
+  for (const line of await nextSteps(os, indexPrefix, scope, typeof cid === 'string' ? cid : undefined)) say(line);
+}
+
+interface IdBucket {
+  key: string;
+  doc_count: number;
+  people?: { value: number };
+  ips?: { value: number };
+  first?: { value: number };
+  top?: { hits: { hits: { _source: Record<string, unknown> }[] } };
+  recent?: { buckets: IdBucket[] };
+}
+interface IdAggs {
+  aggregations?: Record<string, { buckets: IdBucket[] } | undefined>;
+  hits: { total: { value: number } };
+}
+
+async function aggregate(os: Client, index: string, filter: object[], aggs: Record<string, object>): Promise<IdAggs> {
+  const res = await os.search({ index, body: { size: 0, track_total_hits: true, query: { bool: { filter } }, aggs } } as never);
+  return res.body as unknown as IdAggs;
+}
+const bucketsOf = (r: IdAggs, name: string): IdBucket[] => r.aggregations?.[name]?.buckets ?? [];
+/** Quoted for a POSIX shell when it holds anything but plain characters. */
+const arg = (v: string): string => (/^[\w@.:/+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The investigation commands to try next, with ids picked from this run's events: the conversation
+ * most people read, one of its recordings and agents, the person who read from the most addresses
+ * (the night's bulk download) and the address they used last.
+ */
+export async function nextSteps(os: Client, indexPrefix: string, scope: object, fallbackConversation: string | undefined): Promise<string[]> {
+  const events = [scope, { term: { 'event.kind': 'event' } }];
+  const humans = [...events, { term: { 'actor.kind': 'human' } }, { term: { 'event.outcome': 'success' } }];
+  const byConversation = await aggregate(os, indexPrefix, [...humans, { term: { 'event.action': 'REST.GET.OBJECT' } }], {
+    conversations: {
+      terms: { field: 'genesys.conversation.id', size: 1, order: [{ people: 'desc' }, { _count: 'desc' }, { _key: 'asc' }] },
+      aggs: {
+        people: { cardinality: { field: 'aws.s3access.requester' } },
+        top: { top_hits: { size: 1, sort: [{ '@timestamp': 'asc' }], _source: ['genesys'] } },
+      },
+    },
+  });
+  const conv = bucketsOf(byConversation, 'conversations')[0];
+  const cid = conv?.key ?? fallbackConversation;
+  const g = get(conv?.top?.hits.hits[0]?._source, 'genesys');
+  const rid = text(g, 'recording.id', '<recording id>');
+  const participants = get(g, 'participants');
+  const agent = Array.isArray(participants) ? (participants as unknown[]).find((p) => text(p, 'purpose') === 'agent') : undefined;
+  const agentName = text(agent, 'name', text(agent, 'user_id', '<agent name or user id>'));
+
+  const byPerson = await aggregate(os, indexPrefix, humans, {
+    people: {
+      terms: { field: 'actor.email', size: 1, order: [{ ips: 'desc' }, { _count: 'desc' }, { _key: 'asc' }] },
+      aggs: {
+        ips: { cardinality: { field: 'source.ip' } },
+        recent: { terms: { field: 'source.ip', size: 1, order: { first: 'desc' } }, aggs: { first: { min: { field: '@timestamp' } } } },
+      },
+    },
+  });
+  const person = bucketsOf(byPerson, 'people')[0];
+  const email = person?.key ?? '<email or ARN>';
+  const recent = person?.recent?.buckets[0];
+  const ip = recent?.key ?? '<address or CIDR>';
+  const fromIp =
+    person === undefined || recent === undefined
+      ? undefined
+      : await aggregate(os, indexPrefix, [...humans, { term: { 'actor.email': email } }, { term: { 'source.ip': ip } }], {
+          recordings: { terms: { field: 'genesys.recording.id', size: 1000 } },
+          first: { min: { field: '@timestamp' } },
+          last: { max: { field: '@timestamp' } },
+        });
+  const hhmm = (r: IdAggs, name: string): string => {
+    const v = (r.aggregations as Record<string, { value?: number } | undefined> | undefined)?.[name]?.value;
+    return typeof v === 'number' ? new Date(v).toISOString().slice(11, 16) : '?';
+  };
+  const ipNote =
+    fromIp === undefined
+      ? 'the address they used last'
+      : `${fromIp.hits.total.value} requests for ${bucketsOf(fromIp, 'recordings').length} recordings, ${hhmm(fromIp, 'first')}–${hhmm(fromIp, 'last')} UTC, from the address they used last`;
+
+  const c = cid ?? '<conversation id>';
+  const lines = [
+    "Try next, on this run's events (set -a; . .stack/env; set +a; export INDEX_PREFIX=" +
+      indexPrefix +
+      '; in a checkout, `npm run cli --` runs recording-audit):',
+    `  recording-audit query conversation ${arg(c)}       # everyone who read this call's recordings (${conv?.people?.value ?? '?'} people)`,
+    `  recording-audit query recording ${arg(rid)}`,
+    `  recording-audit query agent ${arg(agentName)}       # recordings this agent took part in, read by others`,
+    `  recording-audit query principal ${arg(email)}       # ${person?.doc_count ?? 0} requests from ${person?.ips?.value ?? 0} addresses`,
+    `  recording-audit query ip ${arg(ip)}       # ${ipNote}`,
+    '  recording-audit query denied',
+    '  recording-audit query deletions',
+    '  recording-audit query presigned',
+    `  recording-audit report --conversation ${arg(c)} --format html --out demo-report.html`,
+    `  recording-audit verify --conversation ${arg(c)}`,
+    '',
+    `The same in OpenSearch Dashboards: import config/dashboards/recording-audit.ndjson (docs/dashboards.md)${
+      indexPrefix.startsWith('recording-access') ? '' : `, then set its index pattern's title to ${indexPrefix}*`
+    }.`,
+  ];
+  return lines;
 }
