@@ -50,9 +50,11 @@ const COLUMNS = [
   'actor.email',
   'actor.kind',
   'aws.s3access.requester',
-  'event.action',
+  // Discover shows columns from _source, where the raw names are (event.action and client.ip are
+  // aliases of these, for queries).
+  'aws.s3access.operation',
   'event.outcome',
-  'source.ip',
+  'aws.s3access.remote_ip',
   'genesys.conversation.id',
   'genesys.recording.id',
   'aws.s3.object.key',
