@@ -239,6 +239,14 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
  */
 export const NOT_FROM_THE_LINE_FIELDS: readonly string[] = [...ENRICHMENT_ONLY_FIELDS, 'event.self', 'actor.kind'];
 
+/** The field an alias of the mapping points at (`client.ip` → `aws.s3access.remote_ip`); undefined for other fields. */
+export function aliasTarget(field: string, mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS): string | undefined {
+  let node: unknown = mappings;
+  for (const part of field.split('.')) node = (node as { properties?: Record<string, unknown> }).properties?.[part];
+  const d = node as { type?: string; path?: string } | undefined;
+  return d?.type === 'alias' ? d.path : undefined;
+}
+
 /** Leaf field paths of the mapping with their types, e.g. `['aws.s3access.http_status', 'long']`. */
 export function mappingLeaves(mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS): Map<string, string> {
   const out = new Map<string, string>();

@@ -144,8 +144,8 @@ describe('Dashboards saved objects on demo-like events', () => {
   });
 
   it('ip: one address, and a CIDR block', async () => {
-    expect(await run(search('ip'), PLACEHOLDERS.ip, cast.bulkIp)).toEqual(ids((e) => e.source?.ip === cast.bulkIp && notRoutine(e)));
-    const office = ids((e) => (e.source?.ip ?? '').startsWith('10.20.4.') && notRoutine(e));
+    expect(await run(search('ip'), PLACEHOLDERS.ip, cast.bulkIp)).toEqual(ids((e) => e.aws.s3access.remote_ip === cast.bulkIp && notRoutine(e)));
+    const office = ids((e) => (e.aws.s3access.remote_ip ?? '').startsWith('10.20.4.') && notRoutine(e));
     expect(office.length).toBeGreaterThan(0);
     expect(await run(search('ip'), PLACEHOLDERS.ip, '10.20.4.0/24')).toEqual(office);
   });

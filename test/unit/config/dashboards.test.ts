@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
-import { mappingLeaves } from '../../../src/event/mapping.js';
+import { aliasTarget, mappingLeaves } from '../../../src/event/mapping.js';
 import { DASHBOARDS_FILE, dashboardsNdjson, INDEX_PATTERN_TITLE } from '../../support/dashboards.js';
 import { parseSavedObjects, queryOf, searchSourceOf, visStateOf, aggsOf, type ParsedObject } from '../../support/saved-objects.js';
 
 const text = readFileSync(DASHBOARDS_FILE, 'utf8');
 const objects = parseSavedObjects(text);
-const leaves = mappingLeaves();
+const mapped = mappingLeaves();
+// An alias answers with its target's type (url.original → a subfield, typed like its parent here).
+const leaves = new Map([...mapped].map(([f, t]) => [f, t === 'alias' ? (mapped.get(aliasTarget(f)!.replace(/\.text$/, '')) ?? t) : t]));
 /** The fields the investigation queries may use (the v2 schema's query names). */
 const QUERYABLE = new Set([
   '@timestamp',
