@@ -33,7 +33,7 @@ ${FORMS}
   presigned: requests made with a presigned URL.
 
 Left out unless asked for: recording-audit's own requests (--include-self) and service
-principals' successful routine writes such as the Genesys export's uploads (--include-service).
+principals' routine writes such as the Genesys export's uploads (--include-service).
 HEAD requests (metadata only) are included and labelled.
 
 Options:

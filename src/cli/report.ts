@@ -23,7 +23,7 @@ every access, oldest first, with its evidence (log object, line, event.hash, doc
 how to verify it (recording-audit verify --conversation ID). csv is the chronological table in the
 columns of \`query --format csv\` (docs/investigations.md).
 
-As in \`query\`, recording-audit's own requests and service principals' successful routine writes
+As in \`query\`, recording-audit's own requests and service principals' routine writes
 are left out unless --include-self / --include-service; the header says how many.
 
 Options:

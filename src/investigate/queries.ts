@@ -34,7 +34,7 @@ export interface Scope {
   readonly to?: string;
   /** Keep recording-audit's own requests (event.self: true). */
   readonly includeSelf: boolean;
-  /** Keep the routine, successful writes of service principals (actor.kind: service). */
+  /** Keep the routine writes of service principals that S3 did not refuse (actor.kind: service). */
   readonly includeService: boolean;
 }
 
@@ -238,12 +238,15 @@ export function scopeClauses(scope: Scope): { filter: Clause[]; mustNot: Clause[
 /** recording-audit's own requests. */
 export const SELF_CLAUSE: Clause = term('event.self', true);
 
-/** A service principal's successful routine write. A refused one is not routine: it stays. */
+/**
+ * A service principal's routine write that S3 did not refuse (a lifecycle action has no HTTP status:
+ * its outcome is `unknown`). A refused one is not routine: it stays.
+ */
 export const ROUTINE_SERVICE_CLAUSE: Clause = {
   bool: {
+    must_not: [term('event.outcome', 'failure')],
     filter: [
       term('actor.kind', 'service'),
-      term('event.outcome', 'success'),
       { bool: { should: [terms('event.action', ROUTINE_WRITE_OPERATIONS), { prefix: { 'event.action': 'S3.' } }], minimum_should_match: 1 } },
     ],
   },

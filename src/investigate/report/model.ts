@@ -178,6 +178,6 @@ export function exclusionsText(c: ReportContext): string {
   const parts: string[] = [];
   const n = (reason: 'self' | 'service'): number => c.excluded.find((e) => e.reason === reason)?.count ?? 0;
   parts.push(c.includeSelf ? "recording-audit's own requests included" : `recording-audit's own requests left out (${n('self')})`);
-  parts.push(c.includeService ? 'routine service writes included' : `successful routine writes by service principals left out (${n('service')})`);
+  parts.push(c.includeService ? 'routine service writes included' : `routine writes by service principals left out (${n('service')})`);
   return `${parts.join('; ')}. HEAD requests read metadata only and are labelled.`;
 }

@@ -98,7 +98,7 @@ describe('buildQuery', () => {
       const mustNot = mustNotOf(q)!;
       expect(mustNot[0]).toEqual({ term: { 'event.self': true } });
       expect(JSON.stringify(mustNot[1])).toContain('"actor.kind":"service"');
-      expect(JSON.stringify(mustNot[1])).toContain('"event.outcome":"success"');
+      expect(JSON.stringify(mustNot[1])).toContain('"must_not":[{"term":{"event.outcome":"failure"}}]');
     }
   });
 
