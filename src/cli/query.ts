@@ -146,10 +146,9 @@ export async function runQuery(q: QueryRun): Promise<{ progress: SearchProgress;
     pending.length = 0;
     await q.output.write(text);
   };
-  let first = true;
+  // The header even for no events: a script reading the file finds the columns it expects.
+  if (q.format === 'csv') pending.push(csvHeader());
   for await (const hit of hits) {
-    if (q.format === 'csv' && first) pending.push(csvHeader());
-    first = false;
     if (q.format === 'table') table!.push(hit.row);
     else if (q.format === 'ndjson') pending.push(ndjsonLine(hit));
     else pending.push(csvRecord(hit.row, zone));
