@@ -55,8 +55,9 @@ Exit: 0 events found, 1 none, 64 usage, 66 no such index, 69 OpenSearch unreacha
 const FORMATS = ['table', 'csv', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 
+/** The problem and the usage line; the whole help is one `--help` away. */
 function usageError(problem: string): number {
-  process.stderr.write(`${problem}\n\n${HELP}`);
+  process.stderr.write(`${problem}\n${HELP.slice(0, HELP.indexOf('\n\n'))}\nRun 'recording-audit query --help' for the forms and options.\n`);
   return EXIT_USAGE;
 }
 
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!args.ok) return args.exit;
   const v = args.values;
   const [what, arg, ...extra] = args.positionals;
-  if (what === undefined) return usageError('Which query? Give one of the forms below.');
+  if (what === undefined) return usageError(`Which query? One of: ${QUERY_FORMS.join(', ')}.`);
   if (extra.length > 0) return usageError(`Unexpected argument "${extra[0]!}" (quote an argument that has spaces).`);
   const target = parseTarget(what, arg);
   if (!target.ok) return usageError(target.problem);

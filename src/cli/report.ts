@@ -49,8 +49,9 @@ export const MAX_REPORT_EVENTS = 200_000;
 
 class ReportTooLarge extends Error {}
 
+/** The problem and the usage line; the whole help is one `--help` away. */
 function usageError(problem: string): number {
-  process.stderr.write(`${problem}\n\n${HELP}`);
+  process.stderr.write(`${problem}\n${HELP.slice(0, HELP.indexOf('\n\n'))}\nRun 'recording-audit report --help' for the options.\n`);
   return EXIT_USAGE;
 }
 
