@@ -4,12 +4,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client } from '@opensearch-project/opensearch';
 import { loadConfigOrThrow } from '../config/load.js';
 import { csvHeader, csvRecord } from '../investigate/format/csv.js';
-import { buildQuery, exclusionCountQueries, SORT, type Scope } from '../investigate/queries.js';
+import { buildQuery, exclusionCountQueries, searchBody, type Scope } from '../investigate/queries.js';
 import { renderHtml } from '../investigate/report/html.js';
 import { buildReportModel, type ReportModel } from '../investigate/report/model.js';
 import { renderPdf } from '../investigate/report/pdf.js';
 import type { AccessRow } from '../investigate/row.js';
-import { countHits, searchHits } from '../investigate/search.js';
+import { countHits, PAGE_SIZE, PIT_KEEP_ALIVE, searchHits } from '../investigate/search.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -120,7 +120,8 @@ export async function collectReport(
       osUser: options.osUser ?? osUser(),
       ...(options.awsIdentity === undefined ? {} : { awsIdentity: options.awsIdentity }),
       index: options.index,
-      query: { query, sort: SORT },
+      // The body of every page: the point in time's id and `search_after` change from page to page.
+      query: { ...searchBody(query, PAGE_SIZE), pit: { id: `<point in time on ${options.index}>`, keep_alive: PIT_KEEP_ALIVE } },
       excluded,
       includeSelf: options.scope.includeSelf,
       includeService: options.scope.includeService,

@@ -16,7 +16,7 @@ export interface ReportContext {
   /** The AWS caller identity (ARN) when known. */
   readonly awsIdentity?: string;
   readonly index: string;
-  /** The exact search body sent to OpenSearch, without paging. */
+  /** The search body sent to OpenSearch for each page. */
   readonly query: unknown;
   /** What the default exclusions left out, by reason. */
   readonly excluded: readonly { reason: 'self' | 'service'; count: number }[];
