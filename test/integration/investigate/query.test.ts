@@ -56,7 +56,8 @@ describe('recording-audit query and report on the real node', () => {
   const client = new Client({ node: stackEnv().opensearchUrl });
   const prefix = uniqueName('t-investigate');
   const scenario = scenarioEvents();
-  const bulk = bulkReads(25);
+  // More than one page (1000) of the CLI's --all, so its point in time is paged through.
+  const bulk = bulkReads(2100);
   const tmp = mkdtempSync(join(tmpdir(), 'ra-investigate-'));
   /** Request ids of the events a query returns, in order (the fixture numbers them by time). */
   const idsOf = (text: string): string[] =>
@@ -165,7 +166,7 @@ describe('recording-audit query and report on the real node', () => {
     const query = buildQuery(target('principal', 'dan.okafor@example-health.org'), DEFAULTS);
     const seen: string[] = [];
     let previous: [string, string] | undefined;
-    for await (const hit of searchHits(client, { index: prefix, query, pageSize: 7 })) {
+    for await (const hit of searchHits(client, { index: prefix, query, pageSize: 250 })) {
       const key: [string, string] = [hit.row.timestamp!, hit.row.hash!];
       if (previous !== undefined) expect(key[0] > previous[0] || (key[0] === previous[0] && key[1] > previous[1])).toBe(true);
       previous = key;
@@ -220,10 +221,18 @@ describe('recording-audit query and report on the real node', () => {
     it('--all and --limit: all events, or the first N with a note', async () => {
       const all = await cli(['query', 'principal', 'dan.okafor@example-health.org', '--index', prefix, '--all', '--format', 'ndjson']);
       expect(all.code).toBe(0);
-      expect(all.stdout.trim().split('\n')).toHaveLength(28);
+      expect(all.stdout.trim().split('\n')).toHaveLength(3 + bulk.length);
+      expect(
+        new Set(
+          all.stdout
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { _id: string })._id),
+        ).size,
+      ).toBe(3 + bulk.length);
       const some = await cli(['query', 'principal', 'dan.okafor@example-health.org', '--index', prefix, '--limit', '5', '--format', 'csv']);
       expect(some.stdout.split('\r\n').filter((l) => l !== '')).toHaveLength(6);
-      expect(some.stderr).toContain('5 of 28 events shown (raise --limit or use --all)');
+      expect(some.stderr).toContain(`5 of ${3 + bulk.length} events shown (raise --limit or use --all)`);
     });
 
     it('usage errors exit 64', async () => {
