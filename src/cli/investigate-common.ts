@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { isAuditError } from '../core/errors.js';
 import { isTimeZone } from '../investigate/format/time.js';
@@ -64,7 +63,16 @@ export class Output {
   }
 
   async write(text: string): Promise<void> {
-    if (this.closed) return;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]).catch(() => undefined);
+    if (this.closed || this.stream.write(text)) return;
+    // One listener pair per wait, both removed when either fires.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+    });
   }
 }

@@ -101,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = loadConfigOrThrow({ ...(v.config !== undefined ? { file: v.config } : {}), required: ['OPENSEARCH_URL'] });
   const index = v.index ?? cfg.INDEX_PREFIX;
   const client = createOpenSearchClient(cfg);
+  const output = new Output(process.stdout);
   try {
     const { progress, excluded } = await runQuery({
       client,
@@ -110,9 +111,10 @@ export async function run(argv: string[]): Promise<number> {
       limit,
       format,
       zone: v.tz,
-      output: new Output(process.stdout),
+      output,
     });
-    process.stderr.write(summaryLine(progress, excluded, target.value, limit));
+    // A reader that went away (`| head`) has what it wanted; counts would only mislead.
+    if (!output.closed) process.stderr.write(summaryLine(progress, excluded, target.value, limit));
     return progress.emitted > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (err) {
     return investigationFailure('query', err);
