@@ -9,3 +9,5 @@ export const EXIT_DATA = 65;
 export const EXIT_NO_INPUT = 66;
 /** EX_CONFIG: the configuration is invalid. */
 export const EXIT_CONFIG = 78;
+/** EX_UNAVAILABLE: a service the command needs (OpenSearch) is unreachable or refused it. */
+export const EXIT_UNAVAILABLE = 69;

@@ -19,6 +19,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
     summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.',
     load: async () => (await import('./setup.js')).run,
   },
+  query: {
+    summary: 'Who saw, downloaded, changed or was refused recordings: by conversation, recording, principal, agent, IP; denied, deletions, presigned.',
+    load: async () => (await import('./query.js')).run,
+  },
+  report: {
+    summary: 'Accounting of disclosures for one conversation (45 CFR 164.528) as HTML, PDF or CSV.',
+    load: async () => (await import('./report.js')).run,
+  },
   check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
   'genesys-sim': {
     summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).',

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'OBJECT_CHANGED'
   | 'SINK_UNAVAILABLE'
   | 'SINK_REJECTED'
+  | 'INDEX_MISSING'
   | 'SETUP_MISMATCH'
   | 'INTEGRITY_MISMATCH'
   | 'QUARANTINE_WRITE_FAILED'
@@ -54,6 +55,10 @@ export const ERROR_CODES = {
   SINK_REJECTED: {
     meaning: 'OpenSearch refused a request or item that retrying did not fix (a blocked index, permissions, a template it would not install).',
     action: 'Read the error in the log; fix the cluster or role; the messages are redelivered.',
+  },
+  INDEX_MISSING: {
+    meaning: 'A query or report names an index or read alias that does not exist (`query`, `report`).',
+    action: 'Check INDEX_PREFIX (or --index) against the cluster; the alias exists once `setup` ran and the worker indexed an event.',
   },
   SETUP_MISMATCH: {
     meaning: 'The index template, alias or ISM policy differs from what `setup` installs for these settings.',
