@@ -1,3 +1,4 @@
+import { readAliasOf } from '../config/schema.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { isAgentOwnAccess } from '../investigate/agent-own.js';
 import { csvHeader, csvRecord } from '../investigate/format/csv.js';
@@ -45,7 +46,7 @@ Options:
   --all                Every event, paged through a point in time
   --include-self       Include recording-audit's own requests
   --include-service    Include service principals' routine writes
-  --index NAME         Index or alias to search (default INDEX_PREFIX)
+  --index NAME         Index or alias to search (default INDEX_ALIAS, else INDEX_PREFIX)
   --config FILE        JSON settings file
 
 Exit: 0 events found, 1 none, 64 usage, 66 no such index, 69 OpenSearch unreachable or refusing,
@@ -99,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const scope: Scope = { ...range, includeSelf: v['include-self'] === true, includeService: v['include-service'] === true };
   const cfg = loadConfigOrThrow({ ...(v.config !== undefined ? { file: v.config } : {}), required: ['OPENSEARCH_URL'] });
-  const index = v.index ?? cfg.INDEX_PREFIX;
+  const index = v.index ?? readAliasOf(cfg);
   const client = createOpenSearchClient(cfg);
   const output = new Output(process.stdout);
   try {

@@ -1,3 +1,4 @@
+import { readAliasOf } from '../config/schema.js';
 import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -34,7 +35,7 @@ Options:
   --out FILE           Where to write the report (required)
   --include-self       Include recording-audit's own requests
   --include-service    Include service principals' routine writes
-  --index NAME         Index or alias to search (default INDEX_PREFIX)
+  --index NAME         Index or alias to search (default INDEX_ALIAS, else INDEX_PREFIX)
   --config FILE        JSON settings file
 
 Exit: 0 report written with events, 1 report written but no events found, 64 usage, 66 no such
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const scope: Scope = { ...range, includeSelf: v['include-self'] === true, includeService: v['include-service'] === true };
   const cfg = loadConfigOrThrow({ ...(v.config !== undefined ? { file: v.config } : {}), required: ['OPENSEARCH_URL'] });
-  const index = v.index ?? cfg.INDEX_PREFIX;
+  const index = v.index ?? readAliasOf(cfg);
   const client = createOpenSearchClient(cfg);
   try {
     const model = await collectReport(client, { index, conversationId: conversation, scope, awsIdentity: await awsIdentity() });

@@ -1,3 +1,4 @@
+import { readAliasOf } from '../config/schema.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { createS3Client } from '../core/aws-clients.js';
 import { searchFailureLine, VERIFY_STATUSES, verifyEvidence, type VerifyOutcome, type VerifySelection, type VerifySummary } from '../investigate/verify.js';
@@ -18,7 +19,7 @@ Options:
   --from ISO            Start of the event time range (inclusive)
   --to ISO              End of the event time range (exclusive)
   --format F            table (default, for people) or ndjson (one line per event not verified, then a summary line)
-  --index-prefix P      Read alias (default INDEX_PREFIX)
+  --index-prefix P      Read alias (default INDEX_ALIAS, else INDEX_PREFIX)
   --concurrency N       Log objects read at once (default 4, at most 32)
   --page-size N         Events per search page (default 500)
   --config FILE         JSON settings file
@@ -88,7 +89,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     ...(v.config !== undefined ? { file: v.config } : {}),
     required: ['OPENSEARCH_URL'],
   });
-  const index = v['index-prefix'] ?? cfg.INDEX_PREFIX;
+  const index = v['index-prefix'] ?? readAliasOf(cfg);
   const client = createOpenSearchClient(cfg);
   const s3 = createS3Client(cfg, io.env !== undefined ? { env: io.env } : {});
   const controller = new AbortController();

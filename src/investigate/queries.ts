@@ -261,11 +261,10 @@ export function buildQuery(target: Target, scope: Scope): Clause {
 }
 
 /**
- * Oldest first. event.hash breaks ties between events of the same second (it is unique per
- * line); the log position settles a line delivered in two log buckets. No `_id` sort: its field
- * data is off by default.
+ * Oldest first. The log position (object and line, unique per document) breaks ties between
+ * events of the same second. Not event.hash: it has no doc values (src/event/mapping.ts).
  */
-export const SORT: readonly Clause[] = [{ '@timestamp': 'asc' }, { 'event.hash': 'asc' }, { 'log.file.path': 'asc' }, { 'log.offset': 'asc' }];
+export const SORT: readonly Clause[] = [{ '@timestamp': 'asc' }, { 'log.file.path': 'asc' }, { 'log.offset': 'asc' }];
 
 /** The body of one page: the query, the stable sort, and where the previous page ended. */
 export function searchBody(query: Clause, size: number, searchAfter?: readonly unknown[]): Clause {

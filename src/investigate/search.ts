@@ -130,7 +130,7 @@ export function asQueryError(err: unknown, index: string, client: Client): Audit
     if (err.statusCode === 404 && type === 'index_not_found_exception') {
       return new AuditError(
         'INDEX_MISSING',
-        `${nodeOf(client)} has no index or alias "${index}" (check INDEX_PREFIX / --index; has the worker indexed anything yet?)`,
+        `${nodeOf(client)} has no index or alias "${index}" (check INDEX_ALIAS / INDEX_PREFIX / --index; has the worker indexed anything yet?)`,
         {
           cause: err,
         },

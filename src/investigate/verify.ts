@@ -396,7 +396,7 @@ export function searchFailureLine(err: unknown, index: string, url: string): str
     const body = err.meta.body as { error?: { type?: string; reason?: string } } | undefined;
     const type = body?.error?.type;
     if (err.meta.statusCode === 404 || type === 'index_not_found_exception') {
-      return `No index or alias "${index}" on ${url}: check INDEX_PREFIX (or --index-prefix), and that setup has run.`;
+      return `No index or alias "${index}" on ${url}: check INDEX_ALIAS / INDEX_PREFIX (or --index-prefix), and that setup has run.`;
     }
     return `OpenSearch at ${url} refused the search (${err.meta.statusCode ?? '?'} ${type ?? ''}${body?.error?.reason !== undefined ? `: ${body.error.reason}` : ''}).`;
   }

@@ -254,7 +254,7 @@ describe('recording-audit query and report on the real node', () => {
       const missing = await cli(['query', 'denied', '--index', `${prefix}-nope`]);
       expect(missing.code).toBe(66);
       expect(missing.stderr).toBe(
-        `recording-audit query: OpenSearch at ${new URL(stackEnv().opensearchUrl).origin} has no index or alias "${prefix}-nope" (check INDEX_PREFIX / --index; has the worker indexed anything yet?)\n`,
+        `recording-audit query: OpenSearch at ${new URL(stackEnv().opensearchUrl).origin} has no index or alias "${prefix}-nope" (check INDEX_ALIAS / INDEX_PREFIX / --index; has the worker indexed anything yet?)\n`,
       );
       const down = await cli(['query', 'denied', '--index', prefix], { OPENSEARCH_URL: 'http://127.0.0.1:9' });
       expect(down.code).toBe(69);
