@@ -8,6 +8,7 @@
 // through the S3 and KMS APIs (src/sim/storage/deploy.ts); the first test names them and shows moto
 // really left them out. moto also does not replicate objects or enforce Object Lock on log delivery:
 // the archive's lock is checked as configuration, as `check` reads it in AWS.
+import { spawn } from 'node:child_process';
 import { CloudFormationClient, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import {
@@ -36,7 +37,7 @@ import { renderTable } from '../../../src/ops/check/table.js';
 import type { CheckContext, CheckResult } from '../../../src/ops/check/types.js';
 import { deployStorageStack, type StorageStack } from '../../../src/sim/storage/deploy.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';
-import { awsClientConfig, uniqueName } from '../../support/stack-env.js';
+import { awsClientConfig, stackSettings, uniqueName } from '../../support/stack-env.js';
 import { Resources } from './support.js';
 
 const res = new Resources();
@@ -97,6 +98,20 @@ async function policyWithout(bucket: string, ...sids: string[]): Promise<string>
   const doc = JSON.parse(await policyOf(bucket)) as { Statement: { Sid?: string; Action?: unknown }[] };
   doc.Statement = doc.Statement.filter((s) => !sids.includes(s.Sid ?? ''));
   return JSON.stringify(doc);
+}
+
+function cli(args: string[], extra: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
+      cwd: new URL('../../../', import.meta.url),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stackSettings(), ...extra },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
+  });
 }
 
 beforeAll(async () => {
@@ -186,6 +201,23 @@ describe('the storage stack on moto', () => {
     expect(rows.find((r) => r.check === `${stack.logBucket} log objects immutable`)?.detail).toBe(
       `every log object is replicated to ${stack.logArchiveBucket}: Object Lock COMPLIANCE, 2192 days`,
     );
+  });
+
+  it('`recording-audit check` passes the stack, and fails it with key rotation off', async () => {
+    const only = ['--only', 'recordings-bucket,s3-log-bucket'];
+    const ok = await cli(only, env());
+    expect(ok.stdout).toContain('check OK: 17 pass, 0 warn, 0 fail, 0 skip');
+    expect(ok.code).toBe(0);
+    await res.kms.send(new DisableKeyRotationCommand({ KeyId: stack.kmsKeyArn }));
+    try {
+      const bad = await cli(only, env());
+      expect(bad.stdout).toMatch(/^FAIL\s+recordings-bucket\s+KMS key rotates\s+automatic rotation of \S+ is off$/m);
+      expect(bad.stdout).toContain('fix: aws kms enable-key-rotation --key-id');
+      expect(bad.stdout).toContain('check FAILED: 16 pass, 0 warn, 1 fail, 0 skip');
+      expect(bad.code).toBe(1);
+    } finally {
+      await res.kms.send(new EnableKeyRotationCommand({ KeyId: stack.kmsKeyArn }));
+    }
   });
 
   // One break per rule, each undone before the next. `readable` is left out: moto grants every
