@@ -2,7 +2,7 @@ import { GetBucketNotificationConfigurationCommand, GetBucketPolicyCommand, Head
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
 import { parsePolicy, type Statement } from './bucket-policy.js';
-import { LOG_DELIVERY_SERVICE, logBucketDenyStatements, logDeliveryOnlyDeny, otherWriters, tlsOnlyDeny } from './guard-policy.js';
+import { LOG_DELIVERY_SERVICE, logBucketDenyStatements, logDeliveryOnlyDeny, logDeliverySourceBinding, otherWriters, tlsOnlyDeny } from './guard-policy.js';
 import { immutabilityCheck } from './log-immutability.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
 
@@ -80,7 +80,15 @@ async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: 
       fix,
     );
   } else {
-    rows.pass(check, `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`);
+    const by = `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`;
+    const binding = logDeliverySourceBinding(parsed.statements, bucket);
+    if (binding !== undefined) rows.pass(check, `${by}; ${binding.sid ?? '(no Sid)'} holds it to this account's buckets`);
+    else
+      rows.warn(
+        check,
+        `${by}, but for any bucket of any account: no aws:SourceAccount or aws:SourceArn condition binds it to yours`,
+        `Add to the Allow for ${LOG_DELIVERY_SERVICE}: ${JSON.stringify({ Condition: { StringEquals: { 'aws:SourceAccount': '<account id>' }, ArnLike: { 'aws:SourceArn': sourceBuckets.length > 0 ? sourceBuckets.map((b) => `arn:aws:s3:::${b}`) : 'arn:aws:s3:::<recordings bucket>' } } })}`,
+      );
   }
   tlsCheck(rows, tls, parsed.statements, bucket);
 }

@@ -220,6 +220,24 @@ describe('the storage stack on moto', () => {
     }
   });
 
+  it('warns when S3 log delivery may write for buckets of other accounts (no source condition)', async () => {
+    const original = await policyOf(stack.logBucket);
+    const doc = JSON.parse(await policyWithout(stack.logBucket, 'DenyLogDeliveryForOtherBuckets', 'DenyLogDeliveryFromOtherAccounts')) as {
+      Statement: { Sid?: string; Condition?: unknown }[];
+    };
+    for (const st of doc.Statement) if (st.Sid === 'S3ServerAccessLogDelivery') delete st.Condition;
+    await res.s3.send(new PutBucketPolicyCommand({ Bucket: stack.logBucket, Policy: JSON.stringify(doc) }));
+    try {
+      const rows = await storageRows();
+      const row = rows.find((r) => r.check === `${stack.logBucket} accepts log objects from S3 log delivery only`);
+      expect(row?.status).toBe('warn');
+      expect(row?.detail).toContain('no aws:SourceAccount or aws:SourceArn condition');
+      expect(rows.filter((r) => r.status === 'fail')).toEqual([]);
+    } finally {
+      await res.s3.send(new PutBucketPolicyCommand({ Bucket: stack.logBucket, Policy: original }));
+    }
+  });
+
   // One break per rule, each undone before the next. `readable` is left out: moto grants every
   // caller everything, so no setting can make a bucket unreadable to `check`.
   const cases: { rule: (s: StorageStack) => string; detail: RegExp; breakIt: () => Promise<() => Promise<void>> }[] = [

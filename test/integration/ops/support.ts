@@ -140,6 +140,7 @@ export class Resources {
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
         Resource: `arn:aws:s3:::${name}/*`,
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
       },
     ];
     if (guarded) {
