@@ -70,10 +70,10 @@ export interface StorageStack {
   readonly completedBySdk: readonly string[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
-interface Resource {
+export interface Resource {
   readonly Type: string;
   readonly Properties?: JsonObject;
 }
@@ -91,20 +91,33 @@ const CFN_TAGS: Tags = [
   })),
 ];
 
-export function storageTemplatePath(): string {
+/** A file of the checkout (`config/cloudformation/...`), found from this module's place. */
+export function checkoutPath(relative: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i += 1) {
-    const candidate = join(dir, STORAGE_TEMPLATE);
+    const candidate = join(dir, relative);
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error(`${STORAGE_TEMPLATE} not found above ${fileURLToPath(import.meta.url)}; run from a checkout`);
+  throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}; run from a checkout`);
 }
 
-export function readStorageTemplate(): { body: string; resources: Record<string, Resource>; conditions: JsonObject } {
-  const body = readFileSync(storageTemplatePath(), 'utf8');
-  const doc = parse(body, { customTags: CFN_TAGS }) as { Resources: Record<string, Resource>; Conditions?: JsonObject };
-  return { body, resources: doc.Resources, conditions: doc.Conditions ?? {} };
+export interface Template {
+  readonly body: string;
+  readonly resources: Record<string, Resource>;
+  readonly conditions: JsonObject;
+  readonly outputs: JsonObject;
+}
+
+/** A CloudFormation template of config/cloudformation, its short-form functions read as long forms. */
+export function readTemplate(relative: string): Template {
+  const body = readFileSync(checkoutPath(relative), 'utf8');
+  const doc = parse(body, { customTags: CFN_TAGS }) as { Resources: Record<string, Resource>; Conditions?: JsonObject; Outputs?: JsonObject };
+  return { body, resources: doc.Resources, conditions: doc.Conditions ?? {}, outputs: doc.Outputs ?? {} };
+}
+
+export function readStorageTemplate(): Template {
+  return readTemplate(STORAGE_TEMPLATE);
 }
 
 /** A scalar as the string CloudFormation would use; objects and lists are template errors here. */

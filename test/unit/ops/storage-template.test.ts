@@ -7,7 +7,7 @@ import { abortMultipartFinding, encryptionEnforcement, parsePolicy, type Stateme
 import { logDeliveryOnlyDeny, otherWriters, tlsOnlyDeny } from '../../../src/ops/check/guard-policy.js';
 import { keyAccessFor } from '../../../src/ops/check/kms-key.js';
 import { describeLock, lockMeets, wholeBucketRules } from '../../../src/ops/check/log-immutability.js';
-import { Resolver, readStorageTemplate } from '../../../src/sim/storage/deploy.js';
+import { Resolver, readStorageTemplate, readTemplate } from '../../../src/sim/storage/deploy.js';
 
 const ACCOUNT = '123456789012';
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -124,5 +124,27 @@ describe('log immutability rules', () => {
       { ID: 'no-filter', Status: 'Enabled', Destination: dest },
     ];
     expect(wholeBucketRules(rules).map((r) => r.ID)).toEqual(['all', 'no-filter']);
+  });
+});
+
+describe('the two stacks compose', () => {
+  it('the storage stack imports the queue the worker stack exports, and the worker stack can leave the log bucket to it', () => {
+    const worker = readTemplate('config/cloudformation/recording-audit.yaml');
+    const workerNames = new Map<string, string>([
+      ['AWS::StackName', 'recording-audit'],
+      ['LogObjectQueue.Arn', 'queue-arn'],
+      ['CreateLogBucket', 'false'],
+      ['LogBucketName', 'acme-access-logs'],
+      ['LogBucket', 'never'],
+    ]);
+    const workerResolver = new Resolver(workerNames, worker.conditions);
+    const queueArn = workerResolver.object(worker.outputs.QueueArn);
+    expect(queueArn).toEqual({ Description: expect.any(String), Value: 'queue-arn', Export: { Name: 'recording-audit-QueueArn' } });
+    // The storage side asks for exactly that export (resolved above as import:recording-audit-QueueArn).
+    expect(names.has(`import:${String((queueArn.Export as { Name: string }).Name)}`)).toBe(true);
+    expect(workerResolver.condition('CreatesLogBucket')).toBe(false);
+    expect((worker.resources.LogBucket as { Condition?: string }).Condition).toBe('CreatesLogBucket');
+    expect((worker.resources.LogBucketPolicy as { Condition?: string }).Condition).toBe('CreatesLogBucket');
+    expect(workerResolver.object(worker.outputs.LogBuckets).Value).toBe('acme-access-logs');
   });
 });
