@@ -82,7 +82,7 @@ async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: 
   } else {
     const by = `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`;
     const binding = logDeliverySourceBinding(parsed.statements, bucket);
-    if (binding !== undefined) rows.pass(check, `${by}; ${binding.sid ?? '(no Sid)'} holds it to this account's buckets`);
+    if (binding !== undefined) rows.pass(check, `${by}; ${binding.sid ?? '(no Sid)'} ties it to your source buckets or account`);
     else
       rows.warn(
         check,
