@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Least-privilege gate for the IAM policies in config/: no action may contain a wildcard
 (no "s3:*", "sqs:*", "*", "s3:Get*"), no Allow may use NotAction, and Resource "*" is allowed only
-for actions that have no resource-level permissions. Reads the JSON policies and the
+for actions that have no resource-level permissions (a KMS key policy's "*" is the key itself). Reads the JSON policies and the
 CloudFormation template (through cfn-lint's decoder, which understands !Sub, !If, ...).
 
 Usage: check-iam-actions.py FILE...   (exit 1 on any finding)
@@ -50,10 +50,22 @@ def statements(node):
             yield from statements(value)
 
 
+def key_policy_statement_ids(template):
+    """In a KMS key policy, Resource "*" means the key itself (its ARN does not exist yet)."""
+    ids = set()
+    resources = template.get("Resources", {}) if isinstance(template, dict) else {}
+    for resource in resources.values():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::KMS::Key":
+            ids.update(id(st) for st in statements(resource.get("Properties", {}).get("KeyPolicy", {})))
+    return ids
+
+
 def check(path):
     problems = []
     count = 0
-    for st in statements(load(path)):
+    document = load(path)
+    in_key_policy = key_policy_statement_ids(document)
+    for st in statements(document):
         count += 1
         sid = st.get("Sid", "(no Sid)")
         if "NotAction" in st and st.get("Effect") == "Allow":
@@ -62,7 +74,7 @@ def check(path):
         for action in actions:
             if "*" in action or "?" in action:
                 problems.append(f"{path}: {sid}: wildcard action {action!r}")
-        if st.get("Effect") == "Allow" and "*" in as_list(st.get("Resource", [])):
+        if st.get("Effect") == "Allow" and "*" in as_list(st.get("Resource", [])) and id(st) not in in_key_policy:
             broad = [a for a in actions if a not in RESOURCE_STAR_OK]
             if broad:
                 problems.append(f"{path}: {sid}: Resource \"*\" for {', '.join(broad)}")

@@ -196,6 +196,11 @@ export const SCHEMA = {
   ),
   RECORDINGS_KMS_KEY_ARN: str('recordings', '`check`: the KMS key the recordings bucket must use by default.'),
   RECORDINGS_RETENTION_DAYS: int('recordings', '`check`: no lifecycle rule may expire recordings earlier than this.', { default: 2192, min: 1 }),
+  LOG_RETENTION_DAYS: int(
+    'recordings',
+    '`check`: each log bucket, or the bucket it replicates every log object to, must keep log objects under Object Lock in compliance mode at least this long.',
+    { default: 2192, min: 1 },
+  ),
   RECORDING_KEY_PATTERNS: list(
     'recordings',
     'Extra key patterns (JavaScript regular expressions with named groups org, cid, rid, ext, year, month, day, hour), tried before the built-in ones. Separated by newlines or `;;`.',

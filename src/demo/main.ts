@@ -1,14 +1,17 @@
 /**
  * `npm run demo`: the whole job on the local stack. Starts the stack (OpenSearch + moto) if needed,
- * creates a recordings bucket with access logging into a log bucket whose notifications go to a
- * queue with a dead-letter queue, writes a realistic day of access-log objects for Genesys-exported
- * recordings, runs the worker (enriching from the Genesys simulator) until the queue is drained,
+ * deploys the storage the HIPAA storage guide describes (config/cloudformation/recording-storage.yaml:
+ * recordings bucket, access logging into a log bucket whose notifications go to a queue with a
+ * dead-letter queue) and prints its `check` table, writes a realistic day of access-log objects
+ * for Genesys-exported recordings, runs the worker (enriching from the Genesys simulator) until the queue is drained,
  * and prints what a security engineer would look at first.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Client } from '@opensearch-project/opensearch';
 import { loadConfigOrThrow } from '../config/load.js';
@@ -21,8 +24,9 @@ import { ensureIndexSetup } from '../sinks/opensearch/setup.js';
 import { exportKey, exportMetadataKey, sidecarDocument } from '../sim/genesys/dataset.js';
 import { startGenesysSimulator } from '../sim/genesys/server.js';
 import { createSqsClient } from '../core/aws-clients.js';
-import { createLogPipeline, putLogObject } from '../sim/s3-logs/log-pipeline.js';
+import { putLogObject } from '../sim/s3-logs/log-pipeline.js';
 import { accessDay, logObjectKey, type ExportedRecording } from '../sim/s3-logs/scenario.js';
+import { buildGuideStorage } from './storage.js';
 import { printSummary } from './summary.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';
@@ -55,14 +59,8 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ forcePathStyle: true });
   const sqs = new SQSClient({});
   // moto's own access-log delivery does not write S3's format, so the demo writes the log objects
-  // itself, as S3 would deliver them, and leaves moto's logging off.
-  const res = await createLogPipeline(s3, sqs, {
-    recordingsBucket: `demo-recordings-${run}`,
-    logBucket: `demo-access-logs-${run}`,
-    queue: `recording-audit-demo-${run}`,
-    accessLogging: false,
-  });
-  say(`Created s3://${res.recordingsBucket}, log bucket s3://${res.logBucket}/${res.logPrefix} notifying queue ${res.queueUrl} (with a dead-letter queue).`);
+  // itself, as S3 would deliver them, once the storage has been checked.
+  const res = await buildGuideStorage({ s3, sqs, kms: new KMSClient({}), cfn: new CloudFormationClient({}) }, run, say);
 
   const sim = await startGenesysSimulator({
     seed: 2024,

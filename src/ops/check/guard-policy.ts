@@ -47,6 +47,33 @@ export function logDeliveryOnlyDeny(statements: readonly Statement[], bucket: st
   });
 }
 
+const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn'];
+const POSITIVE_OPS = ['StringEquals', 'StringLike', 'ArnEquals', 'ArnLike'];
+
+/**
+ * Whether S3 log delivery may write here only for this account's buckets (confused deputy): every
+ * Allow to the logging service is conditioned on aws:SourceAccount or aws:SourceArn, or a blanket
+ * Deny refuses other source accounts or buckets. Returns the statement that binds it, if any.
+ */
+export function logDeliverySourceBinding(statements: readonly Statement[], bucket: string): Statement | undefined {
+  const deny = statements.find((s) => {
+    if (!deniesEveryone(s) || !coversAction(s, 's3:PutObject') || !coversResource(s, objectArn(bucket))) return false;
+    const c = single(s);
+    return c !== undefined && SOURCE_KEYS.includes(c.key) && NEGATED_ARN.includes(c.op) && c.values.length > 0 && !c.values.includes('*');
+  });
+  if (deny !== undefined) return deny;
+  const allows = statements.filter(
+    (s) =>
+      s.effect === 'Allow' &&
+      s.principal.ids.includes(`Service:${LOG_DELIVERY_SERVICE}`) &&
+      coversAction(s, 's3:PutObject') &&
+      coversResource(s, objectArn(bucket)),
+  );
+  const bound = (s: Statement): boolean =>
+    Object.entries(s.condition).some(([op, keys]) => POSITIVE_OPS.includes(op) && SOURCE_KEYS.some((k) => (keys[k] ?? []).some((v) => v !== '*')));
+  return allows.length > 0 && allows.every(bound) ? allows[0] : undefined;
+}
+
 /** Statements allowing PutObject to anyone but S3 log delivery. */
 export function otherWriters(statements: readonly Statement[], bucket: string): Statement[] {
   return statements.filter(

@@ -9,10 +9,11 @@ import {
   type S3Client,
   type ServerSideEncryptionByDefault,
 } from '@aws-sdk/client-s3';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { describeAwsError, fixForAwsError, isNotFound } from './aws-errors.js';
+import { DescribeKeyCommand, GetKeyRotationStatusCommand } from '@aws-sdk/client-kms';
+import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
 import { abortMultipartFinding, encryptionEnforcement, parsePolicy, sameKmsKey, type Statement } from './bucket-policy.js';
 import { keyPolicyCheck } from './kms-key.js';
+import { tlsCheck } from './s3-log-bucket.js';
 import { earlyExpirations } from './lifecycle.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
 
@@ -298,6 +299,25 @@ function abortCheck(rows: Rows, statements: readonly Statement[] | undefined, bu
   rows.pass(check, `${f.uploaders.join(', ')} may abort`);
 }
 
+/** A rotated key limits how much data one key version protects; the guide's CMK should rotate. */
+async function rotationCheck(rows: Rows, ctx: CheckContext, keyArn: string | undefined): Promise<void> {
+  const check = 'KMS key rotates';
+  if (keyArn === undefined) {
+    rows.skip(check, 'no customer managed key to inspect (RECORDINGS_KMS_KEY_ARN unset and no key in the default encryption)');
+    return;
+  }
+  try {
+    const res = await ctx.kms().send(new GetKeyRotationStatusCommand({ KeyId: keyArn }));
+    if (res.KeyRotationEnabled === true)
+      rows.pass(check, `automatic rotation on${res.RotationPeriodInDays !== undefined ? `, every ${res.RotationPeriodInDays} days` : ''}`);
+    else rows.fail(check, `automatic rotation of ${keyArn} is off`, `aws kms enable-key-rotation --key-id ${keyArn}`);
+  } catch (err) {
+    if (isAccessDenied(err))
+      rows.skip(check, `cannot read the rotation status (kms:GetKeyRotationStatus on ${keyArn}); run check with an operator role to verify`);
+    else rows.fail(check, `GetKeyRotationStatus failed: ${describeAwsError(err)}`, `Check that ${keyArn} exists in this account and region.`);
+  }
+}
+
 async function run(ctx: CheckContext): Promise<CheckResult[]> {
   const rows = new Rows('recordings-bucket');
   const bucket = ctx.config.RECORDINGS_BUCKET;
@@ -333,12 +353,15 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
   if (policyProblem !== undefined)
     rows.fail('uploads without SSE-KMS refused', policyProblem, 'Grant s3:GetBucketPolicy to the principal running check, or fix the policy.');
   else policyEncryptionCheck(rows, statements, bucket, ctx.config.RECORDINGS_KMS_KEY_ARN);
+  if (policyProblem !== undefined) rows.skip('TLS only', 'the bucket policy could not be read');
+  else tlsCheck(rows, 'TLS only', statements ?? [], bucket);
   await versioningCheck(rows, s3, bucket);
   await loggingChecks(rows, ctx, bucket);
   await lifecycleCheck(rows, s3, bucket, ctx.config.RECORDINGS_RETENTION_DAYS);
   if (policyProblem !== undefined) rows.skip('uploader may abort multipart uploads', 'the bucket policy could not be read');
   else abortCheck(rows, statements, bucket);
   await keyPolicyCheck(rows, ctx, keyArn, statements !== undefined ? abortMultipartFinding(statements, bucket).uploaders : []);
+  await rotationCheck(rows, ctx, keyArn);
   return rows.rows;
 }
 

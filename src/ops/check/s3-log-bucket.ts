@@ -1,8 +1,9 @@
 import { GetBucketNotificationConfigurationCommand, GetBucketPolicyCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describeAwsError, fixForAwsError, isAccessDenied, isNotFound } from './aws-errors.js';
-import { parsePolicy } from './bucket-policy.js';
-import { LOG_DELIVERY_SERVICE, logBucketDenyStatements, logDeliveryOnlyDeny, otherWriters } from './guard-policy.js';
+import { parsePolicy, type Statement } from './bucket-policy.js';
+import { LOG_DELIVERY_SERVICE, logBucketDenyStatements, logDeliveryOnlyDeny, logDeliverySourceBinding, otherWriters, tlsOnlyDeny } from './guard-policy.js';
+import { immutabilityCheck } from './log-immutability.js';
 import { Rows, type CheckContext, type CheckGroup, type CheckResult } from './types.js';
 
 /** Whether an S3 event name pattern delivers ObjectCreated:Put/Post/Copy/CompleteMultipartUpload. */
@@ -46,6 +47,7 @@ async function readable(rows: Rows, s3: S3Client, bucket: string): Promise<void>
  */
 async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: readonly string[]): Promise<void> {
   const check = `${bucket} accepts log objects from S3 log delivery only`;
+  const tls = `${bucket} TLS only`;
   const fix = `Add to the bucket policy (config/cloudformation/recording-audit.yaml does): ${JSON.stringify(logBucketDenyStatements(bucket, sourceBuckets))}`;
   let text: string | undefined;
   try {
@@ -54,15 +56,18 @@ async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: 
     if (isNotFound(err, 'NoSuchBucketPolicy')) text = undefined;
     else if (isAccessDenied(err)) {
       rows.skip(check, 'cannot read the bucket policy (s3:GetBucketPolicy); run `check` with an operator role to verify');
+      rows.skip(tls, 'cannot read the bucket policy');
       return;
     } else {
       rows.fail(check, `GetBucketPolicy failed: ${describeAwsError(err)}`, fixForAwsError(err, 's3:GetBucketPolicy', `arn:aws:s3:::${bucket}`));
+      rows.skip(tls, 'the bucket policy could not be read');
       return;
     }
   }
   const parsed = text === undefined ? { ok: true as const, statements: [] } : parsePolicy(text);
   if (!parsed.ok) {
     rows.fail(check, parsed.problem, fix);
+    rows.skip(tls, 'the bucket policy could not be parsed');
     return;
   }
   const deny = logDeliveryOnlyDeny(parsed.statements, bucket);
@@ -74,9 +79,32 @@ async function writers(rows: Rows, s3: S3Client, bucket: string, sourceBuckets: 
       `no Deny refuses s3:PutObject by principals other than ${LOG_DELIVERY_SERVICE}${why}: anyone with s3:PutObject can write forged access records`,
       fix,
     );
+  } else {
+    const by = `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`;
+    const binding = logDeliverySourceBinding(parsed.statements, bucket);
+    if (binding !== undefined) rows.pass(check, `${by}; ${binding.sid ?? '(no Sid)'} ties it to your source buckets or account`);
+    else
+      rows.warn(
+        check,
+        `${by}, but for any bucket of any account: no aws:SourceAccount or aws:SourceArn condition binds it to yours`,
+        `Add to the Allow for ${LOG_DELIVERY_SERVICE}: ${JSON.stringify({ Condition: { StringEquals: { 'aws:SourceAccount': '<account id>' }, ArnLike: { 'aws:SourceArn': sourceBuckets.length > 0 ? sourceBuckets.map((b) => `arn:aws:s3:::${b}`) : 'arn:aws:s3:::<recordings bucket>' } } })}`,
+      );
+  }
+  tlsCheck(rows, tls, parsed.statements, bucket);
+}
+
+/** The storage guide's "TLS 1.2 in transit", held by the bucket rather than by each client. */
+export function tlsCheck(rows: Rows, check: string, statements: readonly Statement[], bucket: string): void {
+  const deny = tlsOnlyDeny(statements, bucket);
+  if (deny !== undefined) {
+    rows.pass(check, `Deny ${deny.sid ?? '(no Sid)'} refuses requests without TLS`);
     return;
   }
-  rows.pass(check, `Deny ${deny.sid ?? '(no Sid)'} refuses s3:PutObject by every principal but ${LOG_DELIVERY_SERVICE}`);
+  rows.fail(
+    check,
+    'no Deny refuses object reads and writes without TLS (aws:SecureTransport false): a client may read or write in clear',
+    `Add to the bucket policy: ${JSON.stringify({ Sid: 'DenyWithoutTls', Effect: 'Deny', Principal: '*', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } })}`,
+  );
 }
 
 async function notifies(rows: Rows, s3: S3Client, bucket: string, queueArn: string | undefined): Promise<void> {
@@ -162,13 +190,15 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
     await readable(rows, s3, bucket);
     await notifies(rows, s3, bucket, queueArn);
     await writers(rows, s3, bucket, audited);
+    await immutabilityCheck(rows, s3, bucket, ctx.config.LOG_RETENTION_DAYS);
   }
   return rows.rows;
 }
 
 export const s3LogBucketChecks: CheckGroup = {
   name: 's3-log-bucket',
-  summary: 'Each log bucket can be listed and read, notifies the queue, and takes log objects from S3 log delivery only.',
+  summary:
+    'Each log bucket can be listed and read, notifies the queue, takes log objects from S3 log delivery only, over TLS only, and keeps them immutable (Object Lock).',
   needs: ['LOG_BUCKETS'],
   run,
 };

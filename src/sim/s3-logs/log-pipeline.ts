@@ -50,6 +50,39 @@ export function notificationQueuePolicy(queueArn: string, bucket: string): objec
 }
 
 /**
+ * The worker's queue with its dead-letter queue behind a redrive policy, open to `logBucket`'s
+ * event notifications (what config/cloudformation/recording-audit.yaml makes).
+ */
+export async function createLogQueue(
+  sqs: SQSClient,
+  names: { readonly queue: string; readonly logBucket: string; readonly maxReceiveCount?: number; readonly visibilityTimeoutSecs?: number },
+): Promise<{ queueUrl: string; queueArn: string; dlqUrl: string }> {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${names.queue}-dlq` }));
+  const dlqUrl = dlq.QueueUrl ?? '';
+  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: names.queue,
+      Attributes: {
+        VisibilityTimeout: String(names.visibilityTimeoutSecs ?? 300),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(names.maxReceiveCount ?? 5) }),
+      },
+    }),
+  );
+  const queueUrl = queue.QueueUrl ?? '';
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: {
+        Policy: JSON.stringify(notificationQueuePolicy(queueArn, names.logBucket)),
+      },
+    }),
+  );
+  return { queueUrl, queueArn, dlqUrl };
+}
+
+/**
  * Creates what a production deployment has (config/cloudformation does the same in AWS): a
  * recordings bucket with server access logging into a separate log bucket, and the log bucket's
  * ObjectCreated notifications going to a queue with a dead-letter queue behind a redrive policy.
@@ -84,28 +117,7 @@ export async function createLogPipeline(s3: S3Client, sqs: SQSClient, names: Log
     );
   }
 
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${names.queue}-dlq` }));
-  const dlqUrl = dlq.QueueUrl ?? '';
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: names.queue,
-      Attributes: {
-        VisibilityTimeout: String(names.visibilityTimeoutSecs ?? 300),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(names.maxReceiveCount ?? 5) }),
-      },
-    }),
-  );
-  const queueUrl = queue.QueueUrl ?? '';
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn ?? '';
-  await sqs.send(
-    new SetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      Attributes: {
-        Policy: JSON.stringify(notificationQueuePolicy(queueArn, names.logBucket)),
-      },
-    }),
-  );
+  const { queueUrl, queueArn, dlqUrl } = await createLogQueue(sqs, names);
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
       Bucket: names.logBucket,

@@ -132,11 +132,14 @@ describe('s3-log-bucket group (moto)', () => {
     const p = await pipeline({ guarded: false });
     await res.s3.send(new PutObjectCommand({ Bucket: p.logBucket, Key: 'logs/2026-01-01-00-00-00-ABCDEF', Body: 'x' }));
     await res.logBucketPolicy(p.logBucket, true);
+    const archive = await res.lockedArchive(p.logBucket, 2192);
     const rows = await s3LogBucketChecks.run(ctx({ SQS_QUEUE_URL: p.queueUrl, LOG_BUCKETS: p.logBucket }));
     expect(rows.map((r) => [r.status, r.detail])).toEqual([
       ['pass', 'listed, and a log object can be read'],
       ['pass', expect.stringContaining('s3:ObjectCreated:*')],
       ['pass', expect.stringContaining('DenyWritesButS3LogDelivery')],
+      ['pass', expect.stringContaining('DenyWithoutTls')],
+      ['pass', `every log object is replicated to ${archive}: Object Lock COMPLIANCE, 2192 days`],
     ]);
   });
 
@@ -157,11 +160,15 @@ describe('s3-log-bucket group (moto)', () => {
       [`${p.logBucket} readable`, 'pass'],
       [`${p.logBucket} notifies the queue`, 'fail'],
       [`${p.logBucket} accepts log objects from S3 log delivery only`, 'pass'],
+      [`${p.logBucket} TLS only`, 'pass'],
+      [`${p.logBucket} log objects immutable`, 'fail'],
       [`${missing} readable`, 'fail'],
       [`${missing} notifies the queue`, 'fail'],
       [`${missing} accepts log objects from S3 log delivery only`, 'fail'],
+      [`${missing} TLS only`, 'skip'],
+      [`${missing} log objects immutable`, 'fail'],
     ]);
-    expect(rows[3]?.fix).toContain('does not exist');
+    expect(rows[5]?.fix).toContain('does not exist');
   });
 });
 
@@ -373,6 +380,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 describe('recording-audit check (CLI, end to end)', () => {
   it('exits 0 with --json when everything passes, 1 with a table when something fails', async () => {
     const p = await pipeline();
+    await res.lockedArchive(p.logBucket, 2192);
     const key = await res.kmsKey([UPLOADER]);
     const rec = await res.recordingsBucket({ encryption: 'kms', kmsKeyArn: key, policy: compliantPolicy(key), versioning: true, logTo: p.logBucket });
     const prefix = uniqueName('t-ops-cli');

@@ -53,6 +53,7 @@ describe('recordings bucket against the storage guide (moto)', () => {
     expect(rows.map((r) => [r.check, r.status, r.detail])).toEqual([
       ['default encryption SSE-KMS', 'pass', expect.stringContaining(kmsKey)],
       ['uploads without SSE-KMS refused', 'pass', expect.stringContaining('DenyNonKmsUploads')],
+      ['TLS only', 'pass', expect.stringContaining('DenyWithoutTls')],
       ['versioning enabled', 'pass', 'Enabled'],
       ['server access logging', 'pass', expect.stringContaining(logBucket)],
       ['access logs reach the worker', 'pass', expect.any(String)],
@@ -60,6 +61,7 @@ describe('recordings bucket against the storage guide (moto)', () => {
       ['no early expiry', 'pass', expect.stringContaining('2 lifecycle rule(s)')],
       ['uploader may abort multipart uploads', 'pass', expect.stringContaining(UPLOADER)],
       ['uploader may use the KMS key', 'pass', expect.stringContaining(UPLOADER)],
+      ['KMS key rotates', 'pass', expect.stringContaining('automatic rotation on')],
     ]);
   });
 

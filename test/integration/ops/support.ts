@@ -1,11 +1,13 @@
-import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketLoggingCommand,
   PutBucketPolicyCommand,
+  PutBucketReplicationCommand,
   PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
   S3Client,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
@@ -31,6 +33,14 @@ export interface RecordingsBucketSpec {
 export const compliantPolicy =
   (kmsKeyArn: string) =>
   (bucket: string): object[] => [
+    {
+      Sid: 'DenyWithoutTls',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'],
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
     {
       Sid: 'DenyNonKmsUploads',
       Effect: 'Deny',
@@ -74,7 +84,7 @@ export class Resources {
   }
 
   /** A key; with `users`, its policy names them for uploads (the guide's key policy statement). */
-  async kmsKey(users?: readonly string[]): Promise<string> {
+  async kmsKey(users?: readonly string[], rotate = true): Promise<string> {
     const policy =
       users === undefined
         ? undefined
@@ -100,6 +110,7 @@ export class Resources {
     const res = await this.kms.send(new CreateKeyCommand({ Description: 'recording-audit check test', ...(policy !== undefined ? { Policy: policy } : {}) }));
     const arn = res.KeyMetadata?.Arn ?? '';
     this.keys.push(arn);
+    if (rotate) await this.kms.send(new EnableKeyRotationCommand({ KeyId: arn }));
     return arn;
   }
 
@@ -129,6 +140,7 @@ export class Resources {
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Action: 's3:PutObject',
         Resource: `arn:aws:s3:::${name}/*`,
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
       },
     ];
     if (guarded) {
@@ -140,8 +152,53 @@ export class Resources {
         Resource: `arn:aws:s3:::${name}/*`,
         Condition: { StringNotEquals: { 'aws:PrincipalServiceName': 'logging.s3.amazonaws.com' } },
       });
+      statements.push({
+        Sid: 'DenyWithoutTls',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'],
+        Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
     }
     await this.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+  }
+
+  /**
+   * An Object Lock bucket (compliance mode unless `mode` says otherwise) that `source` replicates
+   * every object to. The archive stays empty on moto, which does not replicate, so it can be removed.
+   */
+  async lockedArchive(source: string, days: number, mode: 'COMPLIANCE' | 'GOVERNANCE' = 'COMPLIANCE'): Promise<string> {
+    const name = uniqueName('t-ops-archive');
+    await this.s3.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: true }));
+    this.buckets.push(name);
+    await this.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    await this.s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: name,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: mode, Days: days } } },
+      }),
+    );
+    await this.s3.send(new PutBucketVersioningCommand({ Bucket: source, VersioningConfiguration: { Status: 'Enabled' } }));
+    await this.s3.send(
+      new PutBucketReplicationCommand({
+        Bucket: source,
+        ReplicationConfiguration: {
+          Role: 'arn:aws:iam::123456789012:role/log-replication',
+          Rules: [
+            {
+              ID: 'archive',
+              Status: 'Enabled',
+              Priority: 1,
+              Filter: { Prefix: '' },
+              DeleteMarkerReplication: { Status: 'Disabled' },
+              Destination: { Bucket: `arn:aws:s3:::${name}` },
+            },
+          ],
+        },
+      }),
+    );
+    return name;
   }
 
   async recordingsBucket(spec: RecordingsBucketSpec): Promise<string> {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy, type Statement } from '../../../src/ops/check/bucket-policy.js';
-import { logBucketDenyStatements, logDeliveryOnlyDeny, otherWriters, readersOnlyDeny, tlsOnlyDeny } from '../../../src/ops/check/guard-policy.js';
+import {
+  logBucketDenyStatements,
+  logDeliveryOnlyDeny,
+  logDeliverySourceBinding,
+  otherWriters,
+  readersOnlyDeny,
+  tlsOnlyDeny,
+} from '../../../src/ops/check/guard-policy.js';
 
 const LOGS = 'acme-logs';
 const Q = 'acme-quarantine';
@@ -121,5 +128,29 @@ describe('quarantine bucket policy (issue 20)', () => {
     expect(readersOnlyDeny(statements(readers), Q)?.readers).toEqual(['arn:aws:iam::123456789012:role/incident']);
     expect(readersOnlyDeny(statements({ ...readers, Condition: { ArnNotLike: { 'aws:PrincipalArn': '*' } } }), Q)).toBeUndefined();
     expect(readersOnlyDeny(statements(tls), Q)).toBeUndefined();
+  });
+});
+
+describe('log delivery bound to this account (confused deputy)', () => {
+  const deny = logBucketDenyStatements(LOGS, []);
+  it('binds by a source condition on every Allow to the logging service, or by a blanket Deny', () => {
+    expect(logDeliverySourceBinding(statements(allowDelivery, ...deny), LOGS)).toBeUndefined();
+    const bound = { ...allowDelivery, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } };
+    expect(logDeliverySourceBinding(statements(bound, ...deny), LOGS)?.sid).toBe('Delivery');
+    expect(logDeliverySourceBinding(statements(bound, { ...allowDelivery, Sid: 'Open' }, ...deny), LOGS)).toBeUndefined();
+    expect(
+      logDeliverySourceBinding(
+        statements(allowDelivery, {
+          Sid: 'OtherAccounts',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${LOGS}/*`,
+          Condition: { StringNotEquals: { 'aws:SourceAccount': '123456789012' } },
+        }),
+        LOGS,
+      )?.sid,
+    ).toBe('OtherAccounts');
+    expect(logDeliverySourceBinding(statements({ ...allowDelivery, Condition: { ArnLike: { 'aws:SourceArn': '*' } } }), LOGS)).toBeUndefined();
   });
 });
