@@ -294,6 +294,7 @@ const ACCESSES_C1 = ['anonymous', 'delete-version', 'lee', 'presigned', 'sofia']
 const EXPECTED: Record<string, (r: Result) => void> = {
   'agent-by-name': (r) => expect(r.labels).toEqual(['delete-version', 'export', 'lee', 'presigned', 'self', 'sofia']),
   'line-by-id': (r) => expect(r.labels).toEqual(['lee']),
+  'line-by-position': (r) => expect(r.labels).toEqual(['lee']),
   conversation: (r) => {
     expect(r.labels).toEqual(ACCESSES_C1);
     // Aliases are never in _source: the list names stored fields only.
