@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * The stages of src/, lowest first. A folder imports only from folders on a lower layer (and from
  * itself): data flows down the pipeline's stages and nothing reaches back up. See CONTRIBUTING.md.
  */
-const LAYERS = [['core'], ['config', 'decode'], ['event', 'sources'], ['enrich', 'sinks', 'sim'], ['pipeline', 'ops'], ['replay', 'demo'], ['cli']];
+const LAYERS = [['core'], ['config', 'decode'], ['event', 'sources'], ['enrich', 'sinks', 'sim'], ['detect'], ['pipeline', 'ops'], ['replay', 'demo'], ['cli']];
 const layerZones = LAYERS.flatMap((layer, i) =>
   layer.map((folder) => ({
     target: `./src/${folder}`,

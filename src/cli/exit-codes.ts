@@ -9,3 +9,5 @@ export const EXIT_DATA = 65;
 export const EXIT_NO_INPUT = 66;
 /** EX_CONFIG: the configuration is invalid. */
 export const EXIT_CONFIG = 78;
+/** EX_TEMPFAIL: a dependency is unavailable; running again later may succeed. */
+export const EXIT_TEMPFAIL = 75;

@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
+  detect: {
+    summary: 'Run the detection rules over closed windows and write alerts to INDEX_PREFIX-alerts (docs/detections.md).',
+    load: async () => (await import('./detect.js')).run,
+  },
   setup: {
     summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.',
     load: async () => (await import('./setup.js')).run,

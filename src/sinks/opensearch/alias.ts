@@ -19,8 +19,11 @@ export async function readAliasState(client: Client, prefix: string): Promise<Al
     { ignore: [404] },
   );
   const byIndex = (monthly.statusCode === 200 ? monthly.body : {}) as Record<string, { aliases?: Record<string, unknown> }>;
+  // Only the monthly indices: `<prefix>-alerts` and `<prefix>-detect-state` match `<prefix>-*` too
+  // and must stay out of the events' read alias.
+  const monthlyName = new RegExp(`^${prefix.replace(/[^a-z0-9]/g, (c) => `\\${c}`)}-\\d{4}\\.\\d{2}$`);
   const missingOn = Object.entries(byIndex)
-    .filter(([, v]) => v.aliases?.[prefix] === undefined)
+    .filter(([index, v]) => monthlyName.test(index) && v.aliases?.[prefix] === undefined)
     .map(([index]) => index)
     .sort();
   return { squatted, missingOn };

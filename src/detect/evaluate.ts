@@ -1,0 +1,314 @@
+import type { Client } from '@opensearch-project/opensearch';
+import type { AlertDraft, AlertWindow, SubjectKind } from './alert.js';
+import { offHoursIntervals } from './hours.js';
+import { accessQuery, countEach, exists, F, groups, range, recordingRead, str, term, terms, type CompositeSource, type Group, type Q } from './query.js';
+import type { RuleId, RulesConfig, Severity } from './rules.js';
+
+const DAY_MS = 86_400_000;
+/** Keys per history lookup: one `filters` aggregation with this many named queries. */
+const HISTORY_BATCH = 200;
+
+export interface RuleContext {
+  readonly client: Client;
+  /** The events' read alias (INDEX_PREFIX). */
+  readonly index: string;
+  readonly rules: RulesConfig;
+  /** The detection window, epoch ms [start, end). */
+  readonly start: number;
+  readonly end: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const win = (start: number, end: number): AlertWindow => ({ start: iso(start), end: iso(end) });
+
+function draft(
+  rule: RuleId,
+  severity: Severity,
+  window: AlertWindow,
+  g: Group,
+  requester: string | undefined,
+  subject: { kind: SubjectKind; value: string },
+  message: string,
+  measure?: { value: number; threshold?: number },
+): AlertDraft {
+  return {
+    '@timestamp': iso(g.first),
+    rule: { id: rule, severity },
+    window,
+    actor: {
+      ...(requester !== undefined ? { requester } : {}),
+      ...(g.kind !== undefined ? { kind: g.kind } : {}),
+      ...(g.email !== undefined ? { email: g.email } : {}),
+    },
+    subject,
+    evidence: { event_ids: g.eventIds, event_count: g.count },
+    ...(measure !== undefined ? { measure } : {}),
+    message,
+  };
+}
+
+const who = (requester: string | undefined, g: Group): string => g.email ?? requester ?? 'an anonymous client';
+
+/**
+ * Rule windows of `windowSecs` aligned to the epoch whose end falls in (start, end]: each is
+ * evaluated exactly once, by the detection window its end falls in; it may reach back before it.
+ */
+function ruleWindows(ctx: RuleContext, windowSecs: number): { from: number; to: number } | undefined {
+  const w = windowSecs * 1000;
+  const from = Math.floor(ctx.start / w) * w;
+  const to = Math.floor(ctx.end / w) * w;
+  return to > from ? { from, to } : undefined;
+}
+
+async function collect(it: AsyncGenerator<Group[]>, each: (page: Group[]) => Promise<void> | void): Promise<void> {
+  for await (const page of it) await each(page);
+}
+
+async function bulkAccess(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['bulk-access'];
+  const span = ruleWindows(ctx, r.windowSecs);
+  if (span === undefined) return;
+  const query = accessQuery([range(span.from, span.to), ...recordingRead, terms(F.actorKind, r.actorKinds), exists(F.requester)], ctx.rules.exemptRequesters);
+  const sources: CompositeSource[] = [
+    { t: { date_histogram: { field: F.time, fixed_interval: `${r.windowSecs}s` } } },
+    { requester: { terms: { field: F.requester } } },
+  ];
+  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, distinctField: F.recording }), (page) => {
+    for (const g of page) {
+      const distinct = g.distinct ?? 0;
+      if (distinct <= r.threshold) continue;
+      const t = Number(g.key.t);
+      const requester = str(g.key.requester);
+      out.push(
+        draft(
+          'bulk-access',
+          r.severity,
+          win(t, t + r.windowSecs * 1000),
+          g,
+          requester,
+          { kind: 'principal', value: requester ?? '' },
+          `${who(requester, g)} read ${distinct} distinct recordings in ${r.windowSecs / 60} minutes (more than ${r.threshold}).`,
+          {
+            value: distinct,
+            threshold: r.threshold,
+          },
+        ),
+      );
+    }
+  });
+}
+
+async function offHours(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['off-hours'];
+  const intervals = offHoursIntervals(ctx.start, ctx.end, r);
+  if (intervals.length === 0) return;
+  const during: Q = { bool: { should: intervals.map(([a, b]) => range(a, b)), minimum_should_match: 1 } };
+  const query = accessQuery(
+    [range(ctx.start, ctx.end), during, ...recordingRead, terms(F.actorKind, r.actorKinds), exists(F.requester)],
+    ctx.rules.exemptRequesters,
+  );
+  await collect(
+    groups(ctx.client, ctx.index, query, [{ requester: { terms: { field: F.requester } } }], {
+      evidenceMax: ctx.rules.evidenceMax,
+      distinctField: F.recording,
+    }),
+    (page) => {
+      for (const g of page) {
+        if (g.count < r.minReads) continue;
+        const requester = str(g.key.requester);
+        const local = new Date(g.first).toLocaleString('en-GB', { timeZone: r.timeZone, dateStyle: 'medium', timeStyle: 'short' });
+        out.push(
+          draft(
+            'off-hours',
+            r.severity,
+            win(ctx.start, ctx.end),
+            g,
+            requester,
+            { kind: 'principal', value: requester ?? '' },
+            `${who(requester, g)} read ${g.distinct ?? g.count} recording(s) outside business hours (${g.count} read(s), first at ${local} ${r.timeZone}).`,
+            {
+              value: g.count,
+              threshold: r.minReads,
+            },
+          ),
+        );
+      }
+    },
+  );
+}
+
+async function newSourceIp(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['new-source-ip'];
+  const query = accessQuery([range(ctx.start, ctx.end), terms(F.actorKind, r.actorKinds), exists(F.requester), exists(F.ip)], ctx.rules.exemptRequesters);
+  const sources: CompositeSource[] = [{ requester: { terms: { field: F.requester } } }, { ip: { terms: { field: F.ip } } }];
+  const history = accessQuery([range(ctx.start - r.lookbackDays * DAY_MS, ctx.start)], []);
+  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, pageSize: HISTORY_BATCH }), async (page) => {
+    const pairs: Record<string, Q> = {};
+    const actors: Record<string, Q> = {};
+    page.forEach((g, i) => {
+      const requester = str(g.key.requester) ?? '';
+      pairs[`p${i}`] = { bool: { filter: [term(F.requester, requester), term(F.ip, str(g.key.ip) ?? '')] } };
+      actors[`a${i}`] = term(F.requester, requester);
+    });
+    const seen = await countEach(ctx.client, ctx.index, history, { ...pairs, ...actors });
+    page.forEach((g, i) => {
+      // An actor with no history at all is new-principal's, not a new IP of a known actor.
+      if ((seen[`a${i}`] ?? 0) === 0 || (seen[`p${i}`] ?? 0) > 0) return;
+      const requester = str(g.key.requester);
+      const ip = str(g.key.ip) ?? '';
+      out.push(
+        draft(
+          'new-source-ip',
+          r.severity,
+          win(ctx.start, ctx.end),
+          g,
+          requester,
+          { kind: 'ip', value: ip },
+          `${who(requester, g)} made ${g.count} request(s) from ${ip}, an address not seen for them in the previous ${r.lookbackDays} days.`,
+        ),
+      );
+    });
+  });
+}
+
+async function newPrincipal(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['new-principal'];
+  const query = accessQuery([range(ctx.start, ctx.end), ...recordingRead, exists(F.requester)], ctx.rules.exemptRequesters);
+  const before = accessQuery([{ range: { [F.time]: { lt: iso(ctx.start), format: 'strict_date_optional_time' } } }], []);
+  await collect(
+    groups(ctx.client, ctx.index, query, [{ requester: { terms: { field: F.requester } } }], {
+      evidenceMax: ctx.rules.evidenceMax,
+      distinctField: F.recording,
+      pageSize: HISTORY_BATCH,
+    }),
+    async (page) => {
+      const named = Object.fromEntries(page.map((g, i) => [`a${i}`, term(F.requester, str(g.key.requester) ?? '')]));
+      const seen = await countEach(ctx.client, ctx.index, before, named);
+      page.forEach((g, i) => {
+        if ((seen[`a${i}`] ?? 0) > 0) return;
+        const requester = str(g.key.requester);
+        out.push(
+          draft(
+            'new-principal',
+            r.severity,
+            win(ctx.start, ctx.end),
+            g,
+            requester,
+            { kind: 'principal', value: requester ?? '' },
+            `${who(requester, g)}, never seen before, read ${g.distinct ?? g.count} recording(s).`,
+          ),
+        );
+      });
+    },
+  );
+}
+
+async function deletion(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules.deletion;
+  const recordingOrSidecar: Q = { bool: { should: [exists(F.recording), exists(F.conversation)], minimum_should_match: 1 } };
+  const query = accessQuery(
+    [range(ctx.start, ctx.end), terms(F.action, r.actions), term(F.outcome, 'success'), recordingOrSidecar],
+    ctx.rules.exemptRequesters,
+  );
+  const sources: CompositeSource[] = [{ key: { terms: { field: F.key } } }, { requester: { terms: { field: F.requester, missing_bucket: true } } }];
+  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax }), (page) => {
+    for (const g of page) {
+      const requester = str(g.key.requester);
+      const key = str(g.key.key) ?? '';
+      out.push(
+        draft(
+          'deletion',
+          r.severity,
+          win(ctx.start, ctx.end),
+          g,
+          requester,
+          { kind: 'recording', value: key },
+          `${who(requester, g)} deleted ${key} (${g.count} delete request(s)).`,
+        ),
+      );
+    }
+  });
+}
+
+async function deniedBurst(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['denied-burst'];
+  const span = ruleWindows(ctx, r.windowSecs);
+  if (span === undefined) return;
+  const hist: CompositeSource = { t: { date_histogram: { field: F.time, fixed_interval: `${r.windowSecs}s` } } };
+  const mins = r.windowSecs / 60;
+  for (const by of ['requester', 'ip'] as const) {
+    const field = by === 'requester' ? F.requester : F.ip;
+    const query = accessQuery([range(span.from, span.to), terms(F.status, [401, 403]), exists(field)], ctx.rules.exemptRequesters);
+    await collect(groups(ctx.client, ctx.index, query, [hist, { v: { terms: { field } } }], { evidenceMax: ctx.rules.evidenceMax }), (page) => {
+      for (const g of page) {
+        if (g.count < r.threshold) continue;
+        const t = Number(g.key.t);
+        const value = str(g.key.v) ?? '';
+        out.push(
+          draft(
+            'denied-burst',
+            r.severity,
+            win(t, t + r.windowSecs * 1000),
+            g,
+            by === 'requester' ? value : undefined,
+            { kind: by === 'requester' ? 'principal' : 'ip', value },
+            `${g.count} requests ${by === 'requester' ? `by ${g.email ?? value}` : `from ${value}`} were refused (401/403) within ${mins} minutes (threshold ${r.threshold}).`,
+            { value: g.count, threshold: r.threshold },
+          ),
+        );
+      }
+    });
+  }
+}
+
+async function presignedNewIp(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
+  const r = ctx.rules.rules['presigned-new-ip'];
+  const query = accessQuery([range(ctx.start, ctx.end), term(F.authType, 'QueryString'), exists(F.ip)], ctx.rules.exemptRequesters);
+  const sources: CompositeSource[] = [
+    { requester: { terms: { field: F.requester, missing_bucket: true } } },
+    { accessKey: { terms: { field: F.accessKey, missing_bucket: true } } },
+    { ip: { terms: { field: F.ip } } },
+  ];
+  const history = accessQuery([range(ctx.start - r.lookbackDays * DAY_MS, ctx.start)], []);
+  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, pageSize: HISTORY_BATCH }), async (page) => {
+    const signed = page.filter((g) => str(g.key.requester) !== undefined || str(g.key.accessKey) !== undefined);
+    const named: Record<string, Q> = {};
+    signed.forEach((g, i) => {
+      const signer: Q[] = [];
+      const requester = str(g.key.requester);
+      const key = str(g.key.accessKey);
+      if (requester !== undefined) signer.push(term(F.requester, requester));
+      if (key !== undefined) signer.push(term(F.accessKey, key));
+      named[`p${i}`] = { bool: { filter: [term(F.ip, str(g.key.ip) ?? '')], should: signer, minimum_should_match: 1 } };
+    });
+    const seen = await countEach(ctx.client, ctx.index, history, named);
+    signed.forEach((g, i) => {
+      if ((seen[`p${i}`] ?? 0) > 0) return;
+      const requester = str(g.key.requester);
+      const key = str(g.key.accessKey);
+      const ip = str(g.key.ip) ?? '';
+      const signer = key !== undefined ? `access key ${key}${requester !== undefined ? ` (${g.email ?? requester})` : ''}` : (g.email ?? requester ?? '');
+      out.push(
+        draft(
+          'presigned-new-ip',
+          r.severity,
+          win(ctx.start, ctx.end),
+          g,
+          requester,
+          { kind: 'ip', value: ip },
+          `A presigned URL of ${signer} was used ${g.count} time(s) from ${ip}, an address its signer did not use in the previous ${r.lookbackDays} days.`,
+        ),
+      );
+    });
+  });
+}
+
+export const RULES: Readonly<Record<RuleId, (ctx: RuleContext, out: AlertDraft[]) => Promise<void>>> = {
+  'bulk-access': bulkAccess,
+  'off-hours': offHours,
+  'new-source-ip': newSourceIp,
+  'new-principal': newPrincipal,
+  deletion,
+  'denied-burst': deniedBurst,
+  'presigned-new-ip': presignedNewIp,
+};
