@@ -84,7 +84,8 @@ export async function writeAlerts(client: Client, prefix: string, alerts: readon
   const body = alerts.flatMap(({ id, ...doc }) => [{ create: { _index: index, _id: id } }, doc]);
   let res;
   try {
-    res = await client.bulk({ body, refresh: 'wait_for' });
+    // Durable once acknowledged (translog); searches see them after the next refresh.
+    res = await client.bulk({ body });
   } catch (cause) {
     throw unavailable('writing alerts failed', cause);
   }
@@ -109,6 +110,8 @@ const PendingSchema = z.object({ hits: z.object({ hits: z.array(z.object({ _id: 
 export async function pendingNotifications(client: Client, prefix: string, max: number): Promise<{ id: string; alert: Alert }[]> {
   let res;
   try {
+    // The alerts just written must be found: they are unpublished by definition.
+    await client.indices.refresh({ index: alertsIndex(prefix), ignore_unavailable: true, allow_no_indices: true });
     res = await client.search({
       index: alertsIndex(prefix),
       ignore_unavailable: true,
@@ -122,7 +125,7 @@ export async function pendingNotifications(client: Client, prefix: string, max: 
 }
 
 export async function markNotified(client: Client, prefix: string, id: string): Promise<void> {
-  await client.update({ index: alertsIndex(prefix), id, body: { doc: { notified: true, notified_at: new Date().toISOString() } }, refresh: 'wait_for' });
+  await client.update({ index: alertsIndex(prefix), id, body: { doc: { notified: true, notified_at: new Date().toISOString() } } });
 }
 
 export { alertId };
