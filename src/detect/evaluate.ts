@@ -1,7 +1,22 @@
 import type { Client } from '@opensearch-project/opensearch';
 import type { AlertDraft, AlertWindow, SubjectKind } from './alert.js';
 import { offHoursIntervals } from './hours.js';
-import { accessQuery, countEach, exists, F, groups, range, recordingRead, str, term, terms, type CompositeSource, type Group, type Q } from './query.js';
+import {
+  accessQuery,
+  countEach,
+  evidenceIds,
+  exists,
+  F,
+  groups,
+  range,
+  recordingRead,
+  str,
+  term,
+  terms,
+  type CompositeSource,
+  type Group,
+  type Q,
+} from './query.js';
 import type { RuleId, RulesConfig, Severity } from './rules.js';
 
 const DAY_MS = 86_400_000;
@@ -21,7 +36,27 @@ export interface RuleContext {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const win = (start: number, end: number): AlertWindow => ({ start: iso(start), end: iso(end) });
 
+/** An alert waiting for its evidence: the group's filters narrow the rule's query to its events. */
+interface Hit {
+  readonly filters: Q[];
+  readonly make: (eventIds: readonly string[]) => AlertDraft;
+}
+
+/** Fetches the evidence of a page's hits in one multi-search and adds their alerts. */
+async function emit(ctx: RuleContext, query: Q, hits: readonly Hit[], out: AlertDraft[]): Promise<void> {
+  const ids = await evidenceIds(
+    ctx.client,
+    ctx.index,
+    hits.map((h) => ({ bool: { filter: [query, ...h.filters] } })),
+    ctx.rules.evidenceMax,
+  );
+  hits.forEach((h, i) => out.push(h.make(ids[i] ?? [])));
+}
+
+const inBucket = (t: number, secs: number): Q => range(t, t + secs * 1000);
+
 function draft(
+  eventIds: readonly string[],
   rule: RuleId,
   severity: Severity,
   window: AlertWindow,
@@ -41,7 +76,7 @@ function draft(
       ...(g.email !== undefined ? { email: g.email } : {}),
     },
     subject,
-    evidence: { event_ids: g.eventIds, event_count: g.count },
+    evidence: { event_ids: eventIds, event_count: g.count },
     ...(measure !== undefined ? { measure } : {}),
     message,
   };
@@ -60,9 +95,21 @@ function ruleWindows(ctx: RuleContext, windowSecs: number): { from: number; to: 
   return to > from ? { from, to } : undefined;
 }
 
-async function collect(it: AsyncGenerator<Group[]>, each: (page: Group[]) => Promise<void> | void): Promise<void> {
-  for await (const page of it) await each(page);
+async function collect(
+  it: AsyncGenerator<Group[]>,
+  each: (page: Group[]) => Promise<Hit[]> | Hit[],
+  ctx: RuleContext,
+  query: Q,
+  out: AlertDraft[],
+): Promise<void> {
+  for await (const page of it) {
+    const hits = await each(page);
+    if (hits.length > 0) await emit(ctx, query, hits, out);
+  }
 }
+
+/** Exact distinct counts up to here (HyperLogLog above): comfortably past any threshold. */
+const precisionFor = (threshold: number): number => Math.min(40_000, Math.max(1000, threshold * 4));
 
 async function bulkAccess(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
   const r = ctx.rules.rules['bulk-access'];
@@ -73,29 +120,36 @@ async function bulkAccess(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
     { t: { date_histogram: { field: F.time, fixed_interval: `${r.windowSecs}s` } } },
     { requester: { terms: { field: F.requester } } },
   ];
-  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, distinctField: F.recording }), (page) => {
-    for (const g of page) {
-      const distinct = g.distinct ?? 0;
-      if (distinct <= r.threshold) continue;
-      const t = Number(g.key.t);
-      const requester = str(g.key.requester);
-      out.push(
-        draft(
-          'bulk-access',
-          r.severity,
-          win(t, t + r.windowSecs * 1000),
-          g,
-          requester,
-          { kind: 'principal', value: requester ?? '' },
-          `${who(requester, g)} read ${distinct} distinct recordings in ${r.windowSecs / 60} minutes (more than ${r.threshold}).`,
-          {
-            value: distinct,
-            threshold: r.threshold,
-          },
-        ),
-      );
-    }
-  });
+  const it = groups(ctx.client, ctx.index, query, sources, { distinctField: F.recording, distinctPrecision: precisionFor(r.threshold) });
+  await collect(
+    it,
+    (page) =>
+      page
+        .filter((g) => (g.distinct ?? 0) > r.threshold)
+        .map((g) => {
+          const distinct = g.distinct ?? 0;
+          const t = Number(g.key.t);
+          const requester = str(g.key.requester) ?? '';
+          return {
+            filters: [inBucket(t, r.windowSecs), term(F.requester, requester)],
+            make: (ids) =>
+              draft(
+                ids,
+                'bulk-access',
+                r.severity,
+                win(t, t + r.windowSecs * 1000),
+                g,
+                requester,
+                { kind: 'principal', value: requester },
+                `${who(requester, g)} read ${distinct} distinct recordings in ${r.windowSecs / 60} minutes (more than ${r.threshold}).`,
+                { value: distinct, threshold: r.threshold },
+              ),
+          };
+        }),
+    ctx,
+    query,
+    out,
+  );
 }
 
 async function offHours(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
@@ -107,33 +161,34 @@ async function offHours(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
     [range(ctx.start, ctx.end), during, ...recordingRead, terms(F.actorKind, r.actorKinds), exists(F.requester)],
     ctx.rules.exemptRequesters,
   );
+  const it = groups(ctx.client, ctx.index, query, [{ requester: { terms: { field: F.requester } } }], { distinctField: F.recording, distinctPrecision: 100 });
   await collect(
-    groups(ctx.client, ctx.index, query, [{ requester: { terms: { field: F.requester } } }], {
-      evidenceMax: ctx.rules.evidenceMax,
-      distinctField: F.recording,
-    }),
-    (page) => {
-      for (const g of page) {
-        if (g.count < r.minReads) continue;
-        const requester = str(g.key.requester);
-        const local = new Date(g.first).toLocaleString('en-GB', { timeZone: r.timeZone, dateStyle: 'medium', timeStyle: 'short' });
-        out.push(
-          draft(
-            'off-hours',
-            r.severity,
-            win(ctx.start, ctx.end),
-            g,
-            requester,
-            { kind: 'principal', value: requester ?? '' },
-            `${who(requester, g)} read ${g.distinct ?? g.count} recording(s) outside business hours (${g.count} read(s), first at ${local} ${r.timeZone}).`,
-            {
-              value: g.count,
-              threshold: r.minReads,
-            },
-          ),
-        );
-      }
-    },
+    it,
+    (page) =>
+      page
+        .filter((g) => g.count >= r.minReads)
+        .map((g) => {
+          const requester = str(g.key.requester) ?? '';
+          const local = new Date(g.first).toLocaleString('en-GB', { timeZone: r.timeZone, dateStyle: 'medium', timeStyle: 'short' });
+          return {
+            filters: [term(F.requester, requester)],
+            make: (ids) =>
+              draft(
+                ids,
+                'off-hours',
+                r.severity,
+                win(ctx.start, ctx.end),
+                g,
+                requester,
+                { kind: 'principal', value: requester },
+                `${who(requester, g)} read ${g.distinct ?? g.count} recording(s) outside business hours (${g.count} read(s), first at ${local} ${r.timeZone}).`,
+                { value: g.count, threshold: r.minReads },
+              ),
+          };
+        }),
+    ctx,
+    query,
+    out,
   );
 }
 
@@ -142,33 +197,42 @@ async function newSourceIp(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
   const query = accessQuery([range(ctx.start, ctx.end), terms(F.actorKind, r.actorKinds), exists(F.requester), exists(F.ip)], ctx.rules.exemptRequesters);
   const sources: CompositeSource[] = [{ requester: { terms: { field: F.requester } } }, { ip: { terms: { field: F.ip } } }];
   const history = accessQuery([range(ctx.start - r.lookbackDays * DAY_MS, ctx.start)], []);
-  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, pageSize: HISTORY_BATCH }), async (page) => {
-    const pairs: Record<string, Q> = {};
-    const actors: Record<string, Q> = {};
-    page.forEach((g, i) => {
-      const requester = str(g.key.requester) ?? '';
-      pairs[`p${i}`] = { bool: { filter: [term(F.requester, requester), term(F.ip, str(g.key.ip) ?? '')] } };
-      actors[`a${i}`] = term(F.requester, requester);
-    });
-    const seen = await countEach(ctx.client, ctx.index, history, { ...pairs, ...actors });
-    page.forEach((g, i) => {
+  await collect(
+    groups(ctx.client, ctx.index, query, sources, { pageSize: HISTORY_BATCH }),
+    async (page) => {
+      const named: Record<string, Q> = {};
+      page.forEach((g, i) => {
+        const requester = str(g.key.requester) ?? '';
+        named[`p${i}`] = { bool: { filter: [term(F.requester, requester), term(F.ip, str(g.key.ip) ?? '')] } };
+        named[`a${i}`] = term(F.requester, requester);
+      });
+      const seen = await countEach(ctx.client, ctx.index, history, named);
       // An actor with no history at all is new-principal's, not a new IP of a known actor.
-      if ((seen[`a${i}`] ?? 0) === 0 || (seen[`p${i}`] ?? 0) > 0) return;
-      const requester = str(g.key.requester);
-      const ip = str(g.key.ip) ?? '';
-      out.push(
-        draft(
-          'new-source-ip',
-          r.severity,
-          win(ctx.start, ctx.end),
-          g,
-          requester,
-          { kind: 'ip', value: ip },
-          `${who(requester, g)} made ${g.count} request(s) from ${ip}, an address not seen for them in the previous ${r.lookbackDays} days.`,
-        ),
-      );
-    });
-  });
+      return page
+        .filter((_, i) => (seen[`a${i}`] ?? 0) > 0 && (seen[`p${i}`] ?? 0) === 0)
+        .map((g) => {
+          const requester = str(g.key.requester) ?? '';
+          const ip = str(g.key.ip) ?? '';
+          return {
+            filters: [term(F.requester, requester), term(F.ip, ip)],
+            make: (ids) =>
+              draft(
+                ids,
+                'new-source-ip',
+                r.severity,
+                win(ctx.start, ctx.end),
+                g,
+                requester,
+                { kind: 'ip', value: ip },
+                `${who(requester, g)} made ${g.count} request(s) from ${ip}, an address not seen for them in the previous ${r.lookbackDays} days.`,
+              ),
+          };
+        });
+    },
+    ctx,
+    query,
+    out,
+  );
 }
 
 async function newPrincipal(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
@@ -177,29 +241,36 @@ async function newPrincipal(ctx: RuleContext, out: AlertDraft[]): Promise<void> 
   const before = accessQuery([{ range: { [F.time]: { lt: iso(ctx.start), format: 'strict_date_optional_time' } } }], []);
   await collect(
     groups(ctx.client, ctx.index, query, [{ requester: { terms: { field: F.requester } } }], {
-      evidenceMax: ctx.rules.evidenceMax,
       distinctField: F.recording,
+      distinctPrecision: 100,
       pageSize: HISTORY_BATCH,
     }),
     async (page) => {
       const named = Object.fromEntries(page.map((g, i) => [`a${i}`, term(F.requester, str(g.key.requester) ?? '')]));
       const seen = await countEach(ctx.client, ctx.index, before, named);
-      page.forEach((g, i) => {
-        if ((seen[`a${i}`] ?? 0) > 0) return;
-        const requester = str(g.key.requester);
-        out.push(
-          draft(
-            'new-principal',
-            r.severity,
-            win(ctx.start, ctx.end),
-            g,
-            requester,
-            { kind: 'principal', value: requester ?? '' },
-            `${who(requester, g)}, never seen before, read ${g.distinct ?? g.count} recording(s).`,
-          ),
-        );
-      });
+      return page
+        .filter((_, i) => (seen[`a${i}`] ?? 0) === 0)
+        .map((g) => {
+          const requester = str(g.key.requester) ?? '';
+          return {
+            filters: [term(F.requester, requester)],
+            make: (ids) =>
+              draft(
+                ids,
+                'new-principal',
+                r.severity,
+                win(ctx.start, ctx.end),
+                g,
+                requester,
+                { kind: 'principal', value: requester },
+                `${who(requester, g)}, never seen before, read ${g.distinct ?? g.count} recording(s).`,
+              ),
+          };
+        });
     },
+    ctx,
+    query,
+    out,
   );
 }
 
@@ -211,23 +282,31 @@ async function deletion(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
     ctx.rules.exemptRequesters,
   );
   const sources: CompositeSource[] = [{ key: { terms: { field: F.key } } }, { requester: { terms: { field: F.requester, missing_bucket: true } } }];
-  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax }), (page) => {
-    for (const g of page) {
-      const requester = str(g.key.requester);
-      const key = str(g.key.key) ?? '';
-      out.push(
-        draft(
-          'deletion',
-          r.severity,
-          win(ctx.start, ctx.end),
-          g,
-          requester,
-          { kind: 'recording', value: key },
-          `${who(requester, g)} deleted ${key} (${g.count} delete request(s)).`,
-        ),
-      );
-    }
-  });
+  await collect(
+    groups(ctx.client, ctx.index, query, sources, {}),
+    (page) =>
+      page.map((g) => {
+        const requester = str(g.key.requester);
+        const key = str(g.key.key) ?? '';
+        return {
+          filters: [term(F.key, key), requester !== undefined ? term(F.requester, requester) : { bool: { must_not: [exists(F.requester)] } }],
+          make: (ids) =>
+            draft(
+              ids,
+              'deletion',
+              r.severity,
+              win(ctx.start, ctx.end),
+              g,
+              requester,
+              { kind: 'recording', value: key },
+              `${who(requester, g)} deleted ${key} (${g.count} delete request(s)).`,
+            ),
+        };
+      }),
+    ctx,
+    query,
+    out,
+  );
 }
 
 async function deniedBurst(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
@@ -239,25 +318,34 @@ async function deniedBurst(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
   for (const by of ['requester', 'ip'] as const) {
     const field = by === 'requester' ? F.requester : F.ip;
     const query = accessQuery([range(span.from, span.to), terms(F.status, [401, 403]), exists(field)], ctx.rules.exemptRequesters);
-    await collect(groups(ctx.client, ctx.index, query, [hist, { v: { terms: { field } } }], { evidenceMax: ctx.rules.evidenceMax }), (page) => {
-      for (const g of page) {
-        if (g.count < r.threshold) continue;
-        const t = Number(g.key.t);
-        const value = str(g.key.v) ?? '';
-        out.push(
-          draft(
-            'denied-burst',
-            r.severity,
-            win(t, t + r.windowSecs * 1000),
-            g,
-            by === 'requester' ? value : undefined,
-            { kind: by === 'requester' ? 'principal' : 'ip', value },
-            `${g.count} requests ${by === 'requester' ? `by ${g.email ?? value}` : `from ${value}`} were refused (401/403) within ${mins} minutes (threshold ${r.threshold}).`,
-            { value: g.count, threshold: r.threshold },
-          ),
-        );
-      }
-    });
+    await collect(
+      groups(ctx.client, ctx.index, query, [hist, { v: { terms: { field } } }], {}),
+      (page) =>
+        page
+          .filter((g) => g.count >= r.threshold)
+          .map((g) => {
+            const t = Number(g.key.t);
+            const value = str(g.key.v) ?? '';
+            return {
+              filters: [inBucket(t, r.windowSecs), term(field, value)],
+              make: (ids) =>
+                draft(
+                  ids,
+                  'denied-burst',
+                  r.severity,
+                  win(t, t + r.windowSecs * 1000),
+                  g,
+                  by === 'requester' ? value : undefined,
+                  { kind: by === 'requester' ? 'principal' : 'ip', value },
+                  `${g.count} requests ${by === 'requester' ? `by ${g.email ?? value}` : `from ${value}`} were refused (401/403) within ${mins} minutes (threshold ${r.threshold}).`,
+                  { value: g.count, threshold: r.threshold },
+                ),
+            };
+          }),
+      ctx,
+      query,
+      out,
+    );
   }
 }
 
@@ -270,37 +358,57 @@ async function presignedNewIp(ctx: RuleContext, out: AlertDraft[]): Promise<void
     { ip: { terms: { field: F.ip } } },
   ];
   const history = accessQuery([range(ctx.start - r.lookbackDays * DAY_MS, ctx.start)], []);
-  await collect(groups(ctx.client, ctx.index, query, sources, { evidenceMax: ctx.rules.evidenceMax, pageSize: HISTORY_BATCH }), async (page) => {
-    const signed = page.filter((g) => str(g.key.requester) !== undefined || str(g.key.accessKey) !== undefined);
-    const named: Record<string, Q> = {};
-    signed.forEach((g, i) => {
-      const signer: Q[] = [];
-      const requester = str(g.key.requester);
-      const key = str(g.key.accessKey);
-      if (requester !== undefined) signer.push(term(F.requester, requester));
-      if (key !== undefined) signer.push(term(F.accessKey, key));
-      named[`p${i}`] = { bool: { filter: [term(F.ip, str(g.key.ip) ?? '')], should: signer, minimum_should_match: 1 } };
-    });
-    const seen = await countEach(ctx.client, ctx.index, history, named);
-    signed.forEach((g, i) => {
-      if ((seen[`p${i}`] ?? 0) > 0) return;
-      const requester = str(g.key.requester);
-      const key = str(g.key.accessKey);
-      const ip = str(g.key.ip) ?? '';
-      const signer = key !== undefined ? `access key ${key}${requester !== undefined ? ` (${g.email ?? requester})` : ''}` : (g.email ?? requester ?? '');
-      out.push(
-        draft(
-          'presigned-new-ip',
-          r.severity,
-          win(ctx.start, ctx.end),
-          g,
-          requester,
-          { kind: 'ip', value: ip },
-          `A presigned URL of ${signer} was used ${g.count} time(s) from ${ip}, an address its signer did not use in the previous ${r.lookbackDays} days.`,
-        ),
-      );
-    });
-  });
+  /** The signer: the access key in the URL and the principal S3 logged as the requester, either. */
+  const signerOf = (g: Group): Q[] => {
+    const requester = str(g.key.requester);
+    const key = str(g.key.accessKey);
+    return [...(requester !== undefined ? [term(F.requester, requester)] : []), ...(key !== undefined ? [term(F.accessKey, key)] : [])];
+  };
+  const exactly = (g: Group): Q[] => {
+    const requester = str(g.key.requester);
+    const key = str(g.key.accessKey);
+    return [
+      requester !== undefined ? term(F.requester, requester) : { bool: { must_not: [exists(F.requester)] } },
+      key !== undefined ? term(F.accessKey, key) : { bool: { must_not: [exists(F.accessKey)] } },
+      term(F.ip, str(g.key.ip) ?? ''),
+    ];
+  };
+  await collect(
+    groups(ctx.client, ctx.index, query, sources, { pageSize: HISTORY_BATCH }),
+    async (page) => {
+      const signed = page.filter((g) => signerOf(g).length > 0);
+      const named: Record<string, Q> = {};
+      signed.forEach((g, i) => {
+        named[`p${i}`] = { bool: { filter: [term(F.ip, str(g.key.ip) ?? '')], should: signerOf(g), minimum_should_match: 1 } };
+      });
+      const seen = await countEach(ctx.client, ctx.index, history, named);
+      return signed
+        .filter((_, i) => (seen[`p${i}`] ?? 0) === 0)
+        .map((g) => {
+          const requester = str(g.key.requester);
+          const key = str(g.key.accessKey);
+          const ip = str(g.key.ip) ?? '';
+          const signer = key !== undefined ? `access key ${key}${requester !== undefined ? ` (${g.email ?? requester})` : ''}` : (g.email ?? requester ?? '');
+          return {
+            filters: exactly(g),
+            make: (ids) =>
+              draft(
+                ids,
+                'presigned-new-ip',
+                r.severity,
+                win(ctx.start, ctx.end),
+                g,
+                requester,
+                { kind: 'ip', value: ip },
+                `A presigned URL of ${signer} was used ${g.count} time(s) from ${ip}, an address its signer did not use in the previous ${r.lookbackDays} days.`,
+              ),
+          };
+        });
+    },
+    ctx,
+    query,
+    out,
+  );
 }
 
 export const RULES: Readonly<Record<RuleId, (ctx: RuleContext, out: AlertDraft[]) => Promise<void>>> = {

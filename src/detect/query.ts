@@ -74,11 +74,9 @@ export async function aggregate(client: Client, index: string, query: Q, aggs: Q
   return body.aggregations ?? {};
 }
 
-const EvidenceSchema = z.object({ hits: z.object({ hits: z.array(z.object({ _id: z.string() })) }) });
 const CompositeBucket = z.looseObject({
   key: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
   doc_count: z.number(),
-  evidence: EvidenceSchema.optional(),
   first: z.object({ value: z.number().nullable() }).optional(),
   distinct: z.object({ value: z.number() }).optional(),
   kind: z.object({ buckets: z.array(z.object({ key: z.string() })) }).optional(),
@@ -89,7 +87,6 @@ const CompositeSchema = z.object({ buckets: z.array(CompositeBucket), after_key:
 export interface Group {
   readonly key: Readonly<Record<string, string | number | null>>;
   readonly count: number;
-  readonly eventIds: readonly string[];
   /** Epoch ms of the first event of the group. */
   readonly first: number;
   /** Distinct recordings (when asked for). */
@@ -102,23 +99,26 @@ export type CompositeSource = Record<string, Q>;
 
 /**
  * Groups of a composite aggregation, page by page (after_key), each with its first event time,
- * a few evidence ids, the actor's kind and email, and optionally a distinct count.
+ * the actor's kind and email, and optionally a distinct count (exact below distinctPrecision).
  */
 export async function* groups(
   client: Client,
   index: string,
   query: Q,
   sources: CompositeSource[],
-  options: { evidenceMax: number; distinctField?: string; pageSize?: number },
+  options: { distinctField?: string; distinctPrecision?: number; pageSize?: number },
 ): AsyncGenerator<Group[]> {
   let after: Record<string, unknown> | undefined;
   for (;;) {
+    // No top_hits here: fetching evidence for every group costs more than the rule itself; the
+    // few groups that become alerts get theirs afterwards (evidenceIds).
     const sub: Q = {
-      evidence: { top_hits: { size: options.evidenceMax, _source: false, sort: [{ [F.time]: 'asc' }, { 'event.hash': 'asc' }] } },
       first: { min: { field: F.time } },
       kind: { terms: { field: F.actorKind, size: 1 } },
       email: { terms: { field: F.actorEmail, size: 1 } },
-      ...(options.distinctField !== undefined ? { distinct: { cardinality: { field: options.distinctField, precision_threshold: 40_000 } } } : {}),
+      ...(options.distinctField !== undefined
+        ? { distinct: { cardinality: { field: options.distinctField, precision_threshold: options.distinctPrecision ?? 1000 } } }
+        : {}),
     };
     const aggs = await aggregate(client, index, query, {
       g: { composite: { size: options.pageSize ?? 500, sources, ...(after !== undefined ? { after } : {}) }, aggs: sub },
@@ -127,7 +127,6 @@ export async function* groups(
     yield page.buckets.map((b) => ({
       key: b.key,
       count: b.doc_count,
-      eventIds: b.evidence?.hits.hits.map((h) => h._id) ?? [],
       first: b.first?.value ?? 0,
       ...(b.distinct !== undefined ? { distinct: b.distinct.value } : {}),
       ...(b.kind?.buckets[0] !== undefined ? { kind: b.kind.buckets[0].key } : {}),
@@ -149,3 +148,36 @@ export async function countEach(client: Client, index: string, base: Q, named: R
 }
 
 export const str = (v: string | number | null | undefined): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+const MsearchSchema = z.object({
+  responses: z.array(
+    z.object({
+      error: z.unknown().optional(),
+      timed_out: z.boolean().optional(),
+      _shards: ShardsSchema,
+      hits: z.object({ hits: z.array(z.object({ _id: z.string() })) }).optional(),
+    }),
+  ),
+});
+
+/** The first `max` event ids (by time) of each query, in one multi-search. */
+export async function evidenceIds(client: Client, index: string, queries: readonly Q[], max: number): Promise<string[][]> {
+  if (queries.length === 0) return [];
+  const body = queries.flatMap((query) => [
+    { index, ignore_unavailable: true, allow_no_indices: true },
+    { size: max, _source: false, track_total_hits: false, sort: [{ [F.time]: 'asc' }, { 'event.hash': 'asc' }], query },
+  ]);
+  let res;
+  try {
+    res = await client.transport.request({ method: 'POST', path: '/_msearch', body: `${body.map((l) => JSON.stringify(l)).join('\n')}\n` });
+  } catch (cause) {
+    throw new AuditError('SINK_UNAVAILABLE', `evidence query failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retryable: true });
+  }
+  const parsed = MsearchSchema.parse(res.body);
+  return parsed.responses.map((r) => {
+    if (r.error !== undefined || (r._shards?.failed ?? 0) > 0 || r.timed_out === true || r.hits === undefined) {
+      throw new AuditError('SINK_UNAVAILABLE', 'evidence query incomplete', { retryable: true, details: { error: r.error } });
+    }
+    return r.hits.hits.map((h) => h._id);
+  });
+}
