@@ -3,7 +3,7 @@ import type { AlertDraft, AlertWindow, SubjectKind } from './alert.js';
 import { offHoursIntervals } from './hours.js';
 import {
   accessQuery,
-  countEach,
+  seen,
   evidenceIds,
   exists,
   F,
@@ -200,16 +200,13 @@ async function newSourceIp(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
   await collect(
     groups(ctx.client, ctx.index, query, sources, { pageSize: HISTORY_BATCH }),
     async (page) => {
-      const named: Record<string, Q> = {};
-      page.forEach((g, i) => {
-        const requester = str(g.key.requester) ?? '';
-        named[`p${i}`] = { bool: { filter: [term(F.requester, requester), term(F.ip, str(g.key.ip) ?? '')] } };
-        named[`a${i}`] = term(F.requester, requester);
-      });
-      const seen = await countEach(ctx.client, ctx.index, history, named);
+      const requesters = page.map((g) => str(g.key.requester) ?? '');
+      const ips = page.map((g) => str(g.key.ip) ?? '');
+      const known = await seen(ctx.client, ctx.index, history, { field: F.requester, values: requesters });
+      const pairs = await seen(ctx.client, ctx.index, history, { field: F.requester, values: requesters }, { field: F.ip, values: ips });
       // An actor with no history at all is new-principal's, not a new IP of a known actor.
       return page
-        .filter((_, i) => (seen[`a${i}`] ?? 0) > 0 && (seen[`p${i}`] ?? 0) === 0)
+        .filter((_, i) => known.has(requesters[i]!) && !pairs.has(`${requesters[i]!}\u0000${ips[i]!}`))
         .map((g) => {
           const requester = str(g.key.requester) ?? '';
           const ip = str(g.key.ip) ?? '';
@@ -246,10 +243,10 @@ async function newPrincipal(ctx: RuleContext, out: AlertDraft[]): Promise<void> 
       pageSize: HISTORY_BATCH,
     }),
     async (page) => {
-      const named = Object.fromEntries(page.map((g, i) => [`a${i}`, term(F.requester, str(g.key.requester) ?? '')]));
-      const seen = await countEach(ctx.client, ctx.index, before, named);
+      const requesters = page.map((g) => str(g.key.requester) ?? '');
+      const known = await seen(ctx.client, ctx.index, before, { field: F.requester, values: requesters });
       return page
-        .filter((_, i) => (seen[`a${i}`] ?? 0) === 0)
+        .filter((_, i) => !known.has(requesters[i]!))
         .map((g) => {
           const requester = str(g.key.requester) ?? '';
           return {
@@ -377,13 +374,17 @@ async function presignedNewIp(ctx: RuleContext, out: AlertDraft[]): Promise<void
     groups(ctx.client, ctx.index, query, sources, { pageSize: HISTORY_BATCH }),
     async (page) => {
       const signed = page.filter((g) => signerOf(g).length > 0);
-      const named: Record<string, Q> = {};
-      signed.forEach((g, i) => {
-        named[`p${i}`] = { bool: { filter: [term(F.ip, str(g.key.ip) ?? '')], should: signerOf(g), minimum_should_match: 1 } };
-      });
-      const seen = await countEach(ctx.client, ctx.index, history, named);
+      const ips = signed.map((g) => str(g.key.ip) ?? '');
+      const requesters = signed.map((g) => str(g.key.requester));
+      const keys = signed.map((g) => str(g.key.accessKey));
+      const defined = (v: (string | undefined)[]): string[] => v.filter((x): x is string => x !== undefined);
+      const byRequester = await seen(ctx.client, ctx.index, history, { field: F.requester, values: defined(requesters) }, { field: F.ip, values: ips });
+      const byKey = await seen(ctx.client, ctx.index, history, { field: F.accessKey, values: defined(keys) }, { field: F.ip, values: ips });
+      const used = (i: number): boolean =>
+        (requesters[i] !== undefined && byRequester.has(`${requesters[i]}\u0000${ips[i]!}`)) ||
+        (keys[i] !== undefined && byKey.has(`${keys[i]}\u0000${ips[i]!}`));
       return signed
-        .filter((_, i) => (seen[`p${i}`] ?? 0) === 0)
+        .filter((_, i) => !used(i))
         .map((g) => {
           const requester = str(g.key.requester);
           const key = str(g.key.accessKey);

@@ -137,16 +137,6 @@ export async function* groups(
   }
 }
 
-const FiltersSchema = z.object({ buckets: z.record(z.string(), z.object({ doc_count: z.number() })) });
-
-/** How many events match each named query, in one search (a `filters` aggregation). */
-export async function countEach(client: Client, index: string, base: Q, named: Record<string, Q>): Promise<Record<string, number>> {
-  if (Object.keys(named).length === 0) return {};
-  const aggs = await aggregate(client, index, base, { f: { filters: { filters: named } } });
-  const parsed = FiltersSchema.parse(aggs.f);
-  return Object.fromEntries(Object.entries(parsed.buckets).map(([k, v]) => [k, v.doc_count]));
-}
-
 export const str = (v: string | number | null | undefined): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
 const MsearchSchema = z.object({
@@ -180,4 +170,54 @@ export async function evidenceIds(client: Client, index: string, queries: readon
     }
     return r.hits.hits.map((h) => h._id);
   });
+}
+
+const TermsSchema: z.ZodType<{ buckets: { key: string | number; key_as_string?: string; inner?: { buckets: { key: string | number }[] } }[] }> = z.object({
+  buckets: z.array(
+    z.object({
+      key: z.union([z.string(), z.number()]),
+      key_as_string: z.string().optional(),
+      inner: z.object({ buckets: z.array(z.object({ key: z.union([z.string(), z.number()]) })) }).optional(),
+    }),
+  ),
+});
+
+/**
+ * Which of `outer` values (and, with `inner`, which outer/inner pairs) have events under `base`:
+ * a terms aggregation over just those values, so its size bounds are exact. Pairs come back as
+ * `outer + '\u0000' + inner`.
+ */
+export async function seen(
+  client: Client,
+  index: string,
+  base: Q,
+  outer: { field: string; values: readonly string[] },
+  inner?: { field: string; values: readonly string[] },
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (outer.values.length === 0) return out;
+  const o = [...new Set(outer.values)];
+  const filter: Q[] = [base, terms(outer.field, o)];
+  let i: string[] = [];
+  if (inner !== undefined) {
+    i = [...new Set(inner.values)];
+    filter.push(terms(inner.field, i));
+  }
+  const aggs = await aggregate(
+    client,
+    index,
+    { bool: { filter } },
+    {
+      o: {
+        terms: { field: outer.field, size: o.length },
+        ...(inner !== undefined ? { aggs: { inner: { terms: { field: inner.field, size: i.length } } } } : {}),
+      },
+    },
+  );
+  for (const b of TermsSchema.parse(aggs.o).buckets) {
+    const key = String(b.key);
+    if (inner === undefined) out.add(key);
+    else for (const ib of b.inner?.buckets ?? []) out.add(`${key}\u0000${String(ib.key)}`);
+  }
+  return out;
 }
