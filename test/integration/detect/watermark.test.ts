@@ -41,6 +41,23 @@ describe('detection watermark', () => {
     expect((await fx.storedAlerts()).length).toBe(4);
   });
 
+  it('two runs at once write each alert once and both leave the watermark at the end', async () => {
+    const other = new Fixture('wm2');
+    await other.setup();
+    try {
+      await other.ingest([2, 3, 4, 5].map((h) => del(MONDAY + h * HOUR + 30 * 60_000, h)));
+      const opts = other.options({ now: () => MONDAY + 6 * HOUR, firstLookbackSecs: 6 * 3600 });
+      const [a, b] = await Promise.all([runDetect(opts), runDetect(opts)]);
+      expect(a.created + b.created).toBe(4);
+      expect(a.created + a.existing).toBe(4);
+      expect(b.created + b.existing).toBe(4);
+      expect((await other.storedAlerts()).length).toBe(4);
+      expect((await readWatermark(other.client, other.prefix))?.at).toBe(MONDAY + 6 * HOUR);
+    } finally {
+      await other.drop();
+    }
+  });
+
   describe('with OpenSearch going down', () => {
     const proxy = new TcpProxy('127.0.0.1', Number(new URL(stackEnv().opensearchUrl).port));
     let viaProxy: Client;
