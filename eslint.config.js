@@ -13,6 +13,7 @@ const LAYERS = [
   ['config', 'decode'],
   ['event', 'sources'],
   ['enrich', 'sinks', 'sim'],
+  ['detect'],
   ['pipeline', 'ops', 'investigate'],
   ['replay', 'demo'],
   ['cli'],

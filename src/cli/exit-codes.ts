@@ -11,3 +11,5 @@ export const EXIT_NO_INPUT = 66;
 export const EXIT_CONFIG = 78;
 /** EX_UNAVAILABLE: a service the command needs (OpenSearch) is unreachable or refused it. */
 export const EXIT_UNAVAILABLE = 69;
+/** EX_TEMPFAIL: a dependency is unavailable; running again later may succeed. */
+export const EXIT_TEMPFAIL = 75;

@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
     summary: "Chain of custody: re-read each event's log line from S3 and check the index says what S3 wrote.",
     load: async () => (await import('./verify.js')).run,
   },
+  detect: {
+    summary: 'Run the detection rules over closed windows and write alerts to INDEX_PREFIX-alerts (docs/detections.md).',
+    load: async () => (await import('./detect.js')).run,
+  },
   setup: {
     summary: 'Install the index template, read alias and ISM retention policy (admin identity); the worker only verifies them.',
     load: async () => (await import('./setup.js')).run,

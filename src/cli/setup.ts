@@ -5,6 +5,7 @@ import { createLogger } from '../core/log.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { MONTH_MARGIN_DAYS } from '../sinks/opensearch/ism.js';
 import { ensureIndexSetup, verifyIndexSetup } from '../sinks/opensearch/setup.js';
+import { ensureDetectSetup } from '../detect/mapping.js';
 import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: recording-audit setup [--allow-short-retention] [--take-alias-from OLD_PREFIX] [--config FILE]
@@ -18,7 +19,9 @@ recording-audit-setup.json), what the worker only verifies at start and refuses 
     new INDEX_PREFIX (docs/operations/setup.md); a template of a later revision is left in place;
   - the read alias INDEX_ALIAS (default INDEX_PREFIX) on monthly indices created before the template;
   - with the Index State Management plugin, the policy INDEX_PREFIX-retention that deletes a
-    monthly index RETENTION_DAYS + ${MONTH_MARGIN_DAYS} days after its creation.
+    monthly index RETENTION_DAYS + ${MONTH_MARGIN_DAYS} days after its creation;
+  - the templates of INDEX_PREFIX-alerts and INDEX_PREFIX-detect-state (strict mappings of
+    'recording-audit detect'; no read alias, so alerts never mix with the access events).
 
 Idempotent: a second run with the same settings changes nothing. Run it before the first worker
 starts and after every upgrade or settings change; workers started before refuse with exit 78.
@@ -59,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const takeAliasFrom = args.values['take-alias-from'];
     const report = await ensureIndexSetup(client, cfg, logger, undefined, { allowShortRetention, ...(takeAliasFrom !== undefined ? { takeAliasFrom } : {}) });
+    const detect = await ensureDetectSetup(client, cfg.INDEX_PREFIX, logger);
     // What the worker will check at its start, checked here too: a setup that does not verify
     // (an index squatting the alias name, a policy rewritten in between) is not done.
     // Its warnings (no ISM, a newer template) were just logged by the install itself.
@@ -77,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
           ? [`read alias ${report.alias}: taken from ${report.aliasRemovedFrom.join(', ')} (kept, out of the alias)`]
           : []),
         `ISM policy: ${ism}`,
+        ...detect.map((t) => `index template ${t.name}: ${t.result}`),
         verified.ok
           ? 'setup verified: workers with these settings will start'
           : `setup does NOT verify:\n${verified.problems.map((p) => `  - ${p}`).join('\n')}`,

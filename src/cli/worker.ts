@@ -5,9 +5,13 @@ import { createLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
 import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../ops/health.js';
 import { startReenrichTask } from '../enrich/reenrich.js';
+import { assertDetectSetup } from '../detect/mapping.js';
+import { snsNotifier } from '../detect/notify.js';
+import { loadRulesFile } from '../detect/rules.js';
+import { startDetectTask } from '../detect/run.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
-import { createSqsClient } from '../core/aws-clients.js';
+import { createSnsClient, createSqsClient } from '../core/aws-clients.js';
 
 const HELP = `Usage: recording-audit worker [--config FILE]
 
@@ -17,6 +21,9 @@ The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a sec
 
 At start it verifies, read-only, the index template, read alias and ISM retention policy that
 'recording-audit setup' installs, and exits 78 naming every difference: it never changes them.
+
+With DETECT_INTERVAL_SECS > 0 it also runs the detection rules ('recording-audit detect') on that
+schedule, over the closed windows after the stored watermark.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,7 +34,17 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics();
   const sqs = createSqsClient(cfg);
+  // Before anything starts: a bad rules file is a configuration error (exit 78) like a bad setting.
+  const rules = cfg.DETECT_INTERVAL_SECS > 0 ? loadRulesFile(cfg.DETECT_RULES_FILE) : undefined;
   const runtime = await createRuntime(cfg, { logger, metrics });
+  if (rules !== undefined) {
+    try {
+      await assertDetectSetup(runtime.opensearch, cfg.INDEX_PREFIX);
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
+  }
   logger.info(
     {
       queue: cfg.SQS_QUEUE_URL,
@@ -48,6 +65,21 @@ export async function run(argv: string[]): Promise<number> {
           logger,
           indexPrefix: cfg.INDEX_PREFIX,
           intervalSecs: cfg.REENRICH_INTERVAL_SECS,
+        })
+      : undefined;
+  const sns = rules !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? createSnsClient(cfg) : undefined;
+  const detectTask =
+    rules !== undefined
+      ? startDetectTask({
+          client: runtime.opensearch,
+          indexPrefix: cfg.INDEX_PREFIX,
+          rules,
+          windowSecs: cfg.DETECT_WINDOW_SECS,
+          lagSecs: cfg.DETECT_LAG_SECS,
+          firstLookbackSecs: cfg.DETECT_FIRST_LOOKBACK_SECS,
+          logger,
+          intervalSecs: cfg.DETECT_INTERVAL_SECS,
+          ...(sns !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? { notifier: snsNotifier(sns, cfg.ALERT_SNS_TOPIC_ARN) } : {}),
         })
       : undefined;
   const health =
@@ -87,6 +119,8 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await stopping;
     await reenrichTask?.stop();
+    await detectTask?.stop();
+    sns?.destroy();
     // Whatever is still buffered belongs to messages that were not deleted: it will be delivered
     // again, so past the grace period the flush is not waited for.
     const closing = runtime.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the pipeline failed.'));

@@ -10,6 +10,7 @@ const GROUP_TITLES: Record<SettingGroup, string> = {
   genesys: 'Genesys Cloud enrichment',
   recordings: 'Recordings bucket',
   replay: 'Replay',
+  detect: 'Detections',
   ops: 'Operations',
 };
 

@@ -214,6 +214,37 @@ export const SCHEMA = {
   REPLAY_MARGIN_SECS: int('replay', 'Objects delivered up to this long after --to are listed too, because records arrive late.', { default: 3 * 3600, min: 0 }),
   REPLAY_MAX_LINES_PER_SEC: int('replay', 'Throttle of a replay; 0 is unlimited.', { default: 0, min: 0 }),
 
+  // detect
+  DETECT_INTERVAL_SECS: int(
+    'detect',
+    'In the worker, how often the detection rules run over the closed windows since the last completed one (the same code as `recording-audit detect`); 0 turns the periodic task off.',
+    { default: 0, min: 0 },
+  ),
+  DETECT_RULES_FILE: str(
+    'detect',
+    'JSON rules file (thresholds, lists, zones; see config/detect-rules.example.json). Unset: the built-in defaults of every rule.',
+  ),
+  DETECT_WINDOW_SECS: int(
+    'detect',
+    'Length of one detection window, aligned to the epoch (UTC). The watermark advances one closed window at a time; a rule with a shorter window of its own evaluates every one of its windows that ends inside.',
+    { default: 3600, min: 60, max: 86_400 },
+  ),
+  DETECT_LAG_SECS: int(
+    'detect',
+    'A window is closed, and evaluated, only this long after its end: S3 delivers access logs late (usually within hours), and a record indexed after its window was evaluated is not looked at again.',
+    { default: 7200, min: 0, max: 7 * 86_400 },
+  ),
+  DETECT_FIRST_LOOKBACK_SECS: int('detect', 'Without a stored watermark (the first run), how far back before the last closed window the first run starts.', {
+    default: 86_400,
+    min: 0,
+    max: 400 * 86_400,
+  }),
+  ALERT_SNS_TOPIC_ARN: str(
+    'detect',
+    'Publish every new alert to this SNS topic, at least once: an alert stays `notified: false` in the alerts index until the publish succeeds, and each run retries the ones left.',
+    { pattern: /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, patternDoc: 'an SNS topic ARN' },
+  ),
+
   // ops
   HEALTH_PORT: int('ops', 'Port of /livez, /readyz and /metrics; 0 turns the server off.', { default: 8080, min: 0, max: 65535 }),
   HEALTH_HOST: str(

@@ -4,7 +4,7 @@
  * so a setting cannot be documented under one name and read under another.
  */
 
-export type SettingGroup = 'core' | 'sqs' | 'opensearch' | 'pipeline' | 'quarantine' | 'genesys' | 'recordings' | 'replay' | 'ops';
+export type SettingGroup = 'core' | 'sqs' | 'opensearch' | 'pipeline' | 'quarantine' | 'genesys' | 'recordings' | 'replay' | 'detect' | 'ops';
 
 interface SettingBase<T> {
   readonly group: SettingGroup;

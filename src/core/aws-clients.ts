@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -54,6 +55,15 @@ export function createSqsClient(cfg: WorkerIdentity): SQSClient {
 export function createKmsClient(cfg: WorkerIdentity): KMSClient {
   const suffix = cfg.SELF_USER_AGENT_SUFFIX;
   return new KMSClient({
+    ...(suffix ? { customUserAgent: suffix } : {}),
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+  });
+}
+
+/** The SNS client of the detection alerts (ALERT_SNS_TOPIC_ARN); same conventions. */
+export function createSnsClient(cfg: WorkerIdentity): SNSClient {
+  const suffix = cfg.SELF_USER_AGENT_SUFFIX;
+  return new SNSClient({
     ...(suffix ? { customUserAgent: suffix } : {}),
     requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
   });

@@ -9,14 +9,23 @@ export interface AliasState {
   readonly missingOn: readonly string[];
 }
 
-/** Open indices matching `pattern`, each with the names of its aliases. */
-async function aliasesOf(client: Client, pattern: string): Promise<Map<string, readonly string[]>> {
+/**
+ * The open monthly indices `<prefix>-YYYY.MM`, each with the names of its aliases. Only those:
+ * `<prefix>-alerts` and `<prefix>-detect-state` match `<prefix>-*` too and must stay out of the
+ * events' read alias.
+ */
+async function aliasesOf(client: Client, prefix: string): Promise<Map<string, readonly string[]>> {
   const res = await client.transport.request(
-    { method: 'GET', path: `/${encodeURIComponent(pattern)}/_alias`, querystring: { allow_no_indices: true, expand_wildcards: 'open' } },
+    { method: 'GET', path: `/${encodeURIComponent(`${prefix}-*`)}/_alias`, querystring: { allow_no_indices: true, expand_wildcards: 'open' } },
     { ignore: [404] },
   );
   const byIndex = (res.statusCode === 200 ? res.body : {}) as Record<string, { aliases?: Record<string, unknown> }>;
-  return new Map(Object.entries(byIndex).map(([index, v]) => [index, Object.keys(v.aliases ?? {})]));
+  const monthlyName = new RegExp(`^${prefix.replace(/[^a-z0-9]/g, (c) => `\\${c}`)}-\\d{4}\\.\\d{2}$`);
+  return new Map(
+    Object.entries(byIndex)
+      .filter(([index]) => monthlyName.test(index))
+      .map(([index, v]) => [index, Object.keys(v.aliases ?? {})]),
+  );
 }
 
 /** Read-only: the read alias `alias` against the monthly indices `<prefix>-*`. */
@@ -24,7 +33,7 @@ export async function readAliasState(client: Client, prefix: string, alias: stri
   const own = await client.transport.request({ method: 'GET', path: `/${encodeURIComponent(alias)}/_alias` }, { ignore: [404] });
   // For an alias the answer is keyed by the indices behind it; only a concrete index is keyed by its own name.
   const squatted = own.statusCode === 200 && Object.hasOwn((own.body ?? {}) as object, alias);
-  const monthly = await aliasesOf(client, `${prefix}-*`);
+  const monthly = await aliasesOf(client, prefix);
   const missingOn = [...monthly]
     .filter(([, aliases]) => !aliases.includes(alias))
     .map(([index]) => index)
@@ -96,8 +105,8 @@ export interface AliasMove {
  */
 export async function moveReadAlias(client: Client, alias: string, fromPrefix: string, toPrefix: string, logger: Logger): Promise<AliasMove> {
   assertMovable(fromPrefix, toPrefix);
-  const from = [...(await aliasesOf(client, `${fromPrefix}-*`))].filter(([, a]) => a.includes(alias)).map(([index]) => index);
-  const to = [...(await aliasesOf(client, `${toPrefix}-*`))].map(([index]) => index);
+  const from = [...(await aliasesOf(client, fromPrefix))].filter(([, a]) => a.includes(alias)).map(([index]) => index);
+  const to = [...(await aliasesOf(client, toPrefix))].map(([index]) => index);
   if (to.length === 0) {
     throw new AuditError(
       'SETUP_MISMATCH',

@@ -154,7 +154,9 @@ export async function ensureIndexTemplate(
   try {
     const res = await client.transport.request({
       method: 'PUT',
-      path: `/${encodeURIComponent(`${name}-*`)}/_mapping`,
+      // `<prefix>-*.*`: the monthly indices (`<prefix>-YYYY.MM`; a prefix has no dot), not the
+      // detection indices that also start with `<prefix>-` and have mappings of their own.
+      path: `/${encodeURIComponent(`${name}-*.*`)}/_mapping`,
       querystring: { allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'open' },
       body: mappings,
     });

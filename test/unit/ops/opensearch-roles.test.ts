@@ -45,8 +45,14 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
     return r;
   };
 
-  it('ships the worker, analyst, setup and reenrich roles in the REST API body format', () => {
-    expect([...roles.keys()]).toEqual(['recording-audit-analyst', 'recording-audit-reenrich', 'recording-audit-setup', 'recording-audit-worker']);
+  it('ships the worker, analyst, setup, reenrich and detect roles in the REST API body format', () => {
+    expect([...roles.keys()]).toEqual([
+      'recording-audit-analyst',
+      'recording-audit-detect',
+      'recording-audit-reenrich',
+      'recording-audit-setup',
+      'recording-audit-worker',
+    ]);
     for (const [name, r] of roles) {
       expect(
         Object.keys(r).filter((k) => !['description', 'cluster_permissions', 'index_permissions', 'tenant_permissions'].includes(k)),
@@ -71,6 +77,21 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
         expect(pattern === PREFIX || pattern.startsWith(`${PREFIX}-`), `${name}: ${pattern}`).toBe(true);
         expect(pattern.slice(0, PREFIX.length + 1).includes('*'), `${name}: ${pattern}`).toBe(false);
       }
+    }
+  });
+
+  it('detect: searches the events, writes only its own alerts and state indices', () => {
+    const detect = role('recording-audit-detect');
+    expect(grants(detect, 'indices:data/read/search', MONTHLY)).toBe(true);
+    for (const index of [`${PREFIX}-alerts`, `${PREFIX}-detect-state`]) {
+      expect(grants(detect, 'indices:data/write/index', index)).toBe(true);
+      expect(grants(detect, 'indices:data/write/update', index)).toBe(true);
+    }
+    expect(
+      held({ ...detect, index_permissions: detect.index_permissions.filter((ip) => ip.index_patterns.some((p) => matches(p, MONTHLY))) }, DESTRUCTIVE),
+    ).toEqual([]);
+    for (const a of ['indices:data/write/index', 'indices:data/write/update', 'indices:data/write/delete', 'indices:admin/create']) {
+      expect(grants(detect, a, MONTHLY), a).toBe(false);
     }
   });
 
