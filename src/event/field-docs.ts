@@ -131,7 +131,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'tls.cipher': { meaning: 'ECS name of the cipher suite.', question: 'how' },
   'url.extension': { meaning: "The decoded key's extension, lowercase, without the dot (`opus`, `json`).", question: 'which recording' },
   'url.domain': { meaning: 'ECS name of the Host header.', question: 'how' },
-  'url.original': { meaning: 'ECS name of the request line (credentials redacted), searched by word or phrase (`match_phrase`).', question: 'what' },
+  'url.original': { meaning: 'ECS name of the request line (credentials redacted): `term`, `prefix`, `wildcard` (with `case_insensitive`).', question: 'what' },
   'actor.kind': {
     meaning: '`human`, `service`, `self`, `anonymous` or `unknown`, decided by SERVICE_PRINCIPALS / HUMAN_PRINCIPALS / SELF_ROLE_ARNS.',
     question: 'who',
@@ -145,7 +145,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'aws.s3access.operation': { meaning: `${RAW}: the operation, e.g. \`REST.GET.OBJECT\`, \`REST.DELETE.OBJECT\`.`, question: 'what' },
   'aws.s3access.key': { meaning: `${RAW}: the key URL-encoded as logged. Query \`aws.s3.object.key\` instead.`, question: 'evidence' },
   'aws.s3access.request_uri': {
-    meaning: `${RAW}: the request line, credentials redacted. Query \`url.original\` (the alias of its \`.text\`).`,
+    meaning: `${RAW}: the request line (method, target, protocol), credentials redacted; \`url.original\` is its ECS alias.`,
     question: 'what',
   },
   'aws.s3access.http_status': { meaning: `${RAW}: the HTTP status.`, question: 'outcome' },
