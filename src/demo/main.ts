@@ -27,6 +27,7 @@ import { createSqsClient } from '../core/aws-clients.js';
 import { putLogObject } from '../sim/s3-logs/log-pipeline.js';
 import { accessDay, logObjectKey, type ExportedRecording } from '../sim/s3-logs/scenario.js';
 import { buildGuideStorage } from './storage.js';
+import { DEMO_RULES_FILE, describeDetections, detectDemo } from './detections.js';
 import { printSummary } from './summary.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';
@@ -162,7 +163,13 @@ async function main(): Promise<void> {
   say(`Worker done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(worker.totals)}`);
 
   const os = new Client({ node: cfg.OPENSEARCH_URL ?? '' });
+  const detected = await detectDemo(os, indexPrefix, day, new Date(day.getTime() + 2 * 86_400_000), logger);
   await printSummary(os, indexPrefix, res.logBucket, say);
+  say('');
+  for (const line of describeDetections(detected)) say(line);
+  say(
+    `  (recording-audit detect --rules ${DEMO_RULES_FILE} --from ${day.toISOString().slice(0, 10)} --to ${new Date(day.getTime() + 2 * 86_400_000).toISOString().slice(0, 10)} lists them; alerts are in ${indexPrefix}-alerts.)`,
+  );
   await os.close();
   say('');
   say('The stack keeps running so you can explore; stop it with `npm run stack:down`.');
