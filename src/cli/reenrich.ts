@@ -10,8 +10,8 @@ import { EXIT_USAGE } from './exit-codes.js';
 const HELP = `Usage: recording-audit reenrich --from ISO --to ISO [--index-prefix P] [--config FILE]
 
 Completes events whose Genesys enrichment is pending (Genesys was down, rate-limited past
-GENESYS_WAIT_BUDGET_MS, or failing when they were written). Updates only genesys.*, related.user
-and enrichment.* of each event, guarded by its sequence number; evidence fields are never written.
+GENESYS_WAIT_BUDGET_MS, or failing when they were written). Updates only genesys.* and
+enrichment.* of each event, guarded by its sequence number; evidence fields are never written.
 Needs OPENSEARCH_URL, GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET.
 
 Options:

@@ -94,7 +94,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   for (const h of deniedHits.hits) {
     const s = h._source;
     say(
-      `  ${text(s, '@timestamp')}  ${text(s, 'http.response.status_code')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'source.ip')}`,
+      `  ${text(s, '@timestamp')}  ${text(s, 'aws.s3access.http_status')} ${text(s, 'aws.s3access.error_code')}  ${text(s, 'aws.s3access.requester')} from ${text(s, 'aws.s3access.remote_ip')}`,
     );
     say(`      conversation ${text(s, 'genesys.conversation.id', '?')}, recording ${text(s, 'genesys.recording.id', '?')}`);
   }
@@ -112,10 +112,10 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
       JSON.stringify(
         {
           '@timestamp': get(one, '@timestamp'),
-          'event.action': get(one, 'event.action'),
+          'aws.s3access.operation': get(one, 'aws.s3access.operation'),
           'event.outcome': get(one, 'event.outcome'),
           'aws.s3access.requester': get(one, 'aws.s3access.requester'),
-          'source.ip': get(one, 'source.ip'),
+          'aws.s3access.remote_ip': get(one, 'aws.s3access.remote_ip'),
           'aws.s3.object.key': get(one, 'aws.s3.object.key'),
           genesys: get(one, 'genesys'),
           enrichment: get(one, 'enrichment'),
@@ -131,7 +131,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   say('');
   say('Next: who touched this conversation, when, from where, with what outcome:');
   say(
-    `  curl -s "$OPENSEARCH_URL/${indexPrefix}/_search?pretty" -H 'Content-Type: application/json' -d '{"size":50,"sort":[{"@timestamp":"asc"}],"_source":["@timestamp","event.action","event.outcome","aws.s3access.requester","source.ip","genesys.recording.id"],"query":{"term":{"genesys.conversation.id":"${typeof cid === 'string' ? cid : '<conversation id>'}"}}}'`,
+    `  curl -s "$OPENSEARCH_URL/${indexPrefix}/_search?pretty" -H 'Content-Type: application/json' -d '{"size":50,"sort":[{"@timestamp":"asc"}],"_source":["@timestamp","aws.s3access.operation","event.outcome","aws.s3access.requester","aws.s3access.remote_ip","genesys.recording.id"],"query":{"term":{"genesys.conversation.id":"${typeof cid === 'string' ? cid : '<conversation id>'}"}}}'`,
   );
   say('  (set -a; . .stack/env; set +a first, for OPENSEARCH_URL)');
 }
