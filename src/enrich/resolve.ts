@@ -229,7 +229,7 @@ const AGENT_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
  * participants whose purpose is `agent` (routed through a queue) or `user` (a direct call, a
  * consult or transfer target), plus the users the recording's sidecar names (the users whose
  * recording it is, whatever their purpose). Users in other roles (a `voicemail` box owner, a
- * `workflow`, a `station`...) stay in `genesys.participants` and `related.user` but are not agents.
+ * `workflow`, a `station`...) stay in `genesys.participants` but are not agents.
  * Lowercased ids, in order of first appearance, without repeats.
  */
 export function agentUserIds(participants: readonly GenesysParticipant[], sidecarUsers: readonly string[]): string[] {
