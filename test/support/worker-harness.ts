@@ -123,30 +123,34 @@ export function openSearch(): Client {
   return new Client({ node: stackEnv().opensearchUrl });
 }
 
-/** Every document under an index pattern, as id → source (search_after over _id). */
+/**
+ * Every document under an index pattern, as id → source. A scroll in index order: schema v2 keeps
+ * no doc values for event.hash or _id that a sort for search_after could use.
+ */
 export async function allDocuments(client: Client, index: string): Promise<Map<string, Record<string, unknown>>> {
   await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
   const docs = new Map<string, Record<string, unknown>>();
-  let after: unknown[] | undefined;
-  for (;;) {
-    const res = await client.search({
+  type Page = { _scroll_id?: string; hits: { hits: { _id: string; _source: Record<string, unknown> }[] } };
+  let res = (
+    await client.search({
       index,
+      scroll: '1m',
       ignore_unavailable: true,
       allow_no_indices: true,
-      body: {
-        size: 5000,
-        sort: [{ _id: 'asc' }, { 'log.offset': 'asc' }, { 'log.file.path': 'asc' }],
-        ...(after ? { search_after: after } : {}),
-        query: { match_all: {} },
-      },
-    } as never);
-    const hits = (res.body as { hits: { hits: { _id: string; _source: Record<string, unknown>; sort: unknown[] }[] } }).hits.hits;
-    if (hits.length === 0) break;
-    for (const h of hits) {
-      if (docs.has(h._id)) throw new Error(`Document ${h._id} returned twice`);
-      docs.set(h._id, h._source);
+      body: { size: 5000, sort: ['_doc'], query: { match_all: {} } },
+    } as never)
+  ).body as Page;
+  try {
+    while (res.hits.hits.length > 0) {
+      for (const h of res.hits.hits) {
+        if (docs.has(h._id)) throw new Error(`Document ${h._id} returned twice`);
+        docs.set(h._id, h._source);
+      }
+      if (res._scroll_id === undefined) break;
+      res = (await client.scroll({ body: { scroll: '1m', scroll_id: res._scroll_id } } as never)).body as Page;
     }
-    after = hits[hits.length - 1]?.sort;
+  } finally {
+    if (res._scroll_id !== undefined) await client.clearScroll({ body: { scroll_id: res._scroll_id } } as never).catch(() => undefined);
   }
   return docs;
 }

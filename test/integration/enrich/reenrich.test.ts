@@ -2,6 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Enricher } from '../../../src/enrich/enricher.js';
 import { reenrichPending } from '../../../src/enrich/reenrich.js';
+import { INDEX_ANALYSIS, INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { exportKey, generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
@@ -12,38 +13,12 @@ import { enricherFor, logger, simConfig } from './support.js';
 const dataset = generateDataset({ seed: 7, users: 20, conversations: 150, recordings: 240 });
 const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
 
-/** Explicit where re-enrichment reads or sorts; dynamic elsewhere (the real mapping is the parser's). */
-const MAPPINGS: Record<string, unknown> = {
-  dynamic: true,
-  properties: {
-    '@timestamp': { type: 'date' },
-    event: { properties: { hash: { type: 'keyword' }, self: { type: 'boolean' } } },
-    related: { properties: { ip: { type: 'ip' }, user: { type: 'keyword' } } },
-    enrichment: { properties: { status: { type: 'keyword' }, reason: { type: 'keyword' }, resolved_at: { type: 'date' } } },
-    genesys: {
-      properties: {
-        organization: { properties: { id: { type: 'keyword' } } },
-        conversation: { properties: { id: { type: 'keyword' }, start: { type: 'date' } } },
-        recording: {
-          properties: {
-            id: { type: 'keyword' },
-            file: { type: 'keyword' },
-            media_type: { type: 'keyword' },
-            start: { type: 'date' },
-            end: { type: 'date' },
-            file_state: { type: 'keyword' },
-          },
-        },
-        participants: { type: 'nested', properties: { user_id: { type: 'keyword' }, name: { type: 'keyword' }, purpose: { type: 'keyword' } } },
-        agent: { properties: { user_ids: { type: 'keyword' } } },
-      },
-    },
-  },
-};
+/** The product's strict mapping: a stored event or a re-enrichment update it refuses fails the test. */
+const INDEX_BODY: Record<string, unknown> = { settings: { number_of_replicas: 0, analysis: INDEX_ANALYSIS }, mappings: INDEX_MAPPINGS };
 
 function withoutEnrichment(source: Record<string, unknown>): Record<string, unknown> {
-  const { genesys: _g, enrichment: _e, related, ...rest } = source as { genesys?: unknown; enrichment?: unknown; related?: { user?: unknown; ip?: unknown } };
-  return { ...rest, related: { ip: related?.ip } };
+  const { genesys: _g, enrichment: _e, ...rest } = source as { genesys?: unknown; enrichment?: unknown };
+  return rest;
 }
 
 describe('reenrich: Genesys down for a whole run, completed later', () => {
@@ -54,8 +29,7 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
 
   beforeAll(async () => {
     sim = await startGenesysSimulator({ dataset, down: true });
-    for (const month of ['2024.06', '2024.07'])
-      await client.indices.create({ index: `${prefix}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
+    for (const month of ['2024.06', '2024.07']) await client.indices.create({ index: `${prefix}-${month}`, body: INDEX_BODY });
     // 240 recordings, read in June and July, plus one export key of a conversation Genesys never had
     dataset.recordings.forEach((r, i) =>
       events.push(
@@ -93,7 +67,7 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
     return new Map((res.body.hits.hits as { _id: string; _source: Record<string, unknown> }[]).map((h) => [h._id, h._source]));
   }
 
-  it('completes every pending event and touches nothing but genesys, related.user and enrichment', async () => {
+  it('completes every pending event and touches nothing but genesys and enrichment', async () => {
     const before = await all();
     const statuses = [...before.values()].map((s) => (s.enrichment as { status: string }).status);
     expect(statuses.filter((s) => s === 'pending')).toHaveLength(241);
@@ -126,7 +100,10 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
       const rec = dataset.recordings.find((r) => source.genesys?.recording?.id === r.id)!;
       expect(source.enrichment?.status).toBe('resolved');
       expect(source.genesys?.conversation?.id).toBe(rec.conversationId);
-      expect(source.related.user).toEqual(['arn:aws:iam::123456789012:user/alice', ...rec.userIds]);
+      // v2: no related.user is written; the users are in genesys.participants, the requester stays raw.
+      expect('related' in source).toBe(false);
+      expect(source.aws.s3access.requester).toBe('arn:aws:iam::123456789012:user/alice');
+      expect(source.genesys?.participants?.flatMap((p) => (p.user_id !== undefined ? [p.user_id] : []))).toEqual(expect.arrayContaining([...rec.userIds]));
     }
     // Genesys was asked per batch of conversations, not per event
     expect(sim.stats().requests.conversation_details).toBeLessThanOrEqual(6);
@@ -173,8 +150,7 @@ describe('reenrich: Genesys down for a whole run, completed later', () => {
       return e;
     };
     const docs = [...Array.from({ length: 30 }, (_, i) => pending(i, '06')), ...Array.from({ length: 30 }, (_, i) => pending(100 + i, '07'))];
-    for (const month of ['2024.06', '2024.07'])
-      await client.indices.create({ index: `${lossy}-${month}`, body: { settings: { number_of_replicas: 0 }, mappings: MAPPINGS } });
+    for (const month of ['2024.06', '2024.07']) await client.indices.create({ index: `${lossy}-${month}`, body: INDEX_BODY });
     const body = docs.flatMap((e) => [{ create: { _index: `${lossy}-${e['@timestamp'].slice(0, 7).replace('-', '.')}`, _id: e.event.hash } }, e]);
     expect((await client.bulk({ body, refresh: true })).body.errors).toBe(false);
     sim.setFaults({ down: false });

@@ -16,7 +16,7 @@ import { emptyListStats, listLogObjects } from '../../../src/replay/list.js';
 import type { ReplayReport } from '../../../src/replay/report.js';
 import { runReplay, type ReplayOptions } from '../../../src/replay/run.js';
 import { corpusLines } from '../../bench/e2e-corpus.js';
-import { setupIndices } from '../../support/worker-harness.js';
+import { allDocuments, setupIndices } from '../../support/worker-harness.js';
 import { createBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
 import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';
@@ -51,22 +51,7 @@ function layout(): { key: string; inside: boolean }[] {
 }
 
 async function ids(os: Client, prefix: string): Promise<string[]> {
-  await os.indices.refresh({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true } as never);
-  const all: string[] = [];
-  let after: unknown[] | undefined;
-  for (;;) {
-    const res = await os.search({
-      index: `${prefix}-*`,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      body: { size: 5000, _source: false, sort: [{ _id: 'asc' }], query: { match_all: {} }, ...(after ? { search_after: after } : {}) },
-    } as never);
-    const hits = (res.body as { hits: { hits: { _id: string; sort: unknown[] }[] } }).hits.hits;
-    if (hits.length === 0) break;
-    all.push(...hits.map((h) => h._id));
-    after = hits.at(-1)!.sort;
-  }
-  return all.sort();
+  return [...(await allDocuments(os, `${prefix}-*`)).keys()].sort();
 }
 
 async function filesIndexed(os: Client, prefix: string): Promise<Set<string>> {

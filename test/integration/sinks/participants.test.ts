@@ -34,13 +34,13 @@ describe('genesys.participants in the product mapping (nested, normalized names,
   };
   const docs = [
     testDoc('part', 1, TS, (e) => {
-      e.user_agent = { original: 'aws-sdk-java/2.20.0 Linux/5.10 OpenJDK_64-Bit_Server_VM/17' };
-      e.url = { original: '/recordings/org/conv/Recording-1.opus' };
+      e.aws.s3access.user_agent = 'aws-sdk-java/2.20.0 Linux/5.10 OpenJDK_64-Bit_Server_VM/17';
+      e.aws.s3access.request_uri = 'GET /recordings/org/conv/Recording-1.opus HTTP/1.1';
       e.genesys = { participants, agent: { user_ids: [A, B] } };
     }),
     testDoc('part', 2, TS, (e) => {
-      e.user_agent = { original: 'Boto3/1.34.0 md/Botocore#1.34.0 Python/3.11.4' };
-      e.url = { original: '/recordings/org/conv/Recording-2.opus' };
+      e.aws.s3access.user_agent = 'Boto3/1.34.0 md/Botocore#1.34.0 Python/3.11.4';
+      e.aws.s3access.request_uri = 'GET /recordings/org/conv/Recording-2.opus HTTP/1.1';
       e.genesys = { participants, agent: { user_ids: [A, B] } };
     }),
   ];
@@ -66,12 +66,14 @@ describe('genesys.participants in the product mapping (nested, normalized names,
     expect((await search({ query: exact })).ids).toEqual([]);
   });
 
-  it('finds a user-agent or URL fragment case-insensitively through the text subfields', async () => {
-    expect((await search({ query: { match_phrase: { 'user_agent.original.text': 'BOTO3' } } })).ids).toEqual([docs[1]!.id]);
-    expect((await search({ query: { match_phrase: { 'user_agent.original.text': 'aws-sdk-java' } } })).ids).toEqual([docs[0]!.id]);
-    expect((await search({ query: { match_phrase: { 'url.original.text': 'recording-1.OPUS' } } })).ids).toEqual([docs[0]!.id]);
-    // The keyword stays exact.
+  it('finds a user-agent or URL fragment case-insensitively through the text subfields (url.original is an alias of the request line text)', async () => {
+    expect((await search({ query: { match_phrase: { 'aws.s3access.user_agent.text': 'BOTO3' } } })).ids).toEqual([docs[1]!.id]);
+    expect((await search({ query: { match_phrase: { 'aws.s3access.user_agent.text': 'aws-sdk-java' } } })).ids).toEqual([docs[0]!.id]);
+    expect((await search({ query: { match_phrase: { 'url.original': 'recording-1.OPUS' } } })).ids).toEqual([docs[0]!.id]);
+    expect((await search({ query: { match_phrase: { 'aws.s3access.request_uri.text': 'recording-2.OPUS' } } })).ids).toEqual([docs[1]!.id]);
+    // The keyword stays exact, under its raw name and its ECS alias.
     expect((await search({ query: { term: { 'user_agent.original': 'boto3' } } })).ids).toEqual([]);
+    expect((await search({ query: { term: { 'user_agent.original': 'Boto3/1.34.0 md/Botocore#1.34.0 Python/3.11.4' } } })).ids).toEqual([docs[1]!.id]);
   });
 
   it('a terms aggregation inside a nested aggregation gives each agent exactly one name', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
+import { ECS_VERSION } from '../../../src/event/build.js';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import type { AccessEvent, IndexableEvent } from '../../../src/event/types.js';
 import type { ItemOutcome, WriteTracker } from '../../../src/sinks/opensearch/bulk.js';
@@ -14,14 +15,15 @@ export function testDoc(tag: string, n: number, timestamp: string, over: (e: Acc
     event: {
       kind: 'event',
       dataset: 'aws.s3access',
+      module: 'aws',
       outcome: 'success',
       category: ['file'],
       type: ['access'],
       hash: createHash('sha256').update(rawLine).digest('hex'),
     },
+    ecs: { version: ECS_VERSION },
     cloud: { provider: 'aws' },
-    related: {},
-    aws: { s3access: { http_status: 200, request_id: `R${n}` }, s3: { bucket: { name: 'recordings' }, object: { key: `k/${n}` } } },
+    aws: { s3access: { bucket: 'recordings', http_status: 200, request_id: `R${n}` }, s3: { object: { key: `k/${n}` } } },
     log: { file: { path: `s3://logs/${tag}` }, offset: n },
   };
   over(event);

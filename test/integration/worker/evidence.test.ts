@@ -275,10 +275,11 @@ describe('evidence integrity (issue 20): a document OpenSearch refuses to map al
     const now = new Date();
     const stamp = `${String(now.getUTCDate()).padStart(2, '0')}/${now.toUTCString().slice(8, 11)}/${now.getUTCFullYear()}:${now.toISOString().slice(11, 19)} +0000`;
     const line = `${'d'.repeat(64)} ${res.recordingsBucket} [${stamp}] 192.0.2.44 arn:aws:iam::123456789012:user/probe MAPPING00000001 REST.GET.OBJECT rec.opus "GET /rec.opus HTTP/1.1" 200 - 10 10 1 1 "-" "curl/8" -`;
-    // This month's index exists already with source.ip as a number: OpenSearch refuses the event
-    // (mapper_parsing_exception), which is what a mapping out of step with the worker does.
+    // This month's index exists already with url.extension as a number: OpenSearch refuses the
+    // event ("opus", mapper_parsing_exception), which is what a mapping out of step with the worker
+    // does. The pipeline_error trace has no url.* and is accepted.
     const index = indexNameFor(prefix, now.toISOString());
-    await os.indices.create({ index, body: { mappings: { properties: { source: { properties: { ip: { type: 'long' } } } } } } } as never);
+    await os.indices.create({ index, body: { mappings: { properties: { url: { properties: { extension: { type: 'long' } } } } } } } as never);
 
     const key = logObjectKey(res.logPrefix, now, 'MAPPING');
     await putLogObject(s3, res.logBucket, key, `${line}\n`);

@@ -130,7 +130,8 @@ describe('schema v2 through the worker', () => {
       expires_in_secs: 900,
       expires_at: '2024-05-14T10:10:00.000Z',
     });
-    expect((d.url as { query: string }).query).toContain('X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F[redacted]');
+    expect(d.aws.s3access!.request_uri).toContain('?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA4EXAMPLE7Q2BZ6KD%2F[redacted]');
+    expect(d.url).toEqual({ extension: dataset.recordings[0]!.ext });
     expect(d.aws.principal).toEqual({ type: 'AssumedRole', account_id: ACCT, role_name: 'qa-playback', session_name: 'presigner' });
     expect(d.actor).toEqual({ kind: 'service' });
     const stored = JSON.stringify(d);
@@ -158,6 +159,79 @@ describe('schema v2 through the worker', () => {
   it('a versioned DELETE carries the version id it named', () => {
     expect(byRequest('REQ3').aws.s3!.object).toMatchObject({ version_id: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' });
     expect(byRequest('REQ1').aws.s3!.object).not.toHaveProperty('version_id');
+  });
+
+  it('stores the raw fields once: no ECS alias name in any document; event.duration in ns, ecs.version, event.module', () => {
+    for (const d of docs) {
+      for (const name of ['source', 'client', 'user', 'related', 'user_agent']) expect(d, name).not.toHaveProperty(name);
+      for (const name of ['action', 'id', 'code']) expect(d.event, `event.${name}`).not.toHaveProperty(name);
+      expect(d.aws.s3, 'aws.s3.bucket').not.toHaveProperty('bucket');
+      expect(d.http ?? {}, 'http.response').not.toHaveProperty('response');
+      expect(d.tls, 'tls').toEqual({ version: '1.2' });
+      expect(d.event).toMatchObject({ module: 'aws', dataset: 'aws.s3access', duration: 5_000_000 });
+      expect(d.ecs).toEqual({ version: '8.11.0' });
+      expect(d.aws.s3access).toMatchObject({ remote_ip: '203.0.113.77', total_time: 5, cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256' });
+    }
+  });
+
+  it('the ECS names (Elastic aws_s3access) are queryable aliases of the raw fields on the real node', async () => {
+    const scope = { prefix: { 'log.file.path': `s3://${res.logBucket}/` } };
+    const find = async (query: Record<string, unknown>): Promise<string[]> => {
+      const r = await os.search({
+        index: prefix,
+        body: { size: 20, query: { bool: { filter: [scope, { term: { 'event.kind': 'event' } }, query] } } },
+      } as never);
+      const hits = (r.body as unknown as { hits: { hits: { _source: Doc }[] } }).hits.hits;
+      return hits.map((h) => h._source.aws.s3access!.request_id as string).sort();
+    };
+    const every = ['REQ0', 'REQ1', 'REQ2', 'REQ3', 'REQ4'];
+    expect(await find({ term: { 'client.ip': '203.0.113.77' } })).toEqual(every);
+    expect(await find({ term: { 'source.ip': '203.0.113.77' } })).toEqual(every);
+    expect(await find({ term: { 'related.ip': '203.0.113.77' } })).toEqual(every);
+    // CIDR on the ip-typed alias.
+    expect(await find({ term: { 'client.ip': '203.0.113.0/24' } })).toEqual(every);
+    expect(await find({ term: { 'source.ip': '203.0.0.0/8' } })).toEqual(every);
+    expect(await find({ term: { 'client.ip': '198.51.100.0/24' } })).toEqual([]);
+    expect(await find({ term: { 'event.action': 'REST.DELETE.OBJECT' } })).toEqual(['REQ3']);
+    expect(await find({ term: { 'event.action': 'REST.GET.OBJECT' } })).toEqual(['REQ0', 'REQ1', 'REQ2', 'REQ4']);
+    expect(await find({ term: { 'event.id': 'REQ2' } })).toEqual(['REQ2']);
+    expect(await find({ term: { 'event.code': 'AccessDenied' } })).toEqual(['REQ4']);
+    expect(await find({ term: { 'http.response.status_code': 403 } })).toEqual(['REQ4']);
+    expect(await find({ range: { 'http.response.status_code': { gte: 200, lt: 300 } } })).toEqual(['REQ0', 'REQ1', 'REQ2', 'REQ3']);
+    expect(await find({ term: { 'url.domain': `${res.recordingsBucket}.s3.us-east-1.amazonaws.com` } })).toEqual(every);
+    expect(await find({ match_phrase: { 'url.original': 'versionId' } })).toEqual(['REQ3']);
+    expect(await find({ term: { 'user_agent.original': 'aws-sdk-js/3 recording-audit' } })).toEqual(['REQ2']);
+    const jane = `arn:aws:sts::${ACCT}:assumed-role/qa-playback/jane.doe@example-health.org`;
+    expect(await find({ term: { 'client.user.id': jane } })).toEqual(['REQ1']);
+    expect(await find({ term: { 'user.id': jane } })).toEqual(['REQ1']);
+    expect(await find({ term: { 'related.user': jane } })).toEqual(['REQ1']);
+    expect(await find({ term: { 'tls.cipher': 'ECDHE-RSA-AES128-GCM-SHA256' } })).toEqual(every);
+    expect(await find({ term: { 'aws.s3.bucket.name': res.recordingsBucket } })).toEqual(every);
+    const extOf = (i: number): string => dataset.recordings[i % dataset.recordings.length]!.ext;
+    expect(await find({ term: { 'url.extension': extOf(0) } })).toEqual(every.filter((_, i) => extOf(i) === extOf(0)));
+    expect(await find({ range: { 'event.duration': { gte: 5_000_000, lte: 5_000_000 } } })).toEqual(every);
+    // An aggregation on an alias counts the raw values.
+    const agg = await os.search({ index: prefix, body: { size: 0, query: scope, aggs: { a: { terms: { field: 'event.action' } } } } } as never);
+    const buckets = (agg.body as unknown as { aggregations: { a: { buckets: { key: string; doc_count: number }[] } } }).aggregations.a.buckets;
+    expect(buckets).toEqual([
+      { key: 'REST.GET.OBJECT', doc_count: 4 },
+      { key: 'REST.DELETE.OBJECT', doc_count: 1 },
+    ]);
+  });
+
+  it('a document holding a value under an alias name is refused by the real node', async () => {
+    const d = byRequest('REQ1');
+    const index = `${prefix}-2024.05`;
+    const refusal = async (body: Record<string, unknown>): Promise<unknown> =>
+      os.index({ index, id: 'alias-value', body }).then(
+        () => 'accepted',
+        (err: unknown) => {
+          const e = err as { statusCode?: number; meta?: { body?: { error?: { caused_by?: { reason?: string } } } } };
+          return [e.statusCode, e.meta?.body?.error?.caused_by?.reason];
+        },
+      );
+    expect(await refusal({ ...d, client: { ip: '203.0.113.77' } })).toEqual([400, 'Cannot write to a field alias [client.ip].']);
+    expect(await refusal({ ...d, event: { ...d.event, action: 'REST.GET.OBJECT' } })).toEqual([400, 'Cannot write to a field alias [event.action].']);
   });
 
   it("an event.self:false query (the demo summary's playback sample) finds a playback that is not the worker's own", async () => {

@@ -86,12 +86,30 @@ describe('worker against the real stack', () => {
     const docs = new Map([...(await allDocuments(os, `${prefix}-*`))].filter(([, d]) => (d.event as { kind: string }).kind === 'event'));
     expect(docs.size).toBe(recordsWritten);
     expect(new Set([...docs.values()].map((d) => (d.event as { hash: string }).hash))).toEqual(expectedHashes);
-    const denied = [...docs.values()].filter((d) => (d.http as { response: { status_code: number } }).response.status_code === 403);
+    const raw = (d: Record<string, unknown>): Record<string, unknown> => (d.aws as { s3access: Record<string, unknown> }).s3access;
+    const denied = [...docs.values()].filter((d) => raw(d).http_status === 403);
     expect(denied.length).toBeGreaterThan(0);
     for (const d of denied) {
-      expect(d.event).toMatchObject({ outcome: 'failure', action: 'REST.GET.OBJECT' });
-      expect((d.aws as { s3access: { error_code: string } }).s3access.error_code).toBe('AccessDenied');
+      expect(d.event).toMatchObject({ outcome: 'failure' });
+      expect(raw(d)).toMatchObject({ operation: 'REST.GET.OBJECT', error_code: 'AccessDenied' });
     }
+    // The same events through the ECS alias names on the real node.
+    const aliasCount = await os.count({
+      index: prefix,
+      body: {
+        query: {
+          bool: {
+            filter: [
+              { term: { 'event.kind': 'event' } },
+              { term: { 'http.response.status_code': 403 } },
+              { term: { 'event.action': 'REST.GET.OBJECT' } },
+              { term: { 'event.code': 'AccessDenied' } },
+            ],
+          },
+        },
+      },
+    } as never);
+    expect((aliasCount.body as { count: number }).count).toBe(denied.length);
     const someGet = [...docs.values()].find((d) => (d.aws as { s3access: { operation: string } }).s3access.operation === 'REST.GET.OBJECT');
     expect((someGet?.aws as { s3: { object: { key: string } } }).s3.object.key).toMatch(
       /^3c9a7a2e-.*\/year=2024\/month=5\/day=14\/hour=\d+\/conversation_id=.*\.opus(_metadata\.json)?$/,

@@ -55,9 +55,12 @@ describe('recording-audit parse (spawned)', () => {
     const firstLine = readFileSync(real, 'utf8').split('\n')[0]!;
     expect(events[0]).toMatchObject({
       _id: sha(`acme-logs\n${sha(firstLine)}`),
-      event: { hash: sha(firstLine), action: 'REST.GET.VERSIONING' },
+      event: { hash: sha(firstLine), module: 'aws' },
+      aws: { s3access: { operation: 'REST.GET.VERSIONING' } },
       log: { file: { path: real }, offset: 1 },
     });
+    // event.action is an alias of aws.s3access.operation in the mapping: never in the document.
+    expect((events[0] as { event: Record<string, unknown> }).event.action).toBeUndefined();
     const err = jsonLines(r.stderr);
     expect(err[0]).toMatchObject({ rejected: 'spliced_records', file: malformed, line: 1 });
     expect(err[1]).toEqual({

@@ -230,7 +230,7 @@ describe('parseAccessLogLine: a [time] in client text is not a splice', () => {
       // And the event is built: indexed, not quarantined.
       const b = buildEvent({ number: 1, bytes: Buffer.from(text) }, { logBucket: 'logs', filePath: 'attack' });
       if (!b.ok) throw new Error(`quarantined: ${b.rejection.reason} ${b.rejection.detail}`);
-      expect(b.doc.event.user_agent?.original).toBe(want.user_agent);
+      expect(b.doc.event.aws.s3access.user_agent).toBe(want.user_agent);
       expect(b.doc.event.aws.s3.object).toEqual({ key: 'photos/a.jpg', key_decode_failed: false });
     });
   }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RawLine } from '../../../src/decode/lines.js';
-import { buildEvent, documentId, lineHash, PARSER_VERSION, type LineResult, type SourceContext } from '../../../src/event/build.js';
+import { buildEvent, documentId, ECS_VERSION, lineHash, PARSER_VERSION, type LineResult, type SourceContext } from '../../../src/event/build.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { renderLine } from '../../fixtures/render.js';
 
@@ -52,10 +52,10 @@ describe('buildEvent: identity and evidence', () => {
     const e = ev(bytes);
     expect(e.event.hash).toBe(sha(bytes));
     expect(e.event.invalid_utf8).toBe(true);
-    expect(e.user_agent?.original).toBe('S3Console/\uFFFD\uFFFD');
+    expect(e.aws.s3access.user_agent).toBe('S3Console/\uFFFD\uFFFD');
     // Valid UTF-8 is not flagged.
     expect(edge(8).event.invalid_utf8).toBe(false);
-    expect(ev(Buffer.from(sample('s3-access-real.log', 5).replace('S3Console/0.4', 'S3Console/é'))).user_agent?.original).toBe('S3Console/é');
+    expect(ev(Buffer.from(sample('s3-access-real.log', 5).replace('S3Console/0.4', 'S3Console/é'))).aws.s3access.user_agent).toBe('S3Console/é');
   });
 
   it('a rejection carries the reason, line number, a copy of the raw bytes, its hash and id', () => {
@@ -81,6 +81,28 @@ describe('buildEvent: identity and evidence', () => {
   });
 });
 
+/** Names that are `alias` fields in schema v2: a document holding any of them is refused by OpenSearch. */
+const ALIAS_ROOTS = ['source', 'client', 'user', 'related', 'user_agent'] as const;
+function expectNoAliasValues(e: AccessEvent): void {
+  const doc = JSON.parse(json(e)) as Record<string, Record<string, unknown> | undefined> & {
+    aws: { s3: Record<string, unknown> };
+    http?: Record<string, unknown>;
+    tls?: Record<string, unknown>;
+    url?: Record<string, unknown>;
+  };
+  for (const root of ALIAS_ROOTS) expect(doc[root], root).toBeUndefined();
+  for (const name of ['action', 'id', 'code']) expect(doc.event?.[name], `event.${name}`).toBeUndefined();
+  expect(doc.http?.response).toBeUndefined();
+  expect((doc.http?.request as Record<string, unknown> | undefined)?.referrer).toBeUndefined();
+  expect(doc.tls?.cipher).toBeUndefined();
+  expect(doc.tls?.version_protocol).toBeUndefined();
+  expect(doc.url?.original).toBeUndefined();
+  expect(doc.url?.domain).toBeUndefined();
+  expect(doc.url?.path).toBeUndefined();
+  expect(doc.url?.query).toBeUndefined();
+  expect(doc.aws.s3.bucket).toBeUndefined();
+}
+
 describe('buildEvent: ECS fields from the sample traps', () => {
   it('27-field record: TLS, the bucket region from the access point ARN, the source region kept apart', () => {
     const e = real(1);
@@ -88,18 +110,50 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(e.event).toMatchObject({
       kind: 'event',
       dataset: 'aws.s3access',
-      action: 'REST.GET.VERSIONING',
+      module: 'aws',
       outcome: 'success',
       category: ['file'],
       type: ['access'],
+      duration: 7_000_000,
     });
-    expect(e.tls).toEqual({ version: '1.2', version_protocol: 'tls', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' });
+    expect(e.ecs).toEqual({ version: ECS_VERSION });
+    expect(e.aws.s3access.operation).toBe('REST.GET.VERSIONING');
+    expect(e.tls).toEqual({ version: '1.2' });
+    expect(e.aws.s3access).toMatchObject({ tls_version: 'TLSV1.2', cipher_suite: 'ECDHE-RSA-AES128-GCM-SHA256' });
     expect(e.cloud).toEqual({ provider: 'aws', region: 'us-west-1' });
     expect(e.aws.s3access.source_region).toBe('us-east-1');
-    expect(e.http).toEqual({ request: { method: 'GET' }, version: '1.1', response: { status_code: 200, body: { bytes: 113 } } });
-    expect(e.url).toEqual({ original: '/amzn-s3-demo-bucket1?versioning', path: '/amzn-s3-demo-bucket1', query: 'versioning' });
-    expect(e.aws.s3.bucket).toEqual({ name: 'amzn-s3-demo-bucket1', arn: 'arn:aws:s3:::amzn-s3-demo-bucket1' });
+    expect(e.http).toEqual({ request: { method: 'GET' }, version: '1.1' });
+    expect(e.aws.s3access).toMatchObject({ http_status: 200, bytes_sent: 113, total_time: 7, remote_ip: '192.0.2.3', bucket: 'amzn-s3-demo-bucket1' });
+    expect(e.aws.s3access.request_uri).toBe('GET /amzn-s3-demo-bucket1?versioning HTTP/1.1');
+    // No object key: no url.extension, and nothing else under url is stored.
+    expect(e.url).toBeUndefined();
     expect(e.aws.s3.object).toEqual({ key_decode_failed: false });
+    expectNoAliasValues(e);
+  });
+
+  it('no sample event stores a value under a v2 alias name', () => {
+    for (const n of [1, 5, 9, 10, 15, 24, 25, 27, 41, 42]) expectNoAliasValues(real(n));
+    for (const n of [1, 2, 7, 8]) expectNoAliasValues(edge(n));
+  });
+
+  it('event.duration is Total Time in nanoseconds; absent when S3 wrote none', () => {
+    expect(real(10).event.duration).toBe(17_344 * 1_000_000);
+    expect(real(10).aws.s3access.total_time).toBe(17_344);
+    expect(edge(7).event.duration).toBe(41_754_000_000);
+    expect(real(42).event.duration).toBeUndefined();
+    expect(real(42).aws.s3access.total_time).toBeUndefined();
+  });
+
+  it('url.extension from the decoded key: lowercase, last segment only, absent without one', () => {
+    expect(real(9).url).toEqual({ extension: 'png' });
+    expect(real(10).url).toEqual({ extension: 'mp3' });
+    expect(edge(8).url).toEqual({ extension: 'pdf' });
+    expect(real(1).url).toBeUndefined();
+    const withKey = (key: string): AccessEvent => ev(sample('s3-access-real.log', 5).replace(' s3-dg.pdf ', ` ${key} `));
+    expect(withKey('a/b/REC.OPUS').url).toEqual({ extension: 'opus' });
+    expect(withKey('a.dir/noext').url).toBeUndefined();
+    expect(withKey('a/b.').url).toBeUndefined();
+    expect(withKey('a/.hidden').url).toBeUndefined();
   });
 
   it('batch delete: form-decoded key, deletion, zero body bytes, no URL or user agent', () => {
@@ -107,28 +161,33 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(e.aws.s3.object).toEqual({ key: 'Screen Shot 2019-09-09 at 9.08.44 AM.png', key_decode_failed: false });
     expect(e.aws.s3access.key).toBe('Screen+Shot+2019-09-09+at+9.08.44+AM.png');
     expect(e.event.type).toEqual(['deletion']);
-    expect(e.http).toEqual({ response: { status_code: 204, body: { bytes: 0 } } });
-    expect(e.url).toBeUndefined();
-    expect(e.user_agent).toBeUndefined();
-    expect(e.user).toEqual({ id: 'arn:aws:iam::123456:user/test@elastic.co', name: 'test@elastic.co' });
-    expect(e.related).toEqual({ ip: ['89.160.20.156'], user: ['arn:aws:iam::123456:user/test@elastic.co', 'test@elastic.co'] });
+    // No Request-URI: no http.* stored; the status and the absent Bytes Sent stay raw.
+    expect(e.http).toBeUndefined();
+    expect(e.aws.s3access.http_status).toBe(204);
+    expect(e.aws.s3access.bytes_sent).toBeUndefined();
+    expect(e.aws.s3access.request_uri).toBeUndefined();
+    expect(e.url).toEqual({ extension: 'png' });
+    expect(e.aws.s3access.user_agent).toBeUndefined();
+    expect(e.aws.s3access.requester).toBe('arn:aws:iam::123456:user/test@elastic.co');
+    expect(e.aws.s3access.remote_ip).toBe('89.160.20.156');
+    expectNoAliasValues(e);
     expect(e.cloud.region).toBe('ap-southeast-1');
   });
 
   it('SigV2 presigned URL: Signature and AWSAccessKeyId redacted everywhere, Expires kept', () => {
     const e = real(10);
     expect(e.event.redacted).toBe(true);
-    expect(e.url?.query).toBe('Signature=[redacted]&Expires=1364127776&AWSAccessKeyId=[redacted]');
     expect(e.aws.s3access.request_uri).toBe('GET /10010160/2013-03-24-0930.mp3?Signature=[redacted]&Expires=1364127776&AWSAccessKeyId=[redacted] HTTP/1.1');
     for (const secret of ['75eBWlMvIpO357', '1VYKRTJ5FFKT5B6F4NR2']) expect(json(e)).not.toContain(secret);
-    expect(e.http?.response?.body?.bytes).toBe(18547033);
+    expect(e.aws.s3access.bytes_sent).toBe(18547033);
+    expect(e.aws.s3access.referrer).toBe('http://kerkdienstgemist.nl/mp3/recorder.php?id=452');
   });
 
   it('SigV4 presigned URL: signature and credential scope redacted, the access key id kept (not a secret), other parameters kept', () => {
     const e = real(24);
     expect(e.event.redacted).toBe(true);
-    expect(e.url?.query).toBe(
-      'response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=1VYKRTJ5FFKT5B6F4NR2%2F[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
+    expect(e.aws.s3access.request_uri).toContain(
+      '?response-content-disposition=attachment%3Bfilename%3D2019-10-18-1100.mp4&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=1VYKRTJ5FFKT5B6F4NR2%2F[redacted]&X-Amz-Date=20191019T134605Z&X-Amz-Expires=10800&X-Amz-SignedHeaders=host&X-Amz-Signature=[redacted]',
     );
     expect(e.aws.s3.presigned).toEqual({
       access_key_id: '1VYKRTJ5FFKT5B6F4NR2',
@@ -143,8 +202,10 @@ describe('buildEvent: ECS fields from the sample traps', () => {
 
   it('raw quote in Request-URI; Key %2522 decoded once to %22; 403 is a denied failure', () => {
     const e = real(41);
-    expect(e.url).toEqual({ original: '/"', path: '/"' });
+    expect(e.aws.s3access.request_uri).toBe('GET /" HTTP/1.1');
+    expect(e.url).toBeUndefined(); // key `"` has no extension
     expect(e.http?.request?.method).toBe('GET');
+    expect(e.aws.s3access).toMatchObject({ http_status: 403, error_code: 'AccessDenied', referrer: 'referer test' });
     expect(e.aws.s3.object).toEqual({ key: '%22', key_decode_failed: false });
     expect(e.event.outcome).toBe('failure');
     expect(e.event.type).toEqual(['access', 'denied']);
@@ -153,12 +214,13 @@ describe('buildEvent: ECS fields from the sample traps', () => {
 
   it('lifecycle expiration: no source, no HTTP, unknown outcome, deletion by AmazonS3', () => {
     const e = real(42);
-    expect(e.source).toBeUndefined();
+    expect(e.aws.s3access.remote_ip).toBeUndefined();
     expect(e.http).toBeUndefined();
     expect(e.event.outcome).toBe('unknown');
     expect(e.event.type).toEqual(['deletion']);
-    expect(e.user).toEqual({ id: 'AmazonS3' });
-    expect(e.related).toEqual({ user: ['AmazonS3'] });
+    expect(e.aws.s3access.requester).toBe('AmazonS3');
+    expect(e.aws.principal).toEqual({ type: 'AWSService' });
+    expectNoAliasValues(e);
   });
 
   it('creation, change, deletion and access by operation', () => {
@@ -183,23 +245,24 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     expect(edge(5).event.outcome).toBe('failure'); // 400 KMS.DisabledException
   });
 
-  it('users: assumed-role session, IAM user, canonical id, anonymous, origin access identity', () => {
-    expect(real(25).user).toEqual({ id: 'arn:aws:sts::152813717728:assumed-role/stevel-assumed-role/test', name: 'test' });
-    expect(real(27).user).toEqual({ id: 'arn:aws:iam::152813717728:user/stevel-dev', name: 'stevel-dev' });
-    expect(real(5).user).toEqual({ id: '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be' });
-    expect(real(15).user).toBeUndefined();
-    expect(real(15).related.user).toBeUndefined();
-    expect(edge(2).user).toEqual({
-      id: 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID',
-      name: 'CloudFront Origin Access Identity E2EXAMPLEID',
-    });
+  it('users: assumed-role session, IAM user, canonical id, anonymous, origin access identity (the raw Requester, no user.*)', () => {
+    expect(real(25).aws.s3access.requester).toBe('arn:aws:sts::152813717728:assumed-role/stevel-assumed-role/test');
+    expect(real(25).aws.principal).toMatchObject({ type: 'AssumedRole', role_name: 'stevel-assumed-role', session_name: 'test' });
+    expect(real(27).aws.s3access.requester).toBe('arn:aws:iam::152813717728:user/stevel-dev');
+    expect(real(5).aws.s3access.requester).toBe('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be');
+    expect(real(15).aws.s3access.requester).toBeUndefined();
+    expect(real(15).actor).toEqual({ kind: 'anonymous' });
+    expect(edge(2).aws.s3access.requester).toBe('arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID');
+    for (const n of [5, 15, 25, 27]) expectNoAliasValues(real(n));
+    expectNoAliasValues(edge(2));
   });
 
   it('IPv6 source, TLS 1.3, dual-stack endpoint', () => {
     const e = edge(1);
-    expect(e.source).toEqual({ ip: '2001:db8:85a3::8a2e:370:7334', address: '2001:db8:85a3::8a2e:370:7334' });
-    expect(e.related.ip).toEqual(['2001:db8:85a3::8a2e:370:7334']);
-    expect(e.tls).toEqual({ version: '1.3', version_protocol: 'tls', cipher: 'TLS_AES_128_GCM_SHA256' });
+    expect(e.aws.s3access.remote_ip).toBe('2001:db8:85a3::8a2e:370:7334');
+    expect(e.tls).toEqual({ version: '1.3' });
+    expect(e.aws.s3access).toMatchObject({ tls_version: 'TLSv1.3', cipher_suite: 'TLS_AES_128_GCM_SHA256' });
+    expect(e.aws.s3access.host_header).toBe('amzn-s3-demo-bucket1.s3.dualstack.us-west-1.amazonaws.com');
     expect(e.cloud.region).toBe('us-west-1');
   });
 
@@ -214,8 +277,10 @@ describe('buildEvent: ECS fields from the sample traps', () => {
   it('OPTIONS *, HTTP/1.0, and a +0200 time', () => {
     const e = edge(7);
     expect(e['@timestamp']).toBe('2021-02-09T12:48:42.000Z');
-    expect(e.http).toEqual({ request: { method: 'OPTIONS' }, version: '1.0', response: { status_code: 200, body: { bytes: 0 } } });
-    expect(e.url).toEqual({ original: '*', path: '*' });
+    expect(e.http).toEqual({ request: { method: 'OPTIONS' }, version: '1.0' });
+    expect(e.aws.s3access.request_uri).toBe('OPTIONS * HTTP/1.0');
+    expect(e.aws.s3access.http_status).toBe(200);
+    expect(e.aws.s3access.bytes_sent).toBeUndefined();
     expect(e.tls?.version).toBe('1.1');
   });
 
@@ -223,7 +288,7 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     const e = edge(8);
     expect(e.aws.s3.object).toEqual({ key: '日本/résumé final.pdf', key_decode_failed: false });
     expect(e.aws.s3access.key).toBe('%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9+final.pdf');
-    expect(e.url?.path).toBe('/%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9%20final.pdf');
+    expect(e.aws.s3access.request_uri).toBe('PUT /%E6%97%A5%E6%9C%AC/r%C3%A9sum%C3%A9%20final.pdf HTTP/1.1');
   });
 
   it('an undecodable key is kept as written and flagged', () => {
@@ -233,11 +298,11 @@ describe('buildEvent: ECS fields from the sample traps', () => {
     }
   });
 
-  it('a Remote IP that is no IP address stays in source.address only', () => {
+  it('a Remote IP that is no IP address is kept raw as written (the ip mapping ignores it as malformed instead of refusing the document)', () => {
     const e = ev(sample('s3-access-real.log', 5).replace(' 192.0.2.3 ', ' svc:delivery.logs.amazonaws.com '));
-    expect(e.source).toEqual({ address: 'svc:delivery.logs.amazonaws.com' });
-    expect(e.related.ip).toBeUndefined();
-    expect(ev(sample('s3-access-real.log', 5).replace(' 192.0.2.3 ', ' 192.0.2.300 ')).source).toEqual({ address: '192.0.2.300' });
+    expect(e.aws.s3access.remote_ip).toBe('svc:delivery.logs.amazonaws.com');
+    expectNoAliasValues(e);
+    expect(ev(sample('s3-access-real.log', 5).replace(' 192.0.2.3 ', ' 192.0.2.300 ')).aws.s3access.remote_ip).toBe('192.0.2.300');
   });
 
   it('a Genesys export key keeps its = (written %3D) after decoding', () => {

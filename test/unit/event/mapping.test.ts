@@ -109,6 +109,13 @@ function errorEvents(): unknown[] {
   return [line.event, doc.event];
 }
 
+/** The mapping definition of a dotted leaf path. */
+function mappingAt(path: string): unknown {
+  let node: unknown = INDEX_MAPPINGS;
+  for (const part of path.split('.')) node = (node as { properties: Record<string, unknown> }).properties[part];
+  return node;
+}
+
 describe('INDEX_MAPPINGS', () => {
   const mapped = mappingLeaves();
   const produced = new Map<string, Set<string>>();
@@ -127,22 +134,72 @@ describe('INDEX_MAPPINGS', () => {
     }
   });
 
-  it('every mapped field is produced by some event or filled later by enrichment', () => {
-    const unused = [...mapped.keys()].filter((p) => !produced.has(p));
+  it('every mapped field is produced by some event or filled later by enrichment (aliases are never stored)', () => {
+    const unused = [...mapped.entries()].filter(([p, type]) => type !== 'alias' && !produced.has(p)).map(([p]) => p);
     expect(unused.sort()).toEqual([...ENRICHMENT_ONLY_FIELDS].sort());
+    // OpenSearch refuses a document that holds a value for an alias field.
+    for (const [p, type] of mapped) if (type === 'alias') expect(produced.has(p), `${p} is an alias but some event stores it`).toBe(false);
+  });
+
+  it('the Elastic aws_s3access ECS names are aliases of the raw aws.s3access fields', () => {
+    const aliases = new Map<string, string>();
+    const walk = (properties: Record<string, unknown>, prefix: string): void => {
+      for (const [name, def] of Object.entries(properties)) {
+        const d = def as { type?: string; path?: string; properties?: Record<string, unknown> };
+        if (d.properties !== undefined) walk(d.properties, `${prefix}${name}.`);
+        else if (d.type === 'alias') aliases.set(`${prefix}${name}`, d.path!);
+      }
+    };
+    walk(INDEX_MAPPINGS.properties, '');
+    expect(Object.fromEntries(aliases)).toEqual({
+      'event.action': 'aws.s3access.operation',
+      'event.id': 'aws.s3access.request_id',
+      'event.code': 'aws.s3access.error_code',
+      'client.ip': 'aws.s3access.remote_ip',
+      'client.address': 'aws.s3access.remote_ip',
+      'client.user.id': 'aws.s3access.requester',
+      'source.ip': 'aws.s3access.remote_ip',
+      'source.address': 'aws.s3access.remote_ip',
+      'user.id': 'aws.s3access.requester',
+      'related.ip': 'aws.s3access.remote_ip',
+      'related.user': 'aws.s3access.requester',
+      'user_agent.original': 'aws.s3access.user_agent',
+      'http.request.referrer': 'aws.s3access.referrer',
+      'http.response.status_code': 'aws.s3access.http_status',
+      'http.response.body.bytes': 'aws.s3access.bytes_sent',
+      'tls.cipher': 'aws.s3access.cipher_suite',
+      'url.domain': 'aws.s3access.host_header',
+      'url.original': 'aws.s3access.request_uri.text',
+      'aws.s3.bucket.name': 'aws.s3access.bucket',
+    });
+    // Every target is a concrete field: a mapped leaf, or a subfield of one.
+    const s3access = INDEX_MAPPINGS.properties.aws.properties.s3access.properties as Record<string, { type: string; fields?: Record<string, unknown> }>;
+    for (const [name, target] of aliases) {
+      const [field, sub] = target.slice('aws.s3access.'.length).split('.');
+      expect(s3access[field!], name).toBeDefined();
+      expect(s3access[field!]!.type, name).not.toBe('alias');
+      if (sub !== undefined) expect(s3access[field!]!.fields?.[sub], name).toBeDefined();
+    }
+    // The v1 stored names that are gone in v2 (neither stored nor aliased).
+    for (const gone of ['user.name', 'url.path', 'url.query', 'tls.version_protocol', 'aws.s3.bucket.arn']) expect(mapped.has(gone), gone).toBe(false);
   });
 
   it('uses only field types the bare OpenSearch distribution has, and caps keyword length', () => {
     for (const [path, type] of mapped) {
-      expect(['keyword', 'ip', 'date', 'long', 'boolean'], path).toContain(type);
+      expect(['keyword', 'ip', 'date', 'long', 'boolean', 'alias'], path).toContain(type);
     }
     // No plugin types and no custom analyzers; the one normalizer is in INDEX_ANALYSIS.
     expect(JSON.stringify(INDEX_MAPPINGS)).not.toMatch(/analyzer|scaled_float|wildcard|flattened/);
     expect(JSON.stringify(INDEX_MAPPINGS).match(/"normalizer":"(\w+)"/g)).toEqual(['"normalizer":"lowercase_ascii"']);
     expect(Object.keys(INDEX_ANALYSIS.normalizer)).toEqual(['lowercase_ascii']);
     expect(INDEX_ANALYSIS.normalizer.lowercase_ascii.filter).toEqual(['lowercase', 'asciifolding']);
-    const keyword = INDEX_MAPPINGS.properties.aws.properties.s3access.properties.request_uri;
-    expect(keyword).toEqual({ type: 'keyword', ignore_above: 8191 });
+    // Subfield types: match_only_text (bare since OpenSearch 2.12) and text.
+    const types = new Set([...JSON.stringify(INDEX_MAPPINGS).matchAll(/"type":"(\w+)"/g)].map((m) => m[1]));
+    expect([...types].sort()).toEqual(['alias', 'boolean', 'date', 'ip', 'keyword', 'long', 'match_only_text', 'nested', 'text']);
+    const s3access = INDEX_MAPPINGS.properties.aws.properties.s3access.properties;
+    expect(s3access.user_agent).toEqual({ type: 'keyword', ignore_above: 8191, fields: { text: { type: 'match_only_text' } } });
+    expect(s3access.request_uri).toEqual({ type: 'keyword', index: false, doc_values: false, fields: { text: { type: 'match_only_text' } } });
+    for (const [path, type] of mapped) if (type === 'keyword') expect(JSON.stringify(mappingAt(path)), path).toMatch(/"ignore_above":8191|"index":false/);
   });
 
   it('has the enrichment fields the enrichment stage writes', () => {
@@ -155,8 +212,6 @@ describe('INDEX_MAPPINGS', () => {
       lower: { type: 'keyword', normalizer: 'lowercase_ascii', ignore_above: 8191 },
       text: { type: 'text' },
     });
-    expect(INDEX_MAPPINGS.properties.user_agent.properties.original.fields).toEqual({ text: { type: 'text' } });
-    expect(INDEX_MAPPINGS.properties.url.properties.original.fields).toEqual({ text: { type: 'text' } });
     expect(mapped.get('event.self')).toBe('boolean');
   });
 });

