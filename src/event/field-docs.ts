@@ -221,7 +221,7 @@ function typeCell(leaf: MappingLeaf, byPath: ReadonlyMap<string, MappingLeaf>): 
   if (leaf.aliasOf !== undefined) {
     const target = byPath.get(leaf.aliasOf);
     // The alias behaves as its target: say so where a query or aggregation on it would fail. Only a
-    // subfield (request_uri.text) is not a leaf of its own.
+    // subfield is not a leaf of its own.
     const note = target === undefined ? ', text: match queries only, not aggregatable' : target.docValues === false ? ', not aggregatable' : '';
     return `alias of \`${leaf.aliasOf}\`${note}`;
   }

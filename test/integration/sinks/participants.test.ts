@@ -66,11 +66,14 @@ describe('genesys.participants in the product mapping (nested, normalized names,
     expect((await search({ query: exact })).ids).toEqual([]);
   });
 
-  it('finds a user-agent or URL fragment case-insensitively through the text subfields (url.original is an alias of the request line text)', async () => {
+  it('finds a user-agent fragment through its text subfield, and a URL fragment with a case-insensitive wildcard on url.original (the request line)', async () => {
     expect((await search({ query: { match_phrase: { 'aws.s3access.user_agent.text': 'BOTO3' } } })).ids).toEqual([docs[1]!.id]);
     expect((await search({ query: { match_phrase: { 'aws.s3access.user_agent.text': 'aws-sdk-java' } } })).ids).toEqual([docs[0]!.id]);
-    expect((await search({ query: { match_phrase: { 'url.original': 'recording-1.OPUS' } } })).ids).toEqual([docs[0]!.id]);
-    expect((await search({ query: { match_phrase: { 'aws.s3access.request_uri.text': 'recording-2.OPUS' } } })).ids).toEqual([docs[1]!.id]);
+    expect((await search({ query: { wildcard: { 'url.original': { value: '*recording-1.OPUS*', case_insensitive: true } } } })).ids).toEqual([docs[0]!.id]);
+    expect((await search({ query: { wildcard: { 'aws.s3access.request_uri': { value: '*recording-2.OPUS*', case_insensitive: true } } } })).ids).toEqual([
+      docs[1]!.id,
+    ]);
+    expect((await search({ query: { wildcard: { 'url.original': { value: '*recording-2.OPUS*' } } } })).ids).toEqual([]);
     // The keyword stays exact, under its raw name and its ECS alias.
     expect((await search({ query: { term: { 'user_agent.original': 'boto3' } } })).ids).toEqual([]);
     expect((await search({ query: { term: { 'user_agent.original': 'Boto3/1.34.0 md/Botocore#1.34.0 Python/3.11.4' } } })).ids).toEqual([docs[1]!.id]);

@@ -199,7 +199,7 @@ describe('schema v2 through the worker', () => {
     expect(await find({ term: { 'http.response.status_code': 403 } })).toEqual(['REQ4']);
     expect(await find({ range: { 'http.response.status_code': { gte: 200, lt: 300 } } })).toEqual(['REQ0', 'REQ1', 'REQ2', 'REQ3']);
     expect(await find({ term: { 'url.domain': `${res.recordingsBucket}.s3.us-east-1.amazonaws.com` } })).toEqual(every);
-    expect(await find({ match_phrase: { 'url.original': 'versionId' } })).toEqual(['REQ3']);
+    expect(await find({ wildcard: { 'url.original': { value: '*versionid*', case_insensitive: true } } })).toEqual(['REQ3']);
     expect(await find({ term: { 'user_agent.original': 'aws-sdk-js/3 recording-audit' } })).toEqual(['REQ2']);
     const jane = `arn:aws:sts::${ACCT}:assumed-role/qa-playback/jane.doe@example-health.org`;
     expect(await find({ term: { 'client.user.id': jane } })).toEqual(['REQ1']);

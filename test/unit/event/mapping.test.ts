@@ -169,7 +169,7 @@ describe('INDEX_MAPPINGS', () => {
       'http.response.body.bytes': 'aws.s3access.bytes_sent',
       'tls.cipher': 'aws.s3access.cipher_suite',
       'url.domain': 'aws.s3access.host_header',
-      'url.original': 'aws.s3access.request_uri.text',
+      'url.original': 'aws.s3access.request_uri',
       'aws.s3.bucket.name': 'aws.s3access.bucket',
     });
     // Every target is a concrete field: a mapped leaf, or a subfield of one.
@@ -198,7 +198,7 @@ describe('INDEX_MAPPINGS', () => {
     expect([...types].sort()).toEqual(['alias', 'boolean', 'date', 'ip', 'keyword', 'long', 'match_only_text', 'nested', 'text']);
     const s3access = INDEX_MAPPINGS.properties.aws.properties.s3access.properties;
     expect(s3access.user_agent).toEqual({ type: 'keyword', ignore_above: 8191, fields: { text: { type: 'match_only_text' } } });
-    expect(s3access.request_uri).toEqual({ type: 'keyword', index: false, doc_values: false, fields: { text: { type: 'match_only_text' } } });
+    expect(s3access.request_uri).toEqual({ type: 'keyword', ignore_above: 8191, doc_values: false });
     for (const [path, type] of mapped) if (type === 'keyword') expect(JSON.stringify(mappingAt(path)), path).toMatch(/"ignore_above":8191|"index":false/);
   });
 
