@@ -155,7 +155,7 @@ export async function evidenceIds(client: Client, index: string, queries: readon
   if (queries.length === 0) return [];
   const body = queries.flatMap((query) => [
     { index, ignore_unavailable: true, allow_no_indices: true },
-    { size: max, _source: false, track_total_hits: false, sort: [{ [F.time]: 'asc' }, { 'event.hash': 'asc' }], query },
+    { size: max, _source: false, track_total_hits: false, sort: [{ [F.time]: 'asc' }, { 'log.file.path': 'asc' }, { 'log.offset': 'asc' }], query },
   ]);
   let res;
   try {

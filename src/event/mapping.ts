@@ -193,8 +193,8 @@ export const INDEX_MAPPINGS = {
       s3: props({
         bucket: props({ name: alias(`${RAW}.bucket`) }),
         // key: the Key field URL-decoded. version_id: a DELETE's versionId parameter (a permanent version delete).
-        // key: filtered on (term, prefix); top objects are aggregated by genesys.recording.id.
-        object: props({ key: keywordNoDv, key_decode_failed: bool, version_id: keyword }),
+        // key: filtered on and aggregated (the deletion rule groups by object).
+        object: props({ key: keyword, key_decode_failed: bool, version_id: keyword }),
         // A request signed in the query string: the signer's access key id (not a secret), when
         // it was signed and until when it is valid. Never the signature or the token.
         presigned: props({ access_key_id: keyword, signed_at: date, expires_at: date, expires_in_secs: long }),
