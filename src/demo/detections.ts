@@ -9,7 +9,7 @@ import { runDetect, type DetectResult } from '../detect/run.js';
 export const DEMO_RULES_FILE = 'config/detect-rules.demo.json';
 
 /**
- * config/detect-rules.demo.json: the example's rules, with two thresholds scaled to one simulated
+ * config/detect-rules.demo.json: the default rules, with two thresholds scaled to one simulated
  * day of a small team (a production team tunes them to its own baseline): the night bulk download
  * of 40 recordings crosses 30 per hour, and the contractor's five refusals cross five per day.
  */
