@@ -6,6 +6,7 @@
  * for Genesys-exported recordings, runs the worker (enriching from the Genesys simulator) until the queue is drained,
  * and prints what a security engineer would look at first.
  */
+import { MAPPING_REVISION } from '../event/mapping.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -146,6 +147,9 @@ async function main(): Promise<void> {
   // `recording-audit setup`, as an operator runs it before the first worker: the worker itself
   // only verifies the template, alias and retention policy, and refuses to start without them.
   const admin = createOpenSearchClient(cfg);
+  const dropped = await dropOlderDemoIndices(admin, indexPrefix);
+  if (dropped.length > 0)
+    say(`Removed the demo indices of an earlier mapping revision (synthetic data; a deployment rebuilds instead): ${dropped.join(', ')}.`);
   const setup = await ensureIndexSetup(admin, cfg, logger).finally(() => admin.close());
   say(
     `Setup: index template ${setup.template} ${setup.templateResult}, ISM policy ${setup.ism === 'absent' ? 'absent (no ISM plugin on this node)' : setup.ism}.`,
@@ -189,3 +193,27 @@ main().catch((err: unknown) => {
   // The simulator's server and the SDK clients would keep a failed demo running.
   process.exit(1);
 });
+
+/**
+ * Demo data only: indices under the demo's own prefix written by an earlier release, whose mapping
+ * revision this release's template cannot be put on. A deployment keeps such indices (they are
+ * evidence) and rebuilds into a new prefix (docs/operations/setup.md); the demo's are synthetic and
+ * are simply replaced.
+ */
+async function dropOlderDemoIndices(client: Client, prefix: string): Promise<string[]> {
+  const res = await client.transport.request({ method: 'GET', path: `/_index_template/${encodeURIComponent(prefix)}` }, { ignore: [404] });
+  const found = (res.body as { index_templates?: { index_template?: { _meta?: { mapping_revision?: unknown } } }[] } | undefined)?.index_templates?.[0];
+  const revision = found?.index_template?._meta?.mapping_revision;
+  if (res.statusCode === 404 || (typeof revision === 'number' && revision >= MAPPING_REVISION)) return [];
+  const indices = await client.transport.request(
+    { method: 'GET', path: `/_cat/indices/${encodeURIComponent(`${prefix}-*`)}`, querystring: { format: 'json', h: 'index' } },
+    { ignore: [404] },
+  );
+  const names = ((indices.body ?? []) as { index: string }[])
+    .map((i) => i.index)
+    .filter((i) => /-\d{4}\.\d{2}$/.test(i))
+    .sort();
+  for (const index of names) await client.transport.request({ method: 'DELETE', path: `/${encodeURIComponent(index)}` });
+  await client.transport.request({ method: 'DELETE', path: `/_index_template/${encodeURIComponent(prefix)}` }, { ignore: [404] });
+  return names;
+}
