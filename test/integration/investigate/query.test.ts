@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { dropPrefix } from '../sinks/support.js';
 import { pdfText } from '../../support/pdf-text.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { ACCT, ANA, BRUNO, bulkReads, C1, C2, indexEvents, LINES, R1, R2, REQ, scenarioEvents } from './fixture.js';
+import { runCli, type CliRun } from '../../support/cli.js';
 
 const DEFAULTS: Scope = { includeSelf: false, includeService: false };
 
@@ -32,25 +32,8 @@ class Collect extends Writable {
   }
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: process.cwd(),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      OPENSEARCH_URL: stackEnv().opensearchUrl,
-      LOG_LEVEL: 'warn',
-      AWS_REGION: 'us-east-1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli(args, { OPENSEARCH_URL: stackEnv().opensearchUrl, LOG_LEVEL: 'warn', AWS_REGION: 'us-east-1', ...env });
 
 describe('recording-audit query and report on the real node', () => {
   const client = new Client({ node: stackEnv().opensearchUrl });

@@ -5,7 +5,6 @@
  * atomic request. The old generation holds revision-3 documents under the revision-3 mapping
  * (test/fixtures/mappings/revision-3.json, the mapping as released before schema v2).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Client } from '@opensearch-project/opensearch';
@@ -18,28 +17,12 @@ import { corpusLines } from '../../bench/e2e-corpus.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
 import { createBucket, putObjects, s3Client, simpleKey } from './support.js';
+import { runCli, type CliRun } from '../../support/cli.js';
 
 const REVISION_3 = JSON.parse(readFileSync(new URL('../../fixtures/mappings/revision-3.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const LINES = 40;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], env: Record<string, string>): Promise<CliRun> => runCli(args, env);
 
 /** A revision-3 document: the fields revision 3 stored that this line gives (what the old release indexed). */
 function revision3Doc(event: Record<string, unknown>): Record<string, unknown> {

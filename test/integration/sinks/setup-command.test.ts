@@ -1,36 +1,13 @@
-import { spawn } from 'node:child_process';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { verifyIndexSetup } from '../../../src/sinks/opensearch/setup.js';
 import { dropPrefix } from './support.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { runCli, type CliRun } from '../../support/cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: process.cwd(),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      OPENSEARCH_URL: stackEnv().opensearchUrl,
-      INDEX_REPLICAS: '0',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const cli = (args: string[], env: Record<string, string>): Promise<CliRun> =>
+  runCli(args, { OPENSEARCH_URL: stackEnv().opensearchUrl, INDEX_REPLICAS: '0', LOG_LEVEL: 'warn', ...env });
 
 describe('recording-audit setup (CLI, real node)', () => {
   const os = new Client({ node: stackEnv().opensearchUrl });
