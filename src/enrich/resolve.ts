@@ -1,3 +1,4 @@
+import { participantName } from '../event/names.js';
 import { isAuditError } from '../core/errors.js';
 import type { EnrichmentStatus, GenesysFields, GenesysParticipant } from '../event/types.js';
 import type { BatchLoader } from './batch-loader.js';
@@ -141,8 +142,14 @@ export async function resolveRecording(match: KeyMatch, sidecarKey: string | und
   }
   g.participants =
     detail !== undefined
-      ? participants.map((p) => (p.user_id !== undefined && names.get(p.user_id) !== undefined ? { ...p, name: names.get(p.user_id) } : p))
-      : userIds.map((id) => ({ user_id: id, ...(names.get(id) !== undefined ? { name: names.get(id) } : {}) }));
+      ? participants.map((p) => {
+          const name = p.user_id === undefined ? undefined : names.get(p.user_id);
+          return name !== undefined ? { ...p, ...participantName(name) } : p;
+        })
+      : userIds.map((id) => {
+          const name = names.get(id);
+          return { user_id: id, ...(name !== undefined ? participantName(name) : {}) };
+        });
   const agents = agentUserIds(participants, sidecarUsers);
   if (agents.length > 0) g.agent = { user_ids: agents };
 
@@ -214,7 +221,7 @@ export function participantsOf(detail: ConversationDetail): GenesysParticipant[]
     seen.add(key);
     out.push({
       ...(userId !== undefined ? { user_id: userId } : {}),
-      ...(userId !== undefined && p.participantName !== undefined ? { name: p.participantName } : {}),
+      ...(userId !== undefined && p.participantName !== undefined ? participantName(p.participantName) : {}),
       ...(p.purpose !== undefined ? { purpose: p.purpose } : {}),
     });
   }

@@ -202,7 +202,11 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'genesys.recording.file_state': { meaning: "Genesys's file state of the recording.", question: 'which recording' },
   'genesys.participants.user_id': { meaning: "A participant's Genesys user id (nested: query with `nested`).", question: 'whose recording' },
   'genesys.participants.name': {
-    meaning: "A Genesys user's name, exact; `.lower` lowercase and accent-folded, `.text` by word (nested).",
+    meaning: "A Genesys user's name, exact; `.lower` lowercase, `.text` by word (nested).",
+    question: 'whose recording',
+  },
+  'genesys.participants.name_folded': {
+    meaning: 'The name lowercased without accents, by the product (src/event/names.ts): `term` with the name folded the same way (nested).',
     question: 'whose recording',
   },
   'genesys.participants.purpose': { meaning: "A participant's role: `agent`, `user`, `customer`, ... (nested).", question: 'whose recording' },

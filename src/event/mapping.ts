@@ -37,11 +37,13 @@
  * stored fields): `setup` leaves such indices as they are, and their months are rebuilt by replay
  * into a new prefix (docs/operations/setup.md, "Rebuilding older months").
  *
- * Case-insensitive names: `genesys.participants.name.lower` is a keyword with the `lowercase_ascii`
- * normalizer (lowercase + asciifolding, defined in INDEX_ANALYSIS, installed with the template),
- * so `term name.lower: "jose lopez"` finds "José López"; `name.text` is `text` for a search on one
- * word of a name. `name` itself stays exact, for aggregations that show the name as Genesys spells
- * it. The normalizer does not apply to `actor.email` or the ARNs: those are AWS identifiers whose
+ * Names: `genesys.participants.name` is exact (aggregations show it as Genesys spells it);
+ * `.lower` is lowercased by the `lower` normalizer (INDEX_ANALYSIS, installed with the template);
+ * `.text` is `text` for one word of a name; `name_folded` is the name lowercased without accents,
+ * folded by the product (src/event/names.ts), so `term name_folded: "jose lopez"` finds
+ * "José López". Folding is not left to an `asciifolding` normalizer because that filter is in the
+ * `analysis-common` module, which the bare 2.x distribution lacks: the template would not install.
+ * No normalizer applies to `actor.email` or the ARNs: those are AWS identifiers whose
  * case is part of the value (IAM role and session names are case-preserving), and a `term` query
  * with `case_insensitive: true` serves the rare case-blind search without a second indexed copy.
  *
@@ -70,7 +72,7 @@ const keywordText = { ...keyword, fields: { text: { type: 'match_only_text' } } 
 /** A person's name: exact, lowercase-normalized (`.lower`) and word-searchable (`.text`). */
 const personName = {
   ...keyword,
-  fields: { lower: { type: 'keyword', normalizer: 'lowercase_ascii', ignore_above: 8191 }, text: { type: 'text' } },
+  fields: { lower: { type: 'keyword', normalizer: 'lower', ignore_above: 8191 }, text: { type: 'text' } },
 } as const;
 const alias = <P extends string>(path: P): { type: 'alias'; path: P } => ({ type: 'alias', path });
 
@@ -87,7 +89,7 @@ export const MAPPING_REVISION = 4;
  * the mapping; an index without them refuses the mapping).
  */
 export const INDEX_ANALYSIS = {
-  normalizer: { lowercase_ascii: { type: 'custom', filter: ['lowercase', 'asciifolding'] } },
+  normalizer: { lower: { type: 'custom', filter: ['lowercase'] } },
 } as const;
 
 /** `index.codec` of the monthly indices: DEFLATE for stored fields, measured by `npm run bench -- size`. */
@@ -205,7 +207,8 @@ export const INDEX_MAPPINGS = {
       organization: props({ id: keyword }),
       conversation: props({ id: keyword, start: date }),
       recording: props({ id: keyword, file: keyword, media_type: keyword, start: date, end: date, file_state: keyword }),
-      participants: { type: 'nested', ...props({ user_id: keyword, name: personName, purpose: keyword }) },
+      // name_folded: lowercase without accents, folded by the product (src/event/names.ts).
+      participants: { type: 'nested', ...props({ user_id: keyword, name: personName, name_folded: keyword, purpose: keyword }) },
       agent: props({ user_ids: keyword }),
     }),
     enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),
@@ -226,6 +229,7 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
   'genesys.recording.file_state',
   'genesys.participants.user_id',
   'genesys.participants.name',
+  'genesys.participants.name_folded',
   'genesys.participants.purpose',
   'genesys.agent.user_ids',
   'enrichment.status',

@@ -32,6 +32,8 @@ export type EnrichmentStatus = 'resolved' | 'partial' | 'pending' | 'not_found' 
 export interface GenesysParticipant {
   user_id?: string;
   name?: string;
+  /** The name folded for search: lowercase, without accents (src/event/names.ts). */
+  name_folded?: string;
   purpose?: string;
 }
 

@@ -1,3 +1,4 @@
+import { foldName } from '../event/names.js';
 import { isIP } from 'node:net';
 
 /**
@@ -216,8 +217,8 @@ export function agentClause(agent: AgentSpec): Clause {
       },
     };
   }
-  // name.lower is lowercase + ascii-folded; the term query runs the same normalizer on the value.
-  return participants(term('genesys.participants.name.lower', agent.name.trim().replace(/\s+/g, ' ')));
+  // name_folded is folded by the product when it writes the name; the input is folded the same way.
+  return participants(term('genesys.participants.name_folded', foldName(agent.name)));
 }
 
 /** The time range and the default exclusions. */

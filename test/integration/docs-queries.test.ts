@@ -14,6 +14,7 @@ import { ensureIndexSetupWith, indexNameFor } from '../../src/sinks/opensearch/s
 import { formatAccessRecord, type AccessRecord } from '../../src/sim/s3-logs/access-log-writer.js';
 import { dropPrefix } from './sinks/support.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
+import { participantName } from '../../src/event/names.js';
 
 const ACCT = '111122223333';
 const BUCKET = 'hospital-recordings';
@@ -42,14 +43,14 @@ const key = (conv: string, rec: string, file: 'media' | 'metadata' = 'media'): s
 
 const PARTICIPANTS: Record<string, GenesysFields> = {
   [R1]: {
-    participants: [{ user_id: SOFIA, name: 'Sofía Moreno', purpose: 'agent' }, { purpose: 'customer' }],
+    participants: [{ user_id: SOFIA, ...participantName('Sofía Moreno'), purpose: 'agent' }, { purpose: 'customer' }],
     agent: { user_ids: [SOFIA] },
   },
   // Sofía is a consult target here (purpose user), Omar the routed agent.
   [R2]: {
     participants: [
-      { user_id: OMAR, name: 'Omar Haddad', purpose: 'agent' },
-      { user_id: SOFIA, name: 'Sofía Moreno', purpose: 'user' },
+      { user_id: OMAR, ...participantName('Omar Haddad'), purpose: 'agent' },
+      { user_id: SOFIA, ...participantName('Sofía Moreno'), purpose: 'user' },
       { purpose: 'customer' },
     ],
     agent: { user_ids: [OMAR, SOFIA] },

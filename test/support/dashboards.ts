@@ -112,7 +112,10 @@ export const SAVED_SEARCHES: readonly SavedSearchDef[] = [
           path: 'genesys.participants',
           query: {
             bool: {
-              should: [{ term: { 'genesys.participants.user_id': PLACEHOLDERS.agent } }, { match: { 'genesys.participants.name.lower': PLACEHOLDERS.agent } }],
+              should: [
+                { term: { 'genesys.participants.user_id': PLACEHOLDERS.agent } },
+                { match: { 'genesys.participants.name.text': { query: PLACEHOLDERS.agent, operator: 'and' } } },
+              ],
               minimum_should_match: 1,
             },
           },

@@ -7,6 +7,7 @@ import { exportKey, exportMetadataKey, generateDataset, recordingIdOnlyKey, type
 import { accessEventForKey } from '../../../src/sim/genesys/events.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { counter, enricherFor, simConfig } from './support.js';
+import { participantName } from '../../../src/event/names.js';
 
 const dataset = generateDataset({ seed: 42, users: 30, conversations: 300, recordings: 450, deletedUserRatio: 0.2 });
 const unknown = '0c0c0c0c-0000-4000-8000-000000000000';
@@ -19,7 +20,7 @@ function expectFieldsOf(event: AccessEvent, rec: SimRecording): void {
   expect(event.genesys?.agent?.user_ids).toEqual(agents);
   expect(event.genesys?.participants).toEqual(
     conv.participants.map((p) =>
-      p.userId !== undefined ? { user_id: p.userId, name: dataset.userById.get(p.userId)!.name, purpose: p.purpose } : { purpose: p.purpose },
+      p.userId !== undefined ? { user_id: p.userId, ...participantName(dataset.userById.get(p.userId)!.name), purpose: p.purpose } : { purpose: p.purpose },
     ),
   );
   // v2: the users are stored once, in genesys.*; related.user is a query alias of the raw Requester.

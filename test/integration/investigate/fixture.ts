@@ -6,6 +6,7 @@ import type { AccessEvent, ActorKind, GenesysFields, IndexableEvent } from '../.
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import { ensureIndexSetupWith, indexNameFor } from '../../../src/sinks/opensearch/setup.js';
 import { renderLine } from '../../fixtures/render.js';
+import { participantName } from '../../../src/event/names.js';
 
 /**
  * A small, realistic audit trail for the investigation tests: S3 access log lines rendered as S3
@@ -37,14 +38,18 @@ const GENESYS: Record<string, GenesysFields> = {
     organization: { id: ORG },
     conversation: { id: C1, start: '2024-05-14T08:00:00.000Z' },
     recording: { id: R1, file: 'media' },
-    participants: [{ user_id: ANA, name: 'Ana Silva', purpose: 'agent' }, { user_id: BRUNO, name: 'Bruno Díaz', purpose: 'agent' }, { purpose: 'customer' }],
+    participants: [
+      { user_id: ANA, ...participantName('Ana Silva'), purpose: 'agent' },
+      { user_id: BRUNO, ...participantName('Bruno Díaz'), purpose: 'agent' },
+      { purpose: 'customer' },
+    ],
     agent: { user_ids: [ANA, BRUNO] },
   },
   [R2]: {
     organization: { id: ORG },
     conversation: { id: C2, start: '2024-05-14T08:30:00.000Z' },
     recording: { id: R2, file: 'media' },
-    participants: [{ user_id: JOSE, name: 'José López', purpose: 'agent' }, { purpose: 'customer' }],
+    participants: [{ user_id: JOSE, ...participantName('José López'), purpose: 'agent' }, { purpose: 'customer' }],
     agent: { user_ids: [JOSE] },
   },
 };

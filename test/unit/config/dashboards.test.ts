@@ -40,7 +40,7 @@ const QUERYABLE = new Set([
   'genesys.agent.user_ids',
   'genesys.participants.user_id',
   'genesys.participants.name',
-  'genesys.participants.name.lower',
+  'genesys.participants.name.text',
   'genesys.participants.name.text',
   'genesys.participants.purpose',
   'enrichment.status',

@@ -15,7 +15,11 @@ const detail: ConversationDetail = {
 
 describe('participantsOf', () => {
   it('keeps names of Genesys users only, never a customer participantName, and dedupes', () => {
-    expect(participantsOf(detail)).toEqual([{ purpose: 'customer' }, { purpose: 'ivr' }, { user_id: 'u-1', name: 'Jane Agent', purpose: 'agent' }]);
+    expect(participantsOf(detail)).toEqual([
+      { purpose: 'customer' },
+      { purpose: 'ivr' },
+      { user_id: 'u-1', name: 'Jane Agent', name_folded: 'jane agent', purpose: 'agent' },
+    ]);
   });
 });
 

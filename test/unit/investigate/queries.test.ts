@@ -136,7 +136,7 @@ describe('buildQuery', () => {
 
   it('participants are queried only through nested queries', () => {
     const byName = JSON.stringify(buildQuery(target('agent', '  José   López '), DEFAULTS));
-    expect(byName).toContain('"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.name.lower":"José López"}}}');
+    expect(byName).toContain('"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.name_folded":"jose lopez"}}}');
     const byId = buildQuery(target('agent', 'aaaaaaaa-0000-4000-8000-000000000001'), DEFAULTS);
     const json = JSON.stringify(byId);
     expect(json).toContain('"genesys.agent.user_ids":"aaaaaaaa-0000-4000-8000-000000000001"');
