@@ -1,3 +1,4 @@
+import { monthlyIndexPatterns } from '../../sinks/opensearch/index-name.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { RETENTION_FLOOR_DAYS } from '../../config/schema.js';
 import { describeError } from '../../core/errors.js';
@@ -169,8 +170,13 @@ async function ismCheck(rows: Rows, client: Client, prefix: string, retentionDay
     return;
   }
   const templates = Array.isArray(policy.ism_template) ? policy.ism_template : policy.ism_template !== undefined ? [policy.ism_template] : [];
-  if (!templates.some((t) => (t.index_patterns ?? []).includes(`${prefix}-*`))) {
-    rows.warn(check, `does not attach itself to new ${prefix}-* indices (no ism_template)`, `Run \`${SETUP_COMMAND}\` (it reinstalls the policy).`);
+  const months = monthlyIndexPatterns(prefix);
+  if (!templates.some((t) => months.every((m) => (t.index_patterns ?? []).includes(m)))) {
+    rows.warn(
+      check,
+      `does not attach itself to new monthly ${prefix}-YYYY.MM indices (no ism_template for them)`,
+      `Run \`${SETUP_COMMAND}\` (it reinstalls the policy).`,
+    );
     return;
   }
   const expected = ismPolicyBody({ INDEX_PREFIX: prefix, RETENTION_DAYS: retentionDays }).policy.description;

@@ -23,3 +23,12 @@ export function indexNameFor(prefix: string, timestampIso: string): string {
   }
   return `${prefix}-${String(year).padStart(4, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
+
+/**
+ * Wildcard patterns that match the monthly indices `<prefix>-YYYY.MM` and not `<prefix>-alerts` or
+ * `<prefix>-detect-state` (which also start with `<prefix>-`): one per leading digit of the year.
+ * Index patterns have no character classes, so this is how a policy attaches to months only.
+ */
+export function monthlyIndexPatterns(prefix: string): string[] {
+  return ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${prefix}-${d}*`);
+}

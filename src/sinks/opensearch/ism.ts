@@ -1,3 +1,4 @@
+import { monthlyIndexPatterns } from './index-name.js';
 import { createHash } from 'node:crypto';
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { retentionFloorProblem } from '../../config/load.js';
@@ -43,7 +44,8 @@ export function ismPolicyBody(cfg: IsmSettings): IsmPolicyBody {
       { name: 'hot', actions: [], transitions: [{ state_name: 'delete', conditions: { min_index_age: `${deleteAfterDays}d` } }] },
       { name: 'delete', actions: [{ delete: {} }], transitions: [] },
     ],
-    ism_template: [{ index_patterns: [`${prefix}-*`], priority: 100 }],
+    // Monthly indices only: the alerts and the detection watermark are kept, not aged out with a month.
+    ism_template: [{ index_patterns: monthlyIndexPatterns(prefix), priority: 100 }],
   };
   const version = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 16);
   return {
@@ -166,7 +168,8 @@ export async function verifyIsmPolicy(client: Client, cfg: IsmSettings, logger: 
   const deleteAge = earliestDeleteAgeDays(content);
   const wanted = cfg.RETENTION_DAYS + MONTH_MARGIN_DAYS;
   const templates = Array.isArray(content.ism_template) ? content.ism_template : content.ism_template !== undefined ? [content.ism_template] : [];
-  if (deleteAge !== wanted || !templates.some((t) => (t.index_patterns ?? []).includes(`${cfg.INDEX_PREFIX}-*`))) {
+  const months = monthlyIndexPatterns(cfg.INDEX_PREFIX);
+  if (deleteAge !== wanted || !templates.some((t) => months.every((m) => (t.index_patterns ?? []).includes(m)))) {
     const does =
       deleteAge === 'never' ? 'never deletes' : deleteAge === 'unknown' ? 'deletes on a condition this build cannot read' : `deletes after ${deleteAge} days`;
     return {
@@ -236,7 +239,7 @@ export async function ensureIsmPolicy(
  * are switched to the new version.
  */
 async function attachToExistingIndices(client: Client, prefix: string, policyId: string, result: IsmResult, logger: Logger): Promise<void> {
-  const target = encodeURIComponent(`${prefix}-*`);
+  const target = monthlyIndexPatterns(prefix).map(encodeURIComponent).join(',');
   try {
     await client.transport.request({ method: 'POST', path: `/_plugins/_ism/add/${target}`, body: { policy_id: policyId } });
     if (result === 'updated') {

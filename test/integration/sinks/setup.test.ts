@@ -178,9 +178,12 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('created');
     const ismCalls = (): string[] => proxy.seen.filter((r) => r.path.startsWith('/_plugins/_ism')).map((r) => `${r.method} ${r.path.split('?')[0]!}`);
-    expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${prefix}-*`]);
+    const months = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => encodeURIComponent(`${prefix}-${d}*`)).join(',');
+    expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${months}`]);
     const put = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
-    expect(JSON.parse(put.body.toString())).toMatchObject({ policy: { ism_template: [{ index_patterns: [`${prefix}-*`] }] } });
+    expect(JSON.parse(put.body.toString())).toMatchObject({
+      policy: { ism_template: [{ index_patterns: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${prefix}-${d}*`) }] },
+    });
     expect(put.body.toString()).toContain(`"min_index_age":"${2192 + 31}d"`);
 
     proxy.seen.length = 0;
@@ -192,7 +195,7 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     const update = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
     expect(update.path).toContain('if_seq_no=1');
     expect(update.path).toContain('if_primary_term=1');
-    expect(ismCalls()).toContain(`POST /_plugins/_ism/change_policy/${prefix}-*`);
+    expect(ismCalls()).toContain(`POST /_plugins/_ism/change_policy/${months}`);
   });
 
   it('a second worker installing the same policy at the same time is not an error', async () => {
