@@ -45,3 +45,36 @@ export function backoff(n: number, policy: Backoff, random: () => number = Math.
       return d;
   }
 }
+
+/** A periodic task started by `every`. */
+export interface PeriodicTask {
+  /** No new run starts; the one running is aborted and awaited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `run` every `intervalMs`, one run at a time (a tick that finds a run still going is
+ * skipped, so a slow run never piles up behind itself). A failed run goes to `onError`; the next
+ * tick tries again. The timer does not keep the process alive.
+ */
+export function every(intervalMs: number, run: (signal: AbortSignal) => Promise<unknown>, onError: (err: unknown) => void): PeriodicTask {
+  const controller = new AbortController();
+  let running: Promise<void> | undefined;
+  const tick = (): void => {
+    if (running !== undefined || controller.signal.aborted) return;
+    running = run(controller.signal)
+      .then(() => undefined, onError)
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      controller.abort();
+      await running;
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { every } from '../core/time.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -163,27 +164,9 @@ export interface DetectTask {
  * and the next tick starts again from the watermark.
  */
 export function startDetectTask(options: Omit<DetectOptions, 'mode' | 'signal' | 'dryRun'> & { intervalSecs: number }): DetectTask {
-  const controller = new AbortController();
-  let running: Promise<void> | undefined;
-  const tick = (): void => {
-    if (running !== undefined || controller.signal.aborted) return;
-    running = runDetect({ ...options, mode: { kind: 'watermark' }, signal: controller.signal })
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          options.logger.warn({ err: describeError(err) }, 'Detection run failed; the watermark did not move past the failed window, the next run retries.'),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalSecs * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      controller.abort();
-      await running;
-    },
-  };
+  return every(
+    options.intervalSecs * 1000,
+    (signal) => runDetect({ ...options, mode: { kind: 'watermark' }, signal }),
+    (err) => options.logger.warn({ err: describeError(err) }, 'Detection run failed; the watermark did not move past the failed window, the next run retries.'),
+  );
 }

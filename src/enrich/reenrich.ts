@@ -1,3 +1,4 @@
+import { every } from '../core/time.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { z } from 'zod';
 import { AuditError, describeError } from '../core/errors.js';
@@ -197,28 +198,13 @@ export interface ReenrichTask {
  * and retried at the next tick; pending events are never lost, only completed later.
  */
 export function startReenrichTask(options: Omit<ReenrichOptions, 'from' | 'to' | 'signal'> & { intervalSecs: number; lookbackDays?: number }): ReenrichTask {
-  const controller = new AbortController();
-  let running: Promise<void> | undefined;
-  const tick = (): void => {
-    if (running !== undefined || controller.signal.aborted) return;
-    const to = new Date();
-    const from = new Date(to.getTime() - (options.lookbackDays ?? 35) * 86_400_000);
-    running = reenrichPending({ ...options, from: from.toISOString(), to: to.toISOString(), signal: controller.signal })
-      .then(
-        () => undefined,
-        (err: unknown) => options.logger.warn({ err: describeError(err) }, 'Re-enrichment pass failed; the next one retries.'),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalSecs * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      controller.abort();
-      await running;
+  return every(
+    options.intervalSecs * 1000,
+    (signal) => {
+      const to = new Date();
+      const from = new Date(to.getTime() - (options.lookbackDays ?? 35) * 86_400_000);
+      return reenrichPending({ ...options, from: from.toISOString(), to: to.toISOString(), signal });
     },
-  };
+    (err) => options.logger.warn({ err: describeError(err) }, 'Re-enrichment pass failed; the next one retries.'),
+  );
 }

@@ -1,6 +1,15 @@
-import { outcomeText, recordingText } from '../format/table.js';
-import { actorLabel, operationLabel, type AccessRow } from '../row.js';
-import { exclusionsText, generatedByText, participantText, PERSON_HEADERS, personCells, periodText, verificationText, type ReportModel } from './model.js';
+import type { AccessRow } from '../row.js';
+import {
+  accessCells,
+  exclusionsText,
+  generatedByText,
+  participantText,
+  PERSON_HEADERS,
+  personCells,
+  periodText,
+  verificationText,
+  type ReportModel,
+} from './model.js';
 
 /**
  * The report as one self-contained HTML page. Every value from the index is attacker-shaped
@@ -37,20 +46,7 @@ export const EVENT_HEADERS = [
 ] as const;
 
 export function eventCells(row: AccessRow, n: number): string[] {
-  return [
-    String(n),
-    row.timestamp ?? '-',
-    actorLabel(row),
-    row.actorKind ?? '-',
-    operationLabel(row) + (row.presigned ? ' [presigned]' : ''),
-    outcomeText(row),
-    row.sourceIp ?? '-',
-    recordingText(row),
-    row.logFile ?? '-',
-    row.logLine === undefined ? '-' : String(row.logLine),
-    row.hash ?? '-',
-    row.id,
-  ];
+  return [...accessCells(row, n), row.logFile ?? '-', row.logLine === undefined ? '-' : String(row.logLine), row.hash ?? '-', row.id];
 }
 
 /** Evidence cells in monospace, so hashes can be compared by eye. */

@@ -1,4 +1,5 @@
-import { actorLabel, type AccessRow, type Participant } from '../row.js';
+import { outcomeText, recordingText } from '../format/table.js';
+import { actorLabel, operationLabel, type AccessRow, type Participant } from '../row.js';
 
 /**
  * The accounting of disclosures for one conversation (45 CFR 164.528): what the HTML, PDF and CSV
@@ -180,4 +181,18 @@ export function exclusionsText(c: ReportContext): string {
   parts.push(c.includeSelf ? "recording-audit's own requests included" : `recording-audit's own requests left out (${n('self')})`);
   parts.push(c.includeService ? 'routine service writes included' : `routine writes by service principals left out (${n('service')})`);
   return `${parts.join('; ')}. HEAD requests read metadata only and are labelled.`;
+}
+
+/** The cells of one access in the chronological table, as every report format shows them (HTML adds the evidence cells). */
+export function accessCells(row: AccessRow, n: number): string[] {
+  return [
+    String(n),
+    row.timestamp ?? '-',
+    actorLabel(row),
+    row.actorKind ?? '-',
+    operationLabel(row) + (row.presigned ? ' [presigned]' : ''),
+    outcomeText(row),
+    row.sourceIp ?? '-',
+    recordingText(row),
+  ];
 }

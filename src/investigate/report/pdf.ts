@@ -1,7 +1,15 @@
 import PDFDocument from 'pdfkit';
-import { outcomeText, recordingText } from '../format/table.js';
-import { actorLabel, operationLabel, type AccessRow } from '../row.js';
-import { exclusionsText, generatedByText, participantText, PERSON_HEADERS, personCells, periodText, verificationText, type ReportModel } from './model.js';
+import {
+  accessCells,
+  exclusionsText,
+  generatedByText,
+  participantText,
+  PERSON_HEADERS,
+  personCells,
+  periodText,
+  verificationText,
+  type ReportModel,
+} from './model.js';
 
 /**
  * The report as a PDF (pdfkit), A4 landscape. The standard PDF fonts cover Latin-1 and a few
@@ -48,19 +56,6 @@ const EVENT_COLUMNS: readonly Column[] = [
 ];
 
 const PERSON_SHARES = [0.2, 0.06, 0.05, 0.06, 0.05, 0.05, 0.05, 0.05, 0.12, 0.12, 0.19];
-
-function eventCells(row: AccessRow, n: number): string[] {
-  return [
-    String(n),
-    row.timestamp ?? '-',
-    actorLabel(row),
-    row.actorKind ?? '-',
-    operationLabel(row) + (row.presigned ? ' [presigned]' : ''),
-    outcomeText(row),
-    row.sourceIp ?? '-',
-    recordingText(row),
-  ];
-}
 
 /** Page geometry and a cursor, with page breaks that repeat a table's header. */
 class Layout {
@@ -225,7 +220,7 @@ export function renderPdf(m: ReportModel): Promise<Buffer> {
     m.rows.forEach((r, i) => {
       // The event and its evidence stay on one page.
       L.ensure(34, header);
-      L.row(eventCells(r, i + 1), widths, SANS, 7, header, r.outcome === 'failure' ? '#fdecec' : undefined);
+      L.row(accessCells(r, i + 1), widths, SANS, 7, header, r.outcome === 'failure' ? '#fdecec' : undefined);
       L.evidence([`log object ${r.logFile ?? '-'}  line ${r.logLine ?? '-'}`, `event.hash ${r.hash ?? '-'}  document id ${r.id}`]);
     });
   }
