@@ -13,7 +13,7 @@ const LAYERS = [
   ['config', 'decode'],
   ['event', 'sources'],
   ['enrich', 'sinks', 'sim'],
-  ['detect'],
+  ['detect', 'genesys-audit'],
   ['pipeline', 'ops', 'investigate'],
   ['replay', 'demo'],
   ['cli'],

@@ -10,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
   worker: { summary: 'Consume SQS notifications and index every access-log record (long-running).', load: async () => (await import('./worker.js')).run },
   parse: { summary: 'Parse access-log files (or stdin) to NDJSON events; no network unless --enrich.', load: async () => (await import('./parse.js')).run },
   replay: { summary: 'Backfill historical log objects through the same pipeline.', load: async () => (await import('./replay.js')).run },
+  'genesys-audit': {
+    summary: "Read Genesys's own audit trail of recordings (in-Genesys playbacks, exports, deletions) for a span into the index.",
+    load: async () => (await import('./genesys-audit.js')).run,
+  },
   reenrich: { summary: 'Complete events whose Genesys enrichment is pending.', load: async () => (await import('./reenrich.js')).run },
   verify: {
     summary: "Chain of custody: re-read each event's log line from S3 and check the index says what S3 wrote.",

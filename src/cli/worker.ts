@@ -9,6 +9,8 @@ import { assertDetectSetup } from '../detect/mapping.js';
 import { snsNotifier } from '../detect/notify.js';
 import { loadRulesFile } from '../detect/rules.js';
 import { startDetectTask } from '../detect/run.js';
+import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
+import { startGenesysAuditTask } from '../genesys-audit/source.js';
 import { createRuntime } from '../pipeline/runtime.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSnsClient, createSqsClient } from '../core/aws-clients.js';
@@ -21,6 +23,9 @@ The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a sec
 
 At start it verifies, read-only, the index template, read alias and ISM retention policy that
 'recording-audit setup' installs, and exits 78 naming every difference: it never changes them.
+
+With Genesys credentials and GENESYS_AUDIT_INTERVAL_SECS > 0 it also reads Genesys's own audit
+trail of recordings into the index ('recording-audit genesys-audit' does the same for a span).
 
 With DETECT_INTERVAL_SECS > 0 it also runs the detection rules ('recording-audit detect') on that
 schedule, over the closed windows after the stored watermark.
@@ -67,6 +72,12 @@ export async function run(argv: string[]): Promise<number> {
           intervalSecs: cfg.REENRICH_INTERVAL_SECS,
         })
       : undefined;
+  const genesys = runtime.genesys;
+  const audit =
+    cfg.GENESYS_AUDIT_INTERVAL_SECS > 0 && genesys !== undefined
+      ? auditSourceFromConfig(cfg, { opensearch: runtime.opensearch, genesys, quarantine: runtime.quarantine, logger, metrics })
+      : undefined;
+  const auditTask = audit !== undefined ? startGenesysAuditTask({ ...audit.options, intervalSecs: cfg.GENESYS_AUDIT_INTERVAL_SECS }) : undefined;
   const sns = rules !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? createSnsClient(cfg) : undefined;
   const detectTask =
     rules !== undefined
@@ -120,6 +131,8 @@ export async function run(argv: string[]): Promise<number> {
     await stopping;
     await reenrichTask?.stop();
     await detectTask?.stop();
+    await auditTask?.stop();
+    await audit?.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the Genesys audit writer failed.'));
     sns?.destroy();
     // Whatever is still buffered belongs to messages that were not deleted: it will be delivered
     // again, so past the grace period the flush is not waited for.

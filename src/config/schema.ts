@@ -184,6 +184,32 @@ export const SCHEMA = {
   ),
   REENRICH_INTERVAL_SECS: int('genesys', 'In the worker, how often pending events are re-enriched; 0 turns the periodic task off.', { default: 0, min: 0 }),
 
+  GENESYS_AUDIT_INTERVAL_SECS: int(
+    'genesys',
+    'In the worker, how often the Genesys audit trail of recordings (playbacks, downloads, exports, deletions and retention changes inside Genesys) is read into the index; 0 turns the source off. Needs Genesys credentials with audits:interactionDetails:view (quality) or audits:audit:view (audits).',
+    { default: 300, min: 0 },
+  ),
+  GENESYS_AUDIT_APIS: list(
+    'genesys',
+    'Which audit queries the source runs: `quality` (the interaction audit trail, POST /api/v2/quality/conversations/audits/query) and/or `audits` (the general audits, service Quality, entity Recording). Both at once can show one action twice, under two message ids.',
+    { default: ['quality'], item: (v) => (v === 'quality' || v === 'audits' ? undefined : 'must be quality or audits') },
+  ),
+  GENESYS_AUDIT_OVERLAP_SECS: int(
+    'genesys',
+    'Each run reads again this far behind its watermark: Genesys makes an audit message queryable some time after the action, and one that appears late inside an already-read window is found by the next run (duplicates are recognised by message id).',
+    { default: 3600, min: 0, max: 14 * 86_400 },
+  ),
+  GENESYS_AUDIT_FIRST_LOOKBACK_SECS: int('genesys', 'Without a stored watermark (the first run), how far back the audit source starts.', {
+    default: 86_400,
+    min: 0,
+    max: 400 * 86_400,
+  }),
+  GENESYS_AUDIT_WINDOW_SECS: int('genesys', 'Longest interval of one audit query; longer spans are read as consecutive windows, each one watermark step.', {
+    default: 86_400,
+    min: 60,
+    max: 31 * 86_400,
+  }),
+
   // recordings
   RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', {
     pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,

@@ -126,6 +126,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Events written pending because their requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN.',
       registers: r,
     }),
+    genesysAuditMessages: new Counter({
+      name: 'recording_audit_genesys_audit_messages_total',
+      help: 'Genesys audit messages read, by API and outcome (indexed, duplicate, quarantined, failed).',
+      labelNames: ['api', 'outcome'] as const,
+      registers: r,
+    }),
+    genesysAuditLagSeconds: new Gauge({
+      name: 'recording_audit_genesys_audit_lag_seconds',
+      help: 'Seconds between now and the Genesys audit watermark of each API, after the last run.',
+      labelNames: ['api'] as const,
+      registers: r,
+    }),
     readinessProbeUp: new Gauge({
       name: 'recording_audit_readiness_probe_up',
       help: 'Last /readyz result of each dependency probe: 1 answered, 0 failed.',

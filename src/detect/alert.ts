@@ -54,7 +54,4 @@ export function alertsIndex(prefix: string): string {
   return `${prefix}-alerts`;
 }
 
-/** `<prefix>-detect-state`: the watermark of the periodic runs. */
-export function stateIndex(prefix: string): string {
-  return `${prefix}-detect-state`;
-}
+export { stateIndex } from '../sinks/opensearch/state.js';

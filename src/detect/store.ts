@@ -1,65 +1,23 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { z } from 'zod';
 import { AuditError } from '../core/errors.js';
-import { alertId, alertsIndex, stateIndex, type Alert } from './alert.js';
+import { advanceWatermark as advanceStateWatermark, readWatermark as readStateWatermark, type Watermark } from '../sinks/opensearch/state.js';
+import { alertId, alertsIndex, type Alert } from './alert.js';
 
 const WATERMARK_ID = 'watermark';
-
-export interface Watermark {
-  /** End (exclusive) of the last window whose alerts are all written, epoch ms. */
-  readonly at: number;
-  readonly seqNo: number;
-  readonly primaryTerm: number;
-}
-
-const StateDoc = z.object({ _seq_no: z.number(), _primary_term: z.number(), _source: z.object({ watermark: z.string() }) });
 
 function unavailable(what: string, cause: unknown): AuditError {
   return new AuditError('SINK_UNAVAILABLE', `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, retryable: true });
 }
 
-export async function readWatermark(client: Client, prefix: string): Promise<Watermark | undefined> {
-  let res;
-  try {
-    res = await client.transport.request({ method: 'GET', path: `/${stateIndex(prefix)}/_doc/${WATERMARK_ID}` }, { ignore: [404] });
-  } catch (cause) {
-    throw unavailable('reading the detection watermark failed', cause);
-  }
-  if (res.statusCode === 404) return undefined;
-  const doc = StateDoc.parse(res.body);
-  return { at: Date.parse(doc._source.watermark), seqNo: doc._seq_no, primaryTerm: doc._primary_term };
+export type { Watermark };
+
+export function readWatermark(client: Client, prefix: string): Promise<Watermark | undefined> {
+  return readStateWatermark(client, prefix, WATERMARK_ID);
 }
 
-/**
- * Moves the watermark to `to`, never back. Compare-and-set on the sequence number: of two runs
- * finishing the same window one writes and the other finds it already there.
- */
-export async function advanceWatermark(client: Client, prefix: string, current: Watermark | undefined, to: number, windowSecs: number): Promise<Watermark> {
-  let known = current;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (known !== undefined && known.at >= to) return known;
-    const body = { watermark: new Date(to).toISOString(), window_secs: windowSecs, updated_at: new Date().toISOString() };
-    try {
-      const res = await client.transport.request(
-        {
-          method: 'PUT',
-          path: `/${stateIndex(prefix)}/_doc/${WATERMARK_ID}`,
-          querystring:
-            known === undefined ? { op_type: 'create', refresh: 'true' } : { if_seq_no: known.seqNo, if_primary_term: known.primaryTerm, refresh: 'true' },
-          body,
-        },
-        { ignore: [409] },
-      );
-      if (res.statusCode !== 409) {
-        const r = z.object({ _seq_no: z.number(), _primary_term: z.number() }).parse(res.body);
-        return { at: to, seqNo: r._seq_no, primaryTerm: r._primary_term };
-      }
-    } catch (cause) {
-      throw unavailable('advancing the detection watermark failed', cause);
-    }
-    known = await readWatermark(client, prefix);
-  }
-  throw new AuditError('SINK_UNAVAILABLE', 'the detection watermark kept changing under this run; the next run continues', { retryable: true });
+export function advanceWatermark(client: Client, prefix: string, current: Watermark | undefined, to: number, windowSecs: number): Promise<Watermark> {
+  return advanceStateWatermark(client, prefix, WATERMARK_ID, current, to, windowSecs);
 }
 
 const BulkSchema = z.object({

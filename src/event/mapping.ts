@@ -70,7 +70,7 @@ const ipField = { type: 'ip', ignore_malformed: true } as const;
 /** A keyword with a `match_only_text` subfield, for a case-insensitive search on a word or phrase of it. */
 const keywordText = { ...keyword, fields: { text: { type: 'match_only_text' } } } as const;
 /** A person's name: exact, lowercase-normalized (`.lower`) and word-searchable (`.text`). */
-const personName = {
+export const personName = {
   ...keyword,
   fields: { lower: { type: 'keyword', normalizer: 'lower', ignore_above: 8191 }, text: { type: 'text' } },
 } as const;

@@ -3,6 +3,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import { createEnricher, type Enricher } from '../enrich/enricher.js';
+import type { GenesysClient } from '../enrich/genesys/client.js';
 import type { Metrics } from '../core/metrics.js';
 import { BulkIndexer, bulkOptionsFrom } from '../sinks/opensearch/bulk.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly sink: BulkIndexer;
   readonly enricher: Enricher;
   readonly quarantine: QuarantineStore;
+  /** The Genesys API client enrichment uses (one rate gate, one token); absent without Genesys credentials. */
+  readonly genesys?: GenesysClient;
   /** Resolves when Genesys login works (readiness); absent without Genesys credentials. */
   readonly genesysProbe?: () => Promise<void>;
   /** Flushes the sink and releases clients; in-flight objects must have settled first. */
@@ -54,6 +57,7 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
     quarantine,
     ...(genesys
       ? {
+          genesys,
           genesysProbe: async () => {
             await genesys.tokenInfo({ deadline: Date.now() + 3000 });
           },

@@ -25,10 +25,21 @@ export function indexNameFor(prefix: string, timestampIso: string): string {
 }
 
 /**
- * Wildcard patterns that match the monthly indices `<prefix>-YYYY.MM` and not `<prefix>-alerts` or
- * `<prefix>-detect-state` (which also start with `<prefix>-`): one per leading digit of the year.
- * Index patterns have no character classes, so this is how a policy attaches to months only.
+ * `<prefix>.genesys`: the prefix of the Genesys audit events' monthly indices
+ * (`<prefix>.genesys-YYYY.MM`). A dot, not a dash, after INDEX_PREFIX: `<prefix>-*` (the access
+ * events' template, its mapping updates, the alias and rebuild tooling) must not match them, since
+ * their mapping differs (src/event/genesys-audit.ts).
+ */
+export function genesysAuditPrefix(prefix: string): string {
+  return `${prefix}.genesys`;
+}
+
+/**
+ * Wildcard patterns that match the monthly indices of every dataset, `<prefix>-YYYY.MM` and
+ * `<prefix>.genesys-YYYY.MM`, and not `<prefix>-alerts` or `<prefix>-detect-state` (which also
+ * start with `<prefix>-`): one per leading digit of the year. Index patterns have no character
+ * classes, so this is how a policy attaches to months only.
  */
 export function monthlyIndexPatterns(prefix: string): string[] {
-  return ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${prefix}-${d}*`);
+  return [prefix, genesysAuditPrefix(prefix)].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`));
 }

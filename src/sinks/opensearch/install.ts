@@ -3,6 +3,7 @@ import { readAliasOf, type Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { assertAliasNameFree, assertMovable, ensureReadAlias, moveReadAlias } from './alias.js';
 import { assertRetentionFloor, ensureIsmPolicy, type IsmInstallOptions, type IsmResult } from './ism.js';
+import { indexFamilies } from './families.js';
 import { ensureIndexTemplate, type IndexMappings, type TemplateResult } from './template.js';
 
 export interface SetupReport {
@@ -10,6 +11,8 @@ export interface SetupReport {
   readonly template: string;
   readonly templateResult: TemplateResult;
   readonly templateVersion: string;
+  /** The Genesys audit events' template (`<prefix>.genesys`), installed beside the access events' one. */
+  readonly auditTemplate: { readonly name: string; readonly result: TemplateResult; readonly version: string };
   /** True when an updated mapping was also put on the existing monthly indices. */
   readonly existingIndicesUpdated: boolean;
   /** Index pattern the template and the policy cover: `<prefix>-*`. */
@@ -47,19 +50,23 @@ export async function ensureIndexSetupWith(
   if (options.takeAliasFrom !== undefined) assertMovable(options.takeAliasFrom, cfg.INDEX_PREFIX);
   await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
   const template = await ensureIndexTemplate(client, cfg, mappings, logger);
+  const audit = indexFamilies(cfg).find((f) => f.dataset === 'genesys.audit')!;
+  const auditTemplate = await ensureIndexTemplate(client, audit.settings, audit.mappings, logger, audit.revision);
   // The move first: it puts the alias on every rebuilt index in the same request that takes it
   // off the old ones, so ensureReadAlias below finds nothing left to add.
   const moved = options.takeAliasFrom === undefined ? undefined : await moveReadAlias(client, aliasName, options.takeAliasFrom, cfg.INDEX_PREFIX, logger);
   const alias = await ensureReadAlias(client, cfg.INDEX_PREFIX, logger, aliasName);
+  const auditAlias = await ensureReadAlias(client, audit.settings.INDEX_PREFIX, logger, aliasName);
   const ism = await ensureIsmPolicy(client, cfg, logger, options);
   return {
     template: cfg.INDEX_PREFIX,
     templateResult: template.result,
     templateVersion: template.version,
+    auditTemplate: { name: audit.settings.INDEX_PREFIX, result: auditTemplate.result, version: auditTemplate.version },
     existingIndicesUpdated: template.existingIndicesUpdated,
     indexPattern: `${cfg.INDEX_PREFIX}-*`,
     alias: aliasName,
-    aliasAddedTo: [...(moved?.addedTo ?? []), ...alias.added],
+    aliasAddedTo: [...(moved?.addedTo ?? []), ...alias.added, ...auditAlias.added],
     aliasRemovedFrom: moved?.removedFrom ?? [],
     ismPolicyId: ism.policyId,
     ism: ism.result,

@@ -4,6 +4,7 @@ import { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../event/mapping.js';
 import { readAliasState } from './alias.js';
+import { indexFamilies } from './families.js';
 import { verifyIsmPolicy, type IsmVerification } from './ism.js';
 import { verifyIndexTemplate, type IndexMappings, type TemplateVerification } from './template.js';
 
@@ -44,10 +45,20 @@ export async function verifyIndexSetup(
     );
   }
 
+  // The other datasets' templates: exact, a later revision passes as for the access events.
+  for (const family of indexFamilies(cfg).filter((f) => f.dataset !== 'aws.s3access')) {
+    const name = family.settings.INDEX_PREFIX;
+    const found = await verifyIndexTemplate(client, family.settings, family.mappings, family.revision);
+    if (found.state === 'missing') problems.push(`index template ${name} (${family.dataset} events) is missing`);
+    if (found.state === 'older' || found.state === 'differs') problems.push(found.problem);
+  }
+
   const aliasName = readAliasOf(cfg);
-  const alias = await readAliasState(client, prefix, aliasName);
-  if (alias.squatted) problems.push(`an index named ${aliasName} exists where the read alias ${aliasName} belongs`);
-  if (alias.missingOn.length > 0) problems.push(`monthly index(es) without the read alias ${aliasName}: ${alias.missingOn.join(', ')}`);
+  for (const family of indexFamilies(cfg)) {
+    const alias = await readAliasState(client, family.settings.INDEX_PREFIX, aliasName);
+    if (alias.squatted && family.dataset === 'aws.s3access') problems.push(`an index named ${aliasName} exists where the read alias ${aliasName} belongs`);
+    if (alias.missingOn.length > 0) problems.push(`monthly index(es) without the read alias ${aliasName}: ${alias.missingOn.join(', ')}`);
+  }
 
   const ism = await verifyIsmPolicy(client, cfg, logger);
   if (ism.state === 'missing') problems.push(`ISM policy ${ism.policyId} is missing (expected: ${ism.expected})`);

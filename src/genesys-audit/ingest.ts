@@ -1,0 +1,137 @@
+import { AuditError, describeError, isAuditError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Metrics } from '../core/metrics.js';
+import { fetchAudits, type AuditApi, type AuditQuerySpec } from '../enrich/genesys/audits.js';
+import type { GenesysClient } from '../enrich/genesys/client.js';
+import type { GenesysAuditEvent } from '../event/genesys-audit.js';
+import type { IndexableDocument } from '../event/types.js';
+import type { BulkIndexer, ItemOutcome, WriteTracker } from '../sinks/opensearch/bulk.js';
+import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
+import { buildGenesysAuditEvent } from './build.js';
+
+/**
+ * Reads one window of the Genesys audit trail into the index. A window is complete only when every
+ * message of every page has an outcome (indexed, duplicate or quarantined); anything less throws,
+ * and the caller does not move its watermark. Pages are written one at a time: the next page is
+ * asked for only after the previous one is in OpenSearch, so memory holds one page (≤ 500
+ * messages) and a kill between pages loses nothing that a re-read of the window does not restore.
+ */
+
+export interface AuditIngestDeps {
+  readonly client: GenesysClient;
+  /** A bulk indexer whose prefix is the audit family's (`<prefix>.genesys`). */
+  readonly bulk: BulkIndexer;
+  readonly quarantine: QuarantineStore;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface WindowTally {
+  messages: number;
+  indexed: number;
+  duplicate: number;
+  quarantined: number;
+  pages: number;
+  /** Times the query was started again after its cursor expired. */
+  restarts: number;
+}
+
+export const emptyTally = (): WindowTally => ({ messages: 0, indexed: 0, duplicate: 0, quarantined: 0, pages: 0, restarts: 0 });
+
+export function addTally(into: WindowTally, t: WindowTally): void {
+  into.messages += t.messages;
+  into.indexed += t.indexed;
+  into.duplicate += t.duplicate;
+  into.quarantined += t.quarantined;
+  into.pages += t.pages;
+  into.restarts += t.restarts;
+}
+
+/** A query whose cursor expired is started again this many times before the window is given up for this run. */
+const CURSOR_RESTARTS = 3;
+
+export async function ingestWindow(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal): Promise<WindowTally> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const tally = await readOnce(deps, spec, signal);
+      tally.restarts = attempt;
+      return tally;
+    } catch (err) {
+      const expired = isAuditError(err) && err.details.reason === 'cursor_expired';
+      if (!expired || attempt >= CURSOR_RESTARTS || signal.aborted) throw err;
+      // Every message already written is recognised by its id on the second read.
+      deps.logger.warn({ api: spec.api, from: spec.from, to: spec.to, attempt: attempt + 1 }, 'The audit results cursor expired; reading the window again.');
+    }
+  }
+}
+
+async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal): Promise<WindowTally> {
+  const tally = emptyTally();
+  let position = 0;
+  for await (const page of fetchAudits(deps.client, spec, { signal })) {
+    tally.pages++;
+    const outcomes: ItemOutcome[] = [];
+    const tracker: WriteTracker = { onOutcome: (o) => void outcomes.push(o) };
+    const writes: Promise<void>[] = [];
+    for (const m of page.messages) {
+      position++;
+      let doc: IndexableDocument<GenesysAuditEvent>;
+      try {
+        doc = buildGenesysAuditEvent(m, { transactionId: page.transactionId, position });
+      } catch (err) {
+        // buildGenesysAuditEvent only fails on a date the client's parser let through.
+        await quarantineRaw(deps, spec.api, [{ reason: 'invalid_message', raw: m.raw, detail: describeError(err).message }]);
+        tally.quarantined++;
+        continue;
+      }
+      writes.push(deps.bulk.write(doc, tracker));
+    }
+    tally.messages += page.messages.length + page.rejected.length;
+    if (page.rejected.length > 0) {
+      await quarantineRaw(deps, spec.api, page.rejected);
+      tally.quarantined += page.rejected.length;
+      deps.metrics.genesysAuditMessages.inc({ api: spec.api, outcome: 'quarantined' }, page.rejected.length);
+    }
+    await Promise.all(writes);
+    await deps.bulk.flush();
+    let failed: AuditError | undefined;
+    for (const o of outcomes) {
+      if (o.status === 'failed') failed ??= o.error;
+      else if (o.status === 'indexed') tally.indexed++;
+      else if (o.status === 'duplicate') tally.duplicate++;
+      else tally.quarantined++;
+      deps.metrics.genesysAuditMessages.inc({ api: spec.api, outcome: o.status });
+    }
+    if (failed !== undefined) throw failed;
+  }
+  return tally;
+}
+
+async function quarantineRaw(deps: AuditIngestDeps, api: AuditApi, rejected: readonly { reason: string; raw: unknown; detail?: string }[]): Promise<void> {
+  const at = new Date().toISOString();
+  const records: QuarantineRecord[] = rejected.map((r) => ({
+    reason: r.reason,
+    stage: 'decode',
+    // Without the query's transaction id: a second read of the window quarantines under the same key.
+    source: `genesys-audit:${api}`,
+    raw: Buffer.from(JSON.stringify(r.raw) ?? 'null').toString('base64'),
+    ...(r.detail !== undefined ? { detail: r.detail } : {}),
+    at,
+  }));
+  await deps.quarantine.put(records);
+}
+
+/** [from, to) cut into consecutive windows of at most `windowMs`. */
+export function windowsOf(fromMs: number, toMs: number, windowMs: number): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  for (let a = fromMs; a < toMs; a += windowMs) out.push({ from: a, to: Math.min(toMs, a + windowMs) });
+  return out;
+}
+
+/** The recording audits of one API over [from, to). */
+export function recordingAuditSpec(api: AuditApi, from: number, to: number): AuditQuerySpec {
+  const interval = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  return api === 'quality'
+    ? { api, ...interval, filters: [{ property: 'EntityType', value: 'Recording' }] }
+    : { api, ...interval, serviceName: 'Quality', filters: [{ property: 'EntityType', value: 'Recording' }] };
+}
