@@ -94,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await assertIndexSetup(opensearch, cfg, logger);
     parts = auditSourceFromConfig(cfg, { opensearch, genesys: genesys.client, quarantine, logger, metrics });
-    const apis = v.api !== undefined ? [v.api as AuditApi] : parts.options.apis;
+    const apis = v.api !== undefined ? [v.api] : parts.options.apis;
     const results = await runAuditSource({ ...parts.options, apis, mode: { kind: 'range', from, to }, signal: controller.signal });
     process.stdout.write(
       format === 'json' ? `${JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), results })}\n` : table(results),
