@@ -4,7 +4,6 @@ import { createS3Client } from '../core/aws-clients.js';
 import { AuditError, describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
-import type { AuditApi } from '../enrich/genesys/audits.js';
 import { genesysFromConfig } from '../enrich/genesys/from-config.js';
 import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { runAuditSource, type ApiRunResult } from '../genesys-audit/source.js';
