@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<number> {
   if (Number.isNaN(from) || Number.isNaN(to) || from >= to) return usage('--from and --to must be ISO times with from < to.');
   const format = v.format ?? 'table';
   if (format !== 'table' && format !== 'json') return usage('--format must be table or json.');
-  if (v.api !== undefined && v.api !== 'quality' && v.api !== 'audits') return usage('--api must be quality or audits.');
+  const api = v.api === 'quality' || v.api === 'audits' ? v.api : undefined;
+  if (v.api !== undefined && api === undefined) return usage('--api must be quality or audits.');
 
   const cfg = loadConfigOrThrow({
     ...(v.config !== undefined ? { file: v.config } : {}),
@@ -93,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await assertIndexSetup(opensearch, cfg, logger);
     parts = auditSourceFromConfig(cfg, { opensearch, genesys: genesys.client, quarantine, logger, metrics });
-    const apis = v.api !== undefined ? [v.api] : parts.options.apis;
+    const apis = api !== undefined ? [api] : parts.options.apis;
     const results = await runAuditSource({ ...parts.options, apis, mode: { kind: 'range', from, to }, signal: controller.signal });
     process.stdout.write(
       format === 'json' ? `${JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), results })}\n` : table(results),
