@@ -4,6 +4,7 @@ import { createS3Client } from '../core/aws-clients.js';
 import { AuditError, describeError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
+import type { AuditApi } from '../enrich/genesys/audits.js';
 import { genesysFromConfig } from '../enrich/genesys/from-config.js';
 import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { runAuditSource, type ApiRunResult } from '../genesys-audit/source.js';
@@ -54,6 +55,10 @@ function table(results: readonly ApiRunResult[]): string {
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 
+function apiOf(value: string | undefined): AuditApi | undefined {
+  return value === 'quality' ? 'quality' : value === 'audits' ? 'audits' : undefined;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(
     argv,
@@ -71,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   if (Number.isNaN(from) || Number.isNaN(to) || from >= to) return usage('--from and --to must be ISO times with from < to.');
   const format = v.format ?? 'table';
   if (format !== 'table' && format !== 'json') return usage('--format must be table or json.');
-  const api = v.api === 'quality' || v.api === 'audits' ? v.api : undefined;
+  const api = apiOf(v.api);
   if (v.api !== undefined && api === undefined) return usage('--api must be quality or audits.');
 
   const cfg = loadConfigOrThrow({
