@@ -147,6 +147,12 @@ export const DELETE_OPERATIONS = [
   'S3.CREATE.DELETEMARKER',
 ] as const;
 
+/** A deletion of a recording inside Genesys (its audit trail's Delete or Abandon). */
+const GENESYS_DELETION_CLAUSE: Clause = { bool: { filter: [term('event.dataset', 'genesys.audit'), term('event.type', 'deletion')] } };
+
+/** An action inside Genesys that its audit trail records as failed (status Failure). */
+const GENESYS_FAILURE_CLAUSE: Clause = { bool: { filter: [term('event.dataset', 'genesys.audit'), term('event.outcome', 'failure')] } };
+
 /**
  * The writes a service principal makes as routine (Genesys's export uploading recordings, copies,
  * tagging); lifecycle operations (`S3.*`) are matched by prefix. Its reads and deletes through the
@@ -177,10 +183,15 @@ export function targetClauses(target: Target): Clause[] {
     case 'presigned':
       return [term('aws.s3access.authentication_type', 'QueryString')];
     case 'deletions':
-      return [terms('event.action', DELETE_OPERATIONS)];
+      return [{ bool: { should: [terms('event.action', DELETE_OPERATIONS), GENESYS_DELETION_CLAUSE], minimum_should_match: 1 } }];
     case 'denied':
       return [
-        { bool: { should: [terms('aws.s3access.http_status', [401, 403]), terms('aws.s3access.error_code', DENIED_ERROR_CODES)], minimum_should_match: 1 } },
+        {
+          bool: {
+            should: [terms('aws.s3access.http_status', [401, 403]), terms('aws.s3access.error_code', DENIED_ERROR_CODES), GENESYS_FAILURE_CLAUSE],
+            minimum_should_match: 1,
+          },
+        },
       ];
     case 'principal':
       return principalClauses(target.principal);

@@ -15,9 +15,10 @@ const ParticipantSchema = z.object({ user_id: str, name: str, purpose: str });
 
 const SourceSchema = z.object({
   '@timestamp': str,
-  event: z.object({ action: str, outcome: str, hash: str, self: bool, parser_version: num }).partial().optional().catch(undefined),
-  actor: z.object({ kind: str, email: str }).optional().catch(undefined),
+  event: z.object({ dataset: str, action: str, outcome: str, hash: str, self: bool, parser_version: num }).partial().optional().catch(undefined),
+  actor: z.object({ kind: str, email: str, name: str, genesys_user_id: str }).optional().catch(undefined),
   source: z.object({ ip: str }).optional().catch(undefined),
+  client: z.object({ ip: str }).optional().catch(undefined),
   aws: z
     .object({
       s3access: z
@@ -86,9 +87,14 @@ export type AccessKind = 'read' | 'head_only' | 'write' | 'delete' | 'list' | 'o
 export interface AccessRow {
   readonly id: string;
   readonly index?: string;
+  /** `event.dataset`: aws.s3access (an S3 access log record) or genesys.audit (Genesys's own audit trail). */
+  readonly dataset?: string;
   readonly timestamp?: string;
   readonly actorKind?: string;
   readonly actorEmail?: string;
+  /** The Genesys user behind the actor: `actor.name`, `actor.genesys_user_id`. */
+  readonly actorName?: string;
+  readonly actorUserId?: string;
   readonly requester?: string;
   readonly principalType?: string;
   readonly accountId?: string;
@@ -147,6 +153,37 @@ export function accessKindOf(operation: string | undefined): AccessKind {
   return 'other';
 }
 
+/** What a Genesys audit action did to the recording, in the same words as the S3 operations. */
+export function auditAccessKindOf(action: string | undefined): AccessKind {
+  switch (action) {
+    case 'Read':
+    case 'View':
+    case 'Download':
+    case 'Export':
+      return 'read';
+    case 'Delete':
+    case 'Abandon':
+      return 'delete';
+    case 'Create':
+    case 'Update':
+    case 'UpdateRetention':
+    case 'ApplyProtection':
+    case 'RevokeProtection':
+    case 'Archive':
+    case 'RestoreRequest':
+    case 'RestoreComplete':
+      return 'write';
+    default:
+      return 'other';
+  }
+}
+
+/** Which source an event came from, as the outputs label it. */
+export function sourceLabel(row: AccessRow): string {
+  if (row.dataset === 'genesys.audit') return 'genesys';
+  return row.dataset === undefined || row.dataset === 'aws.s3access' ? 's3' : row.dataset;
+}
+
 /** Parses one search hit; undefined when it is not a hit at all (no `_id`). */
 export function parseHit(raw: unknown): Hit | undefined {
   const hit = HitSchema.safeParse(raw);
@@ -155,13 +192,18 @@ export function parseHit(raw: unknown): Hit | undefined {
   const s = SourceSchema.parse(source);
   const a3 = s.aws?.s3access;
   const operation = s.event?.action ?? a3?.operation;
+  const dataset = s.event?.dataset;
+  const audit = dataset === 'genesys.audit';
   const participants = (s.genesys?.participants ?? []).map((p) => ({ userId: p.user_id, name: p.name, purpose: p.purpose }));
   const row: AccessRow = {
     id: hit.data._id,
     index: hit.data._index,
+    dataset,
     timestamp: s['@timestamp'],
     actorKind: s.actor?.kind,
     actorEmail: s.actor?.email,
+    actorName: s.actor?.name,
+    actorUserId: s.actor?.genesys_user_id,
     requester: a3?.requester,
     principalType: s.aws?.principal?.type,
     accountId: s.aws?.principal?.account_id,
@@ -169,11 +211,11 @@ export function parseHit(raw: unknown): Hit | undefined {
     sessionName: s.aws?.principal?.session_name,
     self: s.event?.self === true,
     operation,
-    access: accessKindOf(operation),
+    access: audit ? auditAccessKindOf(operation) : accessKindOf(operation),
     outcome: s.event?.outcome,
     httpStatus: a3?.http_status,
     errorCode: a3?.error_code,
-    sourceIp: s.source?.ip ?? a3?.remote_ip,
+    sourceIp: s.client?.ip ?? s.source?.ip ?? a3?.remote_ip,
     bucket: a3?.bucket,
     key: s.aws?.s3?.object?.key ?? a3?.key,
     versionId: s.aws?.s3?.object?.version_id,
@@ -196,9 +238,14 @@ export function parseHit(raw: unknown): Hit | undefined {
   return { row, source, sort: hit.data.sort };
 }
 
-/** Who did it, shortest first: the person's email, the role and session, the raw Requester, or anonymous. */
+/**
+ * Who did it, shortest first: the person's email, their Genesys name, the role and session, the
+ * raw Requester, or anonymous.
+ */
 export function actorLabel(row: AccessRow): string {
   if (row.actorEmail !== undefined) return row.actorEmail;
+  if (row.actorName !== undefined) return row.actorName;
+  if (row.actorUserId !== undefined) return row.actorUserId;
   if (row.roleName !== undefined) return row.sessionName === undefined ? row.roleName : `${row.roleName}/${row.sessionName}`;
   if (row.requester !== undefined && row.requester !== '-') return row.requester;
   return row.actorKind === 'anonymous' || row.requester === undefined || row.requester === '-' ? 'anonymous' : row.requester;

@@ -1,4 +1,4 @@
-import { agentNames, actorLabel, type AccessRow } from '../row.js';
+import { agentNames, actorLabel, sourceLabel, type AccessRow } from '../row.js';
 import { zonedIso } from './time.js';
 
 /**
@@ -75,6 +75,13 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'event_hash', description: 'Evidence: `event.hash`, sha256 of the raw log line.', value: (r) => r.hash },
   { name: 'document_id', description: 'Evidence: the document `_id`, sha256(log bucket + newline + event_hash).', value: (r) => r.id },
   { name: 'index', description: 'The monthly index that holds the document.', value: (r) => r.index },
+  {
+    name: 'source',
+    description: 'Which record the row is: `s3` (an S3 server access log line) or `genesys` (a Genesys Cloud audit message, `event.dataset: genesys.audit`).',
+    value: (r) => sourceLabel(r),
+  },
+  { name: 'actor_name', description: '`actor.name`: the Genesys user behind the actor.', value: (r) => r.actorName },
+  { name: 'actor_genesys_user_id', description: '`actor.genesys_user_id`: that Genesys user’s id.', value: (r) => r.actorUserId },
 ];
 
 /**

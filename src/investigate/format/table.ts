@@ -1,4 +1,4 @@
-import { actorLabel, agentNames, operationLabel, type AccessRow } from '../row.js';
+import { actorLabel, agentNames, operationLabel, sourceLabel, type AccessRow } from '../row.js';
 import { utcText, zonedText } from './time.js';
 
 /**
@@ -43,11 +43,12 @@ export interface TableColumns {
 export function tableColumns(zone: string | undefined): TableColumns {
   const local = zone !== undefined && zone !== 'UTC';
   return {
-    headers: ['TIME (UTC)', ...(local ? [`TIME (${zone})`] : []), 'ACTOR', 'KIND', 'OPERATION', 'OUTCOME', 'IP', 'RECORDING', 'AGENTS'],
+    headers: ['TIME (UTC)', ...(local ? [`TIME (${zone})`] : []), 'SOURCE', 'ACTOR', 'KIND', 'OPERATION', 'OUTCOME', 'IP', 'RECORDING', 'AGENTS'],
     cells: (row) =>
       [
         utcText(row.timestamp),
         ...(local ? [zonedText(row.timestamp, zone)] : []),
+        sourceLabel(row),
         actorLabel(row),
         row.actorKind ?? '-',
         operationLabel(row) + (row.presigned ? ' [presigned]' : ''),

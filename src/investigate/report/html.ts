@@ -33,6 +33,7 @@ tr.failure td{background:#fff2f2}@media print{body{margin:0}h2{break-after:avoid
 export const EVENT_HEADERS = [
   '#',
   'Time (UTC)',
+  'Source',
   'Actor',
   'Kind',
   'Operation',
@@ -50,7 +51,7 @@ export function eventCells(row: AccessRow, n: number): string[] {
 }
 
 /** Evidence cells in monospace, so hashes can be compared by eye. */
-const MONO: ReadonlySet<number> = new Set([8, 10, 11]);
+const MONO: ReadonlySet<number> = new Set([9, 11, 12]);
 
 function table(headers: readonly string[], rows: readonly string[][], options: { rowClass?: (i: number) => string; mono?: ReadonlySet<number> } = {}): string {
   const head = `<tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr>`;

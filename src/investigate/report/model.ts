@@ -1,5 +1,5 @@
 import { outcomeText, recordingText } from '../format/table.js';
-import { actorLabel, operationLabel, type AccessRow, type Participant } from '../row.js';
+import { actorLabel, operationLabel, sourceLabel, type AccessRow, type Participant } from '../row.js';
 
 /**
  * The accounting of disclosures for one conversation (45 CFR 164.528): what the HTML, PDF and CSV
@@ -188,6 +188,7 @@ export function accessCells(row: AccessRow, n: number): string[] {
   return [
     String(n),
     row.timestamp ?? '-',
+    sourceLabel(row),
     actorLabel(row),
     row.actorKind ?? '-',
     operationLabel(row) + (row.presigned ? ' [presigned]' : ''),

@@ -47,12 +47,13 @@ interface Column {
 const EVENT_COLUMNS: readonly Column[] = [
   { header: '#', share: 0.035 },
   { header: 'Time (UTC)', share: 0.12 },
-  { header: 'Actor', share: 0.2 },
+  { header: 'Source', share: 0.055 },
+  { header: 'Actor', share: 0.18 },
   { header: 'Kind', share: 0.06 },
   { header: 'Operation', share: 0.15 },
   { header: 'Outcome', share: 0.11 },
   { header: 'IP', share: 0.09 },
-  { header: 'Recording / object', share: 0.235 },
+  { header: 'Recording / object', share: 0.2 },
 ];
 
 const PERSON_SHARES = [0.2, 0.06, 0.05, 0.06, 0.05, 0.05, 0.05, 0.05, 0.12, 0.12, 0.19];

@@ -75,6 +75,9 @@ describe('csv', () => {
       'event_hash',
       'document_id',
       'index',
+      'source',
+      'actor_name',
+      'actor_genesys_user_id',
     ]);
     const doc = readFileSync(new URL('../../../docs/investigations.md', import.meta.url), 'utf8');
     for (const c of CSV_COLUMNS) expect(doc, c.name).toMatch(new RegExp(`^\\| \`${c.name}\` \\|`, 'm'));
@@ -116,15 +119,16 @@ describe('table', () => {
   it('shows control characters escaped, cuts long values, labels HEAD and presigned', () => {
     expect(terminalSafe('a\u001b[31mb\u0007\u202e')).toBe('a\\x1b[31mb\\x07\\x202e');
     const cols = tableColumns('America/New_York');
-    expect(cols.headers).toEqual(['TIME (UTC)', 'TIME (America/New_York)', 'ACTOR', 'KIND', 'OPERATION', 'OUTCOME', 'IP', 'RECORDING', 'AGENTS']);
+    expect(cols.headers).toEqual(['TIME (UTC)', 'TIME (America/New_York)', 'SOURCE', 'ACTOR', 'KIND', 'OPERATION', 'OUTCOME', 'IP', 'RECORDING', 'AGENTS']);
     const cells = cols.cells(row({ operation: 'REST.HEAD.OBJECT', access: 'head_only', presigned: true, actorEmail: 'x'.repeat(100) }));
     expect(cells[1]).toBe('2024-05-14 04:30:00-04:00');
-    expect(cells[2]).toHaveLength(60);
-    expect(cells[2]!.endsWith('…')).toBe(true);
-    expect(cells[4]).toBe('REST.HEAD.OBJECT (HEAD only) [presigned]');
-    expect(cells[8]).toBe('Bruno Díaz');
+    expect(cells[2]).toBe('s3');
+    expect(cells[3]).toHaveLength(60);
+    expect(cells[3]!.endsWith('…')).toBe(true);
+    expect(cells[5]).toBe('REST.HEAD.OBJECT (HEAD only) [presigned]');
+    expect(cells[9]).toBe('Bruno Díaz');
     expect(tableColumns(undefined).headers).not.toContain('TIME (UTC) ');
-    expect(tableColumns(undefined).headers).toHaveLength(8);
+    expect(tableColumns(undefined).headers).toHaveLength(9);
   });
 
   it('streams with the widths of the first rows and writes nothing for no rows', () => {
