@@ -19,13 +19,15 @@ export const DEFAULT_LIMIT = 200;
 const HELP = `Usage: recording-audit query <what> [ARG] [options]
 
 Who saw, downloaded, changed or was refused access to call recordings, from the indexed S3 access
-events, oldest first. <what> is one of:
+events and Genesys audit events (the SOURCE column), oldest first. <what> is one of:
 ${FORMS}
 
   conversation, recording: every access to that conversation's or recording's objects.
   principal: everything one principal did. An ARN names that exact requester (a role ARN
     arn:aws:iam::<acct>:role/<name>: every session of the role); role/session (session * for
     any); an email address: sessions named by it, case-insensitively.
+  person: everything one person did, in S3 and inside Genesys: by email, Genesys user id or
+    name (case and accents ignored), through the actor fields attribution fills in.
   agent: accesses to recordings of conversations the user took part in, by anyone else (the
     agent's own reads, matched by their email/session name against the name, are left out).
   ip: requests from an address or a CIDR block.

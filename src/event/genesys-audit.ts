@@ -42,6 +42,8 @@ export interface GenesysAuditEvent {
     /** human: a Genesys user acted; service: an OAuth client without a user; unknown: neither named. */
     kind: 'human' | 'service' | 'unknown';
     genesys_user_id?: string;
+    /** The user's email in Genesys (users API), so `query person <email>` finds S3 and Genesys events alike. */
+    email?: string;
     name?: string;
     name_folded?: string;
   };
@@ -102,6 +104,7 @@ export const GENESYS_AUDIT_MAPPINGS = {
     ecs: props({ version: keyword }),
     actor: props({
       kind: keyword,
+      email: keyword,
       genesys_user_id: keyword,
       name: personName,
       name_folded: keyword,

@@ -92,8 +92,14 @@ export interface AuditProvenance {
   readonly position: number;
 }
 
-export function buildGenesysAuditEvent(m: AuditMessage, from: AuditProvenance): IndexableDocument<GenesysAuditEvent> {
+/** The Genesys user behind an audit message's user id, from the users API; `lookup_failed` when it could not be asked. */
+export type AuditPerson = { readonly found: true; readonly name?: string; readonly email?: string } | { readonly found: false } | 'lookup_failed';
+
+export function buildGenesysAuditEvent(m: AuditMessage, from: AuditProvenance, person?: AuditPerson): IndexableDocument<GenesysAuditEvent> {
   const reasons: string[] = [];
+  if (m.user !== undefined && person === 'lookup_failed') reasons.push('user_lookup_failed');
+  if (m.user !== undefined && person !== undefined && person !== 'lookup_failed' && !person.found) reasons.push('user_not_found');
+  const known = person !== undefined && person !== 'lookup_failed' && person.found ? person : undefined;
   const action = m.action ?? '';
   if (action === '') reasons.push('no_action');
   const type = TYPE_OF_ACTION[action];
@@ -107,7 +113,7 @@ export function buildGenesysAuditEvent(m: AuditMessage, from: AuditProvenance): 
 
   const ips = m.remoteIps.slice(0, MAX_REMOTE_IPS);
   const valid = ips.filter((ip) => isIP(ip) !== 0);
-  const userName = m.user?.name;
+  const userName = m.user?.name ?? known?.name;
   const evidence = genesysAuditEvidence(m.raw);
 
   const event: GenesysAuditEvent = {
@@ -128,6 +134,7 @@ export function buildGenesysAuditEvent(m: AuditMessage, from: AuditProvenance): 
     actor: {
       kind: m.user !== undefined ? 'human' : m.clientId !== undefined ? 'service' : 'unknown',
       ...(m.user !== undefined ? { genesys_user_id: m.user.id.toLowerCase() } : {}),
+      ...(known?.email !== undefined && known.email !== '' ? { email: known.email } : {}),
       ...(userName !== undefined && userName !== '' ? { name: userName, name_folded: foldName(userName) } : {}),
     },
     ...(valid[0] !== undefined ? { client: { ip: valid[0] }, related: { ip: valid } } : {}),

@@ -1,4 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
@@ -33,6 +34,7 @@ export function auditSourceFromConfig(
   return {
     options: {
       client: deps.genesys,
+      people: new LRUCache({ max: 10_000, ttl: cfg.GENESYS_CACHE_TTL_SECS * 1000 }),
       bulk,
       quarantine: deps.quarantine,
       logger: deps.logger,

@@ -1,13 +1,14 @@
 import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
-import { fetchAudits, type AuditApi, type AuditQuerySpec } from '../enrich/genesys/audits.js';
+import type { LRUCache } from 'lru-cache';
+import { fetchAudits, type AuditApi, type AuditMessage, type AuditQuerySpec } from '../enrich/genesys/audits.js';
 import type { GenesysClient } from '../enrich/genesys/client.js';
 import type { GenesysAuditEvent } from '../event/genesys-audit.js';
 import type { IndexableDocument } from '../event/types.js';
 import type { BulkIndexer, ItemOutcome, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
-import { buildGenesysAuditEvent } from './build.js';
+import { buildGenesysAuditEvent, type AuditPerson } from './build.js';
 
 /**
  * Reads one window of the Genesys audit trail into the index. A window is complete only when every
@@ -19,6 +20,8 @@ import { buildGenesysAuditEvent } from './build.js';
 
 export interface AuditIngestDeps {
   readonly client: GenesysClient;
+  /** Users already looked up, by lowercased id (bounded, with a TTL): most pages name the same few people. */
+  readonly people: LRUCache<string, { found: true; name?: string; email?: string } | { found: false }>;
   /** A bulk indexer whose prefix is the audit family's (`<prefix>.genesys`). */
   readonly bulk: BulkIndexer;
   readonly quarantine: QuarantineStore;
@@ -73,11 +76,12 @@ async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: Abo
     const outcomes: ItemOutcome[] = [];
     const tracker: WriteTracker = { onOutcome: (o) => void outcomes.push(o) };
     const writes: Promise<void>[] = [];
+    const people = await lookupPeople(deps, page.messages, signal);
     for (const m of page.messages) {
       position++;
       let doc: IndexableDocument<GenesysAuditEvent>;
       try {
-        doc = buildGenesysAuditEvent(m, { transactionId: page.transactionId, position });
+        doc = buildGenesysAuditEvent(m, { transactionId: page.transactionId, position }, m.user !== undefined ? people(m.user.id) : undefined);
       } catch (err) {
         // buildGenesysAuditEvent only fails on a date the client's parser let through.
         await quarantineRaw(deps, spec.api, [{ reason: 'invalid_message', raw: m.raw, detail: describeError(err).message }]);
@@ -105,6 +109,41 @@ async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: Abo
     if (failed !== undefined) throw failed;
   }
   return tally;
+}
+
+/** Users API calls take at most this many ids (GENESYS_BATCH_MAX_IDS's ceiling). */
+const USER_BATCH = 100;
+const USER_LOOKUP_WAIT_MS = 60_000;
+
+/**
+ * The people behind a page's messages, by the batched users API. A failed lookup does not hold the
+ * window back: the events are written without the email and say `user_lookup_failed`.
+ */
+async function lookupPeople(deps: AuditIngestDeps, messages: readonly AuditMessage[], signal: AbortSignal): Promise<(id: string) => AuditPerson> {
+  const wanted = [...new Set(messages.flatMap((m) => (m.user !== undefined ? [m.user.id.toLowerCase()] : [])))].filter((id) => !deps.people.has(id));
+  let failed = false;
+  for (let i = 0; i < wanted.length && !failed; i += USER_BATCH) {
+    const ids = wanted.slice(i, i + USER_BATCH);
+    try {
+      const found = await deps.client.users(ids, { deadline: Date.now() + USER_LOOKUP_WAIT_MS, signal });
+      for (const id of ids) {
+        const u = found.get(id);
+        deps.people.set(
+          id,
+          u === undefined
+            ? { found: false }
+            : { found: true, ...(u.name !== undefined ? { name: u.name } : {}), ...(u.email !== undefined ? { email: u.email } : {}) },
+        );
+      }
+    } catch (err) {
+      failed = true;
+      deps.logger.warn(
+        { err: describeError(err), users: wanted.length },
+        'Genesys user lookup for audit messages failed; their events are written without the email.',
+      );
+    }
+  }
+  return (id) => deps.people.get(id.toLowerCase()) ?? 'lookup_failed';
 }
 
 async function quarantineRaw(deps: AuditIngestDeps, api: AuditApi, rejected: readonly { reason: string; raw: unknown; detail?: string }[]): Promise<void> {

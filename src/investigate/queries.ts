@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
  * (docs/event-schema.md); `genesys.participants` only through `nested` queries.
  */
 
-export const QUERY_FORMS = ['conversation', 'recording', 'principal', 'agent', 'ip', 'denied', 'deletions', 'presigned'] as const;
+export const QUERY_FORMS = ['conversation', 'recording', 'principal', 'person', 'agent', 'ip', 'denied', 'deletions', 'presigned'] as const;
 export type QueryForm = (typeof QUERY_FORMS)[number];
 
 /** Who a `principal` query names, by the shape of its argument. */
@@ -17,10 +17,14 @@ export type PrincipalSpec =
 /** A Genesys user by id (a UUID), or by name as a person types it (case and accents ignored). */
 export type AgentSpec = { by: 'user_id'; userId: string } | { by: 'name'; name: string };
 
+/** The person who acted: by email, Genesys user id or name. */
+export type PersonSpec = { by: 'email'; email: string } | AgentSpec;
+
 export type Target =
   | { form: 'conversation'; id: string }
   | { form: 'recording'; id: string }
   | { form: 'principal'; principal: PrincipalSpec }
+  | { form: 'person'; person: PersonSpec }
   | { form: 'agent'; agent: AgentSpec }
   | { form: 'ip'; ip: string }
   | { form: 'denied' }
@@ -46,6 +50,7 @@ export const FORM_ARGUMENT: Readonly<Record<QueryForm, string | undefined>> = {
   conversation: '<conversation id>',
   recording: '<recording id>',
   principal: '<ARN | role/session | email>',
+  person: '<email | Genesys user id | name>',
   agent: '<Genesys user id | name>',
   ip: '<address | CIDR>',
   denied: undefined,
@@ -77,6 +82,18 @@ export function parseTarget(form: string, arg: string | undefined): Parsed<Targe
     }
     case 'agent':
       return { ok: true, value: { form: f, agent: UUID.test(value) ? { by: 'user_id', userId: value.toLowerCase() } : { by: 'name', name: value } } };
+    case 'person':
+      return {
+        ok: true,
+        value: {
+          form: f,
+          person: UUID.test(value)
+            ? { by: 'user_id', userId: value.toLowerCase() }
+            : EMAIL.test(value)
+              ? { by: 'email', email: value }
+              : { by: 'name', name: value },
+        },
+      };
     case 'ip': {
       const ip = parseIpOrCidr(value);
       return ip.ok ? { ok: true, value: { form: f, ip: ip.value } } : ip;
@@ -195,8 +212,26 @@ export function targetClauses(target: Target): Clause[] {
       ];
     case 'principal':
       return principalClauses(target.principal);
+    case 'person':
+      return [personClause(target.person)];
     case 'agent':
       return [agentClause(target.agent)];
+  }
+}
+
+/**
+ * Everything one person did, in both sources: S3 requests whose actor was resolved to them
+ * (actor.email from the session name, actor.genesys_user_id and actor.name from Genesys) and
+ * their actions inside Genesys (audit events carry the same actor fields).
+ */
+export function personClause(person: PersonSpec): Clause {
+  switch (person.by) {
+    case 'email':
+      return term('actor.email', person.email, true);
+    case 'user_id':
+      return term('actor.genesys_user_id', person.userId);
+    case 'name':
+      return term('actor.name_folded', foldName(person.name));
   }
 }
 
