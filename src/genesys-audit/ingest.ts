@@ -167,10 +167,25 @@ export function windowsOf(fromMs: number, toMs: number, windowMs: number): { fro
   return out;
 }
 
-/** The recording audits of one API over [from, to). */
-export function recordingAuditSpec(api: AuditApi, from: number, to: number): AuditQuerySpec {
+/** The quality API's services that record recording actions (playback and download; the rest). */
+export const QUALITY_RECORDING_SERVICES = ['RecordingPlaybackService', 'RecordingService'] as const;
+/** The general API's recording entity types when the service mapping cannot be read. */
+export const DEFAULT_RECORDING_ENTITY_TYPES = ['Recording', 'ScreenRecording'] as const;
+
+/**
+ * The queries that together read every recording action of one API over [from, to), each with one
+ * filter, so no message is in two of them: per recording service in the interaction audit trail;
+ * per recording entity type of the service `Quality` in the general audits (`entityTypes`, from the
+ * org's service mapping).
+ */
+export function recordingAuditSpecs(
+  api: AuditApi,
+  from: number,
+  to: number,
+  entityTypes: readonly string[] = DEFAULT_RECORDING_ENTITY_TYPES,
+): AuditQuerySpec[] {
   const interval = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
   return api === 'quality'
-    ? { api, ...interval, filters: [{ property: 'EntityType', value: 'Recording' }] }
-    : { api, ...interval, serviceName: 'Quality', filters: [{ property: 'EntityType', value: 'Recording' }] };
+    ? QUALITY_RECORDING_SERVICES.map((service) => ({ api, ...interval, filters: [{ property: 'ServiceName', value: service }] }))
+    : entityTypes.map((entityType) => ({ api, ...interval, serviceName: 'Quality', filters: [{ property: 'EntityType', value: entityType }] }));
 }

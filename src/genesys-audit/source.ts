@@ -3,7 +3,17 @@ import { describeError } from '../core/errors.js';
 import { every, type PeriodicTask } from '../core/time.js';
 import type { AuditApi } from '../enrich/genesys/audits.js';
 import { advanceWatermark, readWatermark, type Watermark } from '../sinks/opensearch/state.js';
-import { addTally, emptyTally, ingestWindow, recordingAuditSpec, windowsOf, type AuditIngestDeps, type WindowTally } from './ingest.js';
+import { fetchServiceMapping } from '../enrich/genesys/audits.js';
+import {
+  addTally,
+  DEFAULT_RECORDING_ENTITY_TYPES,
+  emptyTally,
+  ingestWindow,
+  recordingAuditSpecs,
+  windowsOf,
+  type AuditIngestDeps,
+  type WindowTally,
+} from './ingest.js';
 
 /**
  * The Genesys audit source: the recording actions Genesys records in its own audit trail, read
@@ -74,10 +84,10 @@ async function runApi(o: AuditSourceOptions, api: AuditApi): Promise<ApiRunResul
   const tally = emptyTally();
   let done = 0;
   try {
+    const entityTypes = api === 'audits' && windows.length > 0 ? await recordingEntityTypes(o, signal) : undefined;
     for (const w of windows) {
       if (signal.aborted) break;
-      const t = await ingestWindow(o, recordingAuditSpec(api, w.from, w.to), signal);
-      addTally(tally, t);
+      for (const spec of recordingAuditSpecs(api, w.from, w.to, entityTypes)) addTally(tally, await ingestWindow(o, spec, signal));
       await o.afterWindowWritten?.(api, w);
       if (o.mode.kind === 'watermark') mark = await advanceWatermark(o.opensearch, o.indexPrefix, id, mark, w.to, o.windowSecs);
       done++;
@@ -97,6 +107,24 @@ async function runApi(o: AuditSourceOptions, api: AuditApi): Promise<ApiRunResul
     return finish(o, api, done, tally, mark, message);
   }
   return finish(o, api, done, tally, mark, undefined);
+}
+
+/**
+ * The entity types of the general audits' `Quality` service that are recordings, as this org's
+ * service mapping lists them (the lists changed between SDK releases; the org's is authoritative).
+ */
+async function recordingEntityTypes(o: AuditSourceOptions, signal: AbortSignal): Promise<readonly string[]> {
+  try {
+    const mapping = await fetchServiceMapping(o.client, { signal });
+    const found = mapping.services
+      .filter((s) => s.name === 'Quality')
+      .flatMap((s) => s.entities.map((e) => e.name))
+      .filter((name) => /Recording$/.test(name));
+    if (found.length > 0) return [...new Set(found)].sort();
+  } catch (err) {
+    o.logger.warn({ err: describeError(err) }, 'The audit service mapping could not be read; querying the default recording entity types.');
+  }
+  return DEFAULT_RECORDING_ENTITY_TYPES;
 }
 
 function finish(

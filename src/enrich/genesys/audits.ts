@@ -45,3 +45,4 @@ export interface AuditFetchOptions {
 }
 export declare function fetchAudits(client: GenesysClient, spec: AuditQuerySpec, opts: AuditFetchOptions): AsyncGenerator<AuditPage>;
 export declare const AUDIT_MAX_INTERVAL_MS: number;
+export declare function fetchServiceMapping(client: GenesysClient, opts: { signal: AbortSignal }): Promise<{ services: { name: string; entities: { name: string; actions: string[] }[] }[] }>;
