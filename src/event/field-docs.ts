@@ -240,12 +240,15 @@ function typeCell(leaf: MappingLeaf, byPath: ReadonlyMap<string, MappingLeaf>): 
 }
 
 /** The generated field table of docs/event-schema.md. */
-export function fieldReference(): string {
+export function fieldReference(
+  mappings: { properties: Record<string, unknown> } = INDEX_MAPPINGS,
+  docs: Readonly<Record<string, FieldDoc>> = FIELD_DOCS,
+): string {
   const out = ['| Field | Type | Meaning | Question |', '|---|---|---|---|'];
-  const leaves = mappingLeafDetails();
+  const leaves = mappingLeafDetails(mappings);
   const byPath = new Map(leaves.map((l) => [l.path, l]));
   for (const leaf of leaves) {
-    const doc = FIELD_DOCS[leaf.path];
+    const doc = docs[leaf.path];
     if (doc === undefined) throw new Error(`no FIELD_DOCS entry for mapping field ${leaf.path}`);
     out.push(`| \`${leaf.path}\` | ${cell(typeCell(leaf, byPath))} | ${cell(doc.meaning)} | ${doc.question} |`);
   }

@@ -1,5 +1,6 @@
 import { BEGIN, END, configReference } from '../../src/config/docs.js';
 import { FIELDS_BEGIN, FIELDS_END, fieldReference } from '../../src/event/field-docs.js';
+import { AUDIT_FIELDS_BEGIN, AUDIT_FIELDS_END, genesysAuditFieldReference } from '../../src/event/genesys-audit-docs.js';
 import { CODES_BEGIN, CODES_END, METRICS_BEGIN, METRICS_END, codesReference, metricsReference } from '../../src/ops/docs.js';
 
 /** A generated part of a document: the text between two marker comments. */
@@ -15,7 +16,8 @@ export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
   { file: 'docs/configuration.md', begin: BEGIN, end: END, generate: configReference },
   { file: 'docs/operations.md', begin: METRICS_BEGIN, end: METRICS_END, generate: metricsReference },
   { file: 'docs/operations.md', begin: CODES_BEGIN, end: CODES_END, generate: codesReference },
-  { file: 'docs/event-schema.md', begin: FIELDS_BEGIN, end: FIELDS_END, generate: fieldReference },
+  { file: 'docs/event-schema.md', begin: FIELDS_BEGIN, end: FIELDS_END, generate: () => fieldReference() },
+  { file: 'docs/event-schema.md', begin: AUDIT_FIELDS_BEGIN, end: AUDIT_FIELDS_END, generate: genesysAuditFieldReference },
 ];
 
 function bounds(text: string, s: GeneratedSection): { start: number; end: number } {

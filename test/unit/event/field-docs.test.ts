@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_DOCS, FIELDS_BEGIN, fieldReference, mappingLeafDetails } from '../../../src/event/field-docs.js';
 import { INDEX_MAPPINGS, mappingLeaves } from '../../../src/event/mapping.js';
 import { GENERATED_SECTIONS, sectionIn } from '../../support/generated-docs.js';
+import { GENESYS_AUDIT_MAPPINGS } from '../../../src/event/genesys-audit.js';
+import { AUDIT_FIELDS_BEGIN, GENESYS_AUDIT_FIELD_DOCS, genesysAuditFieldReference } from '../../../src/event/genesys-audit-docs.js';
 
 describe('field reference (src/event/field-docs.ts, docs/event-schema.md)', () => {
   it('documents every leaf of the mapping, and nothing the mapping lacks', () => {
@@ -25,5 +27,16 @@ describe('field reference (src/event/field-docs.ts, docs/event-schema.md)', () =
   it('is in docs/event-schema.md as the generator writes it now (run `npm run docs`)', () => {
     const section = GENERATED_SECTIONS.find((s) => s.begin === FIELDS_BEGIN)!;
     expect(sectionIn(readFileSync('docs/event-schema.md', 'utf8'), section)).toBe(fieldReference().trim());
+  });
+});
+
+describe('genesys.audit field reference (src/event/genesys-audit-docs.ts)', () => {
+  it('documents every leaf of the audit mapping, and nothing it lacks', () => {
+    expect(Object.keys(GENESYS_AUDIT_FIELD_DOCS).sort()).toEqual([...mappingLeaves(GENESYS_AUDIT_MAPPINGS).keys()].sort());
+  });
+
+  it('is in docs/event-schema.md as the generator writes it now (run `npm run docs`)', () => {
+    const section = GENERATED_SECTIONS.find((s) => s.begin === AUDIT_FIELDS_BEGIN)!;
+    expect(sectionIn(readFileSync('docs/event-schema.md', 'utf8'), section)).toBe(genesysAuditFieldReference().trim());
   });
 });
