@@ -178,11 +178,17 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('created');
     const ismCalls = (): string[] => proxy.seen.filter((r) => r.path.startsWith('/_plugins/_ism')).map((r) => `${r.method} ${r.path.split('?')[0]!}`);
-    const months = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => encodeURIComponent(`${prefix}-${d}*`)).join(',');
+    const months = [prefix, `${prefix}.genesys`]
+      .flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => encodeURIComponent(`${p}-${d}*`)))
+      .join(',');
     expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${months}`]);
     const put = proxy.seen.find((r) => r.method === 'PUT' && r.path.startsWith(policyPath))!;
     expect(JSON.parse(put.body.toString())).toMatchObject({
-      policy: { ism_template: [{ index_patterns: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${prefix}-${d}*`) }] },
+      policy: {
+        ism_template: [
+          { index_patterns: [prefix, `${prefix}.genesys`].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`)) },
+        ],
+      },
     });
     expect(put.body.toString()).toContain(`"min_index_age":"${2192 + 31}d"`);
 
@@ -425,7 +431,10 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     await direct.transport.request({ method: 'PUT', path: `/${cfg.INDEX_PREFIX}-2024.01`, body: { settings: { analysis: INDEX_ANALYSIS } } });
     await ensureIndexTemplate(direct, cfg, MAPPINGS, logger);
     const before = await verifyIndexSetup(client, cfg, logger);
-    expect(before.problems).toEqual([`monthly index(es) without the read alias ${cfg.INDEX_PREFIX}: ${cfg.INDEX_PREFIX}-2024.01`]);
+    expect(before.problems).toEqual([
+      `index template ${cfg.INDEX_PREFIX}.genesys (genesys.audit events) is missing`,
+      `monthly index(es) without the read alias ${cfg.INDEX_PREFIX}: ${cfg.INDEX_PREFIX}-2024.01`,
+    ]);
     expect((await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).aliasAddedTo).toEqual([`${cfg.INDEX_PREFIX}-2024.01`]);
     expect((await verifyIndexSetup(client, cfg, logger)).ok).toBe(true);
   });

@@ -46,8 +46,8 @@ describe('ismPolicyBody', () => {
     const p = ismPolicyBody({ INDEX_PREFIX: 'audit', RETENTION_DAYS: 2192 });
     expect(ismPolicyId('audit')).toBe('audit-retention');
     expect(JSON.stringify(p.policy.states)).toContain(`"min_index_age":"${2192 + MONTH_MARGIN_DAYS}d"`);
-    // Monthly indices only: audit-alerts and audit-detect-state match none of the patterns.
-    const patterns = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `audit-${d}*`);
+    // Monthly indices of both datasets only: audit-alerts and audit-detect-state match none of the patterns.
+    const patterns = ['audit', 'audit.genesys'].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`));
     expect(p.policy.ism_template).toEqual([{ index_patterns: patterns, priority: 100 }]);
     const matches = (index: string): boolean => patterns.some((pat) => index.startsWith(pat.slice(0, -1)));
     expect(['audit-2024.05', 'audit-1999.12', 'audit-0001.01'].every(matches)).toBe(true);
