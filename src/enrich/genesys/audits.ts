@@ -139,7 +139,7 @@ export async function* fetchAudits(client: GenesysClient, spec: AuditQuerySpec, 
     if (status.state === 'Failed' || status.state === 'Cancelled') {
       throw failed(spec.api, transactionId, status.state.toLowerCase(), `audit query ${transactionId} ended ${status.state}`);
     }
-    const wait = backoff(polls, { base: pollMs, cap: pollMs * 8, factor: 1.5, jitter: 'none' });
+    const wait = Math.round(backoff(polls, { base: pollMs, cap: pollMs * 8, factor: 1.5, jitter: 'none' }));
     if (client.clock.now() + wait - startedAt > maxWaitMs) {
       throw failed(spec.api, transactionId, 'timeout', `audit query ${transactionId} still ${status.state} after ${maxWaitMs} ms`);
     }

@@ -378,7 +378,8 @@ export function renderMessage(api: SimAuditApi, m: SimAuditMessage, dataset: Dat
     entityType: m.entityType,
     ...(api === 'audits' ? { application: m.clientId !== undefined && m.userId === undefined ? 'API' : 'Genesys Cloud' } : {}),
     ...(m.propertyChanges !== undefined ? { propertyChanges: m.propertyChanges.map((p) => ({ ...p })) } : {}),
-    context: m.conversationId !== undefined ? { conversationId: m.conversationId } : {},
+    // A message without context has no `context` at all, as the model allows.
+    ...(m.conversationId !== undefined ? { context: { conversationId: m.conversationId } } : {}),
   };
   for (const [k, v] of Object.entries(m.overrides ?? {})) {
     if (v === undefined) Reflect.deleteProperty(out, k);
