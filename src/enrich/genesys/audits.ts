@@ -195,7 +195,15 @@ export async function* fetchAudits(client: GenesysClient, spec: AuditQuerySpec, 
       if ('reason' in one) rejected.push(one);
       else messages.push(one);
     }
-    cursor = parsed.data.cursor !== undefined && parsed.data.cursor !== '' ? parsed.data.cursor : undefined;
+    const next = parsed.data.cursor !== undefined && parsed.data.cursor !== '' ? parsed.data.cursor : undefined;
+    // The same cursor again would read the same page forever.
+    if (next !== undefined && next === cursor) {
+      throw new AuditError('GENESYS_BAD_RESPONSE', `Genesys ${ep.results} returned the cursor it was given`, {
+        retryable: true,
+        details: { endpoint: ep.results },
+      });
+    }
+    cursor = next;
     yield { transactionId, messages, rejected, pageNumber };
     if (cursor === undefined) return;
   }
