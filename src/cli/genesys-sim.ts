@@ -21,6 +21,11 @@ Options:
   --client-id ID           OAuth client id (default sim-client)
   --client-secret S        OAuth client secret (default sim-secret)
   --permissions LIST       Comma-separated permissions of the client (default: all the worker needs)
+  --audit-query-delay-ms N     Time an audit query spends Queued, then Running (default 0)
+  --audit-fail-rate F          Share of audit queries that end Failed (default 0)
+  --audit-visibility-lag-ms N  An audit message is visible this long after its eventDate (default 0)
+  --audit-cursor-ttl-ms N      Audit results cursors expire after this (default 600000)
+  --audit-bad-share F          Share of generated audit messages without context or with an unknown action (default 0)
 `;
 
 function num(value: string | undefined, name: string, fallback: number): number {
@@ -47,6 +52,11 @@ export async function run(argv: string[]): Promise<number> {
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       permissions: { type: 'string' },
+      'audit-query-delay-ms': { type: 'string' },
+      'audit-fail-rate': { type: 'string' },
+      'audit-visibility-lag-ms': { type: 'string' },
+      'audit-cursor-ttl-ms': { type: 'string' },
+      'audit-bad-share': { type: 'string' },
     },
     HELP,
   );
@@ -62,6 +72,11 @@ export async function run(argv: string[]): Promise<number> {
       rateLimitPerMin: num(values['rate-limit-per-min'], 'rate-limit-per-min', 0),
       errorRate: num(values['error-rate'], 'error-rate', 0),
       tokenExpirySecs: num(values['token-expiry-secs'], 'token-expiry-secs', 86_400),
+      auditQueryDelayMs: num(values['audit-query-delay-ms'], 'audit-query-delay-ms', 0),
+      auditFailRate: num(values['audit-fail-rate'], 'audit-fail-rate', 0),
+      auditVisibilityLagMs: num(values['audit-visibility-lag-ms'], 'audit-visibility-lag-ms', 0),
+      auditCursorTtlMs: num(values['audit-cursor-ttl-ms'], 'audit-cursor-ttl-ms', 600_000),
+      audits: { badShare: num(values['audit-bad-share'], 'audit-bad-share', 0) },
       seed,
       dataset: {
         seed,
@@ -101,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
       users: ds.users.length,
       conversations: ds.conversations.length,
       recordings: ds.recordings.length,
+      auditMessages: sim.auditMessages().length,
     })}\n`,
   );
   await new Promise<void>((resolve) => {

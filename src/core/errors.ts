@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'GENESYS_RATE_LIMITED'
   | 'GENESYS_UNAVAILABLE'
   | 'GENESYS_BAD_RESPONSE'
+  | 'GENESYS_AUDIT_QUERY_FAILED'
   | 'CHECKPOINT_FAILED'
   | 'SHUTDOWN'
   | 'INTERNAL';
@@ -91,6 +92,11 @@ export const ERROR_CODES = {
   GENESYS_BAD_RESPONSE: {
     meaning: 'A Genesys answer did not match its model or had an unexpected status.',
     action: 'Report it with the logged endpoint; the event is written pending.',
+  },
+  GENESYS_AUDIT_QUERY_FAILED: {
+    meaning:
+      'A Genesys audit query did not deliver: it ended Failed or Cancelled, did not finish in time, its transaction vanished, or a results cursor expired (details.reason).',
+    action: 'None if it passes: the audit source retries the window from its watermark. If constant, check the Genesys status page.',
   },
   CHECKPOINT_FAILED: {
     meaning: 'A replay checkpoint is unreadable, not a checkpoint, or belongs to another run.',

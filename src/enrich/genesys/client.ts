@@ -52,12 +52,17 @@ export interface RetentionPage {
 
 export class GenesysClient {
   readonly gate: RateGate;
+  /** For callers that send their own requests through request() (audits.ts). */
+  readonly transport: GenesysTransport;
+  readonly clock: Clock;
   private readonly o: GenesysClientOptions;
   private readonly loop: RequestLoop;
 
   constructor(options: GenesysClientOptions) {
     this.o = options;
     const clock = options.clock ?? systemClock;
+    this.transport = options.transport;
+    this.clock = clock;
     this.gate = new RateGate(options.requestsPerMinute, { clock });
     this.loop = new RequestLoop({
       transport: options.transport,

@@ -137,3 +137,58 @@ const AUDIO_EXTENSIONS = new Set(['opus', 'wav', 'mp3', 'ogg', 'oga', 'm4a', 'fl
 export function isAudioExtension(ext: string | undefined): boolean {
   return ext !== undefined && AUDIO_EXTENSIONS.has(ext.toLowerCase());
 }
+
+/** POST .../audits/query and GET .../audits/query/{id} (QualityAuditQueryExecutionStatusResponse, AuditQueryExecutionStatusResponse). */
+export const AuditExecutionStatusSchema = z.object({
+  id: z.string().min(1),
+  state: z.string(),
+});
+
+/** GET .../audits/query/{id}/results: the entities are parsed one by one (audits.ts), so that one bad message is not a bad page. */
+export const AuditResultsSchema = z.object({
+  id: str,
+  pageSize: z.number().optional(),
+  cursor: str,
+  entities: z.array(z.unknown()).optional(),
+});
+
+const EntityRefSchema = z.object({ id: str, name: str });
+
+/** QualityAuditLogMessage and AuditLogMessage, the fields we keep; both IP spellings are read from either. */
+export const AuditLogMessageSchema = z.object({
+  id: z.string().min(1),
+  eventDate: z.string(),
+  serviceName: str,
+  entityType: str,
+  action: str,
+  level: str,
+  status: str,
+  user: EntityRefSchema.optional(),
+  client: z.object({ id: str }).optional(),
+  remoteIps: z.array(z.string()).optional(),
+  remoteIp: z.array(z.string()).optional(),
+  entity: EntityRefSchema.optional(),
+  context: z.record(z.string(), z.string()).optional(),
+  application: str,
+  propertyChanges: z
+    .array(
+      z.object({
+        property: str,
+        oldValues: z.array(z.string()).optional(),
+        newValues: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** GET /api/v2/audits/query/servicemapping (AuditQueryServiceMapping). */
+export const AuditServiceMappingSchema = z.object({
+  services: z
+    .array(
+      z.object({
+        name: str,
+        entities: z.array(z.object({ name: str, actions: z.array(z.string()).optional() })).optional(),
+      }),
+    )
+    .optional(),
+});

@@ -9,7 +9,20 @@ import { GateAbortedError, GateDeadlineError, type RateGate } from './rate-gate.
 import { TransportError, type GenesysTransport, type RawResponse } from './sdk.js';
 import { TokenLifecycle } from './token.js';
 
-export type Endpoint = 'oauth_token' | 'conversation_details' | 'users' | 'recording_metadata' | 'retention_query' | 'tokens_me';
+export type Endpoint =
+  | 'oauth_token'
+  | 'conversation_details'
+  | 'users'
+  | 'recording_metadata'
+  | 'retention_query'
+  | 'tokens_me'
+  | 'quality_audits_query'
+  | 'quality_audits_status'
+  | 'quality_audits_results'
+  | 'audits_query'
+  | 'audits_status'
+  | 'audits_results'
+  | 'audits_servicemapping';
 
 export interface RequestLoopOptions {
   readonly transport: GenesysTransport;

@@ -26,6 +26,20 @@ export class TransportError extends Error {
   }
 }
 
+/** QMAuditQueryRequest / AuditQueryRequest: `interval` is `start/end` (ISO-8601). */
+export interface AuditQueryBody {
+  readonly interval: string;
+  readonly serviceName?: string;
+  readonly filters: readonly { readonly property: string; readonly value: string }[];
+  readonly sort?: readonly { readonly name: string; readonly sortOrder: string }[];
+}
+
+export interface AuditResultsParams {
+  readonly cursor?: string;
+  readonly pageSize: number;
+  readonly expand?: readonly string[];
+}
+
 export type LoginResult = { readonly ok: true; readonly expiresAtMs: number } | { readonly ok: false; readonly response: RawResponse };
 
 export interface SdkOptions {
@@ -45,6 +59,13 @@ export interface GenesysTransport {
   recordingMetadata(conversationId: string): Promise<RawResponse>;
   retentionQuery(cursor: string | undefined, pageSize: number): Promise<RawResponse>;
   tokenInfo(): Promise<RawResponse>;
+  postQualityConversationsAuditsQuery(body: AuditQueryBody): Promise<RawResponse>;
+  getQualityConversationsAuditsQueryTransactionId(transactionId: string): Promise<RawResponse>;
+  getQualityConversationsAuditsQueryTransactionIdResults(transactionId: string, params: AuditResultsParams): Promise<RawResponse>;
+  postAuditsQuery(body: AuditQueryBody): Promise<RawResponse>;
+  getAuditsQueryTransactionId(transactionId: string): Promise<RawResponse>;
+  getAuditsQueryTransactionIdResults(transactionId: string, params: AuditResultsParams): Promise<RawResponse>;
+  getAuditsQueryServicemapping(): Promise<RawResponse>;
 }
 
 let singletonTamed = false;
@@ -101,6 +122,8 @@ export function createSdkTransport(options: SdkOptions): GenesysTransport {
   const usersApi = new pc.UsersApi(client);
   const recording = new pc.RecordingApi(client);
   const tokens = new pc.TokensApi(client);
+  const quality = new pc.QualityApi(client);
+  const audit = new pc.AuditApi(client);
 
   return {
     async login() {
@@ -120,6 +143,32 @@ export function createSdkTransport(options: SdkOptions): GenesysTransport {
     // retentionThresholdDays 0: every recording, whatever its remaining retention.
     retentionQuery: (cursor, pageSize) => call(() => recording.getRecordingsRetentionQuery(0, { pageSize, ...(cursor !== undefined ? { cursor } : {}) })),
     tokenInfo: () => call(() => tokens.getTokensMe()),
+    postQualityConversationsAuditsQuery: (body) => call(() => quality.postQualityConversationsAuditsQuery(auditBody(body))),
+    getQualityConversationsAuditsQueryTransactionId: (id) => call(() => quality.getQualityConversationsAuditsQueryTransactionId(id)),
+    getQualityConversationsAuditsQueryTransactionIdResults: (id, params) =>
+      call(() => quality.getQualityConversationsAuditsQueryTransactionIdResults(id, resultsOpts(params))),
+    postAuditsQuery: (body) => call(() => audit.postAuditsQuery(auditBody(body))),
+    getAuditsQueryTransactionId: (id) => call(() => audit.getAuditsQueryTransactionId(id)),
+    getAuditsQueryTransactionIdResults: (id, params) => call(() => audit.getAuditsQueryTransactionIdResults(id, resultsOpts(params))),
+    getAuditsQueryServicemapping: () => call(() => audit.getAuditsQueryServicemapping()),
+  };
+}
+
+/** Plain mutable copies: the SDK serialises what it is given. */
+function auditBody(body: AuditQueryBody): any {
+  return {
+    interval: body.interval,
+    ...(body.serviceName !== undefined ? { serviceName: body.serviceName } : {}),
+    filters: body.filters.map((f) => ({ property: f.property, value: f.value })),
+    ...(body.sort !== undefined ? { sort: body.sort.map((s) => ({ name: s.name, sortOrder: s.sortOrder })) } : {}),
+  };
+}
+
+function resultsOpts(params: AuditResultsParams): any {
+  return {
+    pageSize: params.pageSize,
+    ...(params.cursor !== undefined ? { cursor: params.cursor } : {}),
+    ...(params.expand !== undefined && params.expand.length > 0 ? { expand: [...params.expand] } : {}),
   };
 }
 

@@ -1,4 +1,8 @@
+import type { ApiResult, Caller } from './api-types.js';
+import type { AuditBackend } from './audits.js';
 import type { Dataset, SimConversation, SimRecording, SimUser } from './dataset.js';
+
+export type { ApiResult, Caller } from './api-types.js';
 
 /**
  * The simulator's API answers, shaped like the SDK models (purecloud-platform-client-v2 v262
@@ -9,14 +13,9 @@ import type { Dataset, SimConversation, SimRecording, SimUser } from './dataset.
 export interface ApiContext {
   readonly dataset: Dataset;
   readonly maxIds: number;
+  /** The audit APIs (audits.ts); absent: those paths are unknown (404). */
+  readonly audits?: AuditBackend;
 }
-
-export interface Caller {
-  readonly clientId: string;
-  readonly permissions: readonly string[];
-}
-
-export type ApiResult = { status: number; body?: unknown; code?: string; message?: string };
 
 const RECORDING_VIEW = ['recording:recording:view', 'recording:recordingSegment:view', 'recording:snippetRecording:view', 'recording:screenRecording:view'];
 const ANALYTICS_VIEW = ['analytics:conversationDetail:view', 'analytics:agentConversationDetail:view'];
@@ -33,8 +32,11 @@ function idsOf(url: URL): string[] {
     .filter((s) => s !== '');
 }
 
-export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Caller): ApiResult {
+/** `body` is the parsed JSON request body (undefined when there is none). */
+export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Caller, body: unknown): ApiResult {
   const path = url.pathname;
+  const audit = ctx.audits?.handle(method, url, caller, body);
+  if (audit !== undefined) return audit;
   if (method !== 'GET') return { status: 404, code: 'not.found', message: `No route for ${method} ${path}` };
 
   if (path === '/api/v2/analytics/conversations/details') {

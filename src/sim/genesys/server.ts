@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createRandom, generateDataset, type Dataset, type DatasetOptions } from './dataset.js';
+import { AUDIT_PERMISSIONS, AuditBackend, type AuditFaults, type AuditGenerationOptions, type SimAuditMessage } from './audits.js';
 import { handleApi, type ApiContext } from './routes.js';
 
 /**
@@ -11,7 +12,13 @@ import { handleApi, type ApiContext } from './routes.js';
  * log of every request with its arrival and response times.
  */
 
-export const ALL_PERMISSIONS = ['analytics:conversationDetail:view', 'recording:recording:view', 'directory:user:view'] as const;
+export const ALL_PERMISSIONS = [
+  'analytics:conversationDetail:view',
+  'recording:recording:view',
+  'directory:user:view',
+  AUDIT_PERMISSIONS.audits,
+  AUDIT_PERMISSIONS.quality,
+] as const;
 
 export interface SimClient {
   readonly id: string;
@@ -27,7 +34,7 @@ export interface ScriptedFault {
   readonly endpoint?: string;
 }
 
-export interface SimulatorFaults {
+export interface SimulatorFaults extends AuditFaults {
   readonly latencyMs?: number;
   /** API requests accepted per rolling minute; 0 = unlimited. */
   readonly rateLimitPerMin?: number;
@@ -47,6 +54,8 @@ export interface SimulatorOptions extends SimulatorFaults {
   readonly clients?: readonly SimClient[];
   readonly seed?: number;
   readonly maxIdsPerRequest?: number;
+  /** The generated audit trail (audits.ts); false: none, only messages added with addAuditMessages. */
+  readonly audits?: AuditGenerationOptions | false;
 }
 
 export interface RequestRecord {
@@ -79,6 +88,14 @@ export interface GenesysSimulator {
   setFaults(faults: SimulatorFaults): void;
   /** Every issued token is rejected from now on (401), as after an expiry. */
   revokeTokens(): void;
+  /** Adds messages to the audit trail, visible auditVisibilityLagMs after max(eventDate, now). */
+  addAuditMessages(messages: readonly SimAuditMessage[]): void;
+  /** The whole audit trail (generated and added), in the order added. */
+  auditMessages(): readonly SimAuditMessage[];
+  /** Every audit results cursor issued so far is refused from now on. */
+  expireAuditCursors(): void;
+  /** The next `n` audit queries end Failed. */
+  failNextAuditQueries(n: number): void;
   close(): Promise<void>;
 }
 
@@ -105,7 +122,8 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   let tokensIssued = 0;
   const sockets = new Set<import('node:net').Socket>();
 
-  const ctx: ApiContext = { dataset, maxIds: options.maxIdsPerRequest ?? 100 };
+  const audits = new AuditBackend({ dataset, generate: options.audits ?? {}, faults: () => faults, random: rand });
+  const ctx: ApiContext = { dataset, maxIds: options.maxIdsPerRequest ?? 100, audits };
 
   function record(req: IncomingMessage, endpoint: string, ids?: number): RequestRecord {
     const rec: RequestRecord = {
@@ -188,7 +206,16 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       }
       accepted.push(t);
     }
-    const result = handleApi(ctx, req.method ?? 'GET', url, { clientId: token.client.id, permissions: token.client.permissions ?? ALL_PERMISSIONS });
+    let json: unknown;
+    if (body.trim() !== '') {
+      try {
+        json = JSON.parse(body);
+      } catch {
+        send(res, rec, 400, errorBody(400, 'bad.request', 'The request body is not valid JSON.'));
+        return;
+      }
+    }
+    const result = handleApi(ctx, req.method ?? 'GET', url, { clientId: token.client.id, permissions: token.client.permissions ?? ALL_PERMISSIONS }, json);
     send(res, rec, result.status, result.status >= 400 ? errorBody(result.status, result.code ?? 'error', result.message ?? 'error') : result.body);
   }
 
@@ -257,6 +284,10 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
     revokeTokens() {
       tokens.clear();
     },
+    addAuditMessages: (messages) => audits.add(messages),
+    auditMessages: () => audits.messages(),
+    expireAuditCursors: () => audits.expireCursors(),
+    failNextAuditQueries: (n) => audits.failNextQueries(n),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -275,5 +306,11 @@ export function endpointOf(method: string, path: string): string {
   if (path === '/api/v2/recordings/retention/query') return 'retention_query';
   if (path === '/api/v2/tokens/me') return 'tokens_me';
   if (path === '/api/v2/organizations/me') return 'organizations_me';
+  const audit = /^\/api\/v2\/(quality\/conversations\/)?audits\/query(\/[^/]+)?(\/results)?$/.exec(path);
+  if (audit !== null) {
+    const prefix = audit[1] !== undefined ? 'quality_audits' : 'audits';
+    if (audit[2] === '/servicemapping' && audit[1] === undefined) return 'audits_servicemapping';
+    return `${prefix}_${audit[3] !== undefined ? 'results' : audit[2] !== undefined ? 'status' : 'query'}`;
+  }
   return 'unknown';
 }
