@@ -2,7 +2,7 @@ import { AuditError, describeError, isAuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { LRUCache } from 'lru-cache';
-import { fetchAudits, type AuditApi, type AuditMessage, type AuditQuerySpec } from '../enrich/genesys/audits.js';
+import { fetchAudits, type AuditApi, type AuditFetchOptions, type AuditMessage, type AuditQuerySpec } from '../enrich/genesys/audits.js';
 import type { GenesysClient } from '../enrich/genesys/client.js';
 import type { GenesysAuditEvent } from '../event/genesys-audit.js';
 import type { IndexableDocument } from '../event/types.js';
@@ -23,7 +23,9 @@ export interface AuditIngestDeps {
   /** Users already looked up, by lowercased id (bounded, with a TTL): most pages name the same few people. */
   readonly people: LRUCache<string, { found: true; name?: string; email?: string } | { found: false }>;
   /** A bulk indexer whose prefix is the audit family's (`<prefix>.genesys`). */
-  readonly bulk: BulkIndexer;
+  readonly bulk: Pick<BulkIndexer, 'write' | 'flush'>;
+  /** Poll interval and page size of the audit queries (defaults: fetchAudits'). */
+  readonly fetch?: Pick<AuditFetchOptions, 'pollIntervalMs' | 'pageSize' | 'maxWaitMs'>;
   readonly quarantine: QuarantineStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -71,7 +73,7 @@ export async function ingestWindow(deps: AuditIngestDeps, spec: AuditQuerySpec, 
 async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal): Promise<WindowTally> {
   const tally = emptyTally();
   let position = 0;
-  for await (const page of fetchAudits(deps.client, spec, { signal })) {
+  for await (const page of fetchAudits(deps.client, spec, { ...deps.fetch, signal })) {
     tally.pages++;
     const outcomes: ItemOutcome[] = [];
     const tracker: WriteTracker = { onOutcome: (o) => void outcomes.push(o) };
