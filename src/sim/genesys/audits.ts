@@ -271,7 +271,8 @@ export class AuditBackend {
     }
     const query: Query = { api, id: randomUuidFromBytes(), submittedAt: this.now(), fromMs, toMs, interval, serviceName, filters, sort, fails };
     keep(this.queries, query.id, query);
-    return { status: 200, body: this.statusBody(query) };
+    // A new execution is always Queued, however fast it then runs: the client polls at least once.
+    return { status: 200, body: { ...this.statusBody(query), state: 'Queued' } };
   }
 
   private state(query: Query): string {

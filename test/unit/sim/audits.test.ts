@@ -132,7 +132,11 @@ describe('audit query lifecycle', () => {
 
   it('pages by cursor (25 by default, 500 at most) until the last page, which has no cursor', () => {
     const s = backend();
-    const id = body(s.post(Q, { interval: '2024-05-01T00:00:00Z/2024-06-01T00:00:00Z', filters: [] })).id as string;
+    const submitted = body(s.post(Q, { interval: '2024-05-01T00:00:00Z/2024-06-01T00:00:00Z', filters: [] }));
+    // Queued on submission even without a delay; Succeeded from the first look.
+    expect(submitted.state).toBe('Queued');
+    const id = submitted.id as string;
+    expect(body(s.get(`${Q}/${id}`)).state).toBe('Succeeded');
     expect(s.get(`${Q}/${id}/results?pageSize=501`).status).toBe(400);
     expect(s.get(`${Q}/${id}/results?pageSize=0`).status).toBe(400);
     const first = body(s.get(`${Q}/${id}/results`));
