@@ -204,11 +204,15 @@ export const SCHEMA = {
     min: 0,
     max: 400 * 86_400,
   }),
-  GENESYS_AUDIT_WINDOW_SECS: int('genesys', 'Longest interval of one audit query; longer spans are read as consecutive windows, each one watermark step.', {
-    default: 86_400,
-    min: 60,
-    max: 31 * 86_400,
-  }),
+  GENESYS_AUDIT_WINDOW_SECS: int(
+    'genesys',
+    'Longest interval of one audit query; longer spans (a backfill, a worker catching up) are read as consecutive windows, each one watermark step. Every query costs a submit, state polls and its last page whatever it holds, so long windows are cheap (docs/genesys-audit-api.md); a kill repeats at most one window.',
+    {
+      default: 7 * 86_400,
+      min: 60,
+      max: 31 * 86_400,
+    },
+  ),
 
   // recordings
   RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', {

@@ -56,22 +56,24 @@ export function addTally(into: WindowTally, t: WindowTally): void {
 const CURSOR_RESTARTS = 3;
 
 export async function ingestWindow(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal): Promise<WindowTally> {
+  // One tally over every attempt: what a broken attempt wrote is counted, and its second read
+  // counts as duplicates, so indexed + duplicate + quarantined still equals messages read.
+  const tally = emptyTally();
   for (let attempt = 0; ; attempt++) {
     try {
-      const tally = await readOnce(deps, spec, signal);
-      tally.restarts = attempt;
+      await readOnce(deps, spec, signal, tally);
       return tally;
     } catch (err) {
       const expired = isAuditError(err) && err.details.reason === 'cursor_expired';
       if (!expired || attempt >= CURSOR_RESTARTS || signal.aborted) throw err;
+      tally.restarts++;
       // Every message already written is recognised by its id on the second read.
       deps.logger.warn({ api: spec.api, from: spec.from, to: spec.to, attempt: attempt + 1 }, 'The audit results cursor expired; reading the window again.');
     }
   }
 }
 
-async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal): Promise<WindowTally> {
-  const tally = emptyTally();
+async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: AbortSignal, tally: WindowTally): Promise<void> {
   let position = 0;
   for await (const page of fetchAudits(deps.client, spec, { ...deps.fetch, signal })) {
     tally.pages++;
@@ -110,7 +112,6 @@ async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: Abo
     }
     if (failed !== undefined) throw failed;
   }
-  return tally;
 }
 
 /** Users API calls take at most this many ids (GENESYS_BATCH_MAX_IDS's ceiling). */
