@@ -100,7 +100,7 @@ async function harness(sim: GenesysSimulator, env: Record<string, string> = {}):
       await bulk.close();
       await quarantine.close();
       genesys.close();
-      await os.indices.delete({ index: `${prefix}*`, ignore_unavailable: true } as never).catch(() => undefined);
+      await os.indices.delete({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
       await os.close();
     },
   };
@@ -163,7 +163,11 @@ describe('Genesys audit source, range mode (the genesys-audit command)', () => {
       index: `${genesysAuditPrefix(h.cfg.INDEX_PREFIX)}-${read.eventDate.slice(0, 4)}.${read.eventDate.slice(5, 7)}`,
       id: genesysAuditDocId('quality', read.id!),
     });
-    const doc = (res.body as { _source: Record<string, any> })._source;
+    const doc = (
+      res.body as {
+        _source: { event: unknown; actor: unknown; genesys: { conversation: { id: string }; recording: { id: string } } };
+      }
+    )._source;
     const user = dataset.userById.get(read.userId!)!;
     expect(doc.event).toMatchObject({ dataset: 'genesys.audit', action: 'Read', id: read.id, type: ['access'] });
     expect(doc.actor).toMatchObject({ kind: 'human', genesys_user_id: user.id, name: user.name, email: user.email });
