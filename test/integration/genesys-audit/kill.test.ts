@@ -54,7 +54,7 @@ describe('genesys-audit killed with SIGKILL during a paged read', () => {
     await ensureIndexSetup(os, cfg, logger);
   });
   afterAll(async () => {
-    await os.indices.delete({ index: `${prefix}*`, ignore_unavailable: true } as never).catch(() => undefined);
+    await os.indices.delete({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
     await os.close();
     await sim.close();
   });
