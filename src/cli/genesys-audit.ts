@@ -98,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   let parts: ReturnType<typeof auditSourceFromConfig> | undefined;
   try {
     await assertIndexSetup(opensearch, cfg, logger);
-    parts = auditSourceFromConfig(cfg, { opensearch, genesys: genesys.client, quarantine, logger, metrics });
+    parts = auditSourceFromConfig(cfg, { opensearch, genesys: genesys.client, quarantine, s3, logger, metrics });
     const apis = api !== undefined ? [api] : parts.options.apis;
     const results = await runAuditSource({ ...parts.options, apis, mode: { kind: 'range', from, to }, signal: controller.signal });
     process.stdout.write(

@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
   const genesys = runtime.genesys;
   const audit =
     cfg.GENESYS_AUDIT_INTERVAL_SECS > 0 && genesys !== undefined
-      ? auditSourceFromConfig(cfg, { opensearch: runtime.opensearch, genesys, quarantine: runtime.quarantine, logger, metrics })
+      ? auditSourceFromConfig(cfg, { opensearch: runtime.opensearch, genesys, quarantine: runtime.quarantine, s3: runtime.s3, logger, metrics })
       : undefined;
   const auditTask = audit !== undefined ? startGenesysAuditTask({ ...audit.options, intervalSecs: cfg.GENESYS_AUDIT_INTERVAL_SECS }) : undefined;
   const sns = rules !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? createSnsClient(cfg) : undefined;

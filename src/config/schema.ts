@@ -214,6 +214,12 @@ export const SCHEMA = {
     },
   ),
 
+  EVIDENCE_BUCKET: str(
+    'genesys',
+    "When set, the Genesys audit source writes every results page here (genesys-audit/<api>/<date>/<query>/page-N.ndjson, one message per line) before indexing its events, which then name their page and line so `verify` can prove them. Meant to be an Object Lock bucket (the storage stack's EvidenceBucketName).",
+    { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, patternDoc: 'an S3 bucket name' },
+  ),
+
   // recordings
   RECORDINGS_BUCKET: str('recordings', 'The audited recordings bucket; when set, `_metadata.json` sidecars are read from it.', {
     pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,

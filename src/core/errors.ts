@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'SETUP_MISMATCH'
   | 'INTEGRITY_MISMATCH'
   | 'QUARANTINE_WRITE_FAILED'
+  | 'EVIDENCE_WRITE_FAILED'
   | 'HEARTBEAT_FAILED'
   | 'GENESYS_AUTH_FAILED'
   | 'GENESYS_RATE_LIMITED'
@@ -72,6 +73,11 @@ export const ERROR_CODES = {
   QUARANTINE_WRITE_FAILED: {
     meaning: 'A quarantine record could not be written durably. The line is not accounted for, so the message is kept.',
     action: 'Check QUARANTINE_URL: bucket policy, KMS key, disk space.',
+  },
+  EVIDENCE_WRITE_FAILED: {
+    meaning:
+      'A Genesys audit results page could not be written to EVIDENCE_BUCKET. Its events are not indexed and the audit watermark does not move; the next run reads the window again.',
+    action: 'Check EVIDENCE_BUCKET: the task role may s3:PutObject under genesys-audit/, and the bucket exists.',
   },
   HEARTBEAT_FAILED: {
     meaning: 'The visibility timeout of an in-flight message could not be extended; the message is abandoned, never deleted with a stale handle.',

@@ -85,10 +85,11 @@ function conversationIdOf(context: Readonly<Record<string, string>>): string | u
   return undefined;
 }
 
+/** Where the event says its message is: an evidence page and line, or the query and position. */
 export interface AuditProvenance {
-  /** The query's transaction id. */
-  readonly transactionId: string;
-  /** 1-based position of the message in the query's results. */
+  /** `s3://<EVIDENCE_BUCKET>/...page-N.ndjson`, or `genesys-audit:<api>/<transaction id>` without an evidence bucket. */
+  readonly path: string;
+  /** 1-based line in the page, or position in the query's results. */
   readonly position: number;
 }
 
@@ -153,7 +154,7 @@ export function buildGenesysAuditEvent(m: AuditMessage, from: AuditProvenance, p
         original: JSON.stringify(m.raw),
       },
     },
-    log: { file: { path: `genesys-audit:${m.api}/${from.transactionId}` }, offset: from.position },
+    log: { file: { path: from.path }, offset: from.position },
     enrichment: {
       status: reasons.length === 0 ? 'resolved' : 'partial',
       resolved_at: new Date().toISOString(),

@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
@@ -8,6 +9,7 @@ import type { GenesysClient } from '../enrich/genesys/client.js';
 import { BulkIndexer, bulkOptionsFrom } from '../sinks/opensearch/bulk.js';
 import { genesysAuditPrefix } from '../sinks/opensearch/index-name.js';
 import type { QuarantineStore } from '../sinks/quarantine/record.js';
+import { createEvidenceWriter } from './evidence.js';
 import type { AuditSourceOptions } from './source.js';
 
 export interface AuditSourceParts {
@@ -24,7 +26,7 @@ export interface AuditSourceParts {
  */
 export function auditSourceFromConfig(
   cfg: Config,
-  deps: { opensearch: Client; genesys: GenesysClient; quarantine: QuarantineStore; logger: Logger; metrics: Metrics },
+  deps: { opensearch: Client; genesys: GenesysClient; quarantine: QuarantineStore; s3: S3Client; logger: Logger; metrics: Metrics },
 ): AuditSourceParts {
   const bulk = new BulkIndexer(
     deps.opensearch,
@@ -34,6 +36,7 @@ export function auditSourceFromConfig(
   return {
     options: {
       client: deps.genesys,
+      ...(cfg.EVIDENCE_BUCKET !== undefined ? { evidence: createEvidenceWriter(deps.s3, cfg.EVIDENCE_BUCKET) } : {}),
       people: new LRUCache({ max: 10_000, ttl: cfg.GENESYS_CACHE_TTL_SECS * 1000 }),
       bulk,
       quarantine: deps.quarantine,

@@ -9,6 +9,7 @@ import type { IndexableDocument } from '../event/types.js';
 import type { BulkIndexer, ItemOutcome, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
 import { buildGenesysAuditEvent, type AuditPerson } from './build.js';
+import type { EvidenceWriter } from './evidence.js';
 
 /**
  * Reads one window of the Genesys audit trail into the index. A window is complete only when every
@@ -24,6 +25,8 @@ export interface AuditIngestDeps {
   readonly people: LRUCache<string, { found: true; name?: string; email?: string } | { found: false }>;
   /** A bulk indexer whose prefix is the audit family's (`<prefix>.genesys`). */
   readonly bulk: Pick<BulkIndexer, 'write' | 'flush'>;
+  /** With EVIDENCE_BUCKET: each page is stored there before its events are written. */
+  readonly evidence?: EvidenceWriter;
   /** Poll interval and page size of the audit queries (defaults: fetchAudits'). */
   readonly fetch?: Pick<AuditFetchOptions, 'pollIntervalMs' | 'pageSize' | 'maxWaitMs'>;
   readonly quarantine: QuarantineStore;
@@ -80,12 +83,21 @@ async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: Abo
     const outcomes: ItemOutcome[] = [];
     const tracker: WriteTracker = { onOutcome: (o) => void outcomes.push(o) };
     const writes: Promise<void>[] = [];
+    // The page is evidence before any of its events is: a failed put fails the window.
+    const stored =
+      deps.evidence !== undefined
+        ? await deps.evidence.putPage(spec.api, spec.from, page.transactionId, page.pageNumber, [
+            ...page.messages.map((m) => m.raw),
+            ...page.rejected.map((r) => r.raw),
+          ])
+        : undefined;
     const people = await lookupPeople(deps, page.messages, signal);
-    for (const m of page.messages) {
+    for (const [i, m] of page.messages.entries()) {
       position++;
+      const from = stored !== undefined ? { path: stored.path, position: i + 1 } : { path: `genesys-audit:${spec.api}/${page.transactionId}`, position };
       let doc: IndexableDocument<GenesysAuditEvent>;
       try {
-        doc = buildGenesysAuditEvent(m, { transactionId: page.transactionId, position }, m.user !== undefined ? people(m.user.id) : undefined);
+        doc = buildGenesysAuditEvent(m, from, m.user !== undefined ? people(m.user.id) : undefined);
       } catch (err) {
         // buildGenesysAuditEvent only fails on a date the client's parser let through.
         await quarantineRaw(deps, spec.api, [{ reason: 'invalid_message', raw: m.raw, detail: describeError(err).message }]);

@@ -39,7 +39,7 @@ function message(over: Partial<AuditMessage> = {}): AuditMessage {
 
 describe('buildGenesysAuditEvent', () => {
   it('maps a playback inside Genesys to one access event of the person, the recording and the conversation', () => {
-    const { id, event } = buildGenesysAuditEvent(message(), { transactionId: 'tx', position: 3 });
+    const { id, event } = buildGenesysAuditEvent(message(), { path: 'genesys-audit:quality/tx', position: 3 });
     expect(id).toBe(genesysAuditDocId('quality', 'm-1'));
     expect(event['@timestamp']).toBe('2026-12-06T10:15:00.123Z');
     expect(event.event).toMatchObject({
@@ -63,7 +63,7 @@ describe('buildGenesysAuditEvent', () => {
 
   it('indexes what is incomplete and says what was missing', () => {
     const { event } = buildGenesysAuditEvent(message({ action: 'Teleport', context: {}, user: undefined, clientId: 'oauth-1', status: 'Failure' }), {
-      transactionId: 'tx',
+      path: 'genesys-audit:quality/tx',
       position: 1,
     });
     expect(event.event.action).toBe('Teleport');
@@ -75,9 +75,9 @@ describe('buildGenesysAuditEvent', () => {
   });
 
   it('classifies deletions and retention changes', () => {
-    expect(buildGenesysAuditEvent(message({ action: 'Delete' }), { transactionId: 't', position: 1 }).event.event.type).toEqual(['deletion']);
-    expect(buildGenesysAuditEvent(message({ action: 'UpdateRetention' }), { transactionId: 't', position: 1 }).event.event.type).toEqual(['change']);
-    expect(buildGenesysAuditEvent(message({ action: 'Export' }), { transactionId: 't', position: 1 }).event.event.type).toEqual(['access']);
+    expect(buildGenesysAuditEvent(message({ action: 'Delete' }), { path: 'p', position: 1 }).event.event.type).toEqual(['deletion']);
+    expect(buildGenesysAuditEvent(message({ action: 'UpdateRetention' }), { path: 'p', position: 1 }).event.event.type).toEqual(['change']);
+    expect(buildGenesysAuditEvent(message({ action: 'Export' }), { path: 'p', position: 1 }).event.event.type).toEqual(['access']);
   });
 
   it('hashes the message, not the name expand=user filled in, nor key order', () => {
@@ -85,8 +85,8 @@ describe('buildGenesysAuditEvent', () => {
     const b = genesysAuditEvidence({ action: 'Read', user: { name: 'New Name', id: UID, selfUri: '/x' }, id: 'm' });
     expect(a).toBe(b);
     expect(genesysAuditEvidence({ id: 'm', action: 'Delete', user: { id: UID } })).not.toBe(a);
-    const one = buildGenesysAuditEvent(message(), { transactionId: 'a', position: 1 });
-    const two = buildGenesysAuditEvent(message(), { transactionId: 'b', position: 9 });
+    const one = buildGenesysAuditEvent(message(), { path: 'a', position: 1 });
+    const two = buildGenesysAuditEvent(message(), { path: 'b', position: 9 });
     expect(two.id).toBe(one.id);
     expect(two.event.event.hash).toBe(one.event.event.hash);
   });
