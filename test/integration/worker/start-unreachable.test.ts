@@ -206,6 +206,34 @@ describe('a worker started while a dependency does not answer waits for it inste
     expect(await child.exit).toBe(0);
   }, 240_000);
 
+  it('Genesys unreachable at start does not hold the worker back: every line is indexed, recordings pending for reenrich; /readyz names genesys', async () => {
+    const { res, expected } = await queued(5);
+    const prefix = indexPrefix('t-start-genesys');
+    const env = await envFor(res, prefix, {
+      LOG_LEVEL: 'info',
+      GENESYS_CLIENT_ID: 'sim-client',
+      GENESYS_CLIENT_SECRET: 'sim-secret',
+      GENESYS_API_URL: `http://127.0.0.1:${await closedPort()}`,
+      GENESYS_REQUEST_TIMEOUT_MS: '1000',
+      GENESYS_RETRY_MAX_ATTEMPTS: '1',
+      GENESYS_WAIT_BUDGET_MS: '2000',
+    });
+    await setupIndices(env);
+    const child = track(new Child(env));
+    await waitForEmptyQueue(sqs, res.queueUrl, { timeoutMs: 120_000, quietMs: 2000 });
+    await expectExactIndex(prefix, expected);
+    expect(child.running).toBe(true);
+    // Genesys is not something the start waits for.
+    expect(child.lines.filter((l) => l.dependency !== undefined && l.level === WARN)).toEqual([]);
+    const statuses = new Set([...(await allDocuments(os, `${prefix}-*`)).values()].map((d) => (d.enrichment as { status: string }).status));
+    expect(statuses).toContain('pending');
+    expect(statuses).not.toContain('resolved');
+    const ready = await httpGet(Number(env.HEALTH_PORT), '/readyz');
+    expect(ready).toMatchObject({ status: 503, body: { status: 'not ready', failed: ['genesys'] } });
+    child.kill('SIGTERM');
+    expect(await child.exit).toBe(0);
+  }, 240_000);
+
   it('SIGTERM while waiting exits 0 at once', async () => {
     const { res, waiting } = await queued(3);
     const prefix = indexPrefix('t-start-term');
