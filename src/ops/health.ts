@@ -116,7 +116,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   let inFlight: Promise<ReadinessReport> | undefined;
 
   const readiness = (): Promise<ReadinessReport> => {
-    if (cached !== undefined && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.report);
+    // A report of a process still starting costs no probe, and must not outlive the start.
+    if (cached !== undefined && cached.report.waitingFor === undefined && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.report);
     inFlight ??= options
       .readiness()
       .catch((err: unknown): ReadinessReport => {
