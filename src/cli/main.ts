@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isAuditError } from '../core/errors.js';
+import { isConfigurationError } from '../core/errors.js';
 import { EXIT_CONFIG, EXIT_USAGE } from './exit-codes.js';
 
 /** A subcommand: takes its own arguments, returns the process exit code. */
@@ -73,9 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(rest);
   } catch (err) {
-    // Both are fixed by configuration, not by retrying: 78 stops an orchestrator's restart loop
-    // from looking like a crash.
-    if (isAuditError(err, 'CONFIG_INVALID') || isAuditError(err, 'SETUP_MISMATCH')) {
+    if (isConfigurationError(err)) {
       process.stderr.write(`${err.message}\n`);
       return EXIT_CONFIG;
     }

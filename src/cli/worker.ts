@@ -1,9 +1,10 @@
 import { parseCommandArgs } from './args.js';
 import { loadConfigOrThrow } from '../config/load.js';
-import { describeError } from '../core/errors.js';
+import { describeError, isAuditError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { createMetrics } from '../core/metrics.js';
-import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer } from '../ops/health.js';
+import { probeOpenSearch, probeSqs, readinessFrom, startHealthServer, type ReadinessReport } from '../ops/health.js';
+import { redactSecretsInText } from '../core/redact-text.js';
 import { startReenrichTask } from '../enrich/reenrich.js';
 import { assertDetectSetup } from '../detect/mapping.js';
 import { snsNotifier } from '../detect/notify.js';
@@ -11,7 +12,9 @@ import { loadRulesFile } from '../detect/rules.js';
 import { startDetectTask } from '../detect/run.js';
 import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { startGenesysAuditTask } from '../genesys-audit/source.js';
-import { createRuntime } from '../pipeline/runtime.js';
+import { openRuntime } from '../pipeline/runtime.js';
+import { StartupWait } from '../pipeline/startup.js';
+import { assertIndexSetup } from '../sinks/opensearch/setup.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSnsClient, createSqsClient } from '../core/aws-clients.js';
 
@@ -23,6 +26,8 @@ The first SIGTERM/SIGINT drains in-flight work within SHUTDOWN_GRACE_SECS; a sec
 
 At start it verifies, read-only, the index template, read alias and ISM retention policy that
 'recording-audit setup' installs, and exits 78 naming every difference: it never changes them.
+While OpenSearch or SQS does not answer it waits (STARTUP_RETRY_BASE_MS/MAX_MS backoff), serving
+/livez and a 503 /readyz that names them; only a configuration error exits (78).
 
 With Genesys credentials and GENESYS_AUDIT_INTERVAL_SECS > 0 it also reads Genesys's own audit
 trail of recordings into the index ('recording-audit genesys-audit' does the same for a span).
@@ -38,18 +43,11 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = loadConfigOrThrow({ ...(values.config ? { file: values.config } : {}), required: ['SQS_QUEUE_URL', 'LOG_BUCKETS', 'OPENSEARCH_URL'] });
   const logger = createLogger(cfg.LOG_LEVEL);
   const metrics = createMetrics();
-  const sqs = createSqsClient(cfg);
   // Before anything starts: a bad rules file is a configuration error (exit 78) like a bad setting.
   const rules = cfg.DETECT_INTERVAL_SECS > 0 ? loadRulesFile(cfg.DETECT_RULES_FILE) : undefined;
-  const runtime = await createRuntime(cfg, { logger, metrics });
-  if (rules !== undefined) {
-    try {
-      await assertDetectSetup(runtime.opensearch, cfg.INDEX_PREFIX);
-    } catch (err) {
-      await runtime.close();
-      throw err;
-    }
-  }
+  const queueUrl = cfg.SQS_QUEUE_URL ?? '';
+  const runtime = openRuntime(cfg, { logger, metrics });
+  const sqs = createSqsClient(cfg);
   logger.info(
     {
       queue: cfg.SQS_QUEUE_URL,
@@ -61,7 +59,88 @@ export async function run(argv: string[]): Promise<number> {
     runtime.enricher.mode === 'genesys' ? 'Worker starting.' : 'Worker starting without Genesys credentials; recordings are resolved from their keys only.',
   );
 
-  const worker = new Worker(cfg, runtime, sqs, { logger, metrics });
+  // A task started during an OpenSearch blue/green update, a scale-out or a network blip waits
+  // for its dependencies as the running worker waits out an outage, instead of crash-looping.
+  // Genesys is not among them: enrichment degrades to `pending` while it is unreachable.
+  const startup = new StartupWait(
+    [
+      {
+        name: 'opensearch',
+        check: async () => {
+          // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s.
+          // A mismatch is a configuration error and still refuses the start (exit 78).
+          await assertIndexSetup(runtime.opensearch, cfg, logger);
+          if (rules !== undefined) await assertDetectSetup(runtime.opensearch, cfg.INDEX_PREFIX);
+        },
+      },
+      { name: 'sqs', check: () => probeSqs(sqs, queueUrl) },
+    ],
+    {
+      baseMs: cfg.STARTUP_RETRY_BASE_MS,
+      maxMs: cfg.STARTUP_RETRY_MAX_MS,
+      logger,
+      onChange: (name, ok) => metrics.readinessProbeUp.set({ probe: name }, ok ? 1 : 0),
+    },
+  );
+  let started = false;
+  const probes = readinessFrom({
+    sqs: () => probeSqs(sqs, queueUrl),
+    opensearch: () => probeOpenSearch(runtime.opensearch),
+    ...(runtime.genesysProbe ? { genesys: runtime.genesysProbe } : {}),
+  });
+  const health =
+    cfg.HEALTH_PORT > 0
+      ? await startHealthServer({
+          host: cfg.HEALTH_HOST,
+          port: cfg.HEALTH_PORT,
+          metrics,
+          logger,
+          readiness: () => (started ? probes() : Promise.resolve(startingReport(startup))),
+        })
+      : undefined;
+
+  // Set once the dependencies answer; a signal before that only ends the wait.
+  const active: { worker?: Worker } = {};
+  let stopping: Promise<void> | undefined;
+  let deadline = Number.POSITIVE_INFINITY;
+  const starting = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping || starting.signal.aborted) {
+      logger.warn({ signal }, 'Second signal; exiting now. Unfinished messages will reappear.');
+      process.exit(130);
+    }
+    const worker = active.worker;
+    if (worker === undefined) {
+      // Nothing was received yet, so there is nothing to finish.
+      logger.info({ signal, waitingFor: startup.waitingFor }, 'Stopping while waiting for dependencies; nothing was received.');
+      starting.abort();
+      return;
+    }
+    logger.info({ signal, graceSecs: cfg.SHUTDOWN_GRACE_SECS }, 'Stopping: no new messages; finishing in-flight work.');
+    deadline = Date.now() + cfg.SHUTDOWN_GRACE_SECS * 1000;
+    stopping = worker.stop(cfg.SHUTDOWN_GRACE_SECS * 1000);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    await startup.run(starting.signal);
+  } catch (err) {
+    // Nothing is buffered: closing only releases clients, and a node that does not answer is not waited for.
+    await Promise.race([
+      runtime.close().catch((e: unknown) => logger.debug({ err: describeError(e) }, 'Closing the pipeline failed.')),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
+    await health?.close();
+    sqs.destroy();
+    if (isAuditError(err, 'SHUTDOWN')) return 0;
+    throw err;
+  }
+  started = true;
+  logger.info({ dependencies: startup.state.map((d) => d.name) }, 'Dependencies answer; receiving.');
+
+  const running = new Worker(cfg, runtime, sqs, { logger, metrics });
+  active.worker = running;
   const reenrichTask =
     cfg.REENRICH_INTERVAL_SECS > 0 && runtime.enricher.mode === 'genesys'
       ? startReenrichTask({
@@ -93,37 +172,9 @@ export async function run(argv: string[]): Promise<number> {
           ...(sns !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? { notifier: snsNotifier(sns, cfg.ALERT_SNS_TOPIC_ARN) } : {}),
         })
       : undefined;
-  const health =
-    cfg.HEALTH_PORT > 0
-      ? await startHealthServer({
-          host: cfg.HEALTH_HOST,
-          port: cfg.HEALTH_PORT,
-          metrics,
-          logger,
-          readiness: readinessFrom({
-            sqs: () => probeSqs(sqs, cfg.SQS_QUEUE_URL ?? ''),
-            opensearch: () => probeOpenSearch(runtime.opensearch),
-            ...(runtime.genesysProbe ? { genesys: runtime.genesysProbe } : {}),
-          }),
-        })
-      : undefined;
-
-  let stopping: Promise<void> | undefined;
-  let deadline = Number.POSITIVE_INFINITY;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'Second signal; exiting now. Unfinished messages will reappear.');
-      process.exit(130);
-    }
-    logger.info({ signal, graceSecs: cfg.SHUTDOWN_GRACE_SECS }, 'Stopping: no new messages; finishing in-flight work.');
-    deadline = Date.now() + cfg.SHUTDOWN_GRACE_SECS * 1000;
-    stopping = worker.stop(cfg.SHUTDOWN_GRACE_SECS * 1000);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
 
   try {
-    await worker.run();
+    await running.run();
   } catch (err) {
     logger.fatal({ err: describeError(err) }, 'Worker loop failed.');
     return 1;
@@ -142,6 +193,17 @@ export async function run(argv: string[]): Promise<number> {
     await health?.close();
     sqs.destroy();
   }
-  logger.info({ ...worker.totals }, 'Worker stopped.');
+  logger.info({ ...running.totals }, 'Worker stopped.');
   return 0;
+}
+
+/** /readyz before the worker receives: 503, naming the dependencies it still waits for. */
+function startingReport(startup: StartupWait): ReadinessReport {
+  const probes = startup.state.map((d) => ({
+    name: d.name,
+    ok: d.ok,
+    durationMs: 0,
+    ...(d.error !== undefined ? { error: redactSecretsInText(`${d.error.code}: ${d.error.message}`) } : {}),
+  }));
+  return { ready: false, checkedAt: new Date().toISOString(), probes, waitingFor: startup.waitingFor };
 }

@@ -28,6 +28,12 @@ export const SCHEMA = {
     'After the first SIGTERM/SIGINT: how long in-flight objects may take to finish before the worker exits and leaves them to reappear. Keep below the ECS stopTimeout.',
     { default: 90, min: 1, max: 3600 },
   ),
+  STARTUP_RETRY_BASE_MS: int(
+    'core',
+    'At start, the worker waits for OpenSearch (its setup verified) and SQS instead of exiting: first delay between attempts at a dependency that does not answer; doubles each attempt, equal jitter. /livez answers meanwhile and /readyz names what it waits for.',
+    { default: 500, min: 1, max: 60_000 },
+  ),
+  STARTUP_RETRY_MAX_MS: int('core', 'Cap of one delay between start attempts (STARTUP_RETRY_BASE_MS).', { default: 30_000, min: 1, max: 600_000 }),
   SELF_USER_AGENT_SUFFIX: str(
     'core',
     "Appended to the User-Agent of the worker's own S3 requests, so the accesses it causes are recognised (event.self) in later access logs.",

@@ -134,6 +134,14 @@ export function isAuditError(err: unknown, code?: ErrorCode): err is AuditError 
   return err instanceof AuditError && (code === undefined || err.code === code);
 }
 
+/**
+ * Fixed by changing settings or running `setup`, not by waiting: the process exits 78, so an
+ * orchestrator's restart loop does not look like a crash. Everything else at start is waited out.
+ */
+export function isConfigurationError(err: unknown): err is AuditError {
+  return isAuditError(err, 'CONFIG_INVALID') || isAuditError(err, 'SETUP_MISMATCH');
+}
+
 /** A short, secret-free description of any thrown value, for logs. */
 export function describeError(err: unknown): { code: string; message: string } {
   if (err instanceof AuditError) return { code: err.code, message: err.message };

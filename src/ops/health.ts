@@ -19,6 +19,8 @@ export interface ReadinessReport {
   readonly ready: boolean;
   readonly checkedAt: string;
   readonly probes: readonly ProbeResult[];
+  /** Set while the process is still starting: the dependencies it waits for before it receives. */
+  readonly waitingFor?: readonly string[];
 }
 
 /** A probe resolves when its dependency answers and rejects (with the reason) when it does not. */
@@ -114,7 +116,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   let inFlight: Promise<ReadinessReport> | undefined;
 
   const readiness = (): Promise<ReadinessReport> => {
-    if (cached !== undefined && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.report);
+    // A report of a process still starting costs no probe, and must not outlive the start.
+    if (cached !== undefined && cached.report.waitingFor === undefined && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.report);
     inFlight ??= options
       .readiness()
       .catch((err: unknown): ReadinessReport => {
@@ -159,7 +162,13 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         // Names and ok/fail only: a dependency's error names its ARNs and endpoints, which anyone
         // who reaches this port would read. The reasons are in the log ('Readiness probes fail.').
         const probes = report.probes.map((p) => ({ name: p.name, ok: p.ok }));
-        json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', failed, checkedAt: report.checkedAt, probes });
+        json(res, report.ready ? 200 : 503, {
+          status: report.waitingFor !== undefined ? 'starting' : report.ready ? 'ready' : 'not ready',
+          failed,
+          ...(report.waitingFor !== undefined ? { waitingFor: report.waitingFor } : {}),
+          checkedAt: report.checkedAt,
+          probes,
+        });
         return;
       }
       case '/metrics':

@@ -30,19 +30,32 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * The runtime with the OpenSearch setup verified first: a mismatch refuses the start
+ * (SETUP_MISMATCH, exit 78), an unreachable node fails it. For one-shot commands; the worker
+ * opens the runtime and waits for its dependencies instead (startup.ts).
+ */
 export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics: Metrics }): Promise<Runtime> {
-  const { logger, metrics } = deps;
-  const s3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
-  const opensearch = createOpenSearchClient(cfg);
+  const runtime = openRuntime(cfg, deps);
   // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s, run
   // with an admin identity. A mismatch refuses the start (exit 78) and changes nothing.
   try {
-    await assertIndexSetup(opensearch, cfg, logger);
+    await assertIndexSetup(runtime.opensearch, cfg, deps.logger);
   } catch (err) {
-    await opensearch.close();
-    s3.destroy();
+    await runtime.close();
     throw err;
   }
+  return runtime;
+}
+
+/**
+ * Builds the clients and the pipeline without a request to anyone (a bad setting still throws
+ * CONFIG_INVALID here). Nothing is verified: call assertIndexSetup before processing.
+ */
+export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metrics }): Runtime {
+  const { logger, metrics } = deps;
+  const s3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
+  const opensearch = createOpenSearchClient(cfg);
   const quarantine = createQuarantineStore(cfg, { s3, logger });
   const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });

@@ -28,7 +28,8 @@ export class FaultProxy {
 
   constructor(private readonly target: URL) {}
 
-  async start(): Promise<string> {
+  /** `port`: listen on this one (a port that was closed until now); default any free port. */
+  async start(port = 0): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -40,7 +41,13 @@ export class FaultProxy {
         void this.handle(this.plan(seen), seen, raw, req.headers, res);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     this.server = server;
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

@@ -80,6 +80,31 @@ describe('health server', () => {
     expect(logLines.join('')).not.toContain('abcdef123');
   });
 
+  it('while the process starts: 503 "starting" naming what it waits for, never cached past the start', async () => {
+    let starting = true;
+    const readiness = (): Promise<ReadinessReport> =>
+      starting
+        ? Promise.resolve({
+            ready: false,
+            checkedAt: new Date().toISOString(),
+            probes: [
+              { name: 'opensearch', ok: false, durationMs: 0, error: 'ConnectionError: connect ECONNREFUSED 127.0.0.1:9200' },
+              { name: 'sqs', ok: true, durationMs: 0 },
+            ],
+            waitingFor: ['opensearch'],
+          })
+        : okReport();
+    server = await startHealthServer({ host: '127.0.0.1', port: 0, metrics: createMetrics({ defaultMetrics: false }), readiness, logger, cacheMs: 60_000 });
+    const res = await get(server.port, '/readyz');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'starting', failed: ['opensearch'], waitingFor: ['opensearch'] });
+    expect(res.body).not.toContain('ECONNREFUSED');
+    starting = false;
+    const after = await get(server.port, '/readyz');
+    expect(after.status).toBe(200);
+    expect(JSON.parse(after.body)).not.toHaveProperty('waitingFor');
+  });
+
   it('serves probe names and ok/fail only, never the error of a dependency (it names ARNs)', async () => {
     const arn = 'arn:aws:sqs:us-east-1:123456789012:recording-audit-log-objects';
     const readiness = readinessFrom({
