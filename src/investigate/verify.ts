@@ -7,6 +7,7 @@ import { buildEvent, documentId, lineHash, PARSER_VERSION } from '../event/build
 import { NOT_FROM_THE_LINE_FIELDS } from '../event/mapping.js';
 import { openObject } from '../sources/s3-object.js';
 import { compareDocuments, type FieldDifference } from './compare.js';
+import { auditDifferences, isGenesysAuditSource } from './verify-audit.js';
 import { pitPages, type Hit, type VerifySelection } from './verify-search.js';
 
 export { hasShardDoc, searchFailureLine, selectionQuery, type VerifySelection } from './verify-search.js';
@@ -146,6 +147,11 @@ export function checkDocument(hit: StoredHit, line: RawLine, logBucket: string, 
 
 function checkLine(stored: Stored, line: RawLine, logBucket: string, filePath: string): VerifyOutcome {
   const base = outcomeBase(stored);
+  if (isGenesysAuditSource(stored.hit._source)) {
+    const differences = auditDifferences(stored.hit._source, stored.hit._id, stored.hash, line, filePath, stored.offset ?? 0);
+    if (differences.length === 0) return { ...base, status: 'verified' };
+    return { ...base, status: 'altered', reason: `differs from the audit message in ${differences.map((d) => d.field).join(', ')}`, differences };
+  }
   const hash = line.truncated?.sha256 ?? lineHash(line.bytes);
   const differences: FieldDifference[] = [];
   if (stored.hash !== hash) differences.push({ field: 'event.hash', stored: stored.hash, fromLine: hash });
@@ -191,7 +197,13 @@ async function checkObject(path: string | undefined, group: Stored[], options: V
   }
   const loc = s3LocationOf(path);
   if (loc === undefined) {
-    settleAll(group, 'source_unreadable', 'log.file.path is a local file (parse or replay of a file), not an S3 object: not checked');
+    settleAll(
+      group,
+      'source_unreadable',
+      path.startsWith('genesys-audit:')
+        ? 'a Genesys audit message indexed without an evidence page (EVIDENCE_BUCKET was not set): not checked'
+        : 'log.file.path is a local file (parse or replay of a file), not an S3 object: not checked',
+    );
     return false;
   }
   const wanted = new Map<number, Stored[]>();

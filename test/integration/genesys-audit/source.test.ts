@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import { LRUCache } from 'lru-cache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { ensureDetectSetup } from '../../../src/detect/mapping.js';
 import type { GenesysClient } from '../../../src/enrich/genesys/client.js';
 import { genesysFromConfig } from '../../../src/enrich/genesys/from-config.js';
 import { genesysAuditDocId } from '../../../src/genesys-audit/build.js';
+import { createEvidenceWriter } from '../../../src/genesys-audit/evidence.js';
+import { verifyEvidence, type VerifyOutcome } from '../../../src/investigate/verify.js';
 import type { AuditIngestDeps } from '../../../src/genesys-audit/ingest.js';
 import { runAuditSource, watermarkId, type AuditSourceOptions } from '../../../src/genesys-audit/source.js';
 import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
@@ -25,7 +28,8 @@ import { FileQuarantine } from '../../../src/sinks/quarantine/file.js';
 import type { SimAuditMessage } from '../../../src/sim/genesys/audits.js';
 import { generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
-import { stackSettings, uniqueName } from '../../support/stack-env.js';
+import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { awsClientConfig, stackSettings, uniqueName } from '../../support/stack-env.js';
 import { logger, simConfig } from '../enrich/support.js';
 
 const dataset = generateDataset({ seed: 1616, users: 20, conversations: 80, start: '2024-05-01T00:00:00Z', spanDays: 5 });
@@ -265,5 +269,58 @@ describe('Genesys audit source, watermark mode (the worker task)', () => {
     expect(res[0]!.tally.duplicate).toBe(100);
     const ids = (await h.storedIds()).filter((id) => many.some((m) => genesysAuditDocId('quality', m.id!) === id));
     expect(ids).toHaveLength(260);
+  });
+});
+
+describe('Genesys audit evidence pages (EVIDENCE_BUCKET) and verify', () => {
+  let sim: GenesysSimulator;
+  let h: Harness;
+  const s3 = new S3Client({ ...awsClientConfig(), forcePathStyle: true });
+  const bucket = uniqueName('t-evidence');
+
+  beforeAll(async () => {
+    sim = await startGenesysSimulator({ dataset, audits: { badShare: 0.02 } });
+    h = await harness(sim);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await h.close();
+    await sim.close();
+    await emptyAndDeleteBucket(s3, bucket);
+    s3.destroy();
+  });
+
+  it('stores each page before its events, and verify proves every event against its line; an edit is caught', async () => {
+    const all = sim.auditMessages();
+    const { from, to } = span(all);
+    const res = await runAuditSource({ ...h.options({ evidence: createEvidenceWriter(s3, bucket) }), mode: { kind: 'range', from, to } });
+    expect(res[0]!.error).toBeUndefined();
+    const pages = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'genesys-audit/quality/' }));
+    expect(pages.KeyCount).toBe(res[0]!.tally.pages);
+
+    await h.os.indices.refresh({ index: `${genesysAuditPrefix(h.cfg.INDEX_PREFIX)}-*` });
+    const outcomes: VerifyOutcome[] = [];
+    const verify = (): Promise<unknown> =>
+      verifyEvidence({
+        client: h.os,
+        s3,
+        index: `${genesysAuditPrefix(h.cfg.INDEX_PREFIX)}-*`,
+        selection: {},
+        objectReadTimeoutMs: 10_000,
+        onOutcome: (o) => outcomes.push(o),
+      });
+    await verify();
+    expect(outcomes.length).toBe(res[0]!.tally.indexed);
+    expect(outcomes.filter((o) => o.status !== 'verified')).toEqual([]);
+    expect(outcomes.every((o) => o.source?.startsWith(`s3://${bucket}/genesys-audit/quality/`) === true)).toBe(true);
+
+    // Someone with write access to the index turns a playback into someone else's.
+    const target = outcomes[0]!;
+    await h.os.update({ index: target.index, id: target.id, body: { doc: { actor: { genesys_user_id: 'someone-else' } } }, refresh: true } as never);
+    outcomes.length = 0;
+    await verify();
+    const altered = outcomes.filter((o) => o.status === 'altered');
+    expect(altered.map((o) => o.id)).toEqual([target.id]);
+    expect(altered[0]!.differences?.map((d) => d.field)).toEqual(['actor.genesys_user_id']);
   });
 });
