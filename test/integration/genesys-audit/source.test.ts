@@ -316,7 +316,7 @@ describe('Genesys audit evidence pages (EVIDENCE_BUCKET) and verify', () => {
 
     // Someone with write access to the index turns a playback into someone else's.
     const target = outcomes[0]!;
-    await h.os.update({ index: target.index, id: target.id, body: { doc: { actor: { genesys_user_id: 'someone-else' } } }, refresh: true } as never);
+    await h.os.update({ index: target.index, id: target.id, body: { doc: { actor: { genesys_user_id: 'someone-else' } } }, refresh: true });
     outcomes.length = 0;
     await verify();
     const altered = outcomes.filter((o) => o.status === 'altered');
