@@ -39,6 +39,7 @@ export async function buildGuideStorage(
       recordingsBucket: `demo-recordings-${run}`,
       logBucket,
       logArchiveBucket: `demo-access-log-archive-${run}`,
+      evidenceBucket: `demo-audit-evidence-${run}`,
       queueArn: queue.queueArn,
       genesysAccountId: '111122223333',
       genesysExternalId: 'demo-org',

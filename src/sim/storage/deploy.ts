@@ -49,6 +49,8 @@ export interface StorageStackSettings {
   readonly recordingsBucket: string;
   readonly logBucket: string;
   readonly logArchiveBucket: string;
+  /** EVIDENCE_BUCKET: Object Lock pages of the Genesys audit trail. */
+  readonly evidenceBucket: string;
   /** The worker's queue; the log bucket notifies it. */
   readonly queueArn: string;
   readonly genesysAccountId: string;
@@ -64,6 +66,7 @@ export interface StorageStack {
   /** Where the recordings bucket's access logs go in the log bucket. */
   readonly logPrefix: string;
   readonly logArchiveBucket: string;
+  readonly evidenceBucket: string;
   readonly kmsKeyArn: string;
   readonly uploadRoleArn: string;
   /** `LogicalId.Property` applied through the S3 API because moto's CloudFormation ignores it. */
@@ -340,6 +343,7 @@ export async function deployStorageStack(
     RecordingsBucketName: settings.recordingsBucket,
     LogBucketName: settings.logBucket,
     LogArchiveBucketName: settings.logArchiveBucket,
+    EvidenceBucketName: settings.evidenceBucket,
     LogObjectQueueArn: settings.queueArn,
     GenesysAccountId: settings.genesysAccountId,
     GenesysExternalId: settings.genesysExternalId,
@@ -414,6 +418,7 @@ export async function deployStorageStack(
     logBucket: out('LogBuckets'),
     logPrefix: out('LogPrefix'),
     logArchiveBucket: out('LogArchiveBucket'),
+    evidenceBucket: out('EvidenceBucket'),
     kmsKeyArn,
     uploadRoleArn: out('GenesysUploadRoleArn'),
     completedBySdk,

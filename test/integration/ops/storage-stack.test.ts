@@ -27,6 +27,8 @@ import {
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
   type ReplicationConfiguration,
+  GetObjectLockConfigurationCommand,
+  GetObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
@@ -35,6 +37,7 @@ import { summarize } from '../../../src/ops/check/runner.js';
 import { s3LogBucketChecks } from '../../../src/ops/check/s3-log-bucket.js';
 import { renderTable } from '../../../src/ops/check/table.js';
 import type { CheckContext, CheckResult } from '../../../src/ops/check/types.js';
+import { createEvidenceWriter } from '../../../src/genesys-audit/evidence.js';
 import { deployStorageStack, type StorageStack } from '../../../src/sim/storage/deploy.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';
 import { awsClientConfig, stackSettings, uniqueName } from '../../support/stack-env.js';
@@ -55,6 +58,7 @@ async function deploy(completeForMoto: boolean): Promise<StorageStack> {
       recordingsBucket: uniqueName('t-storage-rec'),
       logBucket: uniqueName('t-storage-logs'),
       logArchiveBucket: uniqueName('t-storage-archive'),
+      evidenceBucket: uniqueName('t-storage-evidence'),
       queueArn,
       genesysAccountId: '111122223333',
       genesysExternalId: 'test-org',
@@ -125,7 +129,7 @@ afterAll(async () => {
   for (const s of stacks) {
     await cfn.send(new DeleteStackCommand({ StackName: s.stackName })).catch(() => undefined);
     await res.s3.send(new PutBucketLoggingCommand({ Bucket: s.recordingsBucket, BucketLoggingStatus: {} })).catch(() => undefined);
-    for (const b of [s.recordingsBucket, s.logBucket, s.logArchiveBucket]) await emptyAndDeleteBucket(res.s3, b).catch(() => undefined);
+    for (const b of [s.recordingsBucket, s.logBucket, s.logArchiveBucket, s.evidenceBucket]) await emptyAndDeleteBucket(res.s3, b).catch(() => undefined);
     await res.kms.send(new ScheduleKeyDeletionCommand({ KeyId: s.kmsKeyArn, PendingWindowInDays: 7 })).catch(() => undefined);
   }
   await res.cleanup();
@@ -147,6 +151,10 @@ describe('the storage stack on moto', () => {
       'LogArchiveBucket.ObjectLockConfiguration',
       'LogArchiveBucket.PublicAccessBlockConfiguration',
       'LogArchiveBucket.OwnershipControls',
+      'EvidenceBucket.VersioningConfiguration',
+      'EvidenceBucket.ObjectLockConfiguration',
+      'EvidenceBucket.PublicAccessBlockConfiguration',
+      'EvidenceBucket.OwnershipControls',
       'LogBucket.VersioningConfiguration',
       'LogBucket.PublicAccessBlockConfiguration',
       'LogBucket.OwnershipControls',
@@ -476,5 +484,21 @@ describe('the storage stack on moto', () => {
       await restore();
     }
     expect((await storageRows()).filter((r) => r.status !== 'pass')).toEqual([]);
+  });
+});
+
+describe('the evidence bucket of the storage stack (EVIDENCE_BUCKET)', () => {
+  it("is under Object Lock in compliance mode, and takes the audit source's pages", async () => {
+    const lock = await res.s3.send(new GetObjectLockConfigurationCommand({ Bucket: stack.evidenceBucket }));
+    expect(lock.ObjectLockConfiguration?.Rule?.DefaultRetention).toMatchObject({ Mode: 'COMPLIANCE', Days: 2192 });
+    const page = await createEvidenceWriter(res.s3, stack.evidenceBucket).putPage('quality', '2026-12-01T00:00:00.000Z', 'tx-1', 1, [
+      { id: 'm-1' },
+      { id: 'm-2' },
+    ]);
+    expect(page.path).toBe(`s3://${stack.evidenceBucket}/genesys-audit/quality/2026-12-01/tx-1/page-00001.ndjson`);
+    const body = await (
+      await res.s3.send(new GetObjectCommand({ Bucket: stack.evidenceBucket, Key: page.path.split('/').slice(3).join('/') }))
+    ).Body!.transformToString();
+    expect(body).toBe('{"id":"m-1"}\n{"id":"m-2"}\n');
   });
 });
