@@ -20,6 +20,22 @@ export const NEEDED: readonly Needed[] = [
   { check: 'users', permission: 'directory:user:view (division visibility)', call: (t) => t.users([NO_SUCH_ID], 1, 1) },
 ];
 
+/** The Genesys audit source's queries, when GENESYS_AUDIT_INTERVAL_SECS turns it on: the state of a query that does not exist. */
+const AUDIT_NEEDED: Readonly<Record<'quality' | 'audits', Needed>> = {
+  quality: {
+    check: 'audit trail (quality)',
+    permission: 'audits:interactionDetails:view',
+    call: (t) => t.getQualityConversationsAuditsQueryTransactionId(NO_SUCH_ID),
+  },
+  audits: { check: 'audit trail (audits)', permission: 'audits:audit:view', call: (t) => t.getAuditsQueryTransactionId(NO_SUCH_ID) },
+};
+
+/** What this configuration calls: the lookups, and the audit queries of GENESYS_AUDIT_APIS when the audit source is on. */
+export function neededCalls(cfg: { readonly GENESYS_AUDIT_INTERVAL_SECS: number; readonly GENESYS_AUDIT_APIS: readonly string[] }): Needed[] {
+  const audits = cfg.GENESYS_AUDIT_INTERVAL_SECS > 0 ? (['quality', 'audits'] as const).filter((api) => cfg.GENESYS_AUDIT_APIS.includes(api)) : [];
+  return [...NEEDED, ...audits.map((api) => AUDIT_NEEDED[api])];
+}
+
 function why(err: unknown): string {
   const { code, message } = describeError(err);
   return redactSecretsInText(`${code}: ${message}`);
@@ -69,16 +85,16 @@ async function run(ctx: CheckContext): Promise<CheckResult[]> {
           ? 'Check GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and that the OAuth client uses the Client Credentials grant in this region (GENESYS_ENVIRONMENT).'
           : 'Check GENESYS_ENVIRONMENT / GENESYS_API_URL.',
       );
-      for (const n of NEEDED) rows.skip(n.check, 'login failed');
+      for (const n of neededCalls(ctx.config)) rows.skip(n.check, 'login failed');
       return rows.rows;
     }
   } catch (err) {
     rows.fail('login', `no answer from ${where}: ${why(err)}`, 'Check GENESYS_ENVIRONMENT / GENESYS_API_URL and outbound HTTPS from the task.');
-    for (const n of NEEDED) rows.skip(n.check, 'login failed');
+    for (const n of neededCalls(ctx.config)) rows.skip(n.check, 'login failed');
     return rows.rows;
   }
   rows.pass('login', `client credentials accepted by ${where}`);
-  for (const n of NEEDED) {
+  for (const n of neededCalls(ctx.config)) {
     try {
       judge(rows, n, await n.call(transport));
     } catch (err) {

@@ -331,7 +331,21 @@ describe('genesys group (simulator)', () => {
   it('passes login and every call', async () => {
     const rows = await genesysChecks.run(ctx(env('all', 's1')));
     expect(rows.every((r) => r.status === 'pass')).toBe(true);
-    expect(rows.map((r) => r.check)).toEqual(['login', 'conversation details', 'recording metadata', 'recording retention query', 'users']);
+    expect(rows.map((r) => r.check)).toEqual([
+      'login',
+      'conversation details',
+      'recording metadata',
+      'recording retention query',
+      'users',
+      'audit trail (quality)',
+    ]);
+  });
+
+  it('probes the audit queries the audit source runs, and none when it is off', async () => {
+    const both = await genesysChecks.run(ctx({ ...env('all', 's1'), GENESYS_AUDIT_APIS: 'quality,audits' }));
+    expect(byCheck(both)).toMatchObject({ 'audit trail (quality)': 'pass', 'audit trail (audits)': 'pass' });
+    const off = await genesysChecks.run(ctx({ ...env('all', 's1'), GENESYS_AUDIT_INTERVAL_SECS: '0' }));
+    expect(off.map((r) => r.check)).not.toContain('audit trail (quality)');
   });
 
   it('names the missing permission', async () => {
@@ -342,8 +356,10 @@ describe('genesys group (simulator)', () => {
       'recording metadata': 'fail',
       'recording retention query': 'fail',
       users: 'pass',
+      'audit trail (quality)': 'fail',
     });
     expect(rows.find((r) => r.check === 'recording metadata')?.fix).toContain('recording:recording:view');
+    expect(rows.find((r) => r.check === 'audit trail (quality)')?.fix).toContain('audits:interactionDetails:view');
   });
 
   it('fails a wrong secret at login and skips the rest', async () => {
