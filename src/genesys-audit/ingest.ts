@@ -104,6 +104,8 @@ async function readOnce(deps: AuditIngestDeps, spec: AuditQuerySpec, signal: Abo
         tally.quarantined++;
         continue;
       }
+      // When the worker wrote it: the audit-to-index lag is event.ingested − @timestamp.
+      doc.event.event.ingested = new Date().toISOString();
       writes.push(deps.bulk.write(doc, tracker));
     }
     tally.messages += page.messages.length + page.rejected.length;

@@ -94,6 +94,10 @@ async function runApi(o: AuditSourceOptions, api: AuditApi): Promise<ApiRunResul
     }
   } catch (err) {
     const message = describeError(err).message;
+    if (signal.aborted) {
+      o.logger.info({ api, windowsDone: done }, 'Genesys audit read stopped for shutdown; the next start reads the unfinished window again.');
+      return finish(o, api, done, tally, mark, message);
+    }
     o.logger.warn(
       {
         api,
