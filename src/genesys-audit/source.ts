@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { describeError } from '../core/errors.js';
+import { describeError, isAuditError } from '../core/errors.js';
 import { every, type PeriodicTask } from '../core/time.js';
 import type { AuditApi } from '../enrich/genesys/audits.js';
 import { advanceWatermark, readWatermark, type Watermark } from '../sinks/opensearch/state.js';
@@ -41,6 +41,8 @@ export interface AuditSourceOptions extends AuditIngestDeps {
   readonly mode: { readonly kind: 'watermark' } | { readonly kind: 'range'; readonly from: number; readonly to: number };
   readonly now?: () => number;
   readonly signal?: AbortSignal;
+  /** First backoff before a failed query is run again; default 2 s. */
+  readonly retryBaseMs?: number;
   /** After each window is written, before its watermark moves (fault tests). */
   readonly afterWindowWritten?: (api: AuditApi, window: { from: number; to: number }) => Promise<void> | void;
 }
@@ -87,7 +89,8 @@ async function runApi(o: AuditSourceOptions, api: AuditApi): Promise<ApiRunResul
     const entityTypes = api === 'audits' && windows.length > 0 ? await recordingEntityTypes(o, signal) : undefined;
     for (const w of windows) {
       if (signal.aborted) break;
-      for (const spec of recordingAuditSpecs(api, w.from, w.to, entityTypes)) addTally(tally, await ingestWindow(o, spec, signal));
+      for (const spec of recordingAuditSpecs(api, w.from, w.to, entityTypes))
+        addTally(tally, await withRetries(o, spec.api, () => ingestWindow(o, spec, signal), signal));
       await o.afterWindowWritten?.(api, w);
       if (o.mode.kind === 'watermark') mark = await advanceWatermark(o.opensearch, o.indexPrefix, id, mark, w.to, o.windowSecs);
       done++;
@@ -111,6 +114,38 @@ async function runApi(o: AuditSourceOptions, api: AuditApi): Promise<ApiRunResul
     return finish(o, api, done, tally, mark, message);
   }
   return finish(o, api, done, tally, mark, undefined);
+}
+
+/** A query that fails for a reason that may pass (Failed, 429s past the request budget, OpenSearch away) is run again this many times. */
+const QUERY_ATTEMPTS = 3;
+
+/**
+ * Runs one query again after a retryable failure, with exponential backoff and jitter (base
+ * `retryBaseMs`, default 2 s). What the failed attempt wrote is found by id on the next one.
+ */
+async function withRetries<T>(o: AuditSourceOptions, api: AuditApi, run: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= QUERY_ATTEMPTS || signal.aborted || !isAuditError(err) || !err.retryable) throw err;
+      const waitMs = Math.round((o.retryBaseMs ?? 2000) * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      o.logger.warn({ api, attempt, waitMs, err: describeError(err) }, 'Genesys audit query failed; trying it again.');
+      await sleep(waitMs, signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

@@ -230,16 +230,19 @@ describe('Genesys audit source, watermark mode (the worker task)', () => {
     expect(await h.storedIds()).toEqual(['w-1', 'w-2', 'w-late'].map((id) => genesysAuditDocId('quality', id)).sort());
   });
 
-  it('a failed query leaves the watermark where it was; the next run reads the window', async () => {
+  it('a failed query is tried again with backoff; one that keeps failing leaves the watermark where it was', async () => {
     const before = await readWatermark(h.os, h.cfg.INDEX_PREFIX, watermarkId('quality'));
     const now = before!.at + 5 * 60_000;
     // Behind the watermark (inside the overlap) and in the past, so the simulator shows it now.
     sim.addAuditMessages([message('f-1', Date.now() - 60_000)]);
-    sim.failNextAuditQueries(1);
-    const failed = await runAuditSource({ ...h.options(), mode: { kind: 'watermark' }, now: () => now });
+    sim.failNextAuditQueries(3);
+    const failed = await runAuditSource({ ...h.options({ retryBaseMs: 10 }), mode: { kind: 'watermark' }, now: () => now });
     expect(failed[0]!.error).toMatch(/Failed|failed/);
     expect((await readWatermark(h.os, h.cfg.INDEX_PREFIX, watermarkId('quality')))!.at).toBe(before!.at);
-    const again = await runAuditSource({ ...h.options(), mode: { kind: 'watermark' }, now: () => now });
+    expect(await h.storedIds()).not.toContain(genesysAuditDocId('quality', 'f-1'));
+
+    sim.failNextAuditQueries(1);
+    const again = await runAuditSource({ ...h.options({ retryBaseMs: 10 }), mode: { kind: 'watermark' }, now: () => now });
     expect(again[0]!.error).toBeUndefined();
     expect((await readWatermark(h.os, h.cfg.INDEX_PREFIX, watermarkId('quality')))!.at).toBe(now);
     expect(await h.storedIds()).toContain(genesysAuditDocId('quality', 'f-1'));
