@@ -138,8 +138,8 @@ describe('recording-audit query and report on the real node', () => {
     expect(first._id).toBe(scenario[LINES.findIndex((l) => l.t === 60)]!.id);
     expect(first._index).toBe(`${prefix}-2024.05`);
     const table = (await ask(target('conversation', C1), { ...DEFAULTS, to: '2024-05-14T10:00:00Z' }, 'table')).text.split('\n');
-    expect(table[0]).toMatch(/^TIME \(UTC\)\s+TIME \(Europe\/Berlin\)\s+ACTOR\s+KIND\s+OPERATION\s+OUTCOME\s+IP\s+RECORDING\s+AGENTS$/);
-    expect(table[1]).toContain('2024-05-14 09:01:00Z  2024-05-14 11:01:00+02:00  dan.okafor@example-health.org');
+    expect(table[0]).toMatch(/^TIME \(UTC\)\s+TIME \(Europe\/Berlin\)\s+SOURCE\s+ACTOR\s+KIND\s+OPERATION\s+OUTCOME\s+IP\s+RECORDING\s+AGENTS$/);
+    expect(table[1]).toMatch(/^2024-05-14 09:01:00Z  2024-05-14 11:01:00+02:00  s3 +dan.okafor@example-health.org/);
     expect(table[1]).toContain('REST.HEAD.OBJECT (HEAD only)');
     expect(table[1]).toContain('Ana Silva, Bruno Díaz');
     expect(table[4]).toContain('failure 403 AccessDenied');
@@ -194,7 +194,7 @@ describe('recording-audit query and report on the real node', () => {
     it('prints a table and exits 0; exits 1 when nothing matches', async () => {
       const found = await cli(['query', 'conversation', C1, '--index', prefix, '--to', '2024-05-14T10:00:00Z']);
       expect(found.code).toBe(0);
-      expect(found.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+ACTOR/);
+      expect(found.stdout.split('\n')[0]).toMatch(/^TIME \(UTC\)\s+SOURCE\s+ACTOR/);
       expect(found.stderr).toBe("4 events; 1 of recording-audit's own left out (--include-self); 2 routine service writes left out (--include-service)\n");
       const none = await cli(['query', 'conversation', C2, '--index', prefix, '--from', '2030-01-01']);
       expect(none.code).toBe(1);
