@@ -183,3 +183,28 @@ describe('searchBody and exclusion counts', () => {
     expect(exclusionCountQueries(target('denied'), { includeSelf: true, includeService: true })).toEqual([]);
   });
 });
+
+describe('person and both sources', () => {
+  it('reads a person by Genesys user id, email or name, and matches the actor fields both sources carry', () => {
+    expect(parseTarget('person', 'AAAAAAAA-0000-4000-8000-000000000001')).toEqual({
+      ok: true,
+      value: { form: 'person', person: { by: 'user_id', userId: 'aaaaaaaa-0000-4000-8000-000000000001' } },
+    });
+    expect(parseTarget('person', 'Sofia.Moreno@example-health.org')).toEqual({
+      ok: true,
+      value: { form: 'person', person: { by: 'email', email: 'Sofia.Moreno@example-health.org' } },
+    });
+    const byName = buildQuery({ form: 'person', person: { by: 'name', name: 'José  López' } }, { includeSelf: false, includeService: false });
+    expect(JSON.stringify(byName)).toContain('{"term":{"actor.name_folded":"jose lopez"}}');
+    const byEmail = buildQuery({ form: 'person', person: { by: 'email', email: 'A@B.org' } }, { includeSelf: false, includeService: false });
+    expect(JSON.stringify(byEmail)).toContain('{"term":{"actor.email":{"value":"A@B.org","case_insensitive":true}}}');
+  });
+
+  it('counts deletions and refusals inside Genesys beside the S3 ones', () => {
+    const deletions = JSON.stringify(buildQuery({ form: 'deletions' }, { includeSelf: true, includeService: true }));
+    expect(deletions).toContain('{"term":{"event.dataset":"genesys.audit"}},{"term":{"event.type":"deletion"}}');
+    expect(deletions).toContain('REST.DELETE.OBJECT');
+    const denied = JSON.stringify(buildQuery({ form: 'denied' }, { includeSelf: true, includeService: true }));
+    expect(denied).toContain('{"term":{"event.dataset":"genesys.audit"}},{"term":{"event.outcome":"failure"}}');
+  });
+});
