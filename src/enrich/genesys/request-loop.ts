@@ -9,7 +9,7 @@ import { GateAbortedError, GateDeadlineError, type RateGate } from './rate-gate.
 import { TransportError, type GenesysTransport, type RawResponse } from './sdk.js';
 import { TokenLifecycle } from './token.js';
 
-export type Endpoint = 'oauth_token' | 'conversation_details' | 'users' | 'recording_metadata' | 'retention_query' | 'tokens_me';
+export type Endpoint = 'oauth_token' | 'conversation_details' | 'users' | 'recording_metadata' | 'retention_query' | 'tokens_me' | 'users_search';
 
 export interface RequestLoopOptions {
   readonly transport: GenesysTransport;

@@ -45,6 +45,8 @@ export interface GenesysTransport {
   recordingMetadata(conversationId: string): Promise<RawResponse>;
   retentionQuery(cursor: string | undefined, pageSize: number): Promise<RawResponse>;
   tokenInfo(): Promise<RawResponse>;
+  /** POST /api/v2/users/search: users whose email is one of `emails` (EXACT, case-insensitive). */
+  usersSearch(emails: readonly string[], pageSize: number, pageNumber: number): Promise<RawResponse>;
 }
 
 let singletonTamed = false;
@@ -120,6 +122,15 @@ export function createSdkTransport(options: SdkOptions): GenesysTransport {
     // retentionThresholdDays 0: every recording, whatever its remaining retention.
     retentionQuery: (cursor, pageSize) => call(() => recording.getRecordingsRetentionQuery(0, { pageSize, ...(cursor !== undefined ? { cursor } : {}) })),
     tokenInfo: () => call(() => tokens.getTokensMe()),
+    usersSearch: (emails, pageSize, pageNumber) =>
+      call(() =>
+        usersApi.postUsersSearch({
+          query: [{ type: 'EXACT', fields: ['email'], values: [...emails] }],
+          pageSize,
+          pageNumber,
+          expand: ['division'],
+        }),
+      ),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Dataset, SimConversation, SimRecording, SimUser } from './dataset.js';
+import { usersSearch } from './users-search.js';
 
 /**
  * The simulator's API answers, shaped like the SDK models (purecloud-platform-client-v2 v262
@@ -33,8 +34,10 @@ function idsOf(url: URL): string[] {
     .filter((s) => s !== '');
 }
 
-export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Caller): ApiResult {
+/** `body`: the request body parsed as JSON (undefined when there was none or it was not JSON). */
+export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Caller, body: unknown): ApiResult {
   const path = url.pathname;
+  if (method === 'POST' && path === '/api/v2/users/search') return usersSearch(ctx.dataset, body, caller);
   if (method !== 'GET') return { status: 404, code: 'not.found', message: `No route for ${method} ${path}` };
 
   if (path === '/api/v2/analytics/conversations/details') {
@@ -127,6 +130,7 @@ function users(ctx: ApiContext, url: URL): ApiResult {
     id: u.id,
     name: u.name,
     division: u.division,
+    ...(u.department !== undefined ? { department: u.department } : {}),
     email: u.email,
     username: u.username,
     state: u.state,

@@ -188,7 +188,13 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
       }
       accepted.push(t);
     }
-    const result = handleApi(ctx, req.method ?? 'GET', url, { clientId: token.client.id, permissions: token.client.permissions ?? ALL_PERMISSIONS });
+    const result = handleApi(
+      ctx,
+      req.method ?? 'GET',
+      url,
+      { clientId: token.client.id, permissions: token.client.permissions ?? ALL_PERMISSIONS },
+      jsonBody(body),
+    );
     send(res, rec, result.status, result.status >= 400 ? errorBody(result.status, result.code ?? 'error', result.message ?? 'error') : result.body);
   }
 
@@ -265,11 +271,22 @@ export async function startGenesysSimulator(options: SimulatorOptions = {}): Pro
   };
 }
 
+/** A request body as JSON; undefined when empty or not JSON (the route answers 400 if it needs one). */
+function jsonBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Endpoint names as the worker's metrics use them. */
 export function endpointOf(method: string, path: string): string {
   if (method === 'POST' && /\/oauth\/token$/.test(path)) return 'oauth_token';
   if (path === '/api/v2/analytics/conversations/details') return 'conversation_details';
   if (path === '/api/v2/users') return 'users';
+  if (path === '/api/v2/users/search') return 'users_search';
   if (path === '/api/v2/users/me') return 'users_me';
   if (/^\/api\/v2\/conversations\/[^/]+\/recordingmetadata(\/[^/]+)?$/.test(path)) return 'recording_metadata';
   if (path === '/api/v2/recordings/retention/query') return 'retention_query';
