@@ -18,7 +18,7 @@ import { createGenesysLookups, type GenesysLookups } from './lookups.js';
 import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
 import { actorClassifier } from './actor.js';
 import { loadDirectoryFile } from './actor-directory.js';
-import { ACTOR_PERSON_KEYS, personTarget, resolvePerson, targetKey, type PersonResult } from './person.js';
+import { ACTOR_PERSON_KEYS, personTarget, resolvePerson, targetKey, withPerson, type PersonResult } from './person.js';
 import { selfRecognizer } from './self.js';
 import { createSidecarFetcher } from './sidecar.js';
 
@@ -222,30 +222,18 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     }
   }
 
-  /**
-   * The person's part of the status: a lookup that did not settle makes the event pending
-   * (`actor_lookup`) whatever its recording came to; a person Genesys does not know is final
-   * (`actor_not_in_genesys`), and makes a resolved event partial.
-   */
-  function applyPerson(event: AccessEvent, outcome: Outcome<PersonResult> | undefined): void {
-    if (outcome?.ok !== true) {
-      addReason(event, 'pending', 'actor_lookup');
-      return;
-    }
-    const r = outcome.value;
-    if (r.fields !== undefined && event.actor !== undefined) Object.assign(event.actor, r.fields);
-    if (r.reason !== undefined) addReason(event, event.enrichment?.status === 'resolved' ? 'partial' : (event.enrichment?.status ?? 'partial'), r.reason);
-  }
-
-  function addReason(event: AccessEvent, status: EnrichmentStatus, reason: string): void {
-    const reasons = (event.enrichment?.reason ?? '').split(',').filter((x) => x !== '');
-    const next = status === 'pending' || event.enrichment?.status === 'pending' ? 'pending' : status;
-    setStatus(event, next, [...new Set([...reasons, reason])].join(','));
-  }
-
   function apply(event: AccessEvent, r: Resolution): void {
     event.genesys = r.genesys;
     setStatus(event, r.status, r.reason);
+  }
+
+  /** Writes the person (actor.*) and combines its outcome with the status (person.ts withPerson). */
+  function applyPerson(event: AccessEvent, outcome: Outcome<PersonResult> | undefined): void {
+    const person = outcome?.ok === true ? outcome.value : undefined;
+    if (person?.fields !== undefined && event.actor !== undefined) Object.assign(event.actor, person.fields);
+    const before = event.enrichment ?? { status: 'not_a_recording' as const };
+    const after = withPerson(before.status, before.reason, person);
+    if (after.status !== before.status || after.reason !== before.reason) setStatus(event, after.status, after.reason);
   }
 
   // Runs for every event: one ISO string per millisecond, counters updated once per call.

@@ -1,5 +1,5 @@
 import { participantName } from '../event/names.js';
-import type { AccessEvent, ActorPersonFields } from '../event/types.js';
+import type { AccessEvent, ActorPersonFields, EnrichmentStatus } from '../event/types.js';
 import type { ActorDirectory } from './actor-directory.js';
 import type { CallOptions } from './genesys/client.js';
 import type { GenesysUser } from './genesys/models.js';
@@ -79,4 +79,21 @@ export function personFields(u: GenesysUser): ActorPersonFields {
       : {}),
     ...(u.department !== undefined && u.department !== '' ? { department: u.department } : {}),
   };
+}
+
+/**
+ * The event's status and reason with the person's part: `undefined` is a lookup that did not
+ * settle (pending, `actor_lookup`, whatever the recording came to); a person Genesys does not
+ * know adds its final reason and makes a resolved event partial; the other statuses stay.
+ */
+export function withPerson(
+  status: EnrichmentStatus,
+  reason: string | undefined,
+  person: PersonResult | undefined,
+): { status: EnrichmentStatus; reason: string | undefined } {
+  const add = person === undefined ? 'actor_lookup' : person.reason;
+  if (add === undefined) return { status, reason };
+  const reasons = [...new Set([...(reason ?? '').split(',').filter((x) => x !== ''), add])].join(',');
+  if (person === undefined || status === 'pending') return { status: 'pending', reason: reasons };
+  return { status: status === 'resolved' ? 'partial' : status, reason: reasons };
 }
