@@ -69,6 +69,14 @@ describe('npm run demo', () => {
     expect(out.stdout).toMatch(/Denied or failed requests \([1-9]\d*\):/);
   });
 
+  it("names the Genesys user of at least 95% of the human S3 accesses (the scenario's people exist in Genesys)", () => {
+    const m = /People: (\d+) of (\d+) human accesses name their Genesys user/.exec(out.stdout);
+    expect(m, out.stdout).not.toBeNull();
+    const [attributed, humans] = [Number(m![1]), Number(m![2])];
+    expect(humans).toBeGreaterThan(100);
+    expect(attributed / humans).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('indexed a causal history: per key, nothing before its upload or after its deletion; presigned URLs used while valid', async () => {
     const bucket = /\(this run's log objects: (s3:\/\/[^/]+\/)\)/.exec(out.stdout)?.[1];
     expect(bucket, out.stdout).toBeDefined();
