@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
+import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reenrichPending } from '../../../src/enrich/reenrich.js';
 import { buildEvent } from '../../../src/event/build.js';
@@ -97,6 +101,62 @@ describe('actor to person against the simulator (real SDK)', () => {
       expect(searches.map((r) => r.status)).toEqual([429, 200]);
       // The retry waited for Retry-After (measured from when the 429 was written).
       expect(searches[1]!.at).toBeGreaterThanOrEqual(searches[0]!.respondedAt + 1000 - 5);
+    } finally {
+      await enricher.close();
+    }
+  });
+});
+
+describe('ACTOR_DIRECTORY_FILE: principals whose sessions are not emails', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'actors-')), 'people.json');
+  const byId = () => userOf(dataset, staff[3]!.email);
+  function event(requester: string, seq: number): AccessEvent {
+    const e = accessEventForKey(exportKey(dataset, dataset.recordings[seq]!), { requester, seq });
+    e.aws.principal = principalOf(requester);
+    e.actor = { kind: 'unknown' };
+    return e;
+  }
+
+  it('maps a session name to an email (searched) and an IAM user to a user id (fetched by id, no search)', async () => {
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { principal: 'E10442', email: staff[2]!.email },
+        { principal: `arn:aws:iam::${ACCOUNT}:user/*`, genesys_user_id: byId().id },
+      ]),
+    );
+    const sim = await startGenesysSimulator({ dataset });
+    const { enricher } = enricherFor(simConfig(sim, { ACTOR_DIRECTORY_FILE: file }));
+    try {
+      const events = [
+        event(`arn:aws:sts::${ACCOUNT}:assumed-role/qa/E10442`, 0),
+        event(`arn:aws:iam::${ACCOUNT}:user/ops-laptop`, 1),
+        event(`arn:aws:sts::${ACCOUNT}:assumed-role/qa/E99999`, 2),
+      ];
+      await enricher.enrich(events);
+      const target = userOf(dataset, staff[2]!.email);
+      expect(events[0]!.actor).toMatchObject({ kind: 'human', genesys_user_id: target.id, name: target.name });
+      expect(events[1]!.actor).toMatchObject({ kind: 'human', genesys_user_id: byId().id, name: byId().name, department: byId().department });
+      // Not in the directory, no email: not a person by configuration, nothing looked up.
+      expect(events[2]!.actor).toEqual({ kind: 'unknown' });
+      expect(sim.stats().requests.users_search).toBe(1);
+    } finally {
+      await enricher.close();
+      await sim.close();
+    }
+  });
+
+  it('keys-only: a directory user id is written as it is; emails are not searched', async () => {
+    writeFileSync(file, JSON.stringify([{ principal: `arn:aws:iam::${ACCOUNT}:user/*`, genesys_user_id: byId().id }]));
+    const { enricher } = enricherFor(loadConfigOrThrow({ env: { ACTOR_DIRECTORY_FILE: file } }));
+    try {
+      const events = [event(`arn:aws:iam::${ACCOUNT}:user/ops-laptop`, 1), personEvent(staff[0]!.email, 2)];
+      await enricher.enrich(events);
+      expect(enricher.mode).toBe('keys-only');
+      expect(events[0]!.actor).toEqual({ kind: 'human', genesys_user_id: byId().id });
+      expect(events[1]!.actor).toEqual({ kind: 'human', email: staff[0]!.email });
+      expect(events.map((e) => e.enrichment?.status)).toEqual(['partial', 'partial']);
+      expect(events[1]!.enrichment?.reason).toBe('keys_only');
     } finally {
       await enricher.close();
     }
