@@ -115,7 +115,7 @@ describe('npm run demo', () => {
 
   it('runs every detection rule over the demo days, and each fires at least once', () => {
     expect(out.stdout).toMatch(/^Detections over \d+ hourly windows: [1-9]\d* alert\(s\)/m);
-    for (const id of ['bulk-access', 'off-hours', 'new-source-ip', 'new-principal', 'deletion', 'denied-burst', 'presigned-new-ip']) {
+    for (const id of ['bulk-access', 'off-hours', 'new-source-ip', 'new-principal', 'deletion', 'denied-burst', 'presigned-new-ip', 'not-a-participant']) {
       const m = new RegExp(`^ {2}${id} +(\\d+) `, 'm').exec(out.stdout);
       expect(m, `no "${id}" line in:\n${out.stdout}`).not.toBeNull();
       expect(Number(m![1]), `${id} fired no alert:\n${out.stdout}`).toBeGreaterThan(0);
