@@ -331,7 +331,7 @@ describe('genesys group (simulator)', () => {
   it('passes login and every call', async () => {
     const rows = await genesysChecks.run(ctx(env('all', 's1')));
     expect(rows.every((r) => r.status === 'pass')).toBe(true);
-    expect(rows.map((r) => r.check)).toEqual(['login', 'conversation details', 'recording metadata', 'recording retention query', 'users']);
+    expect(rows.map((r) => r.check)).toEqual(['login', 'conversation details', 'recording metadata', 'recording retention query', 'users', 'users search']);
   });
 
   it('names the missing permission', async () => {
@@ -342,6 +342,7 @@ describe('genesys group (simulator)', () => {
       'recording metadata': 'fail',
       'recording retention query': 'fail',
       users: 'pass',
+      'users search': 'pass',
     });
     expect(rows.find((r) => r.check === 'recording metadata')?.fix).toContain('recording:recording:view');
   });
