@@ -167,16 +167,21 @@ export function createDirectory(entries: readonly DirectoryEntry[]): ActorDirect
     if (e.principal.startsWith('arn:')) patterns.push({ re: patternRegExp([e.principal])!, entry: e });
     else byName.set(e.principal.toLowerCase(), e);
   }
+  const find = (requester: string): DirectoryEntry | undefined => {
+    if (byName.size > 0) {
+      const exact = byName.get(requester.slice(requester.lastIndexOf('/') + 1).toLowerCase());
+      if (exact !== undefined) return exact;
+    }
+    for (const p of patterns) if (p.re.test(requester)) return p.entry;
+    return undefined;
+  };
+  // Log objects hold runs of one requester's lines: the last answer is usually the next one.
+  let last: { requester: string; entry: DirectoryEntry | undefined } | undefined;
   return {
     size: entries.length,
     lookup(requester) {
-      if (byName.size > 0) {
-        const name = requester.slice(requester.lastIndexOf('/') + 1).toLowerCase();
-        const exact = byName.get(name);
-        if (exact !== undefined) return exact;
-      }
-      for (const p of patterns) if (p.re.test(requester)) return p.entry;
-      return undefined;
+      if (last?.requester !== requester) last = { requester, entry: find(requester) };
+      return last.entry;
     },
   };
 }

@@ -298,9 +298,12 @@ function mayReadSidecar(event: AccessEvent, match: KeyMatch, bucket: string | un
   return eventBucket === undefined || eventBucket === bucket;
 }
 
+const PERSON_KEYS: ReadonlySet<string> = new Set(ACTOR_PERSON_KEYS);
+
+/** The actor without what enrichment found about the person; the parser's actor as it is (the common case). */
 function withoutPerson<A extends object>(actor: A): A {
-  const person: ReadonlySet<string> = new Set(ACTOR_PERSON_KEYS);
-  return Object.fromEntries(Object.entries(actor).filter(([k]) => !person.has(k))) as A;
+  if (!ACTOR_PERSON_KEYS.some((k) => k in actor)) return actor;
+  return Object.fromEntries(Object.entries(actor).filter(([k]) => !PERSON_KEYS.has(k))) as A;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
