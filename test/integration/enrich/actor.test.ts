@@ -87,6 +87,23 @@ describe('actor to person against the simulator (real SDK)', () => {
     }
   });
 
+  it('usersByEmail: at most 50 emails per search, every answer parsed, keyed by the lowercased email', async () => {
+    sim.resetStats();
+    const { enricher } = enricherFor(simConfig(sim));
+    try {
+      const known = dataset.users.filter((u) => u.state !== 'deleted').map((u) => u.email.toUpperCase());
+      const unknown = Array.from({ length: 120 - known.length }, (_, i) => `nobody.${i}@example.test`);
+      const found = await enricher.client!.usersByEmail([...known, ...unknown, known[0]!], { deadline: Date.now() + 10_000 });
+      expect(sim.stats().requests.users_search).toBe(3);
+      expect([...found.keys()].sort()).toEqual(known.map((e) => e.toLowerCase()).sort());
+      const sofia = found.get(staff[0]!.email)!;
+      expect(sofia).toMatchObject({ id: userOf(dataset, staff[0]!.email).id, name: 'Sofia Moreno', department: 'Quality Assurance' });
+      expect(sofia.division?.id).toBe(dataset.users[0]!.division.id);
+    } finally {
+      await enricher.close();
+    }
+  });
+
   it('honours a 429 Retry-After on the search and still resolves within the wait budget', async () => {
     sim.resetStats();
     const { enricher } = enricherFor(simConfig(sim, { GENESYS_WAIT_BUDGET_MS: '10000' }));
