@@ -230,6 +230,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   /** Writes the person (actor.*) and combines its outcome with the status (person.ts withPerson). */
   function applyPerson(event: AccessEvent, outcome: Outcome<PersonResult> | undefined): void {
     const person = outcome?.ok === true ? outcome.value : undefined;
+    personTally[person === undefined ? 'pending' : person.fields !== undefined ? 'found' : person.reason !== undefined ? 'not_in_genesys' : 'unresolvable']++;
     if (person?.fields !== undefined && event.actor !== undefined) Object.assign(event.actor, person.fields);
     const before = event.enrichment ?? { status: 'not_a_recording' as const };
     const after = withPerson(before.status, before.reason, person);
@@ -238,6 +239,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
 
   // Runs for every event: one ISO string per millisecond, counters updated once per call.
   let stamp = { at: 0, iso: '' };
+  const personTally = { found: 0, not_in_genesys: 0, pending: 0, unresolvable: 0 };
   const tally = new Map<EnrichmentStatus, number>();
   function setStatus(event: AccessEvent, status: EnrichmentStatus, reason: string | undefined): void {
     const now = Date.now();
@@ -256,6 +258,10 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     }
     for (const [status, n] of tally) metrics.enrichment.inc({ status }, n);
     tally.clear();
+    for (const result of ['found', 'not_in_genesys', 'pending', 'unresolvable'] as const) {
+      if (personTally[result] > 0) metrics.actors.inc({ result }, personTally[result]);
+      personTally[result] = 0;
+    }
   }
 
   return {

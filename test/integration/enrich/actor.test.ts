@@ -82,6 +82,9 @@ describe('actor to person against the simulator (real SDK)', () => {
       expect(again.filter((e) => e.actor?.genesys_user_id !== undefined)).toHaveLength(again.filter((e) => !/nobody|ghost/.test(e.actor!.email!)).length);
       const cache = await counter(metrics, 'genesysCache');
       expect(cache['people/hit']).toBeGreaterThanOrEqual(emails.length - 1);
+      const people = await counter(metrics, 'actors');
+      const strangers = [...events, ...again].filter((e) => /nobody|ghost/.test(e.actor!.email!)).length;
+      expect(people).toEqual({ found: events.length + again.length - strangers, not_in_genesys: strangers });
     } finally {
       await enricher.close();
     }
