@@ -9,6 +9,7 @@ import { startReenrichTask } from '../enrich/reenrich.js';
 import { assertDetectSetup } from '../detect/mapping.js';
 import { snsNotifier } from '../detect/notify.js';
 import { loadRulesFile } from '../detect/rules.js';
+import { loadDirectoryFile } from '../enrich/actor-directory.js';
 import { startDetectTask } from '../detect/run.js';
 import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { startGenesysAuditTask } from '../genesys-audit/source.js';
@@ -45,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
   const metrics = createMetrics();
   // Before anything starts: a bad rules file is a configuration error (exit 78) like a bad setting.
   const rules = cfg.DETECT_INTERVAL_SECS > 0 ? loadRulesFile(cfg.DETECT_RULES_FILE) : undefined;
+  // The actor directory too (the enricher reads it again when the runtime is built).
+  loadDirectoryFile(cfg.ACTOR_DIRECTORY_FILE);
   const queueUrl = cfg.SQS_QUEUE_URL ?? '';
   const runtime = openRuntime(cfg, { logger, metrics });
   const sqs = createSqsClient(cfg);

@@ -57,6 +57,10 @@ export const SCHEMA = {
       default: ['arn:aws*:sts::*:assumed-role/AWSReservedSSO_*/*', 'arn:aws*:sts::*:assumed-role/*/*@*.*', 'arn:aws*:sts::*:federated-user/*@*.*'],
     },
   ),
+  ACTOR_DIRECTORY_FILE: str(
+    'core',
+    'Optional CSV or JSON file (by its extension) naming the people behind principals whose sessions are not email addresses: each entry maps a `principal` (a Requester pattern starting with `arn:`, in the HUMAN_PRINCIPALS syntax, or a session/IAM user name matched exactly, case-insensitively) to an `email` (looked up in Genesys like an email-named session) and/or a `genesys_user_id` (fetched by id, no search; without Genesys credentials it is written as it is). A principal it names is a person (actor.kind `human`) unless it is recording-audit itself, a service or anonymous. Read at start; every problem is reported with its line, and the process exits 78. Format: docs/operations/actor-directory.md.',
+  ),
 
   // sqs
   SQS_QUEUE_URL: url('sqs', "The queue that receives the log bucket's ObjectCreated notifications (direct, SNS-wrapped or EventBridge)."),

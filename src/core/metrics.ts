@@ -121,6 +121,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     enrichment: new Counter({ name: 'recording_audit_enrichment_total', help: 'Events by enrichment.status.', labelNames: ['status'] as const, registers: r }),
+    actors: new Counter({
+      name: 'recording_audit_actor_people_total',
+      help: 'Human events by what was found of the person behind the principal: found (a Genesys user), not_in_genesys, pending (no answer in time), unresolvable (keys-only, no directory user id).',
+      labelNames: ['result'] as const,
+      registers: r,
+    }),
     enrichmentCapped: new Counter({
       name: 'recording_audit_enrichment_requester_capped_total',
       help: 'Events written pending because their requester reached GENESYS_LOOKUPS_PER_REQUESTER_PER_MIN.',

@@ -12,6 +12,8 @@ export const DEMO_RULES_FILE = 'config/detect-rules.demo.json';
  * config/detect-rules.demo.json: the default rules, with two thresholds scaled to one simulated
  * day of a small team (a production team tunes them to its own baseline): the night bulk download
  * of 40 recordings crosses 30 per hour, and the contractor's five refusals cross five per day.
+ * The compliance reviewer is a `not-a-participant` reviewer; the QA team is not, so their reads of
+ * calls they were not on are flagged.
  */
 export function demoRules(): RulesConfig {
   return loadRulesFile(fileURLToPath(new URL(`../../${DEMO_RULES_FILE}`, import.meta.url)));

@@ -26,12 +26,13 @@ import { exportKey, exportMetadataKey, sidecarDocument } from '../sim/genesys/da
 import { startGenesysSimulator } from '../sim/genesys/server.js';
 import { createSqsClient } from '../core/aws-clients.js';
 import { putLogObject } from '../sim/s3-logs/log-pipeline.js';
-import { accessDay, logObjectKey, type ExportedRecording } from '../sim/s3-logs/scenario.js';
+import { accessDay, castStaff, logObjectKey, scenarioCast, type ExportedRecording } from '../sim/s3-logs/scenario.js';
 import { buildGuideStorage } from './storage.js';
 import { DEMO_RULES_FILE, describeDetections, detectDemo } from './detections.js';
 import { printSummary } from './summary.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';
+const DEMO_ACCOUNT_ID = '123456789012';
 
 function loadStackEnv(): Record<string, string> {
   if (!existsSync('.stack/env')) throw new Error('The local stack wrote no .stack/env; run `npm run stack:up` and look at its output.');
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
   const sim = await startGenesysSimulator({
     seed: 2024,
     latencyMs: 20,
-    dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1 },
+    // The scenario's people are Genesys users too (and agents on some of the calls they review).
+    dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1, staff: castStaff(scenarioCast(DEMO_ACCOUNT_ID)) },
   });
   say(`Genesys Cloud API simulator at ${sim.url} (${sim.dataset.conversations.length} conversations, ${sim.dataset.recordings.length} recordings).`);
 
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   const { objects, recordsWritten } = accessDay({
     recordingsBucket: res.recordingsBucket,
     bucketOwner: '7f3e1c0a9b8d4e6f2a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f',
-    accountId: '123456789012',
+    accountId: DEMO_ACCOUNT_ID,
     recordings,
     day,
     seed: 2024,

@@ -13,6 +13,7 @@ interface SummaryResponse {
     principals: { buckets: Bucket[] };
     enrichment: { buckets: Bucket[] };
     conversations: { value: number };
+    humans: { doc_count: number; attributed: { doc_count: number } };
   };
 }
 
@@ -59,6 +60,7 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
         principals: { terms: { field: 'aws.s3access.requester', size: 5 } },
         enrichment: { terms: { field: 'enrichment.status' } },
         conversations: { cardinality: { field: 'genesys.conversation.id' } },
+        humans: { filter: { term: { 'actor.kind': 'human' } }, aggs: { attributed: { filter: { exists: { field: 'actor.genesys_user_id' } } } } },
       },
     },
   } as never);
@@ -80,6 +82,8 @@ export async function printSummary(os: Client, indexPrefix: string, logBucket: s
   say(
     `Enrichment: ${body.aggregations.enrichment.buckets.map((b) => `${String(b.key)} ${b.doc_count}`).join(', ')}; ${body.aggregations.conversations.value} distinct conversations touched.`,
   );
+  const humans = body.aggregations.humans;
+  say(`People: ${humans.attributed.doc_count} of ${humans.doc_count} human accesses name their Genesys user (actor.genesys_user_id).`);
 
   const denied = await os.search({
     index: indexPrefix,

@@ -19,6 +19,9 @@ export const F = {
   key: 'aws.s3.object.key',
   recording: 'genesys.recording.id',
   conversation: 'genesys.conversation.id',
+  actorUser: 'actor.genesys_user_id',
+  participants: 'genesys.participants',
+  participantUser: 'genesys.participants.user_id',
 } as const;
 
 export const term = (field: string, value: string | number | boolean): Q => ({ term: { [field]: value } });

@@ -8,17 +8,17 @@ import { AuditError } from '../core/errors.js';
  * a negative threshold all fail validation together, so one edit fixes every problem.
  */
 
-export const RULE_IDS = ['bulk-access', 'off-hours', 'new-source-ip', 'new-principal', 'deletion', 'denied-burst', 'presigned-new-ip'] as const;
+export const RULE_IDS = [
+  'bulk-access',
+  'off-hours',
+  'new-source-ip',
+  'new-principal',
+  'deletion',
+  'denied-burst',
+  'presigned-new-ip',
+  'not-a-participant',
+] as const;
 export type RuleId = (typeof RULE_IDS)[number];
-
-/**
- * Named by the issue but not built: it needs the actor-to-Genesys-user mapping (participants carry
- * Genesys user ids and names, actors only an AWS principal and maybe an email address).
- */
-const UNAVAILABLE_RULES: Readonly<Record<string, string>> = {
-  'not-a-participant':
-    'is not available in this release: it needs the mapping of AWS actors to Genesys users (participants carry Genesys user ids and names, never email addresses)',
-};
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -125,6 +125,18 @@ const RulesFileSchema = z
           .object({ ...common, severity: severity.default('high'), lookbackDays: positiveInt.max(400).default(30) })
           .strict()
           .default({ enabled: true, severity: 'high', lookbackDays: 30 }),
+        'not-a-participant': z
+          .object({
+            ...common,
+            severity: severity.default('medium'),
+            /**
+             * People whose role is to read other people's calls (QA, compliance): Genesys user
+             * ids, emails (actor.email) or Requester ARNs, matched case-insensitively.
+             */
+            reviewers: z.array(z.string().min(1)).default([]),
+          })
+          .strict()
+          .default({ enabled: true, severity: 'medium', reviewers: [] }),
       })
       .strict()
       .default({} as never),
@@ -144,10 +156,7 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
       const full = path === '' ? key : `${path}.${key}`;
-      if (path === 'rules') {
-        const why = UNAVAILABLE_RULES[key];
-        return why !== undefined ? `rules.${key}: ${why}` : `rules.${key}: unknown rule (known: ${RULE_IDS.join(', ')})`;
-      }
+      if (path === 'rules') return `rules.${key}: unknown rule (known: ${RULE_IDS.join(', ')})`;
       return `${full}: unknown setting`;
     });
   }

@@ -17,6 +17,8 @@ import { RequesterBudget } from './requester-budget.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
 import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
 import { actorClassifier } from './actor.js';
+import { loadDirectoryFile } from './actor-directory.js';
+import { ACTOR_PERSON_KEYS, personTarget, resolvePerson, targetKey, withPerson, type PersonResult } from './person.js';
 import { selfRecognizer } from './self.js';
 import { createSidecarFetcher } from './sidecar.js';
 
@@ -46,6 +48,8 @@ const SETTLE_GRACE_MS = 250;
  */
 export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Metrics; s3?: S3Client }): InspectableEnricher {
   const { logger, metrics } = deps;
+  // First: a bad directory file is a configuration error (exit 78) before anything connects.
+  const directory = loadDirectoryFile(cfg.ACTOR_DIRECTORY_FILE);
   const closing = new AbortController();
   // Every lookup in flight listens on these signals; hundreds at once are expected, not a leak.
   setMaxListeners(0, closing.signal);
@@ -95,6 +99,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
           }
         : {}),
       sidecars: recordingsBucket !== undefined,
+      ...(directory !== undefined ? { actorDirectoryEntries: directory.size } : {}),
       keyPatterns: resolver.patterns.map((p) => p.name),
     },
     mode === 'genesys'
@@ -125,18 +130,36 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
 
   async function enrich(events: AccessEvent[], signal?: AbortSignal): Promise<void> {
     const todo: { event: AccessEvent; match: KeyMatch; job: Promise<Resolution> }[] = [];
+    const people: { event: AccessEvent; job: Promise<PersonResult> }[] = [];
     try {
       const deadline = Date.now() + cfg.GENESYS_WAIT_BUDGET_MS;
       const callSignal = signal !== undefined ? AbortSignal.any([signal, closing.signal]) : closing.signal;
       setMaxListeners(0, callSignal);
       const opts = { deadline, signal: callSignal };
       const jobs = new Map<string, Promise<Resolution>>();
+      const personJobs = new Map<string, Promise<PersonResult>>();
       // Popular recordings repeat within a batch: resolve each key once.
       const matches = new Map<string, KeyMatch | undefined>();
       for (const event of events) {
         event.event.self = self.isSelf(event);
         const kind = actors.kindOf(event);
-        event.actor = event.actor === undefined ? { kind } : { ...event.actor, kind };
+        // What an earlier pass found about the person is found again (or not) below.
+        event.actor = event.actor === undefined ? { kind } : { ...withoutPerson(event.actor), kind };
+        const target = personTarget(event, directory);
+        if (target !== undefined) {
+          const requester = event.aws.s3access.requester ?? '';
+          const memo = `${requester}\n${targetKey(target)}`;
+          let job = personJobs.get(memo);
+          if (job === undefined) {
+            // Charged like a recording: the person's first uncached lookup, once per batch.
+            let charged = false;
+            const admit = (): boolean => charged || (charged = budget.take(requester));
+            job = resolvePerson(target, lookups, { ...opts, admit });
+            job.catch(() => undefined);
+            personJobs.set(memo, job);
+          }
+          people.push({ event, job });
+        }
         const key = eventObjectKey(event);
         let match: KeyMatch | undefined;
         if (key !== undefined) {
@@ -170,8 +193,9 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         }
         todo.push({ event, match, job });
       }
-      if (todo.length === 0) return;
-      const outcomes = await settleBy([...jobs.values()], Math.max(0, deadline - Date.now()) + SETTLE_GRACE_MS);
+      if (todo.length === 0 && people.length === 0) return;
+      const waitMs = Math.max(0, deadline - Date.now()) + SETTLE_GRACE_MS;
+      const [outcomes, personOutcomes] = await Promise.all([settleBy([...jobs.values()], waitMs), settleBy([...personJobs.values()], waitMs)]);
       const capped = new Map<string, number>();
       for (const { event, match, job } of todo) {
         const outcome = outcomes.get(job);
@@ -189,11 +213,12 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         }
       }
       reportCapped(capped);
+      for (const { event, job } of people) applyPerson(event, personOutcomes.get(job));
     } catch (err) {
       logger.error({ err: describeError(err) }, 'Enrichment failed unexpectedly; events are written with enrichment pending.');
       for (const event of events) if (event.enrichment === undefined) setStatus(event, 'pending', 'internal_error');
     } finally {
-      flushTally();
+      flushTally(events);
     }
   }
 
@@ -202,8 +227,19 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
     setStatus(event, r.status, r.reason);
   }
 
+  /** Writes the person (actor.*) and combines its outcome with the status (person.ts withPerson). */
+  function applyPerson(event: AccessEvent, outcome: Outcome<PersonResult> | undefined): void {
+    const person = outcome?.ok === true ? outcome.value : undefined;
+    personTally[person === undefined ? 'pending' : person.fields !== undefined ? 'found' : person.reason !== undefined ? 'not_in_genesys' : 'unresolvable']++;
+    if (person?.fields !== undefined && event.actor !== undefined) Object.assign(event.actor, person.fields);
+    const before = event.enrichment ?? { status: 'not_a_recording' as const };
+    const after = withPerson(before.status, before.reason, person);
+    if (after.status !== before.status || after.reason !== before.reason) setStatus(event, after.status, after.reason);
+  }
+
   // Runs for every event: one ISO string per millisecond, counters updated once per call.
   let stamp = { at: 0, iso: '' };
+  const personTally = { found: 0, not_in_genesys: 0, pending: 0, unresolvable: 0 };
   const tally = new Map<EnrichmentStatus, number>();
   function setStatus(event: AccessEvent, status: EnrichmentStatus, reason: string | undefined): void {
     const now = Date.now();
@@ -213,11 +249,19 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       ...(status !== 'pending' ? { resolved_at: stamp.iso } : {}),
       ...(reason !== undefined ? { reason } : {}),
     };
-    tally.set(status, (tally.get(status) ?? 0) + 1);
   }
-  function flushTally(): void {
+  // Counted once per event at the end of a call: the person's part may change a status set earlier.
+  function flushTally(events: readonly AccessEvent[]): void {
+    for (const e of events) {
+      const status = e.enrichment?.status;
+      if (status !== undefined) tally.set(status, (tally.get(status) ?? 0) + 1);
+    }
     for (const [status, n] of tally) metrics.enrichment.inc({ status }, n);
     tally.clear();
+    for (const result of ['found', 'not_in_genesys', 'pending', 'unresolvable'] as const) {
+      if (personTally[result] > 0) metrics.actors.inc({ result }, personTally[result]);
+      personTally[result] = 0;
+    }
   }
 
   return {
@@ -258,6 +302,14 @@ function mayReadSidecar(event: AccessEvent, match: KeyMatch, bucket: string | un
   if (bucket === undefined || match.sidecarKey === undefined || event.event.self === true) return false;
   const eventBucket = event.aws.s3access.bucket;
   return eventBucket === undefined || eventBucket === bucket;
+}
+
+const PERSON_KEYS: ReadonlySet<string> = new Set(ACTOR_PERSON_KEYS);
+
+/** The actor without what enrichment found about the person; the parser's actor as it is (the common case). */
+function withoutPerson<A extends object>(actor: A): A {
+  if (!ACTOR_PERSON_KEYS.some((k) => k in actor)) return actor;
+  return Object.fromEntries(Object.entries(actor).filter(([k]) => !PERSON_KEYS.has(k))) as A;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

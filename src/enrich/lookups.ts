@@ -2,7 +2,7 @@ import type { Logger } from '../core/log.js';
 import { AuditError, describeError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import { BatchLoader, requesterCapError } from './batch-loader.js';
-import { raceDeadline, type CallOptions, type GenesysClient } from './genesys/client.js';
+import { raceDeadline, USERS_SEARCH_MAX_VALUES, type CallOptions, type GenesysClient } from './genesys/client.js';
 import type { ConversationDetail, GenesysUser, RecordingMetadata } from './genesys/models.js';
 import { LookupCache, type Lookup, type LookupCacheOptions } from './lookup-cache.js';
 
@@ -24,6 +24,8 @@ export interface LookupSettings {
 export interface GenesysLookups {
   readonly conversations: BatchLoader<ConversationDetail>;
   readonly users: BatchLoader<GenesysUser>;
+  /** Users by lowercased email (the users search), for actor.* of S3 principals named by an email. */
+  readonly people: BatchLoader<GenesysUser>;
   /** All recordings of a conversation, keyed by conversation id. */
   readonly recordings: BatchLoader<RecordingMetadata[]>;
   readonly retention: RetentionIndex;
@@ -49,6 +51,14 @@ export function createGenesysLookups(client: GenesysClient, settings: LookupSett
       maxBatch: settings.batchMaxIds,
       maxInFlight: MAX_BATCHES_IN_FLIGHT,
       fetch: (ids, opts) => client.users(ids, opts),
+      signal,
+    }),
+    people: new BatchLoader<GenesysUser>({
+      cache: new LookupCache('people', settings.cache, deps.metrics),
+      windowMs: settings.batchWindowMs,
+      maxBatch: Math.min(settings.batchMaxIds, USERS_SEARCH_MAX_VALUES),
+      maxInFlight: MAX_BATCHES_IN_FLIGHT,
+      fetch: (emails, opts) => client.usersByEmail(emails, opts),
       signal,
     }),
     recordings: new BatchLoader<RecordingMetadata[]>({

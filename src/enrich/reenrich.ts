@@ -10,7 +10,8 @@ import type { Enricher } from './enricher.js';
  * Completes events written with `enrichment.status: pending`. The test OpenSearch has no reindex
  * module, and `_update_by_query` would need a script anyway, so: scroll over the pending events
  * of the time range, enrich them again, and write back partial documents with `update` guarded by
- * `if_seq_no`/`if_primary_term`. Only genesys.* and enrichment.* are written; the
+ * `if_seq_no`/`if_primary_term`. Only genesys.*, actor.* and enrichment.* are written (actor.kind
+ * and actor.email come back as they were stored; what enrichment adds is the person); the
  * evidence (the raw fields, event.hash, everything else) is never touched. A document changed by
  * someone else meanwhile fails the guard and is left alone (counted as a conflict).
  */
@@ -146,6 +147,8 @@ async function processPage(
     body.push({
       doc: {
         ...(event.genesys !== undefined ? { genesys: event.genesys } : {}),
+        // The person behind the principal (actor.genesys_user_id, name, ...), with kind and email as stored.
+        ...(event.actor !== undefined ? { actor: event.actor } : {}),
         enrichment: event.enrichment,
       },
     });

@@ -137,6 +137,16 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     question: 'who',
   },
   'actor.email': { meaning: 'The session name when it is an email address (SSO/SAML sessions): the person. Case as logged.', question: 'who' },
+  'actor.genesys_user_id': {
+    meaning:
+      'The Genesys user the principal is (enrichment): found by actor.email in the users search, or named by ACTOR_DIRECTORY_FILE. Lowercase. Compare with `genesys.participants.user_id` (nested) for "was the reader on the call".',
+    question: 'who',
+  },
+  'actor.name': { meaning: "That Genesys user's name as Genesys spells it (`.lower` lowercased, `.text` for a word).", question: 'who' },
+  'actor.name_folded': { meaning: 'The name lowercased without accents, for search (src/event/names.ts).', question: 'who' },
+  'actor.division.id': { meaning: "The Genesys user's division id.", question: 'who' },
+  'actor.division.name': { meaning: "The Genesys user's division name.", question: 'who' },
+  'actor.department': { meaning: "The Genesys user's department, when Genesys has one.", question: 'who' },
   'aws.s3access.bucket_owner': { meaning: `${RAW}: canonical id of the bucket owner.`, question: 'which recording' },
   'aws.s3access.bucket': { meaning: `${RAW}: the accessed (recordings) bucket.`, question: 'which recording' },
   'aws.s3access.remote_ip': { meaning: `${RAW}: the client's IP (a value that is not an IP stays in _source only).`, question: 'from where' },

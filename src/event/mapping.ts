@@ -82,7 +82,7 @@ const props = <T extends Record<string, unknown>>(properties: T): { properties: 
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 4;
+export const MAPPING_REVISION = 5;
 
 /**
  * The index `analysis` settings the mapping's normalizer needs (the template installs them with
@@ -147,7 +147,17 @@ export const INDEX_MAPPINGS = {
     url: props({ extension: keyword, domain: alias(`${RAW}.host_header`), original: alias(`${RAW}.request_uri`) }),
     // Who the principal is: kind by configuration (human, service, self, anonymous, unknown), and
     // the email address an assumed-role or federated session is named with.
-    actor: props({ kind: keyword, email: keyword }),
+    // The person (enrichment, src/enrich/person.ts): the Genesys user found by the email or named
+    // by ACTOR_DIRECTORY_FILE; name as participants' names are (exact, .lower, .text, name_folded).
+    actor: props({
+      kind: keyword,
+      email: keyword,
+      genesys_user_id: keyword,
+      name: personName,
+      name_folded: keyword,
+      division: props({ id: keyword, name: keyword }),
+      department: keyword,
+    }),
     aws: props({
       s3access: props({
         // Constant per bucket; filtered on, not aggregated.
@@ -218,6 +228,12 @@ export const INDEX_MAPPINGS = {
 /** Fields no parsed line produces: the enrichment stage and the sink fill them later. */
 export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
   'event.ingested',
+  'actor.genesys_user_id',
+  'actor.name',
+  'actor.name_folded',
+  'actor.division.id',
+  'actor.division.name',
+  'actor.department',
   'genesys.organization.id',
   'genesys.conversation.id',
   'genesys.conversation.start',
@@ -239,8 +255,8 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
 
 /**
  * Every field a stored event may hold that is not the parse of its raw line: what enrichment writes
- * (src/enrich/enricher.ts sets event.self and actor.kind on every event, genesys.*, related.user and
- * enrichment.*; reenrich rewrites the same) and what the sink stamps (event.ingested). `verify`
+ * (src/enrich/enricher.ts sets event.self and actor.kind on every event, genesys.*, the person
+ * under actor.*, related.user and enrichment.*; reenrich rewrites the same) and what the sink stamps (event.ingested). `verify`
  * compares every other field with a fresh parse of the line; a test enriches a sample event and
  * checks that it changes nothing outside this list.
  */

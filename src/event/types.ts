@@ -37,6 +37,18 @@ export interface GenesysParticipant {
   purpose?: string;
 }
 
+/**
+ * The Genesys user an S3 principal is (enrichment: the users search by actor.email, or
+ * ACTOR_DIRECTORY_FILE). Ids lowercased; name as Genesys spells it, name_folded for search.
+ */
+export interface ActorPersonFields {
+  genesys_user_id?: string;
+  name?: string;
+  name_folded?: string;
+  division?: { id?: string; name?: string };
+  department?: string;
+}
+
 export interface GenesysFields {
   organization?: { id?: string };
   conversation?: { id?: string; start?: string };
@@ -93,8 +105,8 @@ export interface AccessEvent {
   tls?: { version?: string };
   /** extension: of the object key's last segment, lowercase, without the dot. */
   url?: { extension?: string };
-  /** kind: decided by configuration in enrichment (the parser alone writes anonymous, service for AWS services, else unknown). email: the session name when it is an email address. */
-  actor?: { kind: ActorKind; email?: string };
+  /** kind: decided by configuration in enrichment (the parser alone writes anonymous, service for AWS services, else unknown). email: the session name when it is an email address. The person fields: enrichment (src/enrich/person.ts). */
+  actor?: { kind: ActorKind; email?: string } & ActorPersonFields;
   aws: {
     s3access: S3AccessFields;
     /** The Requester in CloudTrail's userIdentity vocabulary (src/event/principal.ts). */

@@ -10,6 +10,15 @@ import { indexNameFor } from '../../src/sinks/opensearch/index-name.js';
 import { seededRandom } from '../../src/sim/s3-logs/access-log-writer.js';
 import { DAY, Fixture, HUMAN, MONDAY, only, recordingKey, SERVICE, type Access } from '../integration/detect/support.js';
 
+const benchUser = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+/** Recording number of each key the bench wrote, for its conversation's participants. */
+const keyNumber = new Map<string, number>();
+function keyOf(n: number, sidecar: boolean): string {
+  const key = recordingKey(n, sidecar);
+  keyNumber.set(key, n);
+  return key;
+}
+
 export async function bench(args: string[]): Promise<void> {
   const perDay = Number(args[0] ?? 50_000);
   const fx = new Fixture('bench');
@@ -31,12 +40,21 @@ export async function bench(args: string[]): Promise<void> {
             at,
             requester,
             ip: `10.${who % 200}.${pick(3)}.${1 + pick(2)}`,
-            key: recordingKey(pick(20_000), rnd() < 0.3),
+            key: keyOf(pick(20_000), rnd() < 0.3),
             ...(r < 0.01 ? { status: 403, errorCode: 'AccessDenied' } : r < 0.011 ? { op: 'REST.DELETE.OBJECT' } : {}),
             ...(r > 0.95 ? { presignedKey: `ASIA${String(who).padStart(16, '0')}` } : {}),
           });
         }
         const docs = await fx.events(batch);
+        // What attribution and Genesys enrichment add (not-a-participant): each person is a Genesys
+        // user, and conversation n was taken by user n % 290 + 10, so almost every read is of a
+        // call the reader was not on: the rule's worst case.
+        docs.forEach((d, i) => {
+          const who = /\/user(\d+)@/.exec(batch[i]!.requester ?? '')?.[1];
+          if (who !== undefined && d.event.actor !== undefined) d.event.actor.genesys_user_id = benchUser(Number(who));
+          const n = keyNumber.get(batch[i]!.key ?? '');
+          if (n !== undefined && d.event.genesys !== undefined) d.event.genesys.participants = [{ user_id: benchUser((n % 290) + 10), purpose: 'agent' }];
+        });
         const body = docs.flatMap((d) => [{ create: { _index: indexNameFor(fx.prefix, d.event['@timestamp']), _id: d.id } }, d.event]);
         await fx.client.bulk({ body });
       }

@@ -14,7 +14,7 @@ import type { AccessEvent } from '../../src/event/types.js';
 import { ensureIndexSetup, indexNameFor } from '../../src/sinks/opensearch/setup.js';
 import { exportKey, exportMetadataKey } from '../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../src/sim/genesys/server.js';
-import { accessDay, scenarioCast } from '../../src/sim/s3-logs/scenario.js';
+import { accessDay, castStaff, scenarioCast } from '../../src/sim/s3-logs/scenario.js';
 import { DASHBOARDS_FILE, PLACEHOLDERS } from '../support/dashboards.js';
 import { aggsOf, parseSavedObjects, queryOf, searchSourceOf, visStateOf, type ParsedObject } from '../support/saved-objects.js';
 import { stackEnv, uniqueName } from '../support/stack-env.js';
@@ -52,7 +52,11 @@ describe('Dashboards saved objects on demo-like events', () => {
   const notRoutine = (e: AccessEvent): boolean => e.event.self !== true && !(e.actor?.kind === 'service' && WRITES.has(e.aws.s3access.operation ?? ''));
 
   beforeAll(async () => {
-    sim = await startGenesysSimulator({ seed: 2024, dataset: { seed: 2024, conversations: 30, users: 12, start: '2024-05-14T00:00:00Z', spanDays: 1 } });
+    // As the demo's: the scenario's people are Genesys users (else their reads are partial: actor_not_in_genesys).
+    sim = await startGenesysSimulator({
+      seed: 2024,
+      dataset: { seed: 2024, conversations: 30, users: 12, start: '2024-05-14T00:00:00Z', spanDays: 1, staff: castStaff(scenarioCast(ACCOUNT)) },
+    });
     const recordings = sim.dataset.recordings.map((r) => {
       const conv = sim.dataset.conversationById.get(r.conversationId)!;
       return {

@@ -69,6 +69,14 @@ describe('npm run demo', () => {
     expect(out.stdout).toMatch(/Denied or failed requests \([1-9]\d*\):/);
   });
 
+  it("names the Genesys user of at least 95% of the human S3 accesses (the scenario's people exist in Genesys)", () => {
+    const m = /People: (\d+) of (\d+) human accesses name their Genesys user/.exec(out.stdout);
+    expect(m, out.stdout).not.toBeNull();
+    const [attributed, humans] = [Number(m![1]), Number(m![2])];
+    expect(humans).toBeGreaterThan(100);
+    expect(attributed / humans).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('indexed a causal history: per key, nothing before its upload or after its deletion; presigned URLs used while valid', async () => {
     const bucket = /\(this run's log objects: (s3:\/\/[^/]+\/)\)/.exec(out.stdout)?.[1];
     expect(bucket, out.stdout).toBeDefined();
@@ -107,7 +115,7 @@ describe('npm run demo', () => {
 
   it('runs every detection rule over the demo days, and each fires at least once', () => {
     expect(out.stdout).toMatch(/^Detections over \d+ hourly windows: [1-9]\d* alert\(s\)/m);
-    for (const id of ['bulk-access', 'off-hours', 'new-source-ip', 'new-principal', 'deletion', 'denied-burst', 'presigned-new-ip']) {
+    for (const id of ['bulk-access', 'off-hours', 'new-source-ip', 'new-principal', 'deletion', 'denied-burst', 'presigned-new-ip', 'not-a-participant']) {
       const m = new RegExp(`^ {2}${id} +(\\d+) `, 'm').exec(out.stdout);
       expect(m, `no "${id}" line in:\n${out.stdout}`).not.toBeNull();
       expect(Number(m![1]), `${id} fired no alert:\n${out.stdout}`).toBeGreaterThan(0);

@@ -29,6 +29,8 @@ const R2 = '8e3a5d21-a4bc-4f60-9b72-3c4d5e6f7a81';
 const R3 = '9f4b6e32-b5cd-4071-ac83-4d5e6f7a8b92';
 const SOFIA = 'ca0173fe-4f4e-4112-b9d8-9d2bd433e446';
 const OMAR = 'd1a2b3c4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+/** Dr. Lee's Genesys user: a clinician reviewing calls, on none of them. */
+const LEE_USER = '4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f';
 
 const role = (name: string, session: string): string => `arn:aws:sts::${ACCT}:assumed-role/${name}/${session}`;
 const EXPORTER = role('genesys-recording-export', 'GenesysCloud');
@@ -74,6 +76,8 @@ interface Fixture {
   readonly kind: ActorKind;
   readonly enrichment: EnrichmentStatus;
   readonly reason?: string;
+  /** actor.genesys_user_id, as enrichment finds it for the session's email. */
+  readonly user?: string;
 }
 
 const PRESIGN_QUERY =
@@ -101,6 +105,7 @@ const FIXTURES: readonly Fixture[] = [
     rec: R2,
     status: 200,
     kind: 'human',
+    user: LEE_USER,
     enrichment: 'resolved',
   },
   {
@@ -112,6 +117,7 @@ const FIXTURES: readonly Fixture[] = [
     rec: R1,
     status: 200,
     kind: 'human',
+    user: LEE_USER,
     enrichment: 'resolved',
   },
   {
@@ -123,6 +129,7 @@ const FIXTURES: readonly Fixture[] = [
     rec: R2,
     status: 403,
     kind: 'human',
+    user: LEE_USER,
     enrichment: 'skipped',
     reason: 'client_error',
   },
@@ -147,6 +154,7 @@ const FIXTURES: readonly Fixture[] = [
     rec: R1,
     status: 200,
     kind: 'human',
+    user: SOFIA,
     enrichment: 'resolved',
   },
   {
@@ -208,6 +216,7 @@ const FIXTURES: readonly Fixture[] = [
     rec: R3,
     status: 200,
     kind: 'human',
+    user: LEE_USER,
     enrichment: 'pending',
     reason: 'genesys_unavailable',
   },
@@ -251,7 +260,7 @@ function fixtureEvent(f: Fixture, n: number): IndexableDocument<AccessEvent> {
   const e = built.doc.event;
   e.event.ingested = '2024-05-14T18:30:00.000Z';
   e.event.self = f.kind === 'self';
-  e.actor = { ...e.actor, kind: f.kind };
+  e.actor = { ...e.actor, kind: f.kind, ...(f.user !== undefined ? { genesys_user_id: f.user } : {}) };
   const file = f.file ?? 'media';
   const fromKey: GenesysFields = { organization: { id: ORG }, conversation: { id: CONV[f.rec] }, recording: { id: f.rec, file } };
   e.genesys = f.enrichment === 'resolved' ? { ...fromKey, ...PARTICIPANTS[f.rec], recording: { ...fromKey.recording, media_type: 'audio' } } : fromKey;
@@ -306,6 +315,9 @@ const EXPECTED: Record<string, (r: Result) => void> = {
     expect(keys(r.aggs.ips).sort()).toEqual(['198.51.100.7', '203.0.113.9']);
     expect((r.aggs.conversations as { value: number }).value).toBe(3);
   },
+  // Lee's reads of conversations whose participants are known: he is on none (the refused and the
+  // pending reads have no participants and are not judged); Sofía's read of her own call is not listed.
+  'not-on-the-call': (r) => expect(r.labels).toEqual(['lee', 'night']),
   'whose-recordings': (r) => expect(r.labels).toEqual(['delete-marker', 'delete-version', 'lee', 'night', 'presigned']),
   'whose-recordings-by-name': (r) => expect(r.labels).toEqual(['delete-version', 'lee', 'presigned']),
   'outside-networks': (r) => expect(r.labels).toEqual(['anonymous', 'denied', 'lee', 'night', 'pending', 'presigned']),

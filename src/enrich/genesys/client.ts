@@ -10,6 +10,7 @@ import {
   RetentionListingSchema,
   TokenInfoSchema,
   UserListingSchema,
+  UsersSearchResponseSchema,
   type ConversationDetail,
   type GenesysUser,
   type RecordingMetadata,
@@ -44,6 +45,13 @@ export interface GenesysClientOptions {
   /** Consecutive failed attempts that open the circuit; default: one call's worth of retries. */
   readonly circuitThreshold?: number;
 }
+
+/**
+ * Emails per users search. Genesys publishes no cap on the values of one criterion; 50 is what the
+ * simulator accepts (src/sim/genesys/users-search.ts) and keeps a request body small.
+ */
+export const USERS_SEARCH_MAX_VALUES = 50;
+const USERS_SEARCH_PAGE_SIZE = 100;
 
 export interface RetentionPage {
   readonly entries: readonly { readonly conversationId: string; readonly recordingId: string }[];
@@ -100,6 +108,32 @@ export class GenesysClient {
       const more = (body.pageCount ?? 1) > page && (body.entities?.length ?? 0) > 0;
       if (!more || out.size >= ids.length) return out;
     }
+  }
+
+  /**
+   * Users by email (case-insensitive), keyed by the lowercased email: one EXACT search per
+   * USERS_SEARCH_MAX_VALUES emails, paged. An email absent from the map has no (undeleted) user.
+   */
+  async usersByEmail(emails: readonly string[], opts: CallOptions): Promise<Map<string, GenesysUser>> {
+    const out = new Map<string, GenesysUser>();
+    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))];
+    for (let i = 0; i < wanted.length; i += USERS_SEARCH_MAX_VALUES) {
+      const chunk = wanted.slice(i, i + USERS_SEARCH_MAX_VALUES);
+      const asked = new Set(chunk);
+      for (let page = 1; ; page++) {
+        const res = await this.request('users_search', () => this.o.transport.usersSearch(chunk, USERS_SEARCH_PAGE_SIZE, page), opts);
+        if (res.status === 404) break;
+        const body = parse(UsersSearchResponseSchema, res, 'users_search');
+        const results = body.results ?? [];
+        for (const u of results) {
+          const email = u.email?.toLowerCase();
+          // Only exact answers to what was asked: a search that matched more loosely names someone else.
+          if (email !== undefined && asked.has(email) && !out.has(email)) out.set(email, u);
+        }
+        if ((body.pageCount ?? 1) <= page || results.length === 0) break;
+      }
+    }
+    return out;
   }
 
   /** All recordings of one conversation; undefined when the conversation is unknown (404). */

@@ -41,9 +41,21 @@ export const UserSchema = z.object({
   id: z.string(),
   name: str,
   email: str,
+  username: str,
   state: str,
+  division: z.object({ id: str, name: str }).optional(),
+  department: str,
 });
 export type GenesysUser = z.infer<typeof UserSchema>;
+
+/** POST /api/v2/users/search (UsersSearchResponse). */
+export const UsersSearchResponseSchema = z.object({
+  total: z.number().optional(),
+  pageCount: z.number().optional(),
+  pageSize: z.number().optional(),
+  pageNumber: z.number().optional(),
+  results: z.array(UserSchema).optional(),
+});
 
 /** GET /api/v2/users?id=...&state=any (UserEntityListing). */
 export const UserListingSchema = z.object({

@@ -22,7 +22,8 @@ export type Endpoint =
   | 'audits_query'
   | 'audits_status'
   | 'audits_results'
-  | 'audits_servicemapping';
+  | 'audits_servicemapping'
+  | 'users_search';
 
 export interface RequestLoopOptions {
   readonly transport: GenesysTransport;

@@ -66,6 +66,8 @@ export interface GenesysTransport {
   getAuditsQueryTransactionId(transactionId: string): Promise<RawResponse>;
   getAuditsQueryTransactionIdResults(transactionId: string, params: AuditResultsParams): Promise<RawResponse>;
   getAuditsQueryServicemapping(): Promise<RawResponse>;
+  /** POST /api/v2/users/search: users whose email is one of `emails` (EXACT, case-insensitive). */
+  usersSearch(emails: readonly string[], pageSize: number, pageNumber: number): Promise<RawResponse>;
 }
 
 let singletonTamed = false;
@@ -151,6 +153,15 @@ export function createSdkTransport(options: SdkOptions): GenesysTransport {
     getAuditsQueryTransactionId: (id) => call(() => audit.getAuditsQueryTransactionId(id)),
     getAuditsQueryTransactionIdResults: (id, params) => call(() => audit.getAuditsQueryTransactionIdResults(id, resultsOpts(params))),
     getAuditsQueryServicemapping: () => call(() => audit.getAuditsQueryServicemapping()),
+    usersSearch: (emails, pageSize, pageNumber) =>
+      call(() =>
+        usersApi.postUsersSearch({
+          query: [{ type: 'EXACT', fields: ['email'], values: [...emails] }],
+          pageSize,
+          pageNumber,
+          expand: ['division'],
+        }),
+      ),
   };
 }
 

@@ -18,6 +18,8 @@ export const NEEDED: readonly Needed[] = [
   { check: 'recording metadata', permission: 'recording:recording:view', call: (t) => t.recordingMetadata(NO_SUCH_ID) },
   { check: 'recording retention query', permission: 'recording:recording:view', call: (t) => t.retentionQuery(undefined, 1) },
   { check: 'users', permission: 'directory:user:view (division visibility)', call: (t) => t.users([NO_SUCH_ID], 1, 1) },
+  // actor.genesys_user_id: S3 principals named by an email are searched by it.
+  { check: 'users search', permission: 'directory:user:view (division visibility)', call: (t) => t.usersSearch(['nobody@no-such-user.invalid'], 1, 1) },
 ];
 
 /** The Genesys audit source's queries, when GENESYS_AUDIT_INTERVAL_SECS turns it on: the state of a query that does not exist. */

@@ -19,6 +19,20 @@ export interface DatasetOptions {
   /** Conversations start within [start, start + spanDays). */
   readonly start?: string;
   readonly spanDays?: number;
+  /**
+   * Named people to add as Genesys users of the first organization (the demo's cast, so the S3
+   * principals named by their email exist in Genesys). Each joins some conversations as a second
+   * agent: a reviewer then reads calls they were on and calls they were not.
+   */
+  readonly staff?: readonly StaffMember[];
+  /** Share of conversations each staff member joins. Default 0.2. */
+  readonly staffParticipationRatio?: number;
+}
+
+export interface StaffMember {
+  readonly name: string;
+  readonly email: string;
+  readonly department?: string;
 }
 
 export interface SimSession {
@@ -55,6 +69,7 @@ export interface SimUser {
   readonly username: string;
   readonly state: 'active' | 'inactive' | 'deleted';
   readonly division: { readonly id: string; readonly name: string };
+  readonly department?: string;
 }
 
 export interface SimRecording {
@@ -112,6 +127,7 @@ export function randomUuid(rand: () => number): string {
 }
 
 const FIRST = ['Ada', 'Ben', 'Cleo', 'Dev', 'Eli', 'Fay', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kai', 'Lea', 'Max', 'Nia', 'Oto', 'Pia'];
+const DEPARTMENTS = ['Patient Access', 'Care Coordination', 'Billing', 'Nurse Line'];
 const LAST = ['Agent', 'Baker', 'Chen', 'Diaz', 'Evans', 'Fox', 'Gray', 'Hill', 'Ito', 'Jones', 'Khan', 'Lopez'];
 
 export function generateDataset(options: DatasetOptions = {}): Dataset {
@@ -141,6 +157,8 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
       username: login,
       state: rand() < deletedRatio ? 'deleted' : 'active',
       division: divisions[org]!,
+      // By position, not drawn: the seeded sequence (and so every id) stays what it was.
+      department: DEPARTMENTS[i % DEPARTMENTS.length]!,
     };
   });
   const usersByOrg = orgs.map((o) => users.filter((u) => u.orgId === o.id));
@@ -218,6 +236,10 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
     }
   }
 
+  if (options.staff !== undefined && options.staff.length > 0) {
+    addStaff(options.staff, options.staffParticipationRatio ?? 0.2, seed, orgs[0]!.id, divisions[0]!, users, conversations, recordings);
+  }
+
   const recordingsByConversation = new Map<string, SimRecording[]>();
   for (const r of recordings) {
     const list = recordingsByConversation.get(r.conversationId);
@@ -235,6 +257,66 @@ export function generateDataset(options: DatasetOptions = {}): Dataset {
     recordingById: new Map(recordings.map((r) => [r.id, r])),
     recordingsByConversation,
   };
+}
+
+/**
+ * Adds the named staff as users and as a second agent of some conversations of their organization
+ * (and to those recordings' users). A random sequence of its own: the rest of the dataset is the
+ * same with or without staff.
+ */
+function addStaff(
+  staff: readonly StaffMember[],
+  ratio: number,
+  seed: number,
+  orgId: string,
+  division: { readonly id: string; readonly name: string },
+  users: SimUser[],
+  conversations: SimConversation[],
+  recordings: SimRecording[],
+): void {
+  const rand = createRandom(seed ^ 0x57a ^ 0x5eed0000);
+  const added: SimUser[] = staff.map((m) => {
+    const email = m.email.toLowerCase();
+    return {
+      id: randomUuid(rand),
+      orgId,
+      name: m.name,
+      email,
+      username: email,
+      state: 'active',
+      division,
+      ...(m.department !== undefined ? { department: m.department } : {}),
+    };
+  });
+  users.push(...added);
+  const joined = new Map<string, string[]>();
+  conversations.forEach((c, i) => {
+    if (c.orgId !== orgId) return;
+    const extra = added.filter(() => rand() < ratio);
+    if (extra.length === 0) return;
+    const direction = c.originatingDirection;
+    conversations[i] = {
+      ...c,
+      participants: [
+        ...c.participants,
+        ...extra.map((u) => ({
+          participantId: randomUuid(rand),
+          participantName: u.name,
+          purpose: 'agent',
+          userId: u.id,
+          sessions: [{ sessionId: randomUuid(rand), mediaType: 'voice', direction, recording: true }],
+        })),
+      ],
+    };
+    joined.set(
+      c.conversationId,
+      extra.map((u) => u.id),
+    );
+  });
+  recordings.forEach((r, i) => {
+    const extra = joined.get(r.conversationId);
+    if (extra !== undefined) recordings[i] = { ...r, userIds: [...r.userIds, ...extra] };
+  });
 }
 
 /** Partition folder of a conversation in the bulk-export layout (UTC start; `pad` zero-pads). */

@@ -1,6 +1,7 @@
 import type { ApiResult, Caller } from './api-types.js';
 import type { AuditBackend } from './audits.js';
 import type { Dataset, SimConversation, SimRecording, SimUser } from './dataset.js';
+import { usersSearch } from './users-search.js';
 
 export type { ApiResult, Caller } from './api-types.js';
 
@@ -37,6 +38,7 @@ export function handleApi(ctx: ApiContext, method: string, url: URL, caller: Cal
   const path = url.pathname;
   const audit = ctx.audits?.handle(method, url, caller, body);
   if (audit !== undefined) return audit;
+  if (method === 'POST' && path === '/api/v2/users/search') return usersSearch(ctx.dataset, body, caller);
   if (method !== 'GET') return { status: 404, code: 'not.found', message: `No route for ${method} ${path}` };
 
   if (path === '/api/v2/analytics/conversations/details') {
@@ -129,6 +131,7 @@ function users(ctx: ApiContext, url: URL): ApiResult {
     id: u.id,
     name: u.name,
     division: u.division,
+    ...(u.department !== undefined ? { department: u.department } : {}),
     email: u.email,
     username: u.username,
     state: u.state,

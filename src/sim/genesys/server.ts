@@ -301,6 +301,7 @@ export function endpointOf(method: string, path: string): string {
   if (method === 'POST' && /\/oauth\/token$/.test(path)) return 'oauth_token';
   if (path === '/api/v2/analytics/conversations/details') return 'conversation_details';
   if (path === '/api/v2/users') return 'users';
+  if (path === '/api/v2/users/search') return 'users_search';
   if (path === '/api/v2/users/me') return 'users_me';
   if (/^\/api\/v2\/conversations\/[^/]+\/recordingmetadata(\/[^/]+)?$/.test(path)) return 'recording_metadata';
   if (path === '/api/v2/recordings/retention/query') return 'retention_query';

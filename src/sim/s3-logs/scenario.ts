@@ -1,4 +1,5 @@
 import { formatKeyStamp } from '../../sources/log-keys.js';
+import type { StaffMember } from '../genesys/dataset.js';
 import { formatAccessRecord, requestIds, seededRandom, type AccessRecord } from './access-log-writer.js';
 
 /** A recording exported by Genesys Cloud into the recordings bucket. */
@@ -124,6 +125,30 @@ export function scenarioCast(accountId: string, selfUserAgentSuffix = 'recording
     bulkReader: qa('kevin.walsh@example-health.org', '10.20.4.31'),
     bulkIp: '198.51.100.77',
   };
+}
+
+/**
+ * The cast's people as Genesys users (the Genesys simulator's `staff`): every person the scenario
+ * signs in with an email-named session, with a name and department, so their S3 reads resolve to
+ * a Genesys user (actor.genesys_user_id).
+ */
+export function castStaff(cast: ScenarioCast): StaffMember[] {
+  const person = (p: Principal, department: string): StaffMember => {
+    const email = p.arn.slice(p.arn.lastIndexOf('/') + 1);
+    const name = email
+      .slice(0, email.indexOf('@'))
+      .split('.')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' ');
+    return { name, email, department };
+  };
+  return [
+    ...cast.qaTeam.map((p) => person(p, 'Quality Assurance')),
+    person(cast.reviewer, 'Compliance'),
+    person(cast.contractor, 'BPO Partner QA'),
+    person(cast.recordsAdmin, 'Records Management'),
+    person(cast.bulkReader, 'Quality Assurance'),
+  ];
 }
 
 /**

@@ -25,7 +25,7 @@ export function enricherFor(cfg: Config): { enricher: InspectableEnricher; metri
   return { enricher: createEnricher(cfg, { logger, metrics }), metrics };
 }
 
-export async function counter(metrics: Metrics, name: 'genesysRequests' | 'genesysCache' | 'enrichment'): Promise<Record<string, number>> {
+export async function counter(metrics: Metrics, name: 'genesysRequests' | 'genesysCache' | 'enrichment' | 'actors'): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of (await metrics[name].get()).values) out[Object.values(v.labels).join('/')] = v.value;
   return out;

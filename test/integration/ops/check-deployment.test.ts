@@ -337,6 +337,7 @@ describe('genesys group (simulator)', () => {
       'recording metadata',
       'recording retention query',
       'users',
+      'users search',
       'audit trail (quality)',
     ]);
   });
@@ -356,6 +357,7 @@ describe('genesys group (simulator)', () => {
       'recording metadata': 'fail',
       'recording retention query': 'fail',
       users: 'pass',
+      'users search': 'pass',
       'audit trail (quality)': 'fail',
     });
     expect(rows.find((r) => r.check === 'recording metadata')?.fix).toContain('recording:recording:view');

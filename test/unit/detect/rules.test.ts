@@ -19,7 +19,7 @@ describe('rules file', () => {
         'bulk-access': { threshold: -1 },
         'off-hours': { timeZone: 'Mars/Olympus_Mons', businessHours: { start: '18:00', end: '08:00' } },
         'denied-burst': { windowSecs: 5 },
-        'not-a-participant': {},
+        'not-a-participant': { reviewers: [''] },
         'no-such-rule': {},
       },
       extra: true,
@@ -30,7 +30,7 @@ describe('rules file', () => {
     expect(text).toContain('rules.bulk-access.threshold');
     expect(text).toContain('rules.off-hours.timeZone: is not an IANA time zone');
     expect(text).toContain('rules.denied-burst.windowSecs');
-    expect(text).toContain('rules.not-a-participant: is not available in this release');
+    expect(text).toContain('rules.not-a-participant.reviewers.0');
     expect(text).toContain('rules.no-such-rule: unknown rule');
     expect(text).toContain('extra: unknown setting');
   });

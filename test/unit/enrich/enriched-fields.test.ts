@@ -20,7 +20,10 @@ const SELF_ROLE = 'arn:aws:iam::123456789012:role/recording-audit-task';
 describe('fields enrichment writes', () => {
   let sim: GenesysSimulator;
   beforeAll(async () => {
-    sim = await startGenesysSimulator({ dataset: { seed: 5, users: 6, conversations: 4, recordings: 4 } });
+    // The requester's session is ana@example.com: a Genesys user, so the person fields are written too.
+    sim = await startGenesysSimulator({
+      dataset: { seed: 5, users: 6, conversations: 4, recordings: 4, staff: [{ name: 'Ana Silva', email: 'ana@example.com', department: 'Quality' }] },
+    });
   });
   afterAll(async () => {
     await sim.close();
@@ -96,6 +99,12 @@ describe('fields enrichment writes', () => {
         'genesys.recording.id',
         'genesys.participants.user_id',
         'genesys.agent.user_ids',
+        'actor.genesys_user_id',
+        'actor.name',
+        'actor.name_folded',
+        'actor.division.id',
+        'actor.division.name',
+        'actor.department',
       ]),
     );
     expect(events.map((e) => e.actor?.kind)).toEqual(['human', 'self', 'anonymous', 'human', 'service']);

@@ -36,7 +36,7 @@ describe('MAPPING_REVISION', () => {
       .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS]))
       .digest('hex')
       .slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 4, digest: '06bccbf6c25f174b' });
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 5, digest: 'e9018013de1eb24d' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
