@@ -29,6 +29,7 @@ import { putLogObject } from '../sim/s3-logs/log-pipeline.js';
 import { accessDay, castStaff, logObjectKey, scenarioCast, type ExportedRecording } from '../sim/s3-logs/scenario.js';
 import { buildGuideStorage } from './storage.js';
 import { DEMO_RULES_FILE, describeDetections, detectDemo } from './detections.js';
+import { demoGenesysAudit } from './genesys-audit.js';
 import { printSummary } from './summary.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const sim = await startGenesysSimulator({
     seed: 2024,
     latencyMs: 20,
+    // The day's audit trail inside Genesys is written by the demo itself (src/demo/genesys-audit.ts).
+    audits: false,
     // The scenario's people are Genesys users too (and agents on some of the calls they review).
     dataset: { seed: 2024, conversations: 120, users: 40, start: '2024-05-14T00:00:00Z', spanDays: 1, staff: castStaff(scenarioCast(DEMO_ACCOUNT_ID)) },
   });
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
       INDEX_PREFIX: indexPrefix,
       INDEX_REPLICAS: '0',
       RECORDINGS_BUCKET: res.recordingsBucket,
+      EVIDENCE_BUCKET: res.evidenceBucket,
       GENESYS_CLIENT_ID: 'sim-client',
       GENESYS_CLIENT_SECRET: 'sim-secret',
       GENESYS_API_URL: sim.url,
@@ -165,10 +169,12 @@ async function main(): Promise<void> {
   await worker.stop(10_000);
   await running;
   await runtime.close();
-  await sim.close();
   say(`Worker done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(worker.totals)}`);
 
   const os = new Client({ node: cfg.OPENSEARCH_URL ?? '' });
+  // Genesys's own audit trail: what people did with these recordings inside Genesys.
+  await demoGenesysAudit({ os, cfg, sim, s3, logger, metrics, logBucket: res.logBucket }, day, say);
+  await sim.close();
   const detected = await detectDemo(os, indexPrefix, day, new Date(day.getTime() + 2 * 86_400_000), logger);
   await printSummary(os, indexPrefix, res.logBucket, say);
   say('');

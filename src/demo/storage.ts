@@ -20,6 +20,8 @@ export interface DemoStorage {
   readonly logPrefix: string;
   readonly queueUrl: string;
   readonly kmsKeyArn: string;
+  /** EVIDENCE_BUCKET: the Object Lock bucket for the Genesys audit pages. */
+  readonly evidenceBucket: string;
 }
 
 const STORAGE_GROUPS = new Set(['recordings-bucket', 's3-log-bucket']);
@@ -99,5 +101,6 @@ export async function buildGuideStorage(
     logPrefix: stack.logPrefix,
     queueUrl: queue.queueUrl,
     kmsKeyArn: stack.kmsKeyArn,
+    evidenceBucket: stack.evidenceBucket,
   };
 }

@@ -214,6 +214,17 @@ export async function nextSteps(os: Client, indexPrefix: string, scope: object, 
       ? 'the address they used last'
       : `${fromIp.hits.total.value} requests for ${bucketsOf(fromIp, 'recordings').length} recordings, ${hhmm(fromIp, 'first')}–${hhmm(fromIp, 'last')} UTC, from the address they used last`;
 
+  // Someone who acted in both sources: an action inside Genesys by a person S3 also saw.
+  const inGenesys = await aggregate(os, indexPrefix, [{ term: { 'event.dataset': 'genesys.audit' } }, { exists: { field: 'actor.email' } }], {
+    people: { terms: { field: 'actor.email', size: 20, order: [{ _key: 'asc' }] } },
+  });
+  const both = [];
+  for (const b of bucketsOf(inGenesys, 'people')) {
+    const inS3 = await aggregate(os, indexPrefix, [...events, { term: { 'actor.email': b.key } }], {});
+    if (inS3.hits.total.value > 0) both.push(b.key);
+  }
+  const personEmail = both[0];
+
   const c = cid ?? '<conversation id>';
   const lines = [
     "Try next, on this run's events (set -a; . .stack/env; set +a; export INDEX_PREFIX=" +
@@ -224,6 +235,7 @@ export async function nextSteps(os: Client, indexPrefix: string, scope: object, 
     `  recording-audit query agent ${arg(agentName)}       # recordings this agent took part in, read by others`,
     `  recording-audit query principal ${arg(email)}       # ${person?.doc_count ?? 0} requests from ${person?.ips?.value ?? 0} addresses`,
     `  recording-audit query ip ${arg(ip)}       # ${ipNote}`,
+    ...(personEmail !== undefined ? [`  recording-audit query person ${arg(personEmail)}       # what this person did, in S3 and inside Genesys`] : []),
     '  recording-audit query denied',
     '  recording-audit query deletions',
     '  recording-audit query presigned',

@@ -427,7 +427,8 @@ const FiltersSchema = z.object({ buckets: z.record(z.string(), z.object({ doc_co
 async function notAParticipant(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
   const r = ctx.rules.rules['not-a-participant'];
   const reviewers = [...new Set(r.reviewers.flatMap((v) => [v, v.toLowerCase()]))];
-  const hasParticipants: Q = { nested: { path: F.participants, query: exists(F.participantUser) } };
+  // ignore_unmapped: the read alias also holds indices without participants (the Genesys audit events').
+  const hasParticipants: Q = { nested: { path: F.participants, query: exists(F.participantUser), ignore_unmapped: true } };
   const query = accessQuery(
     [range(ctx.start, ctx.end), ...recordingRead, term(F.actorKind, 'human'), exists(F.actorUser), exists(F.conversation), hasParticipants],
     ctx.rules.exemptRequesters,
@@ -452,7 +453,7 @@ async function notAParticipant(ctx: RuleContext, out: AlertDraft[]): Promise<voi
                   term(F.requester, str(g.key.requester) ?? ''),
                   term(F.actorUser, user),
                   term(F.conversation, str(g.key.conversation) ?? ''),
-                  { nested: { path: F.participants, query: term(F.participantUser, user) } },
+                  { nested: { path: F.participants, query: term(F.participantUser, user), ignore_unmapped: true } },
                 ],
               },
             },

@@ -251,7 +251,11 @@ function principalClauses(p: PrincipalSpec): Clause[] {
   }
 }
 
-const participants = (query: Clause): Clause => ({ nested: { path: 'genesys.participants', query } });
+/**
+ * A query on one participant. `ignore_unmapped`: indices behind the read alias without
+ * participants (the Genesys audit events') match nothing instead of failing the shard.
+ */
+const participants = (query: Clause): Clause => ({ nested: { path: 'genesys.participants', query, ignore_unmapped: true } });
 
 /** A conversation the user took part in: as a listed agent, or as any participant (id or name). */
 export function agentClause(agent: AgentSpec): Clause {

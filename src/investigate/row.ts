@@ -56,6 +56,7 @@ const SourceSchema = z.object({
   genesys: z
     .object({
       conversation: z.object({ id: str }).optional().catch(undefined),
+      audit: z.object({ client_id: str }).optional().catch(undefined),
       recording: z.object({ id: str, file: str }).optional().catch(undefined),
       participants: z.array(ParticipantSchema).optional().catch(undefined),
       agent: z
@@ -95,6 +96,8 @@ export interface AccessRow {
   /** The Genesys user behind the actor: `actor.name`, `actor.genesys_user_id`. */
   readonly actorName?: string;
   readonly actorUserId?: string;
+  /** `genesys.audit.client_id`: the OAuth client of a Genesys action. */
+  readonly genesysClientId?: string;
   readonly requester?: string;
   readonly principalType?: string;
   readonly accountId?: string;
@@ -204,6 +207,7 @@ export function parseHit(raw: unknown): Hit | undefined {
     actorEmail: s.actor?.email,
     actorName: s.actor?.name,
     actorUserId: s.actor?.genesys_user_id,
+    genesysClientId: s.genesys?.audit?.client_id,
     requester: a3?.requester,
     principalType: s.aws?.principal?.type,
     accountId: s.aws?.principal?.account_id,
@@ -246,6 +250,8 @@ export function actorLabel(row: AccessRow): string {
   if (row.actorEmail !== undefined) return row.actorEmail;
   if (row.actorName !== undefined) return row.actorName;
   if (row.actorUserId !== undefined) return row.actorUserId;
+  // A Genesys action by an OAuth client without a user.
+  if (row.genesysClientId !== undefined) return `oauth client ${row.genesysClientId}`;
   if (row.roleName !== undefined) return row.sessionName === undefined ? row.roleName : `${row.roleName}/${row.sessionName}`;
   if (row.requester !== undefined && row.requester !== '-') return row.requester;
   return row.actorKind === 'anonymous' || row.requester === undefined || row.requester === '-' ? 'anonymous' : row.requester;

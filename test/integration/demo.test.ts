@@ -52,8 +52,9 @@ describe('npm run demo', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await os.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+    await os.indices.delete({ index: `${prefix}-*,${prefix}.genesys-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
     await os.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
+    await os.indices.deleteIndexTemplate({ name: `${prefix}.genesys` }).catch(() => undefined);
     await os.close();
   });
 
@@ -75,6 +76,31 @@ describe('npm run demo', () => {
     const [attributed, humans] = [Number(m![1]), Number(m![2])];
     expect(humans).toBeGreaterThan(100);
     expect(attributed / humans).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("reads the day's Genesys audit trail and shows S3 and Genesys accesses of one call in one timeline", async () => {
+    const m = /Read (\d+) Genesys audit messages .* into (\S+)\.genesys-2024\.05; each results page kept first in s3:\/\/(\S+) under Object Lock\./.exec(
+      out.stdout,
+    );
+    expect(m, out.stdout).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(8);
+    const timeline = /Conversation (\S+), both sources in one timeline[^\n]*\n((?: {2}.*\n)+)/.exec(out.stdout);
+    expect(timeline, out.stdout).not.toBeNull();
+    const rows = timeline![2]!
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() !== '');
+    expect(rows.some((r) => /^ {2}\S+ \S+\s+s3 /.test(r))).toBe(true);
+    expect(rows.filter((r) => /^ {2}\S+ \S+\s+genesys /.test(r)).length).toBeGreaterThanOrEqual(4);
+    expect(rows.some((r) => r.includes('Export'))).toBe(true);
+    // The suggested investigation is that call, and the person who acted in both sources.
+    expect(out.stdout).toContain(`recording-audit query conversation ${timeline![1]!}`);
+    expect(out.stdout).toContain('recording-audit query person maria.gonzalez@example-health.org');
+    const audits = await os.count({
+      index: prefix,
+      body: { query: { bool: { filter: [{ term: { 'event.dataset': 'genesys.audit' } }, { term: { 'genesys.conversation.id': timeline![1]! } }] } } },
+    } as never);
+    expect((audits.body as { count: number }).count).toBeGreaterThanOrEqual(4);
   });
 
   it('indexed a causal history: per key, nothing before its upload or after its deletion; presigned URLs used while valid', async () => {

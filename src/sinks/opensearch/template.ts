@@ -8,10 +8,14 @@ import { INDEX_ANALYSIS, INDEX_CODEC, MAPPING_REVISION } from '../../event/mappi
 /** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
 export type IndexMappings = Readonly<Record<string, unknown>>;
 
-export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS'> & { readonly INDEX_ALIAS?: string | undefined };
+export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'INDEX_REPLICAS'> & {
+  readonly INDEX_ALIAS?: string | undefined;
+  /** Template priority; default TEMPLATE_PRIORITY. */
+  readonly templatePriority?: number;
+};
 
 /** Above the priority of catch-all templates, so ours decides for `<prefix>-*`. */
-const TEMPLATE_PRIORITY = 200;
+export const TEMPLATE_PRIORITY = 200;
 const MANAGED_BY = 'recording-audit';
 
 export interface IndexTemplateBody {
@@ -34,7 +38,7 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
   const prefix = cfg.INDEX_PREFIX;
   const content = {
     index_patterns: [`${prefix}-*`],
-    priority: TEMPLATE_PRIORITY,
+    priority: cfg.templatePriority ?? TEMPLATE_PRIORITY,
     template: {
       // The analysis settings hold the normalizer the mapping names (src/event/mapping.ts).
       settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS, codec: INDEX_CODEC, analysis: INDEX_ANALYSIS } },

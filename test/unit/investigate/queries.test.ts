@@ -136,13 +136,17 @@ describe('buildQuery', () => {
 
   it('participants are queried only through nested queries', () => {
     const byName = JSON.stringify(buildQuery(target('agent', '  José   López '), DEFAULTS));
-    expect(byName).toContain('"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.name_folded":"jose lopez"}}}');
+    expect(byName).toContain(
+      '"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.name_folded":"jose lopez"}},"ignore_unmapped":true}',
+    );
     const byId = buildQuery(target('agent', 'aaaaaaaa-0000-4000-8000-000000000001'), DEFAULTS);
     const json = JSON.stringify(byId);
     expect(json).toContain('"genesys.agent.user_ids":"aaaaaaaa-0000-4000-8000-000000000001"');
-    expect(json).toContain('"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.user_id":"aaaaaaaa-0000-4000-8000-000000000001"}}}');
+    expect(json).toContain(
+      '"nested":{"path":"genesys.participants","query":{"term":{"genesys.participants.user_id":"aaaaaaaa-0000-4000-8000-000000000001"}},"ignore_unmapped":true}',
+    );
     // No participant field outside a nested query.
-    expect(json.replace(/"nested":\{"path":"genesys.participants","query":\{[^}]*\}\}\}/g, '')).not.toContain('genesys.participants.');
+    expect(json.replace(/"nested":\{"path":"genesys.participants","query":\{[^}]*\}\},"ignore_unmapped":true\}/g, '')).not.toContain('genesys.participants.');
   });
 
   it('never names a field that v2 drops or aliases', () => {
