@@ -123,15 +123,26 @@ async function bulkAccess(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
     { requester: { terms: { field: F.requester } } },
   ];
   const it = groups(ctx.client, ctx.index, query, sources, { distinctField: F.recording, distinctPrecision: precisionFor(r.threshold) });
+  const baseline = r.baseline;
   await collect(
     it,
-    (page) =>
-      page
-        .filter((g) => (g.distinct ?? 0) > r.threshold)
+    async (page) => {
+      const over = page.filter((g) => (g.distinct ?? 0) > r.threshold);
+      const limits = new Map<Group, number>();
+      for (const g of over) {
+        const limit =
+          baseline === undefined
+            ? r.threshold
+            : Math.max(r.threshold, baseline.multiplier * (await peakWindow(ctx, r, Number(g.key.t), str(g.key.requester) ?? '', baseline.days)));
+        limits.set(g, limit);
+      }
+      return over
+        .filter((g) => (g.distinct ?? 0) > (limits.get(g) ?? r.threshold))
         .map((g) => {
           const distinct = g.distinct ?? 0;
           const t = Number(g.key.t);
           const requester = str(g.key.requester) ?? '';
+          const limit = limits.get(g) ?? r.threshold;
           return {
             filters: [inBucket(t, r.windowSecs), term(F.requester, requester)],
             make: (ids) =>
@@ -143,15 +154,44 @@ async function bulkAccess(ctx: RuleContext, out: AlertDraft[]): Promise<void> {
                 g,
                 requester,
                 { kind: 'principal', value: requester },
-                `${who(requester, g)} read ${distinct} distinct recordings in ${r.windowSecs / 60} minutes (more than ${r.threshold}).`,
-                { value: distinct, threshold: r.threshold },
+                `${who(requester, g)} read ${distinct} distinct recordings in ${r.windowSecs / 60} minutes (more than ${r.threshold}${
+                  limit > r.threshold
+                    ? ` and more than ${Math.round(limit)}, ${baseline?.multiplier ?? 1}× their busiest window of the ${baseline?.days ?? 0} days before`
+                    : ''
+                }).`,
+                { value: distinct, threshold: Math.round(limit) },
               ),
           };
-        }),
+        });
+    },
     ctx,
     query,
     out,
   );
+}
+
+/**
+ * The most distinct recordings `requester` read in one rule window during the `days` before the
+ * window starting at `t`: their own busiest hour (or window) is what counts as usual for them.
+ */
+async function peakWindow(
+  ctx: RuleContext,
+  r: { windowSecs: number; actorKinds: readonly string[] },
+  t: number,
+  requester: string,
+  days: number,
+): Promise<number> {
+  const query = accessQuery([range(t - days * 86_400_000, t), ...recordingRead, term(F.requester, requester)], []);
+  const aggs = {
+    windows: {
+      date_histogram: { field: F.time, fixed_interval: `${r.windowSecs}s`, min_doc_count: 1 },
+      aggs: { distinct: { cardinality: { field: F.recording } } },
+    },
+    peak: { max_bucket: { buckets_path: 'windows>distinct' } },
+  };
+  const res = await aggregate(ctx.client, ctx.index, query, aggs);
+  const peak = (res.peak as { value?: unknown } | undefined)?.value;
+  return typeof peak === 'number' && Number.isFinite(peak) ? peak : 0;
 }
 
 async function offHours(ctx: RuleContext, out: AlertDraft[]): Promise<void> {

@@ -62,6 +62,15 @@ const RulesFileSchema = z
             threshold: positiveInt.default(50),
             windowSecs: windowSecs.default(3600),
             actorKinds: actorKinds.default(['human', 'unknown']),
+            /**
+             * Optional per-actor baseline: an actor over `threshold` alerts only when the window
+             * also exceeds `multiplier` × the most distinct recordings they read in any window of
+             * the `days` before it. For people whose work is reading many recordings.
+             */
+            baseline: z
+              .object({ days: z.number().int().min(1).max(90), multiplier: z.number().min(1).max(100) })
+              .strict()
+              .optional(),
           })
           .strict()
           .default({ enabled: true, severity: 'high', threshold: 50, windowSecs: 3600, actorKinds: ['human', 'unknown'] }),

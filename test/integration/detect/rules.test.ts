@@ -45,6 +45,29 @@ const CASES: Case[] = [
     check: (alerts) => expect(alerts[0]!.measure?.value).toBe(6),
   },
   {
+    // With a per-actor baseline: over the threshold is not enough when the actor's own busiest
+    // hour of the week before was close.
+    rule: 'bulk-access',
+    over: { threshold: 5, windowSecs: 3600, baseline: { days: 7, multiplier: 1.5 } },
+    accesses: () => [
+      // judy reads 10 in an hour every so often: 8 today is her usual
+      ...reads(HUMAN('judy'), 10, T - 2 * DAY, '10.1.1.1', 100),
+      ...reads(HUMAN('judy'), 8, T),
+      // kim's busiest hour was 4: 7 today is more than 1.5 times that
+      ...reads(HUMAN('kim'), 4, T - 3 * DAY, '10.1.1.1', 200),
+      ...reads(HUMAN('kim'), 7, T),
+      // leo has no history: the threshold alone decides
+      ...reads(HUMAN('leo'), 6, T),
+      // more than 7 days back does not count: max has 20 then, 9 today
+      ...reads(HUMAN('max'), 20, T - 8 * DAY, '10.1.1.1', 300),
+      ...reads(HUMAN('max'), 9, T),
+    ],
+    from: MONDAY,
+    to: MONDAY + DAY,
+    subjects: [HUMAN('kim'), HUMAN('leo'), HUMAN('max')].sort(),
+    check: (alerts) => expect(alerts.find((a) => a.subject.value === HUMAN('kim'))?.measure?.value).toBe(7),
+  },
+  {
     rule: 'off-hours',
     over: { timeZone: 'America/New_York', businessHours: { start: '09:00', end: '17:00' } },
     accesses: () => [
