@@ -72,7 +72,10 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.level === 'error');
-    expect(refusal).toMatchObject({ msg: expect.stringContaining('refusing to start') as string, problems: [`index template ${prefix} is missing`] });
+    expect(refusal).toMatchObject({
+      msg: expect.stringContaining('refusing to start') as string,
+      problems: [`index template ${prefix} is missing`, `index template ${prefix}.genesys (genesys.audit events) is missing`],
+    });
 
     expect((await template(prefix)).status).toBe(404);
     const indices = await os.transport.request({ method: 'GET', path: `/${prefix}*`, querystring: { allow_no_indices: true, expand_wildcards: 'all' } });
