@@ -1,4 +1,4 @@
-import { personName } from './mapping.js';
+import { date, ipField, keyword, long, personName, props, stored } from './field-types.js';
 import type { EnrichmentStatus, EventOutcome } from './types.js';
 
 /**
@@ -70,13 +70,6 @@ export interface GenesysAuditEvent {
   log: { file: { path: string }; offset: number };
   enrichment: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
 }
-
-const keyword = { type: 'keyword', ignore_above: 8191 } as const;
-const stored = { type: 'keyword', index: false, doc_values: false } as const;
-const date = { type: 'date' } as const;
-const long = { type: 'long' } as const;
-const ipField = { type: 'ip', ignore_malformed: true } as const;
-const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
 /**
  * Strict, like the access events. Types match the access-event mapping name for name (a keyword

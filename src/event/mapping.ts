@@ -1,3 +1,5 @@
+import { alias, bool, date, ipField, keyword, keywordNoDv, keywordText, long, longNoIndex, longStored, personName, props, stored } from './field-types.js';
+
 /**
  * The OpenSearch `mappings` of the access-event indices (used by the index template): schema v2.
  *
@@ -52,31 +54,6 @@
  * `_source`): a case-insensitive search for a fragment (`match_phrase` "aws-sdk-java", "boto3")
  * finds them, which the exact keyword cannot, at a fraction of `text`'s index size.
  */
-
-const keyword = { type: 'keyword', ignore_above: 8191 } as const;
-/** Filtered on, never aggregated or sorted: no column store. */
-const keywordNoDv = { ...keyword, doc_values: false } as const;
-/** Kept in `_source` for the record only: no query filters or aggregates on it. */
-const stored = { type: 'keyword', index: false, doc_values: false } as const;
-const long = { type: 'long' } as const;
-/** Aggregated (averages, sums), never a range filter. */
-const longNoIndex = { type: 'long', index: false } as const;
-/** Kept in `_source` only. */
-const longStored = { type: 'long', index: false, doc_values: false } as const;
-const date = { type: 'date' } as const;
-const bool = { type: 'boolean' } as const;
-/** An address S3 wrote; a value that is not an IP stays in `_source` and is not indexed, instead of refusing the document. */
-const ipField = { type: 'ip', ignore_malformed: true } as const;
-/** A keyword with a `match_only_text` subfield, for a case-insensitive search on a word or phrase of it. */
-const keywordText = { ...keyword, fields: { text: { type: 'match_only_text' } } } as const;
-/** A person's name: exact, lowercase-normalized (`.lower`) and word-searchable (`.text`). */
-export const personName = {
-  ...keyword,
-  fields: { lower: { type: 'keyword', normalizer: 'lower', ignore_above: 8191 }, text: { type: 'text' } },
-} as const;
-const alias = <P extends string>(path: P): { type: 'alias'; path: P } => ({ type: 'alias', path });
-
-const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
 /**
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
