@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Dataset, SimUser } from './dataset.js';
-import type { ApiResult, Caller } from './routes.js';
+import type { ApiResult, Caller } from './api-types.js';
 
 /**
  * `POST /api/v2/users/search` (UsersApi.postUsersSearch; body UserSearchRequest, answer
