@@ -437,6 +437,7 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     const before = await verifyIndexSetup(client, cfg, logger);
     expect(before.problems).toEqual([
       `index template ${cfg.INDEX_PREFIX}.genesys (genesys.audit events) is missing`,
+      `index template ${cfg.INDEX_PREFIX}.cloudtrail (aws.cloudtrail events) is missing`,
       `monthly index(es) without the read alias ${cfg.INDEX_PREFIX}: ${cfg.INDEX_PREFIX}-2024.01`,
     ]);
     expect((await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).aliasAddedTo).toEqual([`${cfg.INDEX_PREFIX}-2024.01`]);
