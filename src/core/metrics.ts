@@ -30,7 +30,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     messagesRefused: new Counter({
       name: 'recording_audit_sqs_messages_refused_total',
-      help: 'Notifications refused and left for the dead-letter queue: not understood, or a bucket outside LOG_BUCKETS.',
+      help: 'Notifications refused and left for the dead-letter queue: not understood, or a bucket outside LOG_BUCKETS and CLOUDTRAIL_BUCKETS.',
       labelNames: ['reason'] as const,
       registers: r,
     }),
