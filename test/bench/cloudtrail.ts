@@ -1,5 +1,6 @@
 /**
- * npm run bench -- cloudtrail [--access-lines N] [--cloudtrail-records M] [--big-mb MB]
+ * npm run bench -- cloudtrail [--access-lines N] [--cloudtrail-records M] [--big-mb MB] [--built]
+ *   (--built: the compiled dist/ worker with the image's heap cap, after `npm run build`)
  *
  * CloudTrail events/s through the live worker against access-log events/s in the same run (each
  * source on its own queue and its own worker child, one after the other, same OpenSearch, same
@@ -30,10 +31,10 @@ function hwmOf(pid: number): number {
   }
 }
 
-async function runWorker(env: Record<string, string>, index: string, expected: number): Promise<{ seconds: number; peakRssMb: number }> {
+async function runWorker(env: Record<string, string>, index: string, expected: number, built: boolean): Promise<{ seconds: number; peakRssMb: number }> {
   const os = openSearch();
   const started = Date.now();
-  const child = spawnWorker(env, { built: false });
+  const child = spawnWorker(env, { built });
   let peak = 0;
   let output = '';
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -60,11 +61,12 @@ const ctKey = (i: number): string =>
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'access-lines': { type: 'string' }, 'cloudtrail-records': { type: 'string' }, 'big-mb': { type: 'string' } },
+    options: { 'access-lines': { type: 'string' }, 'cloudtrail-records': { type: 'string' }, 'big-mb': { type: 'string' }, built: { type: 'boolean' } },
   });
   const accessLines = Number(values['access-lines'] ?? 40_000);
   const ctRecords = Number(values['cloudtrail-records'] ?? 40_000);
   const bigMb = Number(values['big-mb'] ?? 100);
+  const built = values.built === true;
   applyStackEnv();
   const s3 = new S3Client(awsClientConfig());
   const sqs = new SQSClient(awsClientConfig());
@@ -95,7 +97,7 @@ export async function bench(argv: string[]): Promise<void> {
       );
     }
     await setupIndices(settings(a));
-    const access = await runWorker(settings(a), `${prefix}-*`, accessLines);
+    const access = await runWorker(settings(a), `${prefix}-*`, accessLines, built);
 
     // CloudTrail: files of 1000 records (CloudTrail's files are usually smaller; the same object count keeps the comparison fair).
     const c = await pipeline();
@@ -105,7 +107,7 @@ export async function bench(argv: string[]): Promise<void> {
       );
       await putLogObject(s3, c.logBucket, c.logPrefix + cloudTrailKey(now, `T${n}`), gzipSync(JSON.stringify({ Records: records })));
     }
-    const ct = await runWorker(settings(c), `${prefix}.cloudtrail-*`, ctRecords);
+    const ct = await runWorker(settings(c), `${prefix}.cloudtrail-*`, ctRecords, built);
 
     // One large file: peak RSS of the worker reading it.
     const big = await pipeline();
@@ -119,7 +121,7 @@ export async function bench(argv: string[]): Promise<void> {
     const gz = gzipSync(json);
     await putLogObject(s3, big.logBucket, big.logPrefix + cloudTrailKey(now, 'BIG'), gz);
     const before = await countDocuments(os, `${prefix}.cloudtrail-*`);
-    const bigRun = await runWorker(settings(big), `${prefix}.cloudtrail-*`, before + count);
+    const bigRun = await runWorker(settings(big), `${prefix}.cloudtrail-*`, before + count, built);
 
     const out = {
       access: { events: accessLines, seconds: access.seconds, eventsPerSec: Math.round(accessLines / access.seconds), peakRssMb: Math.round(access.peakRssMb) },

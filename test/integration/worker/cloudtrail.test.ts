@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { readCloudTrailFile, type CloudTrailItem } from '../../../src/decode/cloudtrail-file.js';
 import { cloudTrailDocumentId } from '../../../src/event/cloudtrail-build.js';
 import { putLogObject } from '../../../src/sim/s3-logs/log-pipeline.js';
+import { accessDay, logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
 import { seededRandom } from '../../../src/sim/s3-logs/access-log-writer.js';
 import { cloudTrailKey, cloudTrailRecord } from '../../support/cloudtrail-files.js';
 import { allDocuments, countDocuments, setupIndices, spawnWorker, startWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
-import { useWorkerStack } from './support.js';
+import { exportedRecordings, useWorkerStack } from './support.js';
 
 const ORG = '5d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const recordingKey = (i: number): string =>
@@ -44,7 +45,8 @@ describe('worker: CloudTrail log files through the same queue', () => {
   const { s3, sqs, os, indexPrefix, logPipeline } = useWorkerStack();
 
   it('indexes exactly the S3 data events of the audited bucket, skips and quarantines the rest with reasons', async () => {
-    const res = await logPipeline({ maxReceiveCount: 1000, visibilityTimeoutSecs: 10 });
+    // No server access logging of the recordings bucket: moto's own log objects would join the count.
+    const res = await logPipeline({ maxReceiveCount: 1000, visibilityTimeoutSecs: 10, accessLogging: false });
     const prefix = indexPrefix('t-ct');
     const now = new Date();
     const t = (s: number): Date => new Date(now.getTime() - 3_600_000 + s * 1000);
@@ -82,6 +84,23 @@ describe('worker: CloudTrail log files through the same queue', () => {
       gzipSync('{"digestStartTime":"x"}'),
     );
 
+    // Access-log objects in the same bucket and queue go to the access-log reader.
+    const day = new Date(now.getTime() - 86_400_000);
+    const { objects } = accessDay({
+      recordingsBucket: bucket,
+      bucketOwner: 'c'.repeat(64),
+      accountId: '123456789012',
+      recordings: exportedRecordings(3, day),
+      day,
+      seed: 5,
+    });
+    let accessLines = 0;
+    for (const [i, o] of objects.slice(0, 3).entries()) {
+      accessLines += o.lines.length;
+      await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, now, `ACC${i}`), `${o.lines.join('\n')}\n`);
+    }
+    expect(accessLines).toBeGreaterThan(0);
+
     const env = workerEnv({
       SQS_QUEUE_URL: res.queueUrl,
       LOG_BUCKETS: res.logBucket,
@@ -96,6 +115,10 @@ describe('worker: CloudTrail log files through the same queue', () => {
     } finally {
       await worker.stop();
     }
+    // The access-log objects were read by the access-log reader, into their own family.
+    const access = [...(await allDocuments(os, `${prefix}-*`)).values()] as { event: { dataset: string } }[];
+    expect(access.length).toBe(accessLines);
+    expect(new Set(access.map((d) => d.event.dataset))).toEqual(new Set(['aws.s3access']));
     const docs = await allDocuments(os, `${prefix}.cloudtrail-*`);
     const expectedIds = [...kept, ...before.map((i) => (i.kind === 'record' ? i.value : {}))].map((r) => cloudTrailDocumentId(r.eventID as string));
     expect(new Set(docs.keys())).toEqual(new Set(expectedIds));
@@ -118,7 +141,7 @@ describe('worker: CloudTrail log files through the same queue', () => {
     const byRequest = await os.search({ index: prefix, body: { query: { term: { 'event.id': kept[2]!.requestID as string } } } });
     expect(byRequest.body.hits.hits.map((h) => h._id)).toEqual([cloudTrailDocumentId(kept[2]!.eventID as string)]);
 
-    const q = quarantined(env.QUARANTINE_URL!);
+    const q = quarantined(env.QUARANTINE_URL!).filter((r) => r.source.includes('/CloudTrail/'));
     const reasons = q.map((r) => `${r.source.split('_').at(-1)}:${r.reason}`).sort();
     expect(reasons).toEqual([
       '000000000000AAAA.json.gz:ct_missing_request_id',
