@@ -64,6 +64,8 @@ describe('worker: CloudTrail log files through the same queue', () => {
         cloudTrailRecord({ bucket: 'someone-elses-bucket', key: 'k', time: t(5) }),
         cloudTrailRecord({ bucket, key: 'y', time: t(6), requestId: '' }),
         kept[2],
+        // Ten days before its file was written: refused by the time rule, as access-log records are.
+        cloudTrailRecord({ bucket, key: recordingKey(3), time: new Date(now.getTime() - 10 * 86_400_000) }),
       ],
     };
     // A truncated file: the records before the break are indexed, the rest is one quarantine record.
@@ -145,13 +147,15 @@ describe('worker: CloudTrail log files through the same queue', () => {
     const reasons = q.map((r) => `${r.source.split('_').at(-1)}:${r.reason}`).sort();
     expect(reasons).toEqual([
       '000000000000AAAA.json.gz:ct_missing_request_id',
+      '000000000000AAAA.json.gz:record_time_skew',
       '000000000000BBBB.json.gz:ct_truncated_gzip',
       '000000000000CCCC.json.gz:ct_records_not_array',
     ]);
     expect(q.find((r) => r.reason === 'ct_missing_request_id')?.line).toBe(5);
+    expect(q.find((r) => r.reason === 'record_time_skew')?.line).toBe(7);
     const skipped = await worker.metrics.cloudTrailRecords.get();
     expect(skipped.values.find((v) => v.labels.outcome === 'skipped')?.value).toBe(2);
-    expect(skipped.values.find((v) => v.labels.outcome === 'quarantined')?.value).toBe(3);
+    expect(skipped.values.find((v) => v.labels.outcome === 'quarantined')?.value).toBe(4);
   });
 
   it('loses and duplicates nothing when the worker is killed with SIGKILL at seeded random points (3 rounds)', async () => {
