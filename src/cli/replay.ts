@@ -26,7 +26,7 @@ Options:
   --prefix P                 log prefix (TargetPrefix), e.g. "logs/" (default: none)
   --from TIME, --to TIME     the range of record times to backfill (required)
   --margin-secs N            late-delivery margin (default REPLAY_MARGIN_SECS, 10800)
-  --format F                 auto | simple | partitioned (default auto: both layouts found)
+  --format F                 auto | simple | partitioned | cloudtrail (default auto: every layout found, CloudTrail files under <prefix>AWSLogs/ too)
   --concurrency N            objects at once (default OBJECT_CONCURRENCY)
   --max-lines-per-sec N      throttle, 0 = none (default REPLAY_MAX_LINES_PER_SEC); applied per
                              object, by its expected lines, corrected when it finishes

@@ -76,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         `index template ${report.template}: ${report.templateResult} (version ${report.templateVersion})`,
-        `index template ${report.auditTemplate.name}: ${report.auditTemplate.result} (version ${report.auditTemplate.version}, Genesys audit events)`,
+        ...report.familyTemplates.map((t) => `index template ${t.name}: ${t.result} (version ${t.version}, ${t.dataset} events)`),
         `read alias ${report.alias}: ${report.aliasAddedTo.length > 0 ? `added to ${report.aliasAddedTo.join(', ')}` : 'joined by every monthly index through the template'}`,
         ...(report.aliasRemovedFrom.length > 0
           ? [`read alias ${report.alias}: taken from ${report.aliasRemovedFrom.join(', ')} (kept, out of the alias)`]

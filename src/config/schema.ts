@@ -147,6 +147,16 @@ export const SCHEMA = {
     "A record whose time is further than this from its log object's LastModified (set by S3, not by the writer) is quarantined as record_time_skew: a forged object cannot spread records over centuries of monthly indices. Raise it to backfill copied log objects.",
     { default: 2, min: 1, max: 36500 },
   ),
+  CLOUDTRAIL_BUCKETS: list(
+    'pipeline',
+    'Buckets a CloudTrail trail delivers to. A notification for an object of one of them under `AWSLogs/…/CloudTrail/` is read as a CloudTrail log file (gzip JSON `Records`) through the same queue, heartbeat and accounting as access logs; its S3 data events on AUDITED_BUCKETS (default RECORDINGS_BUCKET) are indexed as `aws.cloudtrail` events in `<INDEX_PREFIX>.cloudtrail-YYYY.MM`, every other record is counted as skipped. Digest and Insights files are skipped by key.',
+    { item: bucketName },
+  ),
+  CLOUDTRAIL_MAX_RECORD_BYTES: int(
+    'pipeline',
+    'A CloudTrail record larger than this is dropped while it is read and quarantined as ct_record_too_large; the file goes on. Bounds the memory one record can take.',
+    { default: 1_048_576, min: 4096, max: 67_108_864 },
+  ),
 
   // quarantine
   QUARANTINE_URL: str('quarantine', 'Where rejected lines and documents go, with their reason: `s3://bucket/prefix` or a local directory `file:///path`.', {

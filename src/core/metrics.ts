@@ -30,7 +30,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     messagesRefused: new Counter({
       name: 'recording_audit_sqs_messages_refused_total',
-      help: 'Notifications refused and left for the dead-letter queue: not understood, or a bucket outside LOG_BUCKETS.',
+      help: 'Notifications refused and left for the dead-letter queue: not understood, or a bucket outside LOG_BUCKETS and CLOUDTRAIL_BUCKETS.',
       labelNames: ['reason'] as const,
       registers: r,
     }),
@@ -62,6 +62,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     objectBytes: new Counter({ name: 'recording_audit_object_bytes_total', help: 'Bytes of log objects read (as stored, before gunzip).', registers: r }),
     lines: new Counter({ name: 'recording_audit_lines_total', help: 'Non-blank lines read from log objects.', registers: r }),
+    cloudTrailRecords: new Counter({
+      name: 'recording_audit_cloudtrail_records_total',
+      help: 'CloudTrail records accounted for, by outcome: indexed, duplicate, quarantined, skipped (not an S3 data event, or another bucket).',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
     blankLines: new Counter({ name: 'recording_audit_blank_lines_total', help: 'Blank lines skipped.', registers: r }),
     events: new Counter({
       name: 'recording_audit_events_total',

@@ -44,6 +44,43 @@ export const REJECT_REASONS = {
     meaning: "Admission: the record's time is more than RECORD_TIME_SKEW_DAYS from its log object's LastModified.",
     action: 'A forged or copied log object; for a backfill of copied objects raise RECORD_TIME_SKEW_DAYS and replay.',
   },
+  ct_truncated_gzip: {
+    meaning:
+      'CloudTrail file: the gzip stream ends early or is corrupt. The records before the break were read; the rest of the file is this one quarantine entry.',
+    action: "Read the original by the quarantine record's source; CloudTrail writes whole files, so look for who wrote or cut it.",
+  },
+  ct_invalid_json: {
+    meaning: 'CloudTrail file: not valid JSON from this point; the records before it were read, the rest of the file is this one entry.',
+    action: 'Read the original by its source and the detail (byte offset); CloudTrail does not write such files.',
+  },
+  ct_records_not_array: {
+    meaning: 'CloudTrail file: the top level is not an object whose `Records` is an array.',
+    action: 'A foreign or hand-made file under a CloudTrail prefix; find who wrote it.',
+  },
+  ct_records_missing: {
+    meaning: 'CloudTrail file: a JSON object without `Records` (a digest or another file type outside its usual folder).',
+    action: 'Find who wrote the file; digest and Insights files are skipped by their key, not quarantined.',
+  },
+  ct_record_too_large: {
+    meaning: 'CloudTrail record larger than CLOUDTRAIL_MAX_RECORD_BYTES: dropped while read (bounded memory), the file went on.',
+    action: 'Read the original by its source and record index; raise CLOUDTRAIL_MAX_RECORD_BYTES if real records are this large.',
+  },
+  ct_record_not_object: {
+    meaning: 'CloudTrail: an element of `Records` that is not a JSON object.',
+    action: 'CloudTrail does not write such files; find who wrote it.',
+  },
+  ct_missing_event_id: {
+    meaning: 'CloudTrail S3 record without an `eventID`, so no document id can be derived.',
+    action: 'Read the quarantine record; CloudTrail always writes eventID.',
+  },
+  ct_missing_request_id: {
+    meaning: 'CloudTrail S3 record without a `requestID`: it could never be matched with its access-log record.',
+    action: 'Read the quarantine record; S3 data events always carry requestID.',
+  },
+  ct_bad_record: {
+    meaning: 'CloudTrail S3 record with a field of the wrong type or an eventTime that is not a time.',
+    action: 'Read the quarantine record (the detail names the field).',
+  },
 } as const satisfies Record<string, { meaning: string; action: string }>;
 
 export type RejectReason = keyof typeof REJECT_REASONS;

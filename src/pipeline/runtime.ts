@@ -11,6 +11,9 @@ import { assertIndexSetup } from '../sinks/opensearch/setup.js';
 import { type QuarantineStore } from '../sinks/quarantine/record.js';
 import { createQuarantineStore } from '../sinks/quarantine/store.js';
 import { createS3Client } from '../core/aws-clients.js';
+import { createCloudTrailEnricher } from '../enrich/cloudtrail.js';
+import { cloudTrailPrefix } from '../sinks/opensearch/index-name.js';
+import { CloudTrailObjectProcessor, DispatchingObjectProcessor } from './cloudtrail-object.js';
 import { StreamingObjectProcessor } from './object.js';
 import type { ObjectProcessor } from './types.js';
 
@@ -60,7 +63,21 @@ export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metric
   const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });
   const genesys = enricher.client;
-  const processor = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
+  const access = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
+  const cloudTrailBuckets = cfg.CLOUDTRAIL_BUCKETS ?? [];
+  // CloudTrail events have their own indices (`<prefix>.cloudtrail-YYYY.MM`), so their own indexer.
+  const cloudTrailSink =
+    cloudTrailBuckets.length > 0
+      ? new BulkIndexer(opensearch, { ...bulkOptionsFrom(cfg), prefix: cloudTrailPrefix(cfg.INDEX_PREFIX) }, { logger, metrics, quarantine })
+      : undefined;
+  const processor =
+    cloudTrailSink === undefined
+      ? access
+      : new DispatchingObjectProcessor(
+          new Set(cloudTrailBuckets),
+          access,
+          new CloudTrailObjectProcessor(cfg, { s3, sink: cloudTrailSink, enricher: createCloudTrailEnricher(cfg), quarantine, logger, metrics }),
+        );
   return {
     processor,
     s3,
@@ -79,6 +96,10 @@ export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metric
     async close() {
       await sink.flush();
       await sink.close();
+      if (cloudTrailSink !== undefined) {
+        await cloudTrailSink.flush();
+        await cloudTrailSink.close();
+      }
       await enricher.close();
       await quarantine.close();
       await opensearch.close();

@@ -34,6 +34,15 @@ export interface ObjectResult {
   /** Events per UTC day (YYYY-MM-DD of @timestamp), for replay's reconciliation report. */
   readonly linesByDay: Readonly<Record<string, { lines: number; indexed: number; duplicates: number; quarantined: number }>>;
   readonly durationMs: number;
+  /**
+   * CloudTrail files only: records counted and not indexed on purpose (not an S3 data event, or for
+   * a bucket outside AUDITED_BUCKETS), by reason. They are in `lines`, so for these files
+   * lines === indexed + duplicates + quarantined + skipped.
+   */
+  readonly skipped?: number;
+  readonly skippedByReason?: Readonly<Record<string, number>>;
+  /** CloudTrail digest, Insights and other non-event files: skipped by their key, nothing read. */
+  readonly skippedFile?: string;
 }
 
 /** Processes log objects end to end: read, decode, parse, enrich, index, account. */

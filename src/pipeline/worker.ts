@@ -133,11 +133,11 @@ export class Worker {
       } else if (record.kind === 'ignored') {
         metrics.messagesIgnored.inc({ reason: record.reason });
         logger.info({ messageId: msg.messageId, eventName: record.eventName }, 'Notification is not an ObjectCreated event; acknowledged.');
-      } else if (!isAllowedBucket(record.bucket, this.cfg.LOG_BUCKETS ?? [])) {
+      } else if (!isAllowedBucket(record.bucket, this.cfg.LOG_BUCKETS ?? []) && !isAllowedBucket(record.bucket, this.cfg.CLOUDTRAIL_BUCKETS ?? [])) {
         metrics.messagesRefused.inc({ reason: 'bucket_not_allowed' });
         logger.error(
           { messageId: msg.messageId, bucket: record.bucket },
-          'Notification names a bucket outside LOG_BUCKETS; refused and left for the dead-letter queue.',
+          'Notification names a bucket outside LOG_BUCKETS and CLOUDTRAIL_BUCKETS; refused and left for the dead-letter queue.',
         );
         refused = true;
       } else {

@@ -49,6 +49,7 @@ const checkpointSchema = z.object({
       duplicates: z.number(),
       quarantined: z.number(),
       quarantinedByReason: z.record(z.string(), z.number()),
+      skipped: z.number().optional(),
     }),
     byKeyDay: z.record(z.string(), counts.extend({ objects: z.number(), missing: z.number(), failed: z.number(), bytes: z.number() })),
     byEventDay: z.record(z.string(), counts),

@@ -10,6 +10,7 @@ import {
   type ParsedKey,
   type PartitionSource,
 } from '../sources/log-keys.js';
+import { cloudTrailKeyKind, cloudTrailKeyTimeMs } from '../sources/cloudtrail-keys.js';
 import { mergeSorted } from './merge.js';
 import { inWindow, planPartitionedDays, planSimple, type ListPlan, type Window } from './plan.js';
 
@@ -202,21 +203,65 @@ async function* listSource(s3: S3Client, o: ListOptions, stats: ListStats, desti
   }
 }
 
+/**
+ * CloudTrail log files under `<prefix>AWSLogs/[<org-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/`,
+ * selected by the delivery time in their name (records are older than it, like a simple-format access
+ * log key: the same window and margin apply). Digest and Insights folders are not listed.
+ */
+async function* listCloudTrail(s3: S3Client, o: ListOptions, stats: ListStats): AsyncGenerator<ListedObject> {
+  const root = `${o.prefix}AWSLogs/`;
+  const accounts: string[] = [];
+  for (const name of await childFolders(s3, o, stats, root, /^(?:\d{12}|o-[a-z0-9]+)$/)) {
+    if (/^\d{12}$/.test(name)) accounts.push(`${root}${name}/`);
+    else for (const account of await childFolders(s3, o, stats, `${root}${name}/`, /^\d{12}$/)) accounts.push(`${root}${name}/${account}/`);
+  }
+  const streams: AsyncGenerator<ListedObject>[] = [];
+  for (const account of accounts) {
+    for (const region of await childFolders(s3, o, stats, `${account}CloudTrail/`, /^[a-z0-9-]+$/)) {
+      const base = `${account}CloudTrail/${region}/`;
+      stats.sources.push(base.slice(o.prefix.length, -1));
+      streams.push(listCloudTrailRegion(s3, o, stats, base));
+    }
+  }
+  yield* mergeSorted(streams, compareListed);
+}
+
+async function* listCloudTrailRegion(s3: S3Client, o: ListOptions, stats: ListStats, base: string): AsyncGenerator<ListedObject> {
+  const end = o.window.toMs + o.window.marginMs;
+  // Day folders are UTC days of the delivery time; each is listed whole and sorted by key time.
+  for (let day = Math.floor(o.window.fromMs / 86_400_000) * 86_400_000; day < end; day += 86_400_000) {
+    const found: ListedObject[] = [];
+    for await (const entry of walk(s3, o, stats, { prefix: `${base}${formatDayFolderOf(day)}` })) {
+      const timeMs = cloudTrailKeyKind(entry.key) === 'log' ? cloudTrailKeyTimeMs(entry.key) : undefined;
+      const parsed = timeMs === undefined ? undefined : { format: 'cloudtrail' as const, kind: 'delivery' as const, timeMs };
+      if (listable(parsed, o, stats, 'cloudtrail')) found.push(toListed(o, entry, parsed));
+    }
+    found.sort(compareListed);
+    yield* found;
+  }
+}
+
+function formatDayFolderOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '/') + '/';
+}
+
 export function compareListed(a: { keyTimeMs: number; key: string }, b: { keyTimeMs: number; key: string }): number {
   if (a.keyTimeMs !== b.keyTimeMs) return a.keyTimeMs - b.keyTimeMs;
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /**
- * Streams the log objects of the window in (key time, key) order. `auto` lists both layouts under
- * the prefix and merges them (a bucket may have switched from simple to partitioned keys). Memory
+ * Streams the log objects of the window in (key time, key) order. `auto` lists both access-log
+ * layouts and the CloudTrail files (`<prefix>AWSLogs/`) under the prefix and merges them (a bucket may have switched from simple to partitioned keys). Memory
  * is one page per source, whatever the number of objects.
  */
 export async function* listLogObjects(s3: S3Client, o: ListOptions, stats: ListStats = emptyListStats()): AsyncGenerator<ListedObject> {
   if (o.window.toMs + o.window.marginMs <= o.window.fromMs) return;
   const streams: AsyncGenerator<ListedObject>[] = [];
-  if (o.format !== 'partitioned' && splitSourcePrefix(o.prefix) === undefined) streams.push(listSimple(s3, o, stats));
-  if (o.format !== 'simple') {
+  if (o.format === 'cloudtrail') streams.push(listCloudTrail(s3, o, stats));
+  if (o.format === 'auto' && splitSourcePrefix(o.prefix) === undefined) streams.push(listCloudTrail(s3, o, stats));
+  if ((o.format === 'auto' || o.format === 'simple') && splitSourcePrefix(o.prefix) === undefined) streams.push(listSimple(s3, o, stats));
+  if (o.format === 'auto' || o.format === 'partitioned') {
     const { destination, sources } = await discoverSources(s3, o, stats);
     for (const source of sources) {
       stats.sources.push(`${source.account}/${source.region}/${source.sourceBucket}`);

@@ -56,8 +56,8 @@ export function replayOptionsFrom(values: Values, cfg: Config): ReplayOptions {
   const toMs = parseTime('to', values.to);
   if (toMs <= fromMs) throw new UsageError('--to must be after --from');
   const format = values.format ?? 'auto';
-  if (format !== 'auto' && format !== 'simple' && format !== 'partitioned')
-    throw new UsageError(`--format must be auto, simple or partitioned, got "${format}"`);
+  if (format !== 'auto' && format !== 'simple' && format !== 'partitioned' && format !== 'cloudtrail')
+    throw new UsageError(`--format must be auto, simple, partitioned or cloudtrail, got "${format}"`);
   const checkpointUrl = values.checkpoint ?? cfg.REPLAY_CHECKPOINT_URL;
   if (!/^(file:\/\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9]\/.+)$/.test(checkpointUrl))
     throw new UsageError(`--checkpoint must be file:///path or s3://bucket/key, got "${checkpointUrl}"`);

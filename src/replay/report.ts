@@ -32,6 +32,8 @@ export interface Totals {
   duplicates: number;
   quarantined: number;
   quarantinedByReason: Record<string, number>;
+  /** CloudTrail records counted and not indexed on purpose (ObjectResult.skipped); absent when none. */
+  skipped?: number;
 }
 
 /** One processed object's counts, into the run's totals or one key day's. */
@@ -97,6 +99,7 @@ export class ReportAccumulator {
     }
     addObject(t, r);
     t.blankLines += r.blankLines;
+    if (r.skipped !== undefined && r.skipped > 0) t.skipped = (t.skipped ?? 0) + r.skipped;
     for (const [reason, n] of Object.entries(r.quarantinedByReason)) t.quarantinedByReason[reason] = (t.quarantinedByReason[reason] ?? 0) + n;
     addObject(d, r);
     for (const [day, v] of Object.entries(r.linesByDay)) {
@@ -184,7 +187,7 @@ export function buildReport(input: {
     ...(input.error ? { error: input.error } : {}),
     listing: input.listing,
     totals: { ...structuredClone(t), failed: input.failures.length },
-    reconciled: t.lines === t.indexed + t.duplicates + t.quarantined,
+    reconciled: t.lines === t.indexed + t.duplicates + t.quarantined + (t.skipped ?? 0),
     byKeyDay: Object.fromEntries(Object.entries(byKeyDay).sort(([a], [b]) => a.localeCompare(b))),
     byEventDay: Object.fromEntries(Object.entries(state.byEventDay).sort(([a], [b]) => a.localeCompare(b))),
     failedObjects: input.failures.map((f) => ({

@@ -37,10 +37,12 @@ export function objectTask(processor: ObjectProcessor, books: TaskBooks, throttl
     for (let attempt = 1; ; attempt += 1) {
       try {
         const r = await processor.process({ bucket: obj.bucket, key: obj.key, size: obj.size }, stop.aborting);
-        if (r.status === 'done' && r.lines !== r.indexed + r.duplicates + r.quarantined) {
+        // CloudTrail files also count records skipped on purpose (other services, other buckets).
+        const skipped = r.skipped ?? 0;
+        if (r.status === 'done' && r.lines !== r.indexed + r.duplicates + r.quarantined + skipped) {
           throw new AuditError(
             'INTEGRITY_MISMATCH',
-            `${obj.key}: ${r.lines} lines but ${r.indexed} indexed + ${r.duplicates} duplicates + ${r.quarantined} quarantined.`,
+            `${obj.key}: ${r.lines} lines but ${r.indexed} indexed + ${r.duplicates} duplicates + ${r.quarantined} quarantined + ${skipped} skipped.`,
           );
         }
         if (r.status === 'missing') logger.warn({ key: obj.key }, 'Log object no longer exists; counted as missing.');

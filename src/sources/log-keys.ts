@@ -8,7 +8,8 @@
  *   the time part is 00-00-00. Such a key is read as an "event-day" key covering the whole day.
  */
 
-export type KeyFormat = 'simple' | 'partitioned';
+/** `cloudtrail`: a CloudTrail log file key (src/sources/cloudtrail-keys.ts), listed by replay beside the access logs. */
+export type KeyFormat = 'simple' | 'partitioned' | 'cloudtrail';
 /** `delivery`: records are older than the key time. `event-day`: records lie in [key day, key day + 1 d). */
 export type KeyKind = 'delivery' | 'event-day';
 

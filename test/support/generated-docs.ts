@@ -1,5 +1,6 @@
 import { BEGIN, END, configReference } from '../../src/config/docs.js';
 import { FIELDS_BEGIN, FIELDS_END, fieldReference } from '../../src/event/field-docs.js';
+import { CLOUDTRAIL_FIELDS_BEGIN, CLOUDTRAIL_FIELDS_END, cloudTrailFieldReference } from '../../src/event/cloudtrail-docs.js';
 import { AUDIT_FIELDS_BEGIN, AUDIT_FIELDS_END, genesysAuditFieldReference } from '../../src/event/genesys-audit-docs.js';
 import { CODES_BEGIN, CODES_END, METRICS_BEGIN, METRICS_END, codesReference, metricsReference } from '../../src/ops/docs.js';
 
@@ -18,6 +19,7 @@ export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
   { file: 'docs/operations.md', begin: CODES_BEGIN, end: CODES_END, generate: codesReference },
   { file: 'docs/event-schema.md', begin: FIELDS_BEGIN, end: FIELDS_END, generate: () => fieldReference() },
   { file: 'docs/event-schema.md', begin: AUDIT_FIELDS_BEGIN, end: AUDIT_FIELDS_END, generate: genesysAuditFieldReference },
+  { file: 'docs/event-schema.md', begin: CLOUDTRAIL_FIELDS_BEGIN, end: CLOUDTRAIL_FIELDS_END, generate: cloudTrailFieldReference },
 ];
 
 function bounds(text: string, s: GeneratedSection): { start: number; end: number } {

@@ -165,6 +165,11 @@ export async function countDocuments(client: Client, index: string): Promise<num
 export async function deleteIndices(client: Client, prefix: string): Promise<void> {
   await client.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
   await client.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
+  // The other families' indices and templates (`<prefix>.genesys`, `<prefix>.cloudtrail`).
+  for (const family of ['genesys', 'cloudtrail']) {
+    await client.indices.delete({ index: `${prefix}.${family}-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+    await client.indices.deleteIndexTemplate({ name: `${prefix}.${family}` }).catch(() => undefined);
+  }
 }
 
 /**

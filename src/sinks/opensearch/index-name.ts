@@ -35,11 +35,21 @@ export function genesysAuditPrefix(prefix: string): string {
 }
 
 /**
+ * `<prefix>.cloudtrail`: the prefix of the CloudTrail S3 data events' monthly indices
+ * (`<prefix>.cloudtrail-YYYY.MM`); a dot for the reason genesysAuditPrefix gives.
+ */
+export function cloudTrailPrefix(prefix: string): string {
+  return `${prefix}.cloudtrail`;
+}
+
+/**
  * Wildcard patterns that match the monthly indices of every dataset, `<prefix>-YYYY.MM` and
- * `<prefix>.genesys-YYYY.MM`, and not `<prefix>-alerts` or `<prefix>-detect-state` (which also
+ * `<prefix>.genesys-YYYY.MM` and `<prefix>.cloudtrail-YYYY.MM`, and not `<prefix>-alerts` or `<prefix>-detect-state` (which also
  * start with `<prefix>-`): one per leading digit of the year. Index patterns have no character
  * classes, so this is how a policy attaches to months only.
  */
 export function monthlyIndexPatterns(prefix: string): string[] {
-  return [prefix, genesysAuditPrefix(prefix)].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`));
+  return [prefix, genesysAuditPrefix(prefix), cloudTrailPrefix(prefix)].flatMap((p) =>
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`),
+  );
 }

@@ -13,6 +13,8 @@ export interface SetupReport {
   readonly templateVersion: string;
   /** The Genesys audit events' template (`<prefix>.genesys`), installed beside the access events' one. */
   readonly auditTemplate: { readonly name: string; readonly result: TemplateResult; readonly version: string };
+  /** Every family's template but the access events' (the Genesys audit one included), in indexFamilies order. */
+  readonly familyTemplates: readonly { readonly dataset: string; readonly name: string; readonly result: TemplateResult; readonly version: string }[];
   /** True when an updated mapping was also put on the existing monthly indices. */
   readonly existingIndicesUpdated: boolean;
   /** Index pattern the template and the policy cover: `<prefix>-*`. */
@@ -50,23 +52,30 @@ export async function ensureIndexSetupWith(
   if (options.takeAliasFrom !== undefined) assertMovable(options.takeAliasFrom, cfg.INDEX_PREFIX);
   await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
   const template = await ensureIndexTemplate(client, cfg, mappings, logger);
-  const audit = indexFamilies(cfg).find((f) => f.dataset === 'genesys.audit')!;
-  const auditTemplate = await ensureIndexTemplate(client, audit.settings, audit.mappings, logger, audit.revision);
+  const others = indexFamilies(cfg).filter((f) => f.dataset !== 'aws.s3access');
+  const familyTemplates: SetupReport['familyTemplates'][number][] = [];
+  for (const family of others) {
+    const t = await ensureIndexTemplate(client, family.settings, family.mappings, logger, family.revision);
+    familyTemplates.push({ dataset: family.dataset, name: family.settings.INDEX_PREFIX, result: t.result, version: t.version });
+  }
+  const auditTemplate = familyTemplates.find((t) => t.dataset === 'genesys.audit')!;
   // The move first: it puts the alias on every rebuilt index in the same request that takes it
   // off the old ones, so ensureReadAlias below finds nothing left to add.
   const moved = options.takeAliasFrom === undefined ? undefined : await moveReadAlias(client, aliasName, options.takeAliasFrom, cfg.INDEX_PREFIX, logger);
   const alias = await ensureReadAlias(client, cfg.INDEX_PREFIX, logger, aliasName);
-  const auditAlias = await ensureReadAlias(client, audit.settings.INDEX_PREFIX, logger, aliasName);
+  const familyAliasAdded: string[] = [];
+  for (const family of others) familyAliasAdded.push(...(await ensureReadAlias(client, family.settings.INDEX_PREFIX, logger, aliasName)).added);
   const ism = await ensureIsmPolicy(client, cfg, logger, options);
   return {
     template: cfg.INDEX_PREFIX,
     templateResult: template.result,
     templateVersion: template.version,
-    auditTemplate: { name: audit.settings.INDEX_PREFIX, result: auditTemplate.result, version: auditTemplate.version },
+    auditTemplate: { name: auditTemplate.name, result: auditTemplate.result, version: auditTemplate.version },
+    familyTemplates,
     existingIndicesUpdated: template.existingIndicesUpdated,
     indexPattern: `${cfg.INDEX_PREFIX}-*`,
     alias: aliasName,
-    aliasAddedTo: [...(moved?.addedTo ?? []), ...alias.added, ...auditAlias.added],
+    aliasAddedTo: [...(moved?.addedTo ?? []), ...alias.added, ...familyAliasAdded],
     aliasRemovedFrom: moved?.removedFrom ?? [],
     ismPolicyId: ism.policyId,
     ism: ism.result,

@@ -178,7 +178,7 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     const cfg = { INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 };
     expect((await ensureIndexSetupWith(client, cfg, logger, MAPPINGS)).ism).toBe('created');
     const ismCalls = (): string[] => proxy.seen.filter((r) => r.path.startsWith('/_plugins/_ism')).map((r) => `${r.method} ${r.path.split('?')[0]!}`);
-    const months = [prefix, `${prefix}.genesys`]
+    const months = [prefix, `${prefix}.genesys`, `${prefix}.cloudtrail`]
       .flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => encodeURIComponent(`${p}-${d}*`)))
       .join(',');
     expect(ismCalls()).toEqual([`GET ${policyPath}`, `PUT ${policyPath}`, `POST /_plugins/_ism/add/${months}`]);
@@ -186,7 +186,11 @@ describe('ISM policy requests (ISM endpoints answered by a 127.0.0.1 stand-in wi
     expect(JSON.parse(put.body.toString())).toMatchObject({
       policy: {
         ism_template: [
-          { index_patterns: [prefix, `${prefix}.genesys`].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`)) },
+          {
+            index_patterns: [prefix, `${prefix}.genesys`, `${prefix}.cloudtrail`].flatMap((p) =>
+              ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`),
+            ),
+          },
         ],
       },
     });
@@ -433,6 +437,7 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     const before = await verifyIndexSetup(client, cfg, logger);
     expect(before.problems).toEqual([
       `index template ${cfg.INDEX_PREFIX}.genesys (genesys.audit events) is missing`,
+      `index template ${cfg.INDEX_PREFIX}.cloudtrail (aws.cloudtrail events) is missing`,
       `monthly index(es) without the read alias ${cfg.INDEX_PREFIX}: ${cfg.INDEX_PREFIX}-2024.01`,
     ]);
     expect((await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS)).aliasAddedTo).toEqual([`${cfg.INDEX_PREFIX}-2024.01`]);

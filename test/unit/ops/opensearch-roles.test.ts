@@ -71,10 +71,13 @@ describe('OpenSearch security roles (config/opensearch/roles/)', () => {
     }
   });
 
-  it(`keeps every index pattern under the prefix (${PREFIX}, ${PREFIX}-* and the Genesys audit events' ${PREFIX}.genesys-*)`, () => {
+  it(`keeps every index pattern under the prefix (${PREFIX}, ${PREFIX}-* the Genesys audit events' ${PREFIX}.genesys-* and the CloudTrail events' ${PREFIX}.cloudtrail-*)`, () => {
     for (const [name, r] of roles) {
       for (const pattern of r.index_permissions.flatMap((ip) => ip.index_patterns)) {
-        expect(pattern === PREFIX || pattern.startsWith(`${PREFIX}-`) || pattern.startsWith(`${PREFIX}.genesys-`), `${name}: ${pattern}`).toBe(true);
+        expect(
+          pattern === PREFIX || pattern.startsWith(`${PREFIX}-`) || pattern.startsWith(`${PREFIX}.genesys-`) || pattern.startsWith(`${PREFIX}.cloudtrail-`),
+          `${name}: ${pattern}`,
+        ).toBe(true);
         expect(pattern.slice(0, PREFIX.length + 1).includes('*'), `${name}: ${pattern}`).toBe(false);
       }
     }

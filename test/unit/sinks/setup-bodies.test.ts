@@ -47,7 +47,7 @@ describe('ismPolicyBody', () => {
     expect(ismPolicyId('audit')).toBe('audit-retention');
     expect(JSON.stringify(p.policy.states)).toContain(`"min_index_age":"${2192 + MONTH_MARGIN_DAYS}d"`);
     // Monthly indices of both datasets only: audit-alerts and audit-detect-state match none of the patterns.
-    const patterns = ['audit', 'audit.genesys'].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`));
+    const patterns = ['audit', 'audit.genesys', 'audit.cloudtrail'].flatMap((p) => ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${p}-${d}*`));
     expect(p.policy.ism_template).toEqual([{ index_patterns: patterns, priority: 100 }]);
     const matches = (index: string): boolean => patterns.some((pat) => index.startsWith(pat.slice(0, -1)));
     expect(['audit-2024.05', 'audit-1999.12', 'audit-0001.01'].every(matches)).toBe(true);
