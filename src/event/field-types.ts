@@ -28,4 +28,3 @@ export const personName = {
 export const alias = <P extends string>(path: P): { type: 'alias'; path: P } => ({ type: 'alias', path });
 
 export const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
-
