@@ -165,8 +165,9 @@ async function uploadCorpus(s3: S3Client, res: LogPipelineResources, lines: numb
   return all;
 }
 
-async function rawBaseline(objects: string[][], logBucket: string, prefix: string, bulkDocs: number): Promise<number> {
-  const env = workerEnv({ INDEX_PREFIX: prefix });
+async function rawBaseline(objects: string[][], logBucket: string, prefix: string, bulkDocs: number, settings: Record<string, string>): Promise<number> {
+  // The worker's settings too: BULK_GZIP=false measured against a raw loader that still gzips would flatter the worker.
+  const env = workerEnv({ ...settings, INDEX_PREFIX: prefix });
   const cfg = loadConfigOrThrow({ env });
   const client = createOpenSearchClient(cfg);
   await ensureIndexSetup(client, cfg, createLogger('warn'));
@@ -336,7 +337,7 @@ async function run(
     process.stdout.write('e2e: running the worker until the queue is drained...\n');
     const worker = await runWorker(res, sqs, workerPrefix, lines, workerSettings);
     process.stdout.write('e2e: bulk-loading the same documents directly (raw bulk limit)...\n');
-    const rawSeconds = await rawBaseline(objects, res.logBucket, rawPrefix, 2000);
+    const rawSeconds = await rawBaseline(objects, res.logBucket, rawPrefix, 2000, workerSettings);
     const workerRate = worker.lines / worker.seconds;
     const rawRate = lines / rawSeconds;
     const report: Record<string, unknown> = {
@@ -350,6 +351,8 @@ async function run(
       worker_peak_rss_mb: Math.round(worker.peakRssMb),
       worker_cpu_seconds: Number(worker.cpuSeconds.toFixed(2)),
       worker_cpu_us_per_event: Number(((worker.cpuSeconds * 1e6) / worker.lines).toFixed(1)),
+      worker_settings: workerSettings,
+      worker_node_args: process.env.WORKER_NODE_ARGS ?? '',
       pinned: values.pin,
     };
     if (!values['skip-big']) {
