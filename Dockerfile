@@ -58,8 +58,11 @@ LABEL org.opencontainers.image.title="recording-audit" \
 # quarantine directory and the replay checkpoint. The root filesystem can stay read-only.
 # V8 grows its heap toward the container's memory when it can; a cap keeps the worker's footprint
 # what the streaming design allows (every queue and buffer is bounded), measured by the e2e bench.
+# The young generation is capped too: with the old space at 192 MB, V8's default semi-space (up to
+# 64 MB) leaves no room to promote a scavenge's survivors and it falls back to full collections;
+# the garbage collector then took half the worker's CPU (`npm run bench -- cpu`, issue 18).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-old-space-size=192 \
+    NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=32" \
     HEALTH_PORT=8080 \
     QUARANTINE_URL=file:///tmp/recording-audit/quarantine \
     REPLAY_CHECKPOINT_URL=file:///tmp/recording-audit/replay-checkpoint.json

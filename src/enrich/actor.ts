@@ -27,23 +27,29 @@ export function patternRegExp(patterns: readonly string[]): RegExp | undefined {
   return new RegExp(`^(?:${alts.join('|')})$`, 'is');
 }
 
+/** Requesters whose kind is remembered. */
+const REQUESTER_MEMO = 4096;
+
 export function actorClassifier(servicePatterns: readonly string[], humanPatterns: readonly string[]): ActorClassifier {
   const service = patternRegExp(servicePatterns);
   const human = patternRegExp(humanPatterns);
-  let lastRequester: string | undefined;
-  let lastKind: ActorKind = 'unknown';
+  // Requesters are few (roles, sessions) and recur on every line: the patterns (runs of `.*` that
+  // backtrack) run once per requester, not once per event. Bounded: a flood of distinct requesters
+  // empties it rather than growing it.
+  const known = new Map<string, ActorKind>();
   return {
     kindOf(event: AccessEvent): ActorKind {
       const requester = event.aws.s3access.requester;
       if (requester === undefined || requester === '-') return 'anonymous';
       if (event.event.self === true) return 'self';
-      if (requester === lastRequester) return lastKind;
+      const seen = known.get(requester);
+      if (seen !== undefined) return seen;
       let kind: ActorKind;
       if (service?.test(requester) === true) kind = 'service';
       else if (human?.test(requester) === true) kind = 'human';
       else kind = event.aws.principal?.type === 'AWSService' ? 'service' : 'unknown';
-      lastRequester = requester;
-      lastKind = kind;
+      if (known.size >= REQUESTER_MEMO) known.clear();
+      known.set(requester, kind);
       return kind;
     },
   };

@@ -15,7 +15,7 @@ import { createKeyResolver, eventObjectKey, type KeyMatch } from './keys.js';
 import { LookupCache } from './lookup-cache.js';
 import { RequesterBudget } from './requester-budget.js';
 import { createGenesysLookups, type GenesysLookups } from './lookups.js';
-import { keyFields, pendingReason, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
+import { keyFields, pendingReason, resolveFromKey, resolveRecording, type Resolution, type ResolveContext } from './resolve.js';
 import { actorClassifier } from './actor.js';
 import { loadDirectoryFile } from './actor-directory.js';
 import { ACTOR_PERSON_KEYS, personTarget, resolvePerson, targetKey, withPerson, type PersonResult } from './person.js';
@@ -140,6 +140,7 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
       const personJobs = new Map<string, Promise<PersonResult>>();
       // Popular recordings repeat within a batch: resolve each key once.
       const matches = new Map<string, KeyMatch | undefined>();
+      const fromKey = new Map<string, Resolution>();
       for (const event of events) {
         event.event.self = self.isSelf(event);
         const kind = actors.kindOf(event);
@@ -179,6 +180,13 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         // Not anonymous (skipReason), so a requester is logged.
         const requester = event.aws.s3access.requester ?? '';
         const sidecarKey = sidecars !== undefined && mayReadSidecar(event, match, recordingsBucket) ? match.sidecarKey : undefined;
+        if (lookups === undefined && sidecarKey === undefined) {
+          // Nothing to look up: the key is the whole answer, shared by the batch's events of one key.
+          let known = fromKey.get(key);
+          if (known === undefined) fromKey.set(key, (known = resolveFromKey(match)));
+          apply(event, known);
+          continue;
+        }
         // Per requester: a job refused by one requester's cap must not be shared with another's event.
         const memo = `${sidecarKey !== undefined ? 's' : '-'}${requester}\n${key}`;
         let job = jobs.get(memo);

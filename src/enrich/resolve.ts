@@ -77,6 +77,14 @@ async function lookup<V>(p: Promise<Lookup<V>>): Promise<Lookup<V>> {
 }
 
 /**
+ * Keys only, no sidecar to read: what the key says, at once. The same answer resolveRecording
+ * gives then, without a promise per recording (the worker's hot path in keys-only mode).
+ */
+export function resolveFromKey(match: KeyMatch): Resolution {
+  return finish('partial', ['keys_only'], keyFields(match), []);
+}
+
+/**
  * Resolves one key. `sidecarKey` is set only when the sidecar may be read for this event.
  * Throws Pending (or a GENESYS_* error) when the answer must wait.
  */

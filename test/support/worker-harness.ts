@@ -178,12 +178,14 @@ export async function deleteIndices(client: Client, prefix: string): Promise<voi
  * loader in the measured process).
  */
 export function spawnWorker(env: Record<string, string>, options: { built?: boolean } = {}): ChildProcess {
+  // The built worker gets the image's heap settings (Dockerfile NODE_OPTIONS); WORKER_NODE_ARGS
+  // come after them, so a later flag can override one (V8 takes the last).
   // WORKER_NODE_ARGS (for example `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses)
   // profiles the child.
   const extra = (process.env.WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const args =
     options.built === true
-      ? [...extra, '--max-old-space-size=192', 'dist/src/cli/main.js', 'worker']
+      ? ['--max-old-space-size=192', '--max-semi-space-size=32', ...extra, 'dist/src/cli/main.js', 'worker']
       : [...extra, '--import', 'tsx', 'src/cli/main.ts', 'worker'];
   return spawn(process.execPath, args, {
     cwd: process.cwd(),

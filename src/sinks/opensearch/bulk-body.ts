@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import type { IndexableDocument } from '../../event/types.js';
 
 /**
  * zlib level of bulk bodies. Measured on 2000 generated events (6.1 MB of NDJSON): level 1 takes
@@ -19,4 +20,26 @@ export interface EncodedBulkBody {
 export async function encodeBulkBody(ndjson: string, gzipped: boolean): Promise<EncodedBulkBody> {
   if (!gzipped) return { body: ndjson, headers: {} };
   return { body: await gzipAsync(ndjson, { level: BULK_GZIP_LEVEL }), headers: { 'content-encoding': 'gzip' } };
+}
+
+/**
+ * The action line and source line of one `create`, serialised once: the sink holds this string
+ * (not a re-serialisation) until OpenSearch answers. The action prefix of each index is built once.
+ */
+export class BulkLineEncoder {
+  private readonly actionPrefixes = new Map<string, string>();
+
+  line(index: string, doc: IndexableDocument): string {
+    return this.actionPrefix(index) + JSON.stringify(doc.id) + '}}\n' + JSON.stringify(doc.event) + '\n';
+  }
+
+  private actionPrefix(index: string): string {
+    let prefix = this.actionPrefixes.get(index);
+    if (prefix === undefined) {
+      prefix = '{"create":{"_index":' + JSON.stringify(index) + ',"_id":';
+      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear();
+      this.actionPrefixes.set(index, prefix);
+    }
+    return prefix;
+  }
 }

@@ -5,7 +5,7 @@ import type { QuarantineRecord } from '../quarantine/record.js';
 import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
 import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
 import { ByteBudget } from './budget.js';
-import { encodeBulkBody } from './bulk-body.js';
+import { BulkLineEncoder, encodeBulkBody } from './bulk-body.js';
 import { readBulkItems, readMgetHashes } from './bulk-response.js';
 import { indexNameFor } from './index-name.js';
 import { backoffMs, classifyItem } from './retry.js';
@@ -59,7 +59,7 @@ export class BulkIndexer {
   private readonly budget: ByteBudget;
   private readonly availability: SinkAvailability;
   private readonly random: () => number;
-  private readonly actionPrefixes = new Map<string, string>();
+  private readonly encoder = new BulkLineEncoder();
   private open: Pending[] = [];
   private openBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -105,7 +105,7 @@ export class BulkIndexer {
     let line: string;
     try {
       index = indexNameFor(this.options.prefix, doc.event['@timestamp']);
-      line = this.actionPrefix(index) + JSON.stringify(doc.id) + '}}\n' + JSON.stringify(doc.event) + '\n';
+      line = this.encoder.line(index, doc);
     } catch (err) {
       // Not sendable at all (no usable @timestamp): quarantine without touching the budget.
       const reason = isAuditError(err) && typeof err.details.reason === 'string' ? err.details.reason : 'serialization_failed';
@@ -159,16 +159,6 @@ export class BulkIndexer {
     this.seq += 1;
     this.unsettled += 1;
     return { seq: this.seq, doc, tracker, index, line, bytes, attempts: 0, settled: false };
-  }
-
-  private actionPrefix(index: string): string {
-    let prefix = this.actionPrefixes.get(index);
-    if (prefix === undefined) {
-      prefix = '{"create":{"_index":' + JSON.stringify(index) + ',"_id":';
-      if (this.actionPrefixes.size > 1000) this.actionPrefixes.clear();
-      this.actionPrefixes.set(index, prefix);
-    }
-    return prefix;
   }
 
   private enqueue(p: Pending): void {

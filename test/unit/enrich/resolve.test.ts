@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../../../src/enrich/genesys/client.js';
 import { normalizeMediaType, type ConversationDetail } from '../../../src/enrich/genesys/models.js';
-import { agentUserIds, mediaFromAnalytics, participantsOf } from '../../../src/enrich/resolve.js';
+import { createKeyResolver } from '../../../src/enrich/keys.js';
+import { agentUserIds, mediaFromAnalytics, participantsOf, resolveFromKey, resolveRecording } from '../../../src/enrich/resolve.js';
 
 const detail: ConversationDetail = {
   conversationId: 'c',
@@ -74,5 +75,27 @@ describe('retryAfterMs', () => {
       retryAfterMs(res({}, { message: 'Rate limit exceeded the maximum. Retry the request in [42] seconds', code: 'too.many.requests.retry.after' })),
     ).toBe(42_000);
     expect(retryAfterMs(res({}))).toBeUndefined();
+  });
+});
+
+describe('resolveFromKey', () => {
+  it('gives what resolveRecording gives keys-only without a sidecar, in the same field order', async () => {
+    const resolver = createKeyResolver();
+    const org = '3c9a7a2e-1f0b-4a55-9f0e-6c1d2b3a4f50';
+    const cid = '0b1c2d3e-4f50-4a6b-8c7d-000000000042';
+    const rid = '9f8e7d6c-5b4a-4392-8170-000000000126';
+    const keys = [
+      `${org}/year=2024/month=5/day=2/hour=3/conversation_id=${cid}/${rid}.opus`,
+      `${org}/year=2024/month=5/day=2/hour=3/conversation_id=${cid}/${rid}.opus_metadata.json`,
+    ];
+    const ctx = { genesys: undefined, sidecars: undefined, recordingMetadata: 'never' as const };
+    for (const key of keys) {
+      const match = resolver.resolve(key);
+      expect(match).toBeDefined();
+      const slow = await resolveRecording(match!, undefined, ctx, { deadline: Date.now() + 1000 });
+      const quick = resolveFromKey(match!);
+      expect(quick).toEqual(slow);
+      expect(JSON.stringify(quick)).toBe(JSON.stringify(slow));
+    }
   });
 });
