@@ -74,7 +74,11 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
       .find((l) => l.level === 'error');
     expect(refusal).toMatchObject({
       msg: expect.stringContaining('refusing to start') as string,
-      problems: [`index template ${prefix} is missing`, `index template ${prefix}.genesys (genesys.audit events) is missing`],
+      problems: [
+        `index template ${prefix} is missing`,
+        `index template ${prefix}.genesys (genesys.audit events) is missing`,
+        `index template ${prefix}.cloudtrail (aws.cloudtrail events) is missing`,
+      ],
     });
 
     expect((await template(prefix)).status).toBe(404);
