@@ -1,5 +1,6 @@
 import type { PrincipalFields } from './principal.js';
 import type { ActorKind, EnrichmentStatus, EventOutcome } from './types.js';
+import { bool, date, ipField, keyword, keywordText, long, props, stored } from './field-types.js';
 
 /**
  * The `aws.cloudtrail` event: one CloudTrail S3 data event on an audited bucket, the second source
@@ -96,15 +97,6 @@ export interface CloudTrailEvent {
   log: { file: { path: string }; offset: number };
   enrichment: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
 }
-
-const keyword = { type: 'keyword', ignore_above: 8191 } as const;
-const stored = { type: 'keyword', index: false, doc_values: false } as const;
-const date = { type: 'date' } as const;
-const long = { type: 'long' } as const;
-const bool = { type: 'boolean' } as const;
-const ipField = { type: 'ip', ignore_malformed: true } as const;
-const keywordText = { ...keyword, fields: { text: { type: 'match_only_text' } } } as const;
-const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });
 
 /** Strict; every name the access-event mapping also has is of the same type (a unit test pins it). */
 export const CLOUDTRAIL_MAPPINGS = {

@@ -12,9 +12,9 @@ import type { IndexableDocument } from '../event/types.js';
 import type { BulkIndexer, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
 import { cloudTrailKeyKind, cloudTrailKeyTimeMs } from '../sources/cloudtrail-keys.js';
-import { openObject } from '../sources/s3-object.js';
 import { DAY_MS } from '../sources/log-keys.js';
 import { admissionRulesFrom } from './admission.js';
+import { openLogObject } from './open-log-object.js';
 import { ObjectTally } from './tally.js';
 import type { ObjectProcessor, ObjectRef, ObjectResult } from './types.js';
 
@@ -83,34 +83,8 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
       logger.info({ object: source, skippedFile }, 'CloudTrail file of another kind skipped by its key.');
       return { ...emptyResult(ref, Date.now() - started), skippedFile };
     }
-    const opened = await openObject(this.deps.s3, ref, {
-      ...(signal ? { signal } : {}),
-      idleTimeoutMs: this.cfg.OBJECT_READ_TIMEOUT_MS,
-    });
-    if (!opened.found) {
-      if (opened.reason === 'changed') {
-        metrics.objects.inc({ result: 'changed' });
-        logger.error({ object: source, eTag: ref.eTag, versionId: ref.versionId }, 'CloudTrail file changed since its notification; not read.');
-        throw new AuditError('OBJECT_CHANGED', `Log object ${source} is no longer the version its notification named (ETag ${ref.eTag ?? '?'}).`, {
-          retryable: true,
-          details: { reason: 'changed' },
-        });
-      }
-      if (opened.reason !== 'access_denied') metrics.missingLogObjects.inc({ policy: this.cfg.MISSING_OBJECT_POLICY });
-      if (this.cfg.MISSING_OBJECT_POLICY === 'retry' || opened.reason === 'access_denied') {
-        metrics.objects.inc({ result: opened.reason });
-        throw new AuditError('OBJECT_MISSING', `Log object ${source} is ${opened.reason === 'access_denied' ? 'not readable' : 'missing'}.`, {
-          retryable: true,
-          details: { reason: opened.reason },
-        });
-      }
-      metrics.objects.inc({ result: 'missing' });
-      logger.warn(
-        { object: source, policy: 'skip' },
-        'CloudTrail file no longer exists; notification acknowledged by policy, its records are lost to the index.',
-      );
-      return { ...emptyResult(ref, Date.now() - started), status: 'missing' };
-    }
+    const opened = await openLogObject(this.deps, this.cfg, ref, 'CloudTrail file', signal);
+    if (opened === undefined) return { ...emptyResult(ref, Date.now() - started), status: 'missing' };
 
     // As for access logs: S3's LastModified, which no writer chooses, bounds the record times.
     const objectMs = opened.lastModified?.getTime() ?? cloudTrailKeyTimeMs(ref.key) ?? Date.now();

@@ -11,8 +11,8 @@ import type { Enricher } from '../enrich/enricher.js';
 import type { Metrics } from '../core/metrics.js';
 import type { BulkIndexer, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
-import { openObject } from '../sources/s3-object.js';
 import { admissionOf, admissionRulesFrom, objectTimeMs, type AdmissionRules } from './admission.js';
+import { openLogObject } from './open-log-object.js';
 import { ObjectTally } from './tally.js';
 import type { ObjectProcessor, ObjectRef, ObjectResult } from './types.js';
 
@@ -81,33 +81,8 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     const started = Date.now();
     const { logger, metrics } = this.deps;
     const source = `s3://${ref.bucket}/${ref.key}`;
-    const opened = await openObject(this.deps.s3, ref, {
-      ...(signal ? { signal } : {}),
-      idleTimeoutMs: this.cfg.OBJECT_READ_TIMEOUT_MS,
-    });
-    if (!opened.found) {
-      if (opened.reason === 'changed') {
-        // Access logs are written once. A different object under the key is worth a person's
-        // look, so the message goes to redelivery and then the dead-letter queue, never skipped.
-        metrics.objects.inc({ result: 'changed' });
-        logger.error({ object: source, eTag: ref.eTag, versionId: ref.versionId }, 'Log object changed since its notification; not read.');
-        throw new AuditError('OBJECT_CHANGED', `Log object ${source} is no longer the version its notification named (ETag ${ref.eTag ?? '?'}).`, {
-          retryable: true,
-          details: { reason: 'changed' },
-        });
-      }
-      if (opened.reason !== 'access_denied') metrics.missingLogObjects.inc({ policy: this.cfg.MISSING_OBJECT_POLICY });
-      if (this.cfg.MISSING_OBJECT_POLICY === 'retry' || opened.reason === 'access_denied') {
-        metrics.objects.inc({ result: opened.reason });
-        throw new AuditError('OBJECT_MISSING', `Log object ${source} is ${opened.reason === 'access_denied' ? 'not readable' : 'missing'}.`, {
-          retryable: true,
-          details: { reason: opened.reason },
-        });
-      }
-      metrics.objects.inc({ result: 'missing' });
-      logger.warn({ object: source, policy: 'skip' }, 'Log object no longer exists; notification acknowledged by policy, its records are lost to the index.');
-      return emptyResult(ref, 'missing', Date.now() - started);
-    }
+    const opened = await openLogObject(this.deps, this.cfg, ref, 'Log object', signal);
+    if (opened === undefined) return emptyResult(ref, 'missing', Date.now() - started);
 
     let bytes = 0;
     const tally = new ObjectTally();
