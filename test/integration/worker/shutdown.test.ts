@@ -86,8 +86,10 @@ describe('graceful shutdown of the real worker process', () => {
   }, 300_000);
 
   it('SIGTERM: objects still waiting for a slot are not started; their messages go back at once', async () => {
+    // Large enough that the first object is usually still under way when the signal comes.
+    const LINES = 15_000;
     const res = await logPipeline({ maxReceiveCount: 100, visibilityTimeoutSecs: 10 });
-    const objects = [41, 42, 43, 44].map((seed) => [...corpusLines(6000, seed)]);
+    const objects = [41, 42, 43, 44].map((seed) => [...corpusLines(LINES, seed)]);
     for (const [i, lines] of objects.entries()) {
       await putLogObject(s3, res.logBucket, logObjectKey(res.logPrefix, new Date(Date.UTC(2024, 6, 1)), `Q${i}`), `${lines.join('\n')}\n`);
     }
@@ -110,16 +112,19 @@ describe('graceful shutdown of the real worker process', () => {
     child.kill('SIGTERM');
     const { code } = await exit;
     expect(code).toBe(0);
-    // Exactly the one object under way was finished; nothing of the three waiting ones was read.
+    // The object under way was finished; nothing of the ones waiting for a slot was read. Usually
+    // that is one finished and three untouched; a worker fast enough to have begun a second object
+    // before the signal finishes that one too. Never an object in part.
     const stored = new Set([...(await allDocuments(os, `${prefix}-*`)).values()].map((d) => (d.event as { hash: string }).hash));
     const finished = objects.filter((lines) => lines.every((l) => stored.has(sha256(l))));
     const untouched = objects.filter((lines) => lines.every((l) => !stored.has(sha256(l))));
-    expect(finished).toHaveLength(1);
-    expect(untouched).toHaveLength(3);
-    expect(stored.size).toBe(6000);
+    expect(finished.length + untouched.length).toBe(objects.length);
+    expect(finished.length).toBeGreaterThanOrEqual(1);
+    expect(untouched.length).toBeGreaterThanOrEqual(2);
+    expect(stored.size).toBe(LINES * finished.length);
     // Released, not left invisible for a backoff: visible again right away.
     const depth = await queueDepth(sqs, res.queueUrl);
-    expect(depth).toMatchObject({ visible: 3, inFlight: 0 });
+    expect(depth).toMatchObject({ visible: untouched.length, inFlight: 0 });
   }, 300_000);
 
   it('SIGTERM with enough grace: the in-flight object finishes, its message is deleted, exit 0', async () => {
