@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import { AuditError, describeError } from '../core/errors.js';
+import { AuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { readCloudTrailFile, type CloudTrailFileStats, type CloudTrailItem } from '../decode/cloudtrail-file.js';
@@ -14,7 +14,7 @@ import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/reco
 import { cloudTrailKeyKind, cloudTrailKeyTimeMs } from '../sources/cloudtrail-keys.js';
 import { DAY_MS } from '../sources/log-keys.js';
 import { admissionRulesFrom } from './admission.js';
-import { openLogObject } from './open-log-object.js';
+import { openLogObject, readFailed } from './open-log-object.js';
 import { ObjectTally } from './tally.js';
 import type { ObjectProcessor, ObjectRef, ObjectResult } from './types.js';
 
@@ -137,11 +137,7 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
       this.deps.sink.sendNow();
       await tally.drained();
     } catch (err) {
-      metrics.objects.inc({ result: 'failed' });
-      await reader.return(undefined as never).catch(() => undefined);
-      throw err instanceof AuditError
-        ? err
-        : new AuditError('OBJECT_READ_FAILED', `Reading ${source} failed: ${describeError(err).message}`, { cause: err, retryable: true });
+      throw await readFailed(err, source, metrics, reader);
     } finally {
       metrics.objectBytes.inc(bytes);
     }

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
-import { AuditError, describeError } from '../core/errors.js';
+import { AuditError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { decodeLines, type DecodeStats } from '../decode/lines.js';
 import { buildEvent, type Rejection, type SourceContext } from '../event/build.js';
@@ -12,7 +12,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { BulkIndexer, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
 import { admissionOf, admissionRulesFrom, objectTimeMs, type AdmissionRules } from './admission.js';
-import { openLogObject } from './open-log-object.js';
+import { openLogObject, readFailed } from './open-log-object.js';
 import { ObjectTally } from './tally.js';
 import type { ObjectProcessor, ObjectRef, ObjectResult } from './types.js';
 
@@ -147,11 +147,7 @@ export class StreamingObjectProcessor implements ObjectProcessor {
       this.deps.sink.sendNow();
       await tally.drained();
     } catch (err) {
-      metrics.objects.inc({ result: 'failed' });
-      await lines.return(undefined as never).catch(() => undefined);
-      throw err instanceof AuditError
-        ? err
-        : new AuditError('OBJECT_READ_FAILED', `Reading ${source} failed: ${describeError(err).message}`, { cause: err, retryable: true });
+      throw await readFailed(err, source, metrics, lines);
     } finally {
       metrics.objectBytes.inc(bytes);
     }

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
-import { AuditError } from '../core/errors.js';
+import { AuditError, describeError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { openObject, type OpenedObject } from '../sources/s3-object.js';
@@ -43,4 +43,17 @@ export async function openLogObject(
   metrics.objects.inc({ result: 'missing' });
   logger.warn({ object: source, policy: 'skip' }, `${what} no longer exists; notification acknowledged by policy, its records are lost to the index.`);
   return undefined;
+}
+
+/**
+ * What either reader throws when reading an opened object failed: the object counts as failed,
+ * the stream is closed (its connection released), and an error that is not already ours becomes a
+ * retryable OBJECT_READ_FAILED, so the message is read again rather than deleted.
+ */
+export async function readFailed(err: unknown, source: string, metrics: Metrics, reader: AsyncIterator<unknown>): Promise<AuditError> {
+  metrics.objects.inc({ result: 'failed' });
+  await reader.return?.(undefined).catch(() => undefined);
+  return err instanceof AuditError
+    ? err
+    : new AuditError('OBJECT_READ_FAILED', `Reading ${source} failed: ${describeError(err).message}`, { cause: err, retryable: true });
 }
