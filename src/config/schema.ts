@@ -154,7 +154,7 @@ export const SCHEMA = {
   ),
   CLOUDTRAIL_MAX_RECORD_BYTES: int(
     'pipeline',
-    'A CloudTrail record larger than this is dropped while it is read and quarantined as ct_record_too_large; the file goes on. Bounds the memory one record can take.',
+    'A CloudTrail record larger than this is dropped while it is read and quarantined as ct_record_too_large; the file goes on. Bounds the memory one record can take; a single JSON token longer than 4 times this ends the file as ct_token_too_large.',
     { default: 1_048_576, min: 4096, max: 67_108_864 },
   ),
 

@@ -12,7 +12,13 @@ import { Tokenizer, TokenParser, TokenType, type ParsedTokenInfo } from '@stream
  */
 
 export type CloudTrailFileReason =
-  'ct_truncated_gzip' | 'ct_invalid_json' | 'ct_records_not_array' | 'ct_records_missing' | 'ct_record_too_large' | 'ct_record_not_object';
+  | 'ct_truncated_gzip'
+  | 'ct_invalid_json'
+  | 'ct_records_not_array'
+  | 'ct_records_missing'
+  | 'ct_record_too_large'
+  | 'ct_token_too_large'
+  | 'ct_record_not_object';
 
 export type CloudTrailItem =
   /** index: 1-based position in Records; bytes: the record's size in the file. */
@@ -84,6 +90,9 @@ function isZlibError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
+/** A single token may be this many times CLOUDTRAIL_MAX_RECORD_BYTES: a record with such a token is over the record cap anyway. */
+const TOKEN_CAP_RECORDS = 4;
+
 /** Yields the items each chunk completes; returns the file's stats. Read errors of the body (S3) are thrown. */
 export async function* readCloudTrailFile(body: AsyncIterable<Uint8Array>, opts: CloudTrailReadOptions): AsyncGenerator<CloudTrailItem[], CloudTrailFileStats> {
   let gzip = false;
@@ -102,6 +111,11 @@ export async function* readCloudTrailFile(body: AsyncIterable<Uint8Array>, opts:
   let failed: CloudTrailItem | undefined;
   // Nesting inside a top-level member other than Records.
   let skipDepth = 0;
+  // The tokenizer holds a string or number token whole until it ends, so one huge token (or a gap between
+  // tokens that never closes) would grow memory with the file. Bytes since the last token are capped instead;
+  // past the cap nothing after can be resynchronised, so the rest of the file is one quarantine entry.
+  const maxTokenBytes = opts.maxRecordBytes * TOKEN_CAP_RECORDS;
+  let lastTokenOffset = -1;
 
   const fail = (reason: CloudTrailFileReason, detail: string): void => {
     failed ??= { kind: 'file_error', index, reason, detail };
@@ -154,6 +168,7 @@ export async function* readCloudTrailFile(body: AsyncIterable<Uint8Array>, opts:
 
   const tokenizer = new Tokenizer();
   tokenizer.onToken = (t: ParsedTokenInfo): void => {
+    lastTokenOffset = t.offset;
     if (failed !== undefined) return;
     const open = t.token === TokenType.LEFT_BRACE || t.token === TokenType.LEFT_BRACKET;
     const close = t.token === TokenType.RIGHT_BRACE || t.token === TokenType.RIGHT_BRACKET;
@@ -239,6 +254,9 @@ export async function* readCloudTrailFile(body: AsyncIterable<Uint8Array>, opts:
     for await (const chunk of decompressed(body, (g) => (gzip = g))) {
       bytes += chunk.byteLength;
       if (failed === undefined && !tokenizer.isEnded) tokenizer.write(chunk);
+      if (failed === undefined && bytes - 1 - lastTokenOffset > maxTokenBytes) {
+        fail('ct_token_too_large', `no JSON token ends between byte ${lastTokenOffset + 1} and byte ${bytes}, over the cap of ${maxTokenBytes}`);
+      }
       if (out.length > 0) {
         yield out;
         out = [];

@@ -65,6 +65,11 @@ export const REJECT_REASONS = {
     meaning: 'CloudTrail record larger than CLOUDTRAIL_MAX_RECORD_BYTES: dropped while read (bounded memory), the file went on.',
     action: 'Read the original by its source and record index; raise CLOUDTRAIL_MAX_RECORD_BYTES if real records are this large.',
   },
+  ct_token_too_large: {
+    meaning:
+      'CloudTrail file: one JSON token (a string, a number or whitespace) runs past 4 × CLOUDTRAIL_MAX_RECORD_BYTES. Reading stopped there to bound memory; the records before it were read, the rest of the file is this one entry.',
+    action: 'Read the original by its source and the detail (byte offsets); CloudTrail does not write such tokens, so find who wrote the file.',
+  },
   ct_record_not_object: {
     meaning: 'CloudTrail: an element of `Records` that is not a JSON object.',
     action: 'CloudTrail does not write such files; find who wrote it.',

@@ -56,6 +56,37 @@ describe('CloudTrail file reader', () => {
     expect(stats.elements).toBe(20_000);
   });
 
+  it('stops at a token that never ends: the records before it, then one entry, without reading on', async () => {
+    const cap = 4096;
+    let pulled = 0;
+    // 100 MB of one string, made as it is read: the reader must stop near the cap, not hold the string.
+    function* body(): Generator<Uint8Array> {
+      const head = Buffer.from('{"Records":[{"eventID":"a"},{"eventID":"b","pad":"');
+      pulled += head.length;
+      yield head;
+      const block = Buffer.alloc(64 * 1024, 0x78);
+      for (let i = 0; i < 1600; i += 1) {
+        pulled += block.length;
+        yield block;
+      }
+      yield Buffer.from('"}]}');
+    }
+    const it = readCloudTrailFile(Readable.from(body()), { maxRecordBytes: cap });
+    const items: CloudTrailItem[] = [];
+    for (let n = await it.next(); n.done !== true; n = await it.next()) items.push(...n.value);
+    expect(summary(items)).toEqual([
+      ['record', 1],
+      ['file_error', 2, 'ct_token_too_large'],
+    ]);
+    expect(pulled).toBeLessThan(4 * cap + 2 * 64 * 1024);
+    // A long but legal string below the token cap is only the record's problem.
+    const { items: ok } = await read(file({ Records: [{ a: 'y'.repeat(3 * cap) }, { b: 1 }] }), cap, 1000);
+    expect(summary(ok)).toEqual([
+      ['bad_record', 1, 'ct_record_too_large'],
+      ['record', 2],
+    ]);
+  });
+
   it('a truncated gzip keeps the records before the break; the rest is one entry', async () => {
     const gz = file({ Records: Array.from({ length: 200 }, (_, i) => ({ eventID: `e${i}`, n: i * 7919 })) });
     const { items } = await read(gz.subarray(0, Math.floor(gz.length / 2)), 4096, 64);
