@@ -152,6 +152,11 @@ export const SCHEMA = {
     'Buckets a CloudTrail trail delivers to. A notification for an object of one of them under `AWSLogs/…/CloudTrail/` is read as a CloudTrail log file (gzip JSON `Records`) through the same queue, heartbeat and accounting as access logs; its S3 data events on AUDITED_BUCKETS (default RECORDINGS_BUCKET) are indexed as `aws.cloudtrail` events in `<INDEX_PREFIX>.cloudtrail-YYYY.MM`, every other record is counted as skipped. Digest and Insights files are skipped by key.',
     { item: bucketName },
   ),
+  RECONCILE_GRACE_SECS: int(
+    'pipeline',
+    '`reconcile`: an hour is compared only this long after it ended; before that it is shown as `pending` and its one-sided requests are not counted as gaps. S3 delivers access logs best effort, most within a few hours (CloudTrail within about 15 minutes), so a shorter grace reports requests whose record is merely late.',
+    { default: 6 * 3600, min: 0, max: 30 * 86_400 },
+  ),
   CLOUDTRAIL_MAX_RECORD_BYTES: int(
     'pipeline',
     'A CloudTrail record larger than this is dropped while it is read and quarantined as ct_record_too_large; the file goes on. Bounds the memory one record can take.',
