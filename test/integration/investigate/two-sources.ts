@@ -39,6 +39,9 @@ export interface AccessSpec {
 
 let line = 0;
 
+/** The rendered line of each access event, by document id (what verify re-reads from S3). */
+export const LINES = new Map<string, { readonly number: number; readonly bytes: Buffer; readonly path: string }>();
+
 export function accessEvent(s: AccessSpec, logKey = 'access-logs/2026-01-01-14-00-00-TWOSOURCES'): IndexableEvent {
   const op = s.op ?? 'REST.GET.OBJECT';
   const lifecycle = op.startsWith('S3.');
@@ -74,6 +77,7 @@ export function accessEvent(s: AccessSpec, logKey = 'access-logs/2026-01-01-14-0
   );
   const built = buildEvent({ number: ++line, bytes: Buffer.from(text) }, { logBucket: LOG_BUCKET, filePath: `s3://${LOG_BUCKET}/${logKey}` });
   if (!built.ok) throw new Error(`fixture line rejected: ${built.rejection.reason} ${built.rejection.detail}`);
+  LINES.set(built.doc.id, { number: line, bytes: Buffer.from(text), path: `s3://${LOG_BUCKET}/${logKey}` });
   return built.doc;
 }
 
