@@ -2,7 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { checkDocument } from '../../../src/investigate/verify.js';
-import { linkPass, LINKED_SOURCES, type LinkResult } from '../../../src/sinks/opensearch/link.js';
+import { linkPass, LINKED_SOURCES, startLinkTask, type LinkResult } from '../../../src/sinks/opensearch/link.js';
 import { runCli } from '../../support/cli.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 import { accessEvent, cloudTrailEvent, dropAll, indexBoth, LINES, LOG_BUCKET, OTHER_BUCKET, recordingKey, rid, setupPrefix } from './two-sources.js';
@@ -126,6 +126,21 @@ describe('linker on the real node: only link.* changes, in either arrival order'
       linked: 1,
       conflicts: 0,
     });
+    expect((await get(twin.id))._source.link?.twin_id).toEqual([ct.id]);
+  });
+
+  it('the worker task links on its interval and stops cleanly', async () => {
+    const ct = cloudTrailEvent({ id: rid('task'), time: new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, '.000Z') });
+    const twin = accessEvent({ id: rid('task'), time: ct.event['@timestamp'] });
+    await indexBoth(client, prefix, [twin], [ct]);
+    const task = startLinkTask({ client, index: prefix, logger, intervalSecs: 1, lookbackSecs: 3600, refresh: true });
+    try {
+      // Bounded wait for the first passes (no timing is asserted, only that one of them links).
+      for (let i = 0; i < 100 && (await get(ct.id))._source.link === undefined; i++) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await task.stop();
+    }
+    expect((await get(ct.id))._source.link?.twin_id).toEqual([twin.id]);
     expect((await get(twin.id))._source.link?.twin_id).toEqual([ct.id]);
   });
 
