@@ -35,6 +35,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; 
     summary: 'Accounting of disclosures for one conversation (45 CFR 164.528) as HTML, PDF or CSV.',
     load: async () => (await import('./report.js')).run,
   },
+  reconcile: {
+    summary: 'Completeness across CloudTrail and the access logs: per hour, the requests on recordings one source has and the other lacks.',
+    load: async () => (await import('./reconcile.js')).run,
+  },
+  link: {
+    summary: 'Link CloudTrail events to their access-log twins (link.* only, guarded by seq_no): one pass over a span.',
+    load: async () => (await import('./link.js')).run,
+  },
   check: { summary: 'Check a deployment and the recordings bucket; pass/fail table.', load: async () => (await import('./check.js')).run },
   'genesys-sim': {
     summary: 'Run the Genesys Cloud API simulator (tests, demo, benchmarks).',

@@ -7,6 +7,7 @@ import { tableColumns, TableWriter } from '../investigate/format/table.js';
 import { buildQuery, exclusionCountQueries, FORM_ARGUMENT, parseTarget, QUERY_FORMS, type Scope, type Target } from '../investigate/queries.js';
 import type { Hit } from '../investigate/row.js';
 import { countHits, searchHits, type SearchProgress } from '../investigate/search.js';
+import { collapseTwins, type CollapseStats } from '../investigate/twins.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -106,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const client = createOpenSearchClient(cfg);
   const output = new Output(process.stdout);
   try {
-    const { progress, excluded } = await runQuery({
+    const { progress, excluded, twins } = await runQuery({
       client,
       index,
       target: target.value,
@@ -117,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
       output,
     });
     // A reader that went away (`| head`) has what it wanted; counts would only mislead.
-    if (!output.closed) process.stderr.write(summaryLine(progress, excluded, target.value, limit));
+    if (!output.closed) process.stderr.write(summaryLine(progress, excluded, target.value, limit, twins));
     return progress.emitted > 0 ? EXIT_OK : EXIT_FAILURE;
   } catch (err) {
     return investigationFailure('query', err);
@@ -138,11 +139,18 @@ export interface QueryRun {
 }
 
 /** Streams the answer to `output`; returns what was found and what the defaults left out. */
-export async function runQuery(q: QueryRun): Promise<{ progress: SearchProgress; excluded: { reason: 'self' | 'service'; count: number }[] }> {
+export async function runQuery(
+  q: QueryRun,
+): Promise<{ progress: SearchProgress; excluded: { reason: 'self' | 'service'; count: number }[]; twins: CollapseStats }> {
   const progress: SearchProgress = { dropped: 0, emitted: 0 };
+  const twins: CollapseStats = { collapsed: 0 };
   const target = q.target;
   const accept = target.form === 'agent' ? (hit: Hit) => !isAgentOwnAccess(hit.row, target.agent) : undefined;
-  const hits = searchHits(q.client, { index: q.index, query: buildQuery(q.target, q.scope), limit: q.limit, ...(accept ? { accept } : {}) }, progress);
+  // One request recorded by both sources (access log and CloudTrail) is one row.
+  const hits = collapseTwins(
+    searchHits(q.client, { index: q.index, query: buildQuery(q.target, q.scope), limit: q.limit, ...(accept ? { accept } : {}) }, progress),
+    twins,
+  );
   const zone = q.zone ?? 'UTC';
   const pending: string[] = [];
   const table = q.format === 'table' ? new TableWriter(tableColumns(q.zone), (t) => pending.push(t)) : undefined;
@@ -168,7 +176,7 @@ export async function runQuery(q: QueryRun): Promise<{ progress: SearchProgress;
   if (!q.output.closed) {
     for (const e of exclusionCountQueries(q.target, q.scope)) excluded.push({ reason: e.reason, count: await countHits(q.client, q.index, e.query) });
   }
-  return { progress, excluded };
+  return { progress, excluded, twins };
 }
 
 /** One line on stderr: how many, of how many, and what the defaults left out. */
@@ -177,12 +185,15 @@ export function summaryLine(
   excluded: readonly { reason: 'self' | 'service'; count: number }[],
   target: Target,
   limit: number | undefined,
+  twins: CollapseStats = { collapsed: 0 },
 ): string {
   const total = progress.total;
   const cut = limit !== undefined && total !== undefined && total > progress.emitted + progress.dropped;
   const parts = [
     cut ? `${progress.emitted} of ${total} events shown (raise --limit or use --all)` : `${progress.emitted} event${progress.emitted === 1 ? '' : 's'}`,
   ];
+  if (twins.collapsed > 0)
+    parts.push(`${twins.collapsed} CloudTrail event${twins.collapsed === 1 ? '' : 's'} shown in the row of their access-log twin (s3+ct)`);
   if (progress.dropped > 0 && target.form === 'agent') parts.push(`${progress.dropped} left out as the agent's own`);
   for (const e of excluded) {
     if (e.count === 0) continue;

@@ -11,6 +11,7 @@ import { buildReportModel, type ReportModel } from '../investigate/report/model.
 import { renderPdf } from '../investigate/report/pdf.js';
 import type { AccessRow } from '../investigate/row.js';
 import { countHits, PAGE_SIZE, PIT_KEEP_ALIVE, searchHits } from '../investigate/search.js';
+import { collapseTwins } from '../investigate/twins.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -105,7 +106,8 @@ export async function collectReport(
   const target = { form: 'conversation', id: options.conversationId } as const;
   const query = buildQuery(target, options.scope);
   const rows: AccessRow[] = [];
-  for await (const hit of searchHits(client, { index: options.index, query })) {
+  // One request recorded by both sources is one access, counted once.
+  for await (const hit of collapseTwins(searchHits(client, { index: options.index, query }))) {
     if (rows.length >= MAX_REPORT_EVENTS)
       throw new ReportTooLarge(`conversation ${options.conversationId} has more than ${MAX_REPORT_EVENTS} events; narrow --from/--to`);
     rows.push(hit.row);

@@ -15,7 +15,9 @@ import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { startGenesysAuditTask } from '../genesys-audit/source.js';
 import { openRuntime } from '../pipeline/runtime.js';
 import { StartupWait } from '../pipeline/startup.js';
+import { startLinkTask } from '../sinks/opensearch/link.js';
 import { assertIndexSetup } from '../sinks/opensearch/setup.js';
+import { readAliasOf } from '../config/schema.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSnsClient, createSqsClient } from '../core/aws-clients.js';
 
@@ -35,6 +37,9 @@ trail of recordings into the index ('recording-audit genesys-audit' does the sam
 
 With DETECT_INTERVAL_SECS > 0 it also runs the detection rules ('recording-audit detect') on that
 schedule, over the closed windows after the stored watermark.
+
+With CLOUDTRAIL_BUCKETS set and LINK_INTERVAL_SECS > 0 it also links CloudTrail events to their
+access-log twins ('recording-audit link' does one pass for a span).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -160,6 +165,16 @@ export async function run(argv: string[]): Promise<number> {
       ? auditSourceFromConfig(cfg, { opensearch: runtime.opensearch, genesys, quarantine: runtime.quarantine, s3: runtime.s3, logger, metrics })
       : undefined;
   const auditTask = audit !== undefined ? startGenesysAuditTask({ ...audit.options, intervalSecs: cfg.GENESYS_AUDIT_INTERVAL_SECS }) : undefined;
+  const linkTask =
+    cfg.CLOUDTRAIL_BUCKETS !== undefined && cfg.CLOUDTRAIL_BUCKETS.length > 0 && cfg.LINK_INTERVAL_SECS > 0
+      ? startLinkTask({
+          client: runtime.opensearch,
+          index: readAliasOf(cfg),
+          logger,
+          intervalSecs: cfg.LINK_INTERVAL_SECS,
+          lookbackSecs: cfg.LINK_LOOKBACK_SECS,
+        })
+      : undefined;
   const sns = rules !== undefined && cfg.ALERT_SNS_TOPIC_ARN !== undefined ? createSnsClient(cfg) : undefined;
   const detectTask =
     rules !== undefined
@@ -185,6 +200,7 @@ export async function run(argv: string[]): Promise<number> {
     await stopping;
     await reenrichTask?.stop();
     await detectTask?.stop();
+    await linkTask?.stop();
     await auditTask?.stop();
     await audit?.close().catch((err: unknown) => logger.error({ err: describeError(err) }, 'Closing the Genesys audit writer failed.'));
     sns?.destroy();

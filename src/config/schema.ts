@@ -152,6 +152,21 @@ export const SCHEMA = {
     'Buckets a CloudTrail trail delivers to. A notification for an object of one of them under `AWSLogs/…/CloudTrail/` is read as a CloudTrail log file (gzip JSON `Records`) through the same queue, heartbeat and accounting as access logs; its S3 data events on AUDITED_BUCKETS (default RECORDINGS_BUCKET) are indexed as `aws.cloudtrail` events in `<INDEX_PREFIX>.cloudtrail-YYYY.MM`, every other record is counted as skipped. Digest and Insights files are skipped by key.',
     { item: bucketName },
   ),
+  LINK_INTERVAL_SECS: int(
+    'pipeline',
+    'With CLOUDTRAIL_BUCKETS set, how often the worker links CloudTrail events to their access-log twins (same request id and bucket): only `link.*` is written on both, guarded by seq_no (`recording-audit link` does one pass by hand). 0 turns the periodic task off; `reconcile` and `query` do not need the links.',
+    { default: 300, min: 0, max: 86_400 },
+  ),
+  LINK_LOOKBACK_SECS: int(
+    'pipeline',
+    'How far back in CloudTrail event time each link pass looks for unlinked events. A CloudTrail event whose access-log record arrives later than this is not linked by the worker (run `recording-audit link --from --to`); one whose record never arrives stays unlinked, and `reconcile` lists it.',
+    { default: 2 * 86_400, min: 3600, max: 400 * 86_400 },
+  ),
+  RECONCILE_GRACE_SECS: int(
+    'pipeline',
+    '`reconcile`: an hour is compared only this long after it ended; before that it is shown as `pending` and its one-sided requests are not counted as gaps. S3 delivers access logs best effort, most within a few hours (CloudTrail within about 15 minutes), so a shorter grace reports requests whose record is merely late.',
+    { default: 6 * 3600, min: 0, max: 30 * 86_400 },
+  ),
   CLOUDTRAIL_MAX_RECORD_BYTES: int(
     'pipeline',
     'A CloudTrail record larger than this is dropped while it is read and quarantined as ct_record_too_large; the file goes on. Bounds the memory one record can take; a single JSON token longer than 4 times this ends the file as ct_token_too_large.',

@@ -1,3 +1,4 @@
+import { collapseTwins } from '../investigate/twins.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
 import type { Config } from '../config/schema.js';
@@ -114,7 +115,7 @@ export async function demoGenesysAudit(
 ): Promise<DemoAuditResult> {
   const { os, cfg, sim } = deps;
   await os.indices.refresh({ index: `${cfg.INDEX_PREFIX}-*` });
-  const scope = { prefix: { 'log.file.path': `s3://${deps.logBucket}/` } };
+  const scope = { bool: { filter: [{ prefix: { 'log.file.path': `s3://${deps.logBucket}/` } }], must_not: [{ term: { 'event.dataset': 'aws.cloudtrail' } }] } };
   const cid = await mostReadConversation(os, cfg.INDEX_PREFIX, scope);
   if (cid === undefined) return { conversationId: undefined, messages: 0, indexed: 0 };
   const messages = demoAuditMessages(sim, cid, day);
@@ -142,7 +143,8 @@ export async function demoGenesysAudit(
   say(`Conversation ${cid}, both sources in one timeline (recording-audit query conversation ${cid}):`);
   const table = new TableWriter(tableColumns(undefined), (text) => say(`  ${text.replace(/\n$/, '')}`));
   const query = buildQuery({ form: 'conversation', id: cid }, { includeSelf: false, includeService: false });
-  for await (const hit of searchHits(os, { index: cfg.INDEX_PREFIX, query, limit: 40 })) table.push(hit.row);
+  // A request in both the access log and CloudTrail is one row (SOURCE s3+ct).
+  for await (const hit of collapseTwins(searchHits(os, { index: cfg.INDEX_PREFIX, query, limit: 40 }))) table.push(hit.row);
   table.end();
   return { conversationId: cid, messages: messages.length, indexed };
 }

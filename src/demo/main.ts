@@ -31,9 +31,13 @@ import { buildGuideStorage } from './storage.js';
 import { DEMO_RULES_FILE, describeDetections, detectDemo } from './detections.js';
 import { demoGenesysAudit } from './genesys-audit.js';
 import { printSummary } from './summary.js';
+import { cloudTrailDay } from './cloudtrail.js';
+import { demoCompleteness } from './completeness.js';
 
 const STACK_SCRIPT = 'test/stack/stack.sh';
 const DEMO_ACCOUNT_ID = '123456789012';
+/** Access-log records the demo drops on purpose, for `reconcile` to find. */
+const DEMO_LOST_RECORDS = 5;
 
 function loadStackEnv(): Record<string, string> {
   if (!existsSync('.stack/env')) throw new Error('The local stack wrote no .stack/env; run `npm run stack:up` and look at its output.');
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
   }
 
   const day = new Date(Date.UTC(2024, 4, 14));
-  const { objects, recordsWritten } = accessDay({
+  const day0 = accessDay({
     recordingsBucket: res.recordingsBucket,
     bucketOwner: '7f3e1c0a9b8d4e6f2a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f',
     accountId: DEMO_ACCOUNT_ID,
@@ -108,6 +112,10 @@ async function main(): Promise<void> {
     day,
     seed: 2024,
   });
+  // CloudTrail records the same requests; the access log "loses" a few records (best effort), which `reconcile` must find.
+  const trail = cloudTrailDay(day0.objects, { recordingsBucket: res.recordingsBucket, accountId: DEMO_ACCOUNT_ID, lose: DEMO_LOST_RECORDS });
+  const objects = trail.objects;
+  const recordsWritten = day0.recordsWritten - trail.lost.length;
   let n = 0;
   for (const o of objects) {
     const body = `${o.lines.join('\n')}\n`;
@@ -116,6 +124,11 @@ async function main(): Promise<void> {
     n += 1;
   }
   say(`Wrote ${objects.length} access-log objects (${recordsWritten} records) for ${day.toISOString().slice(0, 10)}; S3 notified the queue.`);
+  for (const f of trail.files) await putLogObject(s3, res.logBucket, f.key, f.body);
+  say(
+    `Wrote ${trail.files.length} CloudTrail files (${trail.records} S3 data events) for the same requests to s3://${res.logBucket}/AWSLogs/; ` +
+      `the access log lost ${trail.lost.length} records on purpose: ${trail.lost.map((l) => l.requestId).join(', ')}.`,
+  );
 
   // Tests run the demo on a shared node with an index prefix of their own.
   const indexPrefix = process.env.DEMO_INDEX_PREFIX ?? 'recording-access-demo';
@@ -124,6 +137,8 @@ async function main(): Promise<void> {
       ...process.env,
       SQS_QUEUE_URL: res.queueUrl,
       LOG_BUCKETS: res.logBucket,
+      // The trail delivers into the log bucket too (under AWSLogs/), through the same queue.
+      CLOUDTRAIL_BUCKETS: res.logBucket,
       INDEX_PREFIX: indexPrefix,
       INDEX_REPLICAS: '0',
       RECORDINGS_BUCKET: res.recordingsBucket,
@@ -165,7 +180,7 @@ async function main(): Promise<void> {
   say('Running the worker until the queue is drained...');
   const started = Date.now();
   const running = worker.run();
-  await waitUntilDrained(worker, objects.length);
+  await waitUntilDrained(worker, objects.length + trail.files.length);
   await worker.stop(10_000);
   await running;
   await runtime.close();
@@ -177,6 +192,7 @@ async function main(): Promise<void> {
   await sim.close();
   const detected = await detectDemo(os, indexPrefix, day, new Date(day.getTime() + 2 * 86_400_000), logger);
   await printSummary(os, indexPrefix, res.logBucket, say);
+  await demoCompleteness({ os, indexPrefix, recordingsBucket: res.recordingsBucket, day, lost: trail.lost, graceSecs: cfg.RECONCILE_GRACE_SECS, logger }, say);
   say('');
   for (const line of describeDetections(detected)) say(line);
   say(

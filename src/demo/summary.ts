@@ -44,7 +44,8 @@ export function playbackSampleQuery(scope: object): object {
 /** What a security engineer looks at first, from the index the worker just filled. */
 export async function printSummary(os: Client, indexPrefix: string, logBucket: string, say: (s: string) => void): Promise<void> {
   await os.indices.refresh({ index: `${indexPrefix}-*` });
-  const scope = { prefix: { 'log.file.path': `s3://${logBucket}/` } };
+  // The access-log objects of this run; the CloudTrail files in the same bucket are the other source.
+  const scope = { bool: { filter: [{ prefix: { 'log.file.path': `s3://${logBucket}/` } }], must_not: [{ term: { 'event.dataset': 'aws.cloudtrail' } }] } };
   // Quarantined lines leave a pipeline_error event each: counted apart, never as accesses.
   const traces = await os.count({ index: indexPrefix, body: { query: { bool: { filter: [scope, { term: { 'event.kind': 'pipeline_error' } }] } } } } as never);
   const quarantined = (traces.body as unknown as { count: number }).count;

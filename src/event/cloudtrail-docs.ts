@@ -86,6 +86,13 @@ export const CLOUDTRAIL_FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'enrichment.status': { meaning: '`partial` (reason `key_only`) when the key names a recording, else `not_a_recording`.', question: 'completeness' },
   'enrichment.resolved_at': { meaning: 'When the key was resolved.', question: 'completeness' },
   'enrichment.reason': { meaning: '`key_only`: only what the key says; the access-log twin (same `event.id`) carries the rest.', question: 'completeness' },
+  'link.sources': {
+    meaning:
+      'Written by the linker, after the fact: the datasets that have this request (`aws.cloudtrail`, `aws.s3access`). Absent until linked; `reconcile` and `query` do not need it.',
+    question: 'completeness',
+  },
+  'link.twin_id': { meaning: "Document ids of the other source's events for the same request (same `event.id` and bucket).", question: 'completeness' },
+  'link.linked_at': { meaning: 'When the linker wrote the link.', question: 'completeness' },
 };
 
 export function cloudTrailFieldReference(): string {

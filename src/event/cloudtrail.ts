@@ -1,6 +1,6 @@
 import type { PrincipalFields } from './principal.js';
-import type { ActorKind, EnrichmentStatus, EventOutcome } from './types.js';
-import { bool, date, ipField, keyword, keywordText, long, props, stored } from './field-types.js';
+import type { ActorKind, EnrichmentStatus, EventOutcome, LinkFields } from './types.js';
+import { bool, date, ipField, keyword, keywordText, linkProps, long, props, stored } from './field-types.js';
 
 /**
  * The `aws.cloudtrail` event: one CloudTrail S3 data event on an audited bucket, the second source
@@ -18,7 +18,7 @@ import { bool, date, ipField, keyword, keywordText, long, props, stored } from '
 export const CLOUDTRAIL_DATASET = 'aws.cloudtrail';
 
 /** Goes up with every change of CLOUDTRAIL_MAPPINGS; `setup` never replaces a later one. */
-export const CLOUDTRAIL_MAPPING_REVISION = 1;
+export const CLOUDTRAIL_MAPPING_REVISION = 2;
 
 export interface CloudTrailUserIdentity {
   type?: string;
@@ -96,6 +96,8 @@ export interface CloudTrailEvent {
   };
   log: { file: { path: string }; offset: number };
   enrichment: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
+  /** Written by the linker only (src/sinks/opensearch/link.ts). */
+  link?: LinkFields;
 }
 
 /** Strict; every name the access-event mapping also has is of the same type (a unit test pins it). */
@@ -171,5 +173,7 @@ export const CLOUDTRAIL_MAPPINGS = {
     }),
     log: props({ file: props({ path: keyword }), offset: long }),
     enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),
+    // Revision 2, add-only: the access-log twins, found by the linker.
+    link: linkProps,
   },
 } as const;

@@ -27,4 +27,12 @@ export const personName = {
 } as const;
 export const alias = <P extends string>(path: P): { type: 'alias'; path: P } => ({ type: 'alias', path });
 
+/**
+ * The correlation namespace of the access and CloudTrail events: written only after the fact, by the
+ * linker (src/sinks/opensearch/link.ts), never by the parser; no evidence field changes with it.
+ */
+export const linkProps = {
+  properties: { sources: { type: 'keyword', ignore_above: 8191 }, twin_id: { type: 'keyword', ignore_above: 8191 }, linked_at: { type: 'date' } },
+} as const;
+
 export const props = <T extends Record<string, unknown>>(properties: T): { properties: T } => ({ properties });

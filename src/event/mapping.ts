@@ -1,4 +1,19 @@
-import { alias, bool, date, ipField, keyword, keywordNoDv, keywordText, long, longNoIndex, longStored, personName, props, stored } from './field-types.js';
+import {
+  alias,
+  bool,
+  date,
+  ipField,
+  keyword,
+  keywordNoDv,
+  keywordText,
+  linkProps,
+  long,
+  longNoIndex,
+  longStored,
+  personName,
+  props,
+  stored,
+} from './field-types.js';
 
 /**
  * The OpenSearch `mappings` of the access-event indices (used by the index template): schema v2.
@@ -59,7 +74,7 @@ import { alias, bool, date, ipField, keyword, keywordNoDv, keywordText, long, lo
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 5;
+export const MAPPING_REVISION = 6;
 
 /**
  * The index `analysis` settings the mapping's normalizer needs (the template installs them with
@@ -199,8 +214,13 @@ export const INDEX_MAPPINGS = {
       agent: props({ user_ids: keyword }),
     }),
     enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),
+    // The CloudTrail twin (same request id), added by the linker after the fact: revision 6, add-only.
+    link: linkProps,
   },
 } as const;
+
+/** The correlation fields the linker writes on both families' events (src/sinks/opensearch/link.ts). */
+export const LINK_FIELDS: readonly string[] = ['link.sources', 'link.twin_id', 'link.linked_at'];
 
 /** Fields no parsed line produces: the enrichment stage and the sink fill them later. */
 export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
@@ -228,6 +248,7 @@ export const ENRICHMENT_ONLY_FIELDS: readonly string[] = [
   'enrichment.status',
   'enrichment.resolved_at',
   'enrichment.reason',
+  ...LINK_FIELDS,
 ];
 
 /**

@@ -69,6 +69,18 @@ export interface GenesysFields {
  * client.user.id, event.id, event.code, event.action, url.domain, user_agent.original, ...) are
  * `alias` fields of the mapping (src/event/mapping.ts): queryable, never stored twice.
  */
+/**
+ * The correlation of one request's two records (an access-log event and its CloudTrail event, same
+ * `event.id`), written after the fact by the linker: never evidence, never from the line.
+ */
+export interface LinkFields {
+  /** Datasets that have the request: `aws.cloudtrail`, `aws.s3access`. */
+  sources: string[];
+  /** Document ids of the other source's events for the same request. */
+  twin_id: string[];
+  linked_at: string;
+}
+
 export interface AccessEvent {
   '@timestamp': string;
   event: {
@@ -121,6 +133,8 @@ export interface AccessEvent {
   log: { file: { path: string }; offset: number };
   genesys?: GenesysFields;
   enrichment?: { status: EnrichmentStatus; resolved_at?: string; reason?: string };
+  /** Written by the linker only (src/sinks/opensearch/link.ts). */
+  link?: LinkFields;
 }
 
 /**

@@ -15,10 +15,15 @@ const ParticipantSchema = z.object({ user_id: str, name: str, purpose: str });
 
 const SourceSchema = z.object({
   '@timestamp': str,
-  event: z.object({ dataset: str, action: str, outcome: str, hash: str, self: bool, parser_version: num }).partial().optional().catch(undefined),
+  event: z
+    .object({ dataset: str, action: str, outcome: str, hash: str, self: bool, parser_version: num, id: str, code: str })
+    .partial()
+    .optional()
+    .catch(undefined),
   actor: z.object({ kind: str, email: str, name: str, genesys_user_id: str }).optional().catch(undefined),
   source: z.object({ ip: str }).optional().catch(undefined),
   client: z.object({ ip: str }).optional().catch(undefined),
+  user_agent: z.object({ original: str }).optional().catch(undefined),
   aws: z
     .object({
       s3access: z
@@ -41,6 +46,7 @@ const SourceSchema = z.object({
       principal: z.object({ type: str, account_id: str, role_name: str, session_name: str }).optional().catch(undefined),
       s3: z
         .object({
+          bucket: z.object({ name: str }).optional().catch(undefined),
           object: z.object({ key: str, version_id: str }).optional().catch(undefined),
           presigned: z.object({ access_key_id: str, signed_at: str, expires_at: str }).optional().catch(undefined),
         })
@@ -128,6 +134,14 @@ export interface AccessRow {
   readonly logLine?: number;
   readonly hash?: string;
   readonly parserVersion?: number;
+  /** The S3 request id (`event.id`): an access-log record's Request ID, a CloudTrail event's requestID. */
+  readonly requestId?: string;
+  /**
+   * Set on a row that stands for one request recorded by both sources (src/investigate/twins.ts):
+   * the datasets, and the other records' document ids.
+   */
+  readonly sources?: readonly string[];
+  readonly twinIds?: readonly string[];
 }
 
 /** A hit: its parsed row, the raw `_source` (for ndjson) and its sort values (for search_after). */
@@ -183,9 +197,14 @@ export function auditAccessKindOf(action: string | undefined): AccessKind {
 
 /** Which source an event came from, as the outputs label it. */
 export function sourceLabel(row: AccessRow): string {
+  if (row.sources !== undefined && row.sources.length > 1) return row.sources.map(shortSource).join('+');
   if (row.dataset === 'genesys.audit') return 'genesys';
+  if (row.dataset === 'aws.cloudtrail') return 'ct';
   return row.dataset === undefined || row.dataset === 'aws.s3access' ? 's3' : row.dataset;
 }
+
+const shortSource = (dataset: string): string =>
+  dataset === 'aws.s3access' ? 's3' : dataset === 'aws.cloudtrail' ? 'ct' : dataset === 'genesys.audit' ? 'genesys' : dataset;
 
 /** Parses one search hit; undefined when it is not a hit at all (no `_id`). */
 export function parseHit(raw: unknown): Hit | undefined {
@@ -218,13 +237,13 @@ export function parseHit(raw: unknown): Hit | undefined {
     access: audit ? auditAccessKindOf(operation) : accessKindOf(operation),
     outcome: s.event?.outcome,
     httpStatus: a3?.http_status,
-    errorCode: a3?.error_code,
+    errorCode: a3?.error_code ?? s.event?.code,
     sourceIp: s.client?.ip ?? s.source?.ip ?? a3?.remote_ip,
-    bucket: a3?.bucket,
+    bucket: a3?.bucket ?? s.aws?.s3?.bucket?.name,
     key: s.aws?.s3?.object?.key ?? a3?.key,
     versionId: s.aws?.s3?.object?.version_id,
     bytesSent: a3?.bytes_sent,
-    userAgent: a3?.user_agent,
+    userAgent: a3?.user_agent ?? s.user_agent?.original,
     presigned: a3?.authentication_type === 'QueryString',
     presignedAccessKeyId: s.aws?.s3?.presigned?.access_key_id,
     presignedExpiresAt: s.aws?.s3?.presigned?.expires_at,
@@ -238,6 +257,7 @@ export function parseHit(raw: unknown): Hit | undefined {
     logLine: s.log?.offset,
     hash: s.event?.hash,
     parserVersion: s.event?.parser_version,
+    requestId: a3?.request_id ?? (dataset === 'aws.cloudtrail' ? s.event?.id : undefined),
   };
   return { row, source, sort: hit.data.sort };
 }

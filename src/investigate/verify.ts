@@ -8,6 +8,8 @@ import { NOT_FROM_THE_LINE_FIELDS } from '../event/mapping.js';
 import { openObject } from '../sources/s3-object.js';
 import { compareDocuments, type FieldDifference } from './compare.js';
 import { auditDifferences, isGenesysAuditSource } from './verify-audit.js';
+import { cloudTrailDifferences, isCloudTrailSource } from './verify-cloudtrail.js';
+import { readCloudTrailFile } from '../decode/cloudtrail-file.js';
 import { pitPages, type Hit, type VerifySelection } from './verify-search.js';
 
 export { hasShardDoc, searchFailureLine, selectionQuery, type VerifySelection } from './verify-search.js';
@@ -226,6 +228,11 @@ async function checkObject(path: string | undefined, group: Stored[], options: V
       else settleAll(remaining(), 'source_unreadable', opened.reason === 'access_denied' ? 'access denied reading the log object' : 'the log object changed');
       return true;
     }
+    if (isCloudTrailSource(group[0]!.hit._source)) {
+      lastLine = await checkCloudTrailRecords(opened.body, wanted, path, emit);
+      for (const [n, items] of wanted) settleAll(items, 'source_unreadable', `record ${n} is not in the CloudTrail file (it has ${lastLine} readable records)`);
+      return true;
+    }
     // Leaving the loop early (every wanted line found) closes the stream and frees the connection.
     outer: for await (const batch of decodeLines(opened.body)) {
       for (const line of batch) {
@@ -247,6 +254,43 @@ async function checkObject(path: string | undefined, group: Stored[], options: V
     settleAll(items, 'source_unreadable', n > lastLine ? `line ${n} is past the last line of the object (${lastLine})` : `line ${n} of the object is blank`);
   }
   return true;
+}
+
+/** A CloudTrail event's record bytes are not part of its hash: any record size the worker read is read here. */
+const VERIFY_MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** Streams a CloudTrail file and settles the events whose record index is wanted; returns the last record index read. */
+async function checkCloudTrailRecords(
+  body: AsyncIterable<Uint8Array>,
+  wanted: Map<number, Stored[]>,
+  path: string,
+  emit: (o: VerifyOutcome) => void,
+): Promise<number> {
+  let last = 0;
+  for await (const batch of readCloudTrailFile(body, { maxRecordBytes: VERIFY_MAX_RECORD_BYTES })) {
+    for (const item of batch) {
+      if (item.kind === 'file_error') return last;
+      last = item.index;
+      const hits = wanted.get(item.index);
+      if (hits === undefined) continue;
+      wanted.delete(item.index);
+      for (const s of hits) {
+        const base = outcomeBase(s);
+        if (item.kind === 'bad_record') {
+          emit({ ...base, status: 'source_unreadable', reason: `record ${item.index} of the CloudTrail file cannot be read: ${item.reason}` });
+          continue;
+        }
+        const differences = cloudTrailDifferences(s.hit._source, s.hit._id, s.hash, item.value, item.index, path);
+        emit(
+          differences.length === 0
+            ? { ...base, status: 'verified' }
+            : { ...base, status: 'altered', reason: `differs from the CloudTrail record in ${differences.map((d) => d.field).join(', ')}`, differences },
+        );
+      }
+      if (wanted.size === 0) return last;
+    }
+  }
+  return last;
 }
 
 /**

@@ -11,6 +11,7 @@ import { buildCloudTrailEvent, type CloudTrailContext } from '../event/cloudtrai
 import type { IndexableDocument } from '../event/types.js';
 import type { BulkIndexer, WriteTracker } from '../sinks/opensearch/bulk.js';
 import type { QuarantineRecord, QuarantineStore } from '../sinks/quarantine/record.js';
+import { lineErrorEvent } from '../event/pipeline-error.js';
 import { cloudTrailKeyKind, cloudTrailKeyTimeMs } from '../sources/cloudtrail-keys.js';
 import { DAY_MS } from '../sources/log-keys.js';
 import { admissionRulesFrom } from './admission.js';
@@ -27,6 +28,12 @@ export interface CloudTrailProcessorDeps {
   readonly s3: S3Client;
   /** A bulk indexer whose prefix is the CloudTrail family's (`<prefix>.cloudtrail`). */
   readonly sink: BulkIndexer;
+  /**
+   * The access events' indexer: pipeline_error events of quarantined records go where the access
+   * pipeline's do (`<prefix>-YYYY.MM`, whose mapping has `error.*`); the CloudTrail mapping has no
+   * place for them. Without it no pipeline_error event is written (the quarantine record still is).
+   */
+  readonly errorSink?: BulkIndexer;
   readonly enricher: CloudTrailEnricher;
   readonly quarantine: QuarantineStore;
   readonly logger: Logger;
@@ -127,14 +134,15 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
           events = [];
         }
         if (held.length >= REJECT_BATCH) {
-          await this.quarantine(held, source, tally);
+          await this.quarantine(held, source, tally, objectMs);
           held = [];
         }
         if (tally.failure) throw tally.failure;
       }
       await this.writeEvents(events, tally, tracker);
-      await this.quarantine(held, source, tally);
+      await this.quarantine(held, source, tally, objectMs);
       this.deps.sink.sendNow();
+      this.deps.errorSink?.sendNow();
       await tally.drained();
     } catch (err) {
       throw await readFailed(err, source, metrics, reader);
@@ -145,10 +153,17 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
       metrics.objects.inc({ result: 'failed' });
       throw tally.failure;
     }
-    if (tally.settled + skipped !== entries) {
+    if (tally.settled + skipped !== entries || (this.deps.errorSink !== undefined && tally.errorEvents !== tally.quarantined)) {
       metrics.objects.inc({ result: 'failed' });
       throw new AuditError('INTERNAL', `Accounting mismatch for ${source}: ${entries} records, ${tally.settled} settled, ${skipped} skipped.`, {
-        details: { records: entries, indexed: tally.indexed, duplicates: tally.duplicates, quarantined: tally.quarantined, skipped },
+        details: {
+          records: entries,
+          indexed: tally.indexed,
+          duplicates: tally.duplicates,
+          quarantined: tally.quarantined,
+          errorEvents: tally.errorEvents,
+          skipped,
+        },
       });
     }
     metrics.objects.inc({ result: 'done' });
@@ -166,7 +181,7 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
       duplicates: tally.duplicates,
       quarantined: tally.quarantined,
       quarantinedByReason: tally.quarantinedByReason,
-      errorEvents: 0,
+      errorEvents: tally.errorEvents,
       linesByDay: tally.linesByDay,
       durationMs: Date.now() - started,
       skipped,
@@ -237,7 +252,7 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
     }
   }
 
-  private async quarantine(held: Held[], source: string, tally: ObjectTally): Promise<void> {
+  private async quarantine(held: Held[], source: string, tally: ObjectTally, objectMs: number): Promise<void> {
     if (held.length === 0) return;
     tally.expect(held.length);
     const at = new Date().toISOString();
@@ -260,7 +275,39 @@ export class CloudTrailObjectProcessor implements ObjectProcessor {
       return;
     }
     for (const h of held) this.deps.metrics.quarantined.inc({ reason: h.reason });
+    // As for access-log lines: each quarantined record leaves a pipeline_error event in the index
+    // (owed before the records settle, so the books never look finished in between).
+    const errorSink = this.deps.errorSink;
+    if (errorSink === undefined) {
+      tally.onQuarantined(held.map((h) => h.reason));
+      return;
+    }
+    for (let i = 0; i < held.length; i += 1) tally.expectErrorEvent();
     tally.onQuarantined(held.map((h) => h.reason));
+    const objectTime = new Date(objectMs).toISOString();
+    for (const [i, h] of held.entries()) {
+      const hash = records[i]!.hash ?? createHash('sha256').update(`${source}\n${h.index}\n${h.reason}`).digest('hex');
+      const doc = lineErrorEvent(
+        {
+          reason: h.reason,
+          stage: h.stage,
+          id: h.id ?? hash,
+          hash,
+          raw: Buffer.from(h.raw ?? ''),
+          line: h.index,
+          detail: h.detail,
+          // Not an access-log line: no leading fields to recover.
+          fields: {},
+        },
+        { source, objectTime },
+      );
+      doc.event.event.ingested = new Date().toISOString();
+      try {
+        await errorSink.write(doc, tally.errorEventTracker);
+      } catch (err) {
+        tally.onFailed(new AuditError('SINK_UNAVAILABLE', `pipeline_error event ${doc.id} was not written.`, { cause: err, retryable: true }), 1);
+      }
+    }
   }
 }
 

@@ -76,7 +76,15 @@ export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metric
       : new DispatchingObjectProcessor(
           new Set(cloudTrailBuckets),
           access,
-          new CloudTrailObjectProcessor(cfg, { s3, sink: cloudTrailSink, enricher: createCloudTrailEnricher(cfg), quarantine, logger, metrics }),
+          new CloudTrailObjectProcessor(cfg, {
+            s3,
+            sink: cloudTrailSink,
+            errorSink: sink,
+            enricher: createCloudTrailEnricher(cfg),
+            quarantine,
+            logger,
+            metrics,
+          }),
         );
   return {
     processor,

@@ -52,9 +52,12 @@ describe('npm run demo', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await os.indices.delete({ index: `${prefix}-*,${prefix}.genesys-*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+    await os.indices
+      .delete({ index: `${prefix}-*,${prefix}.genesys-*,${prefix}.cloudtrail-*`, ignore_unavailable: true, allow_no_indices: true })
+      .catch(() => undefined);
     await os.indices.deleteIndexTemplate({ name: prefix }).catch(() => undefined);
     await os.indices.deleteIndexTemplate({ name: `${prefix}.genesys` }).catch(() => undefined);
+    await os.indices.deleteIndexTemplate({ name: `${prefix}.cloudtrail` }).catch(() => undefined);
     await os.close();
   });
 
@@ -65,7 +68,10 @@ describe('npm run demo', () => {
     const totals = JSON.parse(done![1]!) as { lines: number; indexed: number; quarantined: number; deleted: number; messages: number };
     expect(totals.lines).toBeGreaterThan(1000);
     expect(totals).toMatchObject({ indexed: totals.lines, quarantined: 0, deleted: totals.messages });
-    expect(out.stdout).toContain(`== ${totals.lines} access events in index alias "${prefix}" from this run`);
+    // The worker's lines are the access-log records and the CloudTrail records.
+    const trail = /Wrote \d+ CloudTrail files \((\d+) S3 data events\)/.exec(out.stdout);
+    expect(trail, out.stdout).not.toBeNull();
+    expect(out.stdout).toContain(`== ${totals.lines - Number(trail![1])} access events in index alias "${prefix}" from this run`);
     expect(out.stdout).toMatch(/Enrichment: resolved \d+/);
     expect(out.stdout).toMatch(/Denied or failed requests \([1-9]\d*\):/);
   });
@@ -90,7 +96,8 @@ describe('npm run demo', () => {
       .split('\n')
       .slice(1)
       .filter((l) => l.trim() !== '');
-    expect(rows.some((r) => /^ {2}\S+ \S+\s+s3 /.test(r))).toBe(true);
+    // Requests in both the access log and CloudTrail are one row.
+    expect(rows.some((r) => /^ {2}\S+ \S+\s+s3\+ct /.test(r))).toBe(true);
     expect(rows.filter((r) => /^ {2}\S+ \S+\s+genesys /.test(r)).length).toBeGreaterThanOrEqual(4);
     expect(rows.some((r) => r.includes('Export'))).toBe(true);
     // The suggested investigation is that call, and the person who acted in both sources.
@@ -137,6 +144,27 @@ describe('npm run demo', () => {
     expect(await count({ 'genesys.conversation.id': conversation })).toBeGreaterThan(0);
     expect(await count({ 'genesys.recording.id': recording })).toBeGreaterThan(0);
     expect(await count({ 'actor.email': principal })).toBeGreaterThan(0);
+  });
+
+  it('writes CloudTrail for the same requests, loses a few access-log records, and reconcile finds exactly those', () => {
+    const planted = /the access log lost (\d+) records on purpose: ([A-Z0-9, ]+)\./.exec(out.stdout);
+    expect(planted, out.stdout).not.toBeNull();
+    const lost = planted![2]!.split(', ');
+    expect(lost).toHaveLength(Number(planted![1]));
+    expect(lost.length).toBeGreaterThan(0);
+    const section =
+      /== Completeness: [^\n]*\n {2}Only in CloudTrail \(the access log lost them\): (\d+)\n((?: {4}.*\n)*) {2}Only in the access logs: (.*)\n/.exec(
+        out.stdout,
+      );
+    expect(section, out.stdout).not.toBeNull();
+    const found = section![2]!
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.trim().split(/\s+/)[0]);
+    expect(found.sort()).toEqual([...lost].sort());
+    expect(section![3]).toBe('none');
+    expect(out.stdout).toContain(`reconcile found exactly the ${lost.length} access-log records the demo lost on purpose.`);
+    expect(out.stdout).toMatch(/Linked [1-9]\d* CloudTrail events to [1-9]\d* access-log records/);
   });
 
   it('runs every detection rule over the demo days, and each fires at least once', () => {

@@ -77,11 +77,18 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'index', description: 'The monthly index that holds the document.', value: (r) => r.index },
   {
     name: 'source',
-    description: 'Which record the row is: `s3` (an S3 server access log line) or `genesys` (a Genesys Cloud audit message, `event.dataset: genesys.audit`).',
+    description:
+      'Which record the row is: `s3` (an S3 server access log line), `ct` (a CloudTrail S3 data event, `event.dataset: aws.cloudtrail`), `s3+ct` (one request both recorded: the access-log line, with the CloudTrail event in `twin_document_ids`) or `genesys` (a Genesys Cloud audit message, `event.dataset: genesys.audit`).',
     value: (r) => sourceLabel(r),
   },
   { name: 'actor_name', description: '`actor.name`: the Genesys user behind the actor.', value: (r) => r.actorName },
   { name: 'actor_genesys_user_id', description: '`actor.genesys_user_id`: that Genesys user’s id.', value: (r) => r.actorUserId },
+  { name: 'request_id', description: '`event.id`: the S3 request id (the access log’s Request ID, CloudTrail’s requestID).', value: (r) => r.requestId },
+  {
+    name: 'twin_document_ids',
+    description: 'For an `s3+ct` row: the document ids of the CloudTrail events of the same request, `;`-separated.',
+    value: (r) => (r.twinIds === undefined ? undefined : list(r.twinIds)),
+  },
 ];
 
 /**

@@ -118,9 +118,16 @@ describe('worker: CloudTrail log files through the same queue', () => {
       await worker.stop();
     }
     // The access-log objects were read by the access-log reader, into their own family.
-    const access = [...(await allDocuments(os, `${prefix}-*`)).values()] as { event: { dataset: string } }[];
+    const inAccessFamily = [...(await allDocuments(os, `${prefix}-*`)).values()] as {
+      event: { dataset: string; kind: string };
+      error?: { code: string };
+      log: { file: { path: string }; offset: number };
+    }[];
+    const access = inAccessFamily.filter((d) => d.event.kind === 'event');
     expect(access.length).toBe(accessLines);
     expect(new Set(access.map((d) => d.event.dataset))).toEqual(new Set(['aws.s3access']));
+    // Each quarantined CloudTrail record left a pipeline_error event there too, as a refused access-log line does.
+    const traces = inAccessFamily.filter((d) => d.event.kind === 'pipeline_error');
     const docs = await allDocuments(os, `${prefix}.cloudtrail-*`);
     const expectedIds = [...kept, ...before.map((i) => (i.kind === 'record' ? i.value : {}))].map((r) => cloudTrailDocumentId(r.eventID as string));
     expect(new Set(docs.keys())).toEqual(new Set(expectedIds));
@@ -151,6 +158,10 @@ describe('worker: CloudTrail log files through the same queue', () => {
       '000000000000BBBB.json.gz:ct_truncated_gzip',
       '000000000000CCCC.json.gz:ct_records_not_array',
     ]);
+    // One pipeline_error event per quarantine record, at its file and position.
+    expect(traces.map((d) => `${d.log.file.path}:${d.error!.code}:${d.log.offset}`).sort()).toEqual(
+      q.map((r) => `${r.source}:${r.reason}:${r.line ?? 0}`).sort(),
+    );
     expect(q.find((r) => r.reason === 'ct_missing_request_id')?.line).toBe(5);
     expect(q.find((r) => r.reason === 'record_time_skew')?.line).toBe(7);
     const skipped = await worker.metrics.cloudTrailRecords.get();

@@ -78,6 +78,8 @@ describe('csv', () => {
       'source',
       'actor_name',
       'actor_genesys_user_id',
+      'request_id',
+      'twin_document_ids',
     ]);
     const doc = readFileSync(new URL('../../../docs/investigations.md', import.meta.url), 'utf8');
     for (const c of CSV_COLUMNS) expect(doc, c.name).toMatch(new RegExp(`^\\| \`${c.name}\` \\|`, 'm'));

@@ -36,7 +36,7 @@ describe('MAPPING_REVISION', () => {
       .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS]))
       .digest('hex')
       .slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 5, digest: 'e9018013de1eb24d' });
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 6, digest: '302ed5163f26004f' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
