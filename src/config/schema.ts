@@ -154,8 +154,8 @@ export const SCHEMA = {
   ),
   LINK_INTERVAL_SECS: int(
     'pipeline',
-    'With CLOUDTRAIL_BUCKETS set, how often the worker links CloudTrail events to their access-log twins (same request id and bucket): only `link.*` is written on both, guarded by seq_no (`recording-audit link` does one pass by hand). 0 turns the periodic task off; `reconcile` and `query` do not need the links.',
-    { default: 300, min: 0, max: 86_400 },
+    'With CLOUDTRAIL_BUCKETS set, how often the worker links CloudTrail events to their access-log twins (same request id and bucket): only `link.*` is written on both, guarded by seq_no (`recording-audit link` does one pass by hand). Off (0) by default because it needs the update action, which the worker role deliberately lacks: map the recording-audit-reenrich role to the worker, or run `recording-audit link` on a schedule as that identity. `reconcile` and `query` do not need the links.',
+    { default: 0, min: 0, max: 86_400 },
   ),
   LINK_LOOKBACK_SECS: int(
     'pipeline',
