@@ -4,7 +4,7 @@ import type { Logger } from '../../core/log.js';
 import { assertAliasNameFree, assertMovable, ensureReadAlias, moveReadAlias } from './alias.js';
 import { assertRetentionFloor, ensureIsmPolicy, type IsmInstallOptions, type IsmResult } from './ism.js';
 import { indexFamilies } from './families.js';
-import { ensureIndexTemplate, type IndexMappings, type TemplateResult } from './template.js';
+import { ensureIndexTemplate, indexSortFor, type IndexMappings, type TemplateResult } from './template.js';
 
 export interface SetupReport {
   /** Composable template name (= INDEX_PREFIX). */
@@ -51,7 +51,8 @@ export async function ensureIndexSetupWith(
   assertRetentionFloor(cfg.RETENTION_DAYS, options);
   if (options.takeAliasFrom !== undefined) assertMovable(options.takeAliasFrom, cfg.INDEX_PREFIX);
   await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
-  const template = await ensureIndexTemplate(client, cfg, mappings, logger);
+  // Sorted monthly indices where the cluster can sort them (src/event/mapping.ts INDEX_SORT).
+  const template = await ensureIndexTemplate(client, cfg, mappings, logger, undefined, await indexSortFor(client, mappings, logger));
   const others = indexFamilies(cfg).filter((f) => f.dataset !== 'aws.s3access');
   const familyTemplates: SetupReport['familyTemplates'][number][] = [];
   for (const family of others) {
