@@ -23,6 +23,8 @@ import { alias, bool, date, ipField, keyword, keywordNoDv, keywordText, long, lo
  * instead of LZ4 for `_source` and stored fields), chosen by measurement; 2.19 and 3.x bare nodes
  * offer `default`/`lz4`, `best_compression`/`zlib` (zstd is a plugin). Fields no query filters on
  * are `index: false`, fields nothing aggregates or sorts on are `doc_values: false`; each says why.
+ * New indices are sorted by object key and time where the cluster can (INDEX_SORT). The levers
+ * measured and not taken, and what the byte targets would take: docs/operations/setup.md "Index size".
  *
  * Types: the bare distribution's (keyword, ip, date, long, boolean, object, nested, alias,
  * match_only_text). Keywords that hold log-derived text ignore values above 8191 characters: the

@@ -144,6 +144,7 @@ export async function bench(argv: string[]): Promise<void> {
       breakdown: { type: 'boolean', default: false },
       levers: { type: 'boolean', default: false },
       only: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -152,7 +153,7 @@ export async function bench(argv: string[]): Promise<void> {
   applyStackEnv();
   const lines: string[] = [];
   const docs = await buildDocs(events, seed, lines);
-  if (values.levers) return runLevers(docs, lines, values.only?.split(','));
+  if (values.levers) return runLevers(docs, lines, values.only?.split(','), Number(values.rounds));
   const statuses = new Map<string, number>();
   let sourceBytes = 0;
   for (const d of docs) {
@@ -162,7 +163,7 @@ export async function bench(argv: string[]): Promise<void> {
   }
 
   if (values.breakdown) process.stdout.write(breakdown(docs));
-  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size') } });
+  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size'), OPENSEARCH_REQUEST_TIMEOUT_MS: '600000' } });
   const client = createOpenSearchClient(cfg);
   const sort = await indexSortFor(client, INDEX_MAPPINGS, createLogger('silent'));
   const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS, undefined, sort).template;
@@ -200,8 +201,8 @@ export async function bench(argv: string[]): Promise<void> {
 }
 
 /** `--levers`: each size lever alone, then combined (test/bench/size-levers.ts). */
-async function runLevers(docs: readonly IndexableEvent[], lines: readonly string[], only: readonly string[] | undefined): Promise<void> {
-  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size') } });
+async function runLevers(docs: readonly IndexableEvent[], lines: readonly string[], only: readonly string[] | undefined, rounds: number): Promise<void> {
+  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size'), OPENSEARCH_REQUEST_TIMEOUT_MS: '600000' } });
   const client = createOpenSearchClient(cfg);
   // The levers are measured against the template without the index sort (revision 5): sorting is a lever.
   const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template as unknown as {
@@ -287,11 +288,14 @@ async function runLevers(docs: readonly IndexableEvent[], lines: readonly string
     { ...constants, name: 'const+sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
     { ...constants, name: 'const+sort-time', settings: sort('@timestamp') },
     original,
+    { name: 'what-if-derived-source', settings: { derived_source: { enabled: true } } },
     { ...original, name: 'what-if-orig+sort-key', settings: sort('aws.s3.object.key', '@timestamp') },
   ];
   const results: LeverResult[] = [];
   try {
-    for (const lever of levers.filter((l) => only === undefined || l.name === 'product' || only.includes(l.name))) {
+    // Rounds alternate the levers, so a slow minute of the machine falls on all of them.
+    const chosen = levers.filter((l) => only === undefined || l.name === 'product' || only.includes(l.name));
+    for (const lever of Array.from({ length: rounds }, () => chosen).flat()) {
       try {
         results.push(await measureLever(client, lever, template, docs));
         process.stderr.write(`  ${lever.name} done\n`);
@@ -300,10 +304,23 @@ async function runLevers(docs: readonly IndexableEvent[], lines: readonly string
       }
     }
     process.stdout.write(
-      `size levers: ${docs.length.toLocaleString()} events, one force-merged primary each, codec ${String(template.settings.index.codec)}\n`,
+      `size levers: ${docs.length.toLocaleString()} events, one force-merged primary each, codec ${String(template.settings.index.codec)}, ${rounds} round(s), medians\n`,
     );
-    process.stdout.write(leverTable(results));
+    process.stdout.write(leverTable(medians(results)));
   } finally {
     await client.close();
   }
+}
+
+/** One row per lever: the median of its rounds (each figure on its own). */
+function medians(results: readonly LeverResult[]): LeverResult[] {
+  const byName = new Map<string, LeverResult[]>();
+  for (const r of results) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return [...byName.values()].map((rs) => ({
+    ...rs[0]!,
+    diskPerEvent: median(rs.map((r) => r.diskPerEvent)),
+    indexMs: median(rs.map((r) => r.indexMs)),
+    mergeMs: median(rs.map((r) => r.mergeMs)),
+  }));
 }
