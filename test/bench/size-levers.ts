@@ -22,6 +22,8 @@ export interface Lever {
   readonly mappings?: (m: Json) => void;
   /** A change to a copy of each document before it is sent. */
   readonly doc?: (d: Json) => void;
+  /** Another document id (what-if: a shorter id; the product's id must not change, see docs/operations/setup.md). */
+  readonly id?: (id: string) => string;
   /** `_source.excludes` of the mapping (what-if levers: fields indexed but not kept in `_source`). */
   readonly sourceExcludes?: readonly string[];
 }
@@ -87,10 +89,11 @@ export async function measureLever(
   if (lever.sourceExcludes !== undefined) mappings._source = { excludes: lever.sourceExcludes };
   const settings = { index: { ...template.settings.index, ...(lever.settings ?? {}) } };
   const sent: IndexableEvent[] = docs.map((d) => {
-    if (lever.doc === undefined) return d;
+    const id = lever.id?.(d.id) ?? d.id;
+    if (lever.doc === undefined) return { id, event: d.event };
     const e = clone(d.event) as unknown as Json;
     lever.doc(e);
-    return { id: d.id, event: e as unknown as IndexableEvent['event'] };
+    return { id, event: e as unknown as IndexableEvent['event'] };
   });
   let sourceBytes = 0;
   for (const d of sent) sourceBytes += Buffer.byteLength(JSON.stringify(storedSource(d.event as unknown as Json, lever.sourceExcludes ?? [])));

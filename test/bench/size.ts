@@ -288,6 +288,14 @@ async function runLevers(docs: readonly IndexableEvent[], lines: readonly string
     { ...constants, name: 'const+sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
     { ...constants, name: 'const+sort-time', settings: sort('@timestamp') },
     original,
+    // 128 bits as 22 base64url characters, which OpenSearch stores as 16 binary bytes (instead of 32 for 64 hex).
+    { name: 'what-if-short-id+sort', settings: sort('aws.s3.object.key', '@timestamp'), id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url') },
+    {
+      ...noDvPeripheral,
+      name: 'what-if-short-id+sort+no-dv-periph',
+      settings: sort('aws.s3.object.key', '@timestamp'),
+      id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url'),
+    },
     { name: 'what-if-derived-source', settings: { derived_source: { enabled: true } } },
     { ...original, name: 'what-if-orig+sort-key', settings: sort('aws.s3.object.key', '@timestamp') },
   ];
