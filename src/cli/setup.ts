@@ -76,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         `index template ${report.template}: ${report.templateResult} (version ${report.templateVersion})`,
+        `new monthly indices: ${report.indexSort === undefined ? 'not sorted (the cluster is before OpenSearch 3.2, or its version is unknown)' : `sorted by ${report.indexSort.join(', ')}`}`,
         ...report.familyTemplates.map((t) => `index template ${t.name}: ${t.result} (version ${t.version}, ${t.dataset} events)`),
         `read alias ${report.alias}: ${report.aliasAddedTo.length > 0 ? `added to ${report.aliasAddedTo.join(', ')}` : 'joined by every monthly index through the template'}`,
         ...(report.aliasRemovedFrom.length > 0

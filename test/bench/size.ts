@@ -23,12 +23,13 @@ import { buildEvent } from '../../src/event/build.js';
 import { INDEX_MAPPINGS } from '../../src/event/mapping.js';
 import type { IndexableEvent } from '../../src/event/types.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
-import { indexTemplateBody } from '../../src/sinks/opensearch/template.js';
+import { indexSortFor, indexTemplateBody } from '../../src/sinks/opensearch/template.js';
 import { exportKey, exportMetadataKey, generateDataset } from '../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator } from '../../src/sim/genesys/server.js';
 import { applyStackEnv, stackSettings, uniqueName } from '../support/stack-env.js';
 import { corpusLines } from './e2e-corpus.js';
 import { rawBulkLoad } from './raw-bulk.js';
+import { leverTable, measureLever, nodeAt, patchMapping, type Lever, type LeverResult } from './size-levers.js';
 
 interface Measured {
   readonly docs: number;
@@ -92,7 +93,7 @@ function breakdown(docs: readonly IndexableEvent[]): string {
 }
 
 /** The e2e corpus with simulator-dataset keys, built and enriched as the worker would, in one month. */
-export async function buildDocs(events: number, seed: number): Promise<IndexableEvent[]> {
+export async function buildDocs(events: number, seed: number, lines?: string[]): Promise<IndexableEvent[]> {
   const dataset = generateDataset({ seed, conversations: 4000, users: 300 });
   const keyOf = (conversation: number, variant: number): string => {
     const rec = dataset.recordings[(conversation * 3 + variant) % dataset.recordings.length]!;
@@ -104,6 +105,7 @@ export async function buildDocs(events: number, seed: number): Promise<Indexable
   let n = 0;
   for (const line of corpusLines(events, seed, keyOf)) {
     n += 1;
+    lines?.push(line);
     const r = buildEvent(
       { number: n, bytes: Buffer.from(line) },
       { logBucket, filePath: `s3://${logBucket}/logs/2024-03-01-00-00-00-${String(seed).padStart(16, '0')}` },
@@ -136,13 +138,22 @@ export async function buildDocs(events: number, seed: number): Promise<Indexable
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { events: { type: 'string', default: '20000' }, seed: { type: 'string', default: '7' }, breakdown: { type: 'boolean', default: false } },
+    options: {
+      events: { type: 'string', default: '20000' },
+      seed: { type: 'string', default: '7' },
+      breakdown: { type: 'boolean', default: false },
+      levers: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
+    },
     strict: true,
   });
   const events = Number(values.events);
   const seed = Number(values.seed);
   applyStackEnv();
-  const docs = await buildDocs(events, seed);
+  const lines: string[] = [];
+  const docs = await buildDocs(events, seed, lines);
+  if (values.levers) return runLevers(docs, lines, values.only?.split(','), Number(values.rounds));
   const statuses = new Map<string, number>();
   let sourceBytes = 0;
   for (const d of docs) {
@@ -152,18 +163,18 @@ export async function bench(argv: string[]): Promise<void> {
   }
 
   if (values.breakdown) process.stdout.write(breakdown(docs));
-  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size') } });
+  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size'), OPENSEARCH_REQUEST_TIMEOUT_MS: '600000' } });
   const client = createOpenSearchClient(cfg);
-  const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template;
+  const sort = await indexSortFor(client, INDEX_MAPPINGS, createLogger('silent'));
+  const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS, undefined, sort).template;
   const product = `${uniqueName('bench-size-p')}-2024.03`;
+  const unsorted = `${uniqueName('bench-size-u')}-2024.03`;
   const baseline = `${uniqueName('bench-size-b')}-2024.03`;
   try {
-    const b = await load(
-      client,
-      baseline,
-      { settings: unTuned({ index: { ...template.settings.index, codec: 'default' } }), mappings: unTuned(template.mappings) },
-      docs,
-    );
+    const { sort: _sorted, ...index } = template.settings.index;
+    const b = await load(client, baseline, { settings: unTuned({ index: { ...index, codec: 'default' } }), mappings: unTuned(template.mappings) }, docs);
+    // Before revision 6, and on a cluster before 3.2: the same template without the index sort.
+    const u = sort === undefined ? undefined : await load(client, unsorted, { settings: { index }, mappings: template.mappings }, docs);
     const p = await load(client, product, { settings: template.settings, mappings: template.mappings }, docs);
     const per = (m: Measured): number => m.storeBytes / m.docs;
     process.stdout.write(
@@ -171,7 +182,10 @@ export async function bench(argv: string[]): Promise<void> {
         `size bench: ${docs.length.toLocaleString()} events (${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')}), one force-merged primary each`,
         `  _source:  ${(sourceBytes / docs.length).toFixed(0)} bytes/event (target <= 1,200)`,
         `  baseline: ${per(b).toFixed(0)} bytes/event on disk (${b.segments} segment, codec default, every field indexed with doc values)`,
-        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}); target <= 500`,
+        ...(u === undefined
+          ? []
+          : [`  unsorted: ${per(u).toFixed(0)} bytes/event on disk (the template without index.sort: revision 5, or a cluster before 3.2)`]),
+        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}, sorted by ${sort?.field.join(', ') ?? 'nothing (cluster before 3.2)'}); target <= 500`,
         `  product/baseline: ${(per(p) / per(b)).toFixed(3)}`,
         `  product by Lucene file (bytes/event): ${p.files
           .filter((f) => f.bytes / p.docs >= 1)
@@ -181,7 +195,140 @@ export async function bench(argv: string[]): Promise<void> {
       ].join('\n') + '\n',
     );
   } finally {
-    for (const index of [product, baseline]) await client.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
+    for (const index of [product, unsorted, baseline]) await client.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
     await client.close();
   }
+}
+
+/** `--levers`: each size lever alone, then combined (test/bench/size-levers.ts). */
+async function runLevers(docs: readonly IndexableEvent[], lines: readonly string[], only: readonly string[] | undefined, rounds: number): Promise<void> {
+  const cfg = loadConfigOrThrow({ env: { ...stackSettings(), INDEX_PREFIX: uniqueName('bench-size'), OPENSEARCH_REQUEST_TIMEOUT_MS: '600000' } });
+  const client = createOpenSearchClient(cfg);
+  // The levers are measured against the template without the index sort (revision 5): sorting is a lever.
+  const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS).template as unknown as {
+    settings: { index: Record<string, unknown> };
+    mappings: Record<string, unknown>;
+  };
+  const sort = (...fields: string[]): Record<string, unknown> => ({ sort: { field: fields, order: fields.map(() => 'asc') } });
+  const CONSTANTS: Record<string, string> = { 'event.dataset': 'aws.s3access', 'event.module': 'aws', 'ecs.version': '8.11.0', 'cloud.provider': 'aws' };
+  const constants: Lever = {
+    name: 'constant-keyword',
+    mappings: (m) => {
+      for (const [path, value] of Object.entries(CONSTANTS)) patchMapping(m, path, { type: 'constant_keyword', value, ignore_above: undefined });
+    },
+    doc: (d) => {
+      for (const path of Object.keys(CONSTANTS)) {
+        const [a, b] = path.split('.') as [string, string];
+        const o = d[a] as Record<string, unknown> | undefined;
+        if (o !== undefined) Reflect.deleteProperty(o, b);
+      }
+    },
+  };
+  const ids = [
+    'genesys.conversation.id',
+    'genesys.recording.id',
+    'genesys.organization.id',
+    'genesys.agent.user_ids',
+    'aws.s3.object.key',
+    'aws.s3access.requester',
+  ];
+  const noDvIds: Lever = {
+    name: 'no-dv-ids',
+    mappings: (m) => {
+      for (const path of ids) patchMapping(m, path, { doc_values: false });
+    },
+  };
+  // Fields no query, dashboard or detection aggregates or sorts on (grep of src/, config/dashboards).
+  const peripheral = [
+    'genesys.organization.id',
+    'genesys.recording.file',
+    'genesys.conversation.start',
+    'genesys.recording.start',
+    'genesys.recording.end',
+    'aws.principal.session_name',
+    'enrichment.resolved_at',
+  ];
+  const noDvPeripheral: Lever = {
+    name: 'no-dv-peripheral',
+    mappings: (m) => {
+      for (const path of peripheral) patchMapping(m, path, { doc_values: false });
+    },
+  };
+  const noNorms: Lever = {
+    name: 'no-norms-names',
+    mappings: (m) => {
+      for (const path of ['genesys.participants.name', 'actor.name']) {
+        const node = nodeAt(m, path);
+        patchMapping(m, path, { fields: { ...(node.fields as object), text: { type: 'text', norms: false } } });
+      }
+    },
+  };
+  const lineOf = (d: Record<string, unknown>): string => lines[((d.log as { offset: number }).offset ?? 1) - 1] ?? '';
+  const original: Lever = {
+    name: 'what-if-original',
+    mappings: (m) => {
+      patchMapping(m, 'event.original', { type: 'keyword', index: false, doc_values: false, fields: undefined, ignore_above: undefined });
+    },
+    doc: (d) => {
+      (d.event as Record<string, unknown>).original = lineOf(d);
+    },
+    sourceExcludes: ['aws.s3access.*', 'aws.s3.*', 'aws.principal.*', 'url.*', 'http.*', 'tls.*', 'cloud.*', 'ecs.*'],
+  };
+  const levers: Lever[] = [
+    { name: 'product' },
+    { name: 'sort-file-offset', settings: sort('log.file.path', 'log.offset') },
+    { name: 'sort-time', settings: sort('@timestamp') },
+    { name: 'sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
+    { name: 'sort-requester-time', settings: sort('aws.s3access.requester', '@timestamp') },
+    constants,
+    noDvIds,
+    noDvPeripheral,
+    noNorms,
+    { ...noDvPeripheral, name: 'sort-key+no-dv-periph', settings: sort('aws.s3.object.key', '@timestamp') },
+    { ...constants, name: 'const+sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
+    { ...constants, name: 'const+sort-time', settings: sort('@timestamp') },
+    original,
+    // 128 bits as 22 base64url characters, which OpenSearch stores as 16 binary bytes (instead of 32 for 64 hex).
+    { name: 'what-if-short-id+sort', settings: sort('aws.s3.object.key', '@timestamp'), id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url') },
+    {
+      ...noDvPeripheral,
+      name: 'what-if-short-id+sort+no-dv-periph',
+      settings: sort('aws.s3.object.key', '@timestamp'),
+      id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url'),
+    },
+    { name: 'what-if-derived-source', settings: { derived_source: { enabled: true } } },
+    { ...original, name: 'what-if-orig+sort-key', settings: sort('aws.s3.object.key', '@timestamp') },
+  ];
+  const results: LeverResult[] = [];
+  try {
+    // Rounds alternate the levers, so a slow minute of the machine falls on all of them.
+    const chosen = levers.filter((l) => only === undefined || l.name === 'product' || only.includes(l.name));
+    for (const lever of Array.from({ length: rounds }, () => chosen).flat()) {
+      try {
+        results.push(await measureLever(client, lever, template, docs));
+        process.stderr.write(`  ${lever.name} done\n`);
+      } catch (err) {
+        process.stderr.write(`  ${lever.name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    }
+    process.stdout.write(
+      `size levers: ${docs.length.toLocaleString()} events, one force-merged primary each, codec ${String(template.settings.index.codec)}, ${rounds} round(s), medians\n`,
+    );
+    process.stdout.write(leverTable(medians(results)));
+  } finally {
+    await client.close();
+  }
+}
+
+/** One row per lever: the median of its rounds (each figure on its own). */
+function medians(results: readonly LeverResult[]): LeverResult[] {
+  const byName = new Map<string, LeverResult[]>();
+  for (const r of results) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return [...byName.values()].map((rs) => ({
+    ...rs[0]!,
+    diskPerEvent: median(rs.map((r) => r.diskPerEvent)),
+    indexMs: median(rs.map((r) => r.indexMs)),
+    mergeMs: median(rs.map((r) => r.mergeMs)),
+  }));
 }

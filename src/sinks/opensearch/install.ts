@@ -4,13 +4,15 @@ import type { Logger } from '../../core/log.js';
 import { assertAliasNameFree, assertMovable, ensureReadAlias, moveReadAlias } from './alias.js';
 import { assertRetentionFloor, ensureIsmPolicy, type IsmInstallOptions, type IsmResult } from './ism.js';
 import { indexFamilies } from './families.js';
-import { ensureIndexTemplate, type IndexMappings, type TemplateResult } from './template.js';
+import { ensureIndexTemplate, indexSortFor, type IndexMappings, type TemplateResult } from './template.js';
 
 export interface SetupReport {
   /** Composable template name (= INDEX_PREFIX). */
   readonly template: string;
   readonly templateResult: TemplateResult;
   readonly templateVersion: string;
+  /** The access events' index sort in the template (src/event/mapping.ts INDEX_SORT); undefined on a cluster before 3.2. */
+  readonly indexSort: readonly string[] | undefined;
   /** The Genesys audit events' template (`<prefix>.genesys`), installed beside the access events' one. */
   readonly auditTemplate: { readonly name: string; readonly result: TemplateResult; readonly version: string };
   /** Every family's template but the access events' (the Genesys audit one included), in indexFamilies order. */
@@ -51,7 +53,9 @@ export async function ensureIndexSetupWith(
   assertRetentionFloor(cfg.RETENTION_DAYS, options);
   if (options.takeAliasFrom !== undefined) assertMovable(options.takeAliasFrom, cfg.INDEX_PREFIX);
   await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
-  const template = await ensureIndexTemplate(client, cfg, mappings, logger);
+  // Sorted monthly indices where the cluster can sort them (src/event/mapping.ts INDEX_SORT).
+  const sort = await indexSortFor(client, mappings, logger);
+  const template = await ensureIndexTemplate(client, cfg, mappings, logger, undefined, sort);
   const others = indexFamilies(cfg).filter((f) => f.dataset !== 'aws.s3access');
   const familyTemplates: SetupReport['familyTemplates'][number][] = [];
   for (const family of others) {
@@ -70,6 +74,7 @@ export async function ensureIndexSetupWith(
     template: cfg.INDEX_PREFIX,
     templateResult: template.result,
     templateVersion: template.version,
+    indexSort: sort?.field,
     auditTemplate: { name: auditTemplate.name, result: auditTemplate.result, version: auditTemplate.version },
     familyTemplates,
     existingIndicesUpdated: template.existingIndicesUpdated,

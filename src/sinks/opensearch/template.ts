@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@opensearch-project/opensearch';
+import { z } from 'zod';
 import { readAliasOf, type Config } from '../../config/schema.js';
 import { AuditError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { INDEX_ANALYSIS, INDEX_CODEC, MAPPING_REVISION } from '../../event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_SORT, mappingLeaves, MAPPING_REVISION } from '../../event/mapping.js';
 
 /** The `mappings` object of the index template (src/event/mapping.ts INDEX_MAPPINGS). */
 export type IndexMappings = Readonly<Record<string, unknown>>;
@@ -18,11 +19,19 @@ export type TemplateSettings = Pick<Config, 'INDEX_PREFIX' | 'INDEX_SHARDS' | 'I
 export const TEMPLATE_PRIORITY = 200;
 const MANAGED_BY = 'recording-audit';
 
+/** `index.sort` of a template (src/event/mapping.ts INDEX_SORT). */
+export interface IndexSort {
+  readonly field: readonly string[];
+  readonly order: readonly string[];
+}
+
 export interface IndexTemplateBody {
   index_patterns: string[];
   priority: number;
   template: {
-    settings: { index: { number_of_shards: number; number_of_replicas: number; codec: string; analysis: typeof INDEX_ANALYSIS } };
+    settings: {
+      index: { number_of_shards: number; number_of_replicas: number; codec: string; analysis: typeof INDEX_ANALYSIS; sort?: IndexSort };
+    };
     mappings: IndexMappings;
     aliases: Record<string, Record<string, never>>;
   };
@@ -34,14 +43,22 @@ export interface IndexTemplateBody {
  * else in it, so any change (mapping, shards, replicas) is an update and nothing else is.
  * `_meta.mapping_revision` only goes up: a worker never replaces a template of a later revision.
  */
-export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings, revision = MAPPING_REVISION): IndexTemplateBody {
+export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings, revision = MAPPING_REVISION, sort?: IndexSort): IndexTemplateBody {
   const prefix = cfg.INDEX_PREFIX;
   const content = {
     index_patterns: [`${prefix}-*`],
     priority: cfg.templatePriority ?? TEMPLATE_PRIORITY,
     template: {
       // The analysis settings hold the normalizer the mapping names (src/event/mapping.ts).
-      settings: { index: { number_of_shards: cfg.INDEX_SHARDS, number_of_replicas: cfg.INDEX_REPLICAS, codec: INDEX_CODEC, analysis: INDEX_ANALYSIS } },
+      settings: {
+        index: {
+          number_of_shards: cfg.INDEX_SHARDS,
+          number_of_replicas: cfg.INDEX_REPLICAS,
+          codec: INDEX_CODEC,
+          analysis: INDEX_ANALYSIS,
+          ...(sort === undefined ? {} : { sort }),
+        },
+      },
       mappings,
       // Every monthly index joins the read alias when it is created.
       aliases: { [readAliasOf(cfg)]: {} },
@@ -52,6 +69,31 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
 }
 
 export type TemplateResult = 'created' | 'updated' | 'unchanged' | 'newer';
+
+const ClusterInfoSchema = z.object({ version: z.object({ number: z.string(), distribution: z.string().optional() }) });
+
+/**
+ * The index sort `setup` puts in the access events' template (src/event/mapping.ts INDEX_SORT):
+ * only when the cluster is OpenSearch 3.2 or later, which sorts an index with `nested` fields
+ * (2.x refuses to create one: "cannot have nested fields when index sort is activated"), and only
+ * when the mappings have the sort fields (a sort field the mapping lacks refuses index creation).
+ * A cluster that does not say what it is (a compatibility-mode version number, an error) gets no sort.
+ */
+export async function indexSortFor(client: Client, mappings: IndexMappings, logger: Logger): Promise<IndexSort | undefined> {
+  const leaves = mappingLeaves(mappings as { properties: Record<string, unknown> });
+  if (!INDEX_SORT.field.every((f) => leaves.has(f))) return undefined;
+  let info: z.infer<typeof ClusterInfoSchema> | undefined;
+  try {
+    const parsed = ClusterInfoSchema.safeParse((await client.transport.request({ method: 'GET', path: '/' })).body);
+    info = parsed.success ? parsed.data : undefined;
+  } catch (cause) {
+    logger.warn({ err: describeError(cause) }, 'Could not read the cluster version; new monthly indices will not be sorted.');
+    return undefined;
+  }
+  const [major = 0, minor = 0] = (info?.version.number ?? '0').split('.').map(Number);
+  const sorts = info?.version.distribution === 'opensearch' && (major > 3 || (major === 3 && minor >= 2));
+  return sorts ? INDEX_SORT : undefined;
+}
 
 interface InstalledTemplate {
   readonly version: string | null;
@@ -99,9 +141,13 @@ export async function verifyIndexTemplate(
   cfg: TemplateSettings,
   mappings: IndexMappings,
   revision = MAPPING_REVISION,
+  sort?: IndexSort,
 ): Promise<TemplateVerification> {
   const name = cfg.INDEX_PREFIX;
   const body = indexTemplateBody(cfg, mappings, revision);
+  // With or without the index sort: it depends on the cluster's version when `setup` ran (an
+  // upgrade past 3.2 since then is not a reason to stop writing), and changes no field.
+  const sorted = sort === undefined ? undefined : indexTemplateBody(cfg, mappings, revision, sort)._meta.version;
   const found = await installed(client, name);
   if (found === undefined) return { state: 'missing' };
   const alias = readAliasOf(cfg);
@@ -115,13 +161,13 @@ export async function verifyIndexTemplate(
   if (found.revision < revision) {
     return { state: 'older', problem: `index template ${name} has mapping revision ${found.revision}; this build writes revision ${revision}` };
   }
-  if (found.version !== body._meta.version) {
+  if (found.version !== body._meta.version && (sorted === undefined || found.version !== sorted)) {
     return {
       state: 'differs',
       problem: `index template ${name} is version ${found.version ?? '(none)'}, not ${body._meta.version} (same mapping revision ${revision}, other mappings or INDEX_SHARDS/INDEX_REPLICAS)`,
     };
   }
-  return { state: 'matches', version: body._meta.version, revision };
+  return { state: 'matches', version: found.version ?? body._meta.version, revision };
 }
 
 /**
@@ -143,9 +189,10 @@ export async function ensureIndexTemplate(
   mappings: IndexMappings,
   logger: Logger,
   revision = MAPPING_REVISION,
+  sort?: IndexSort,
 ): Promise<{ result: TemplateResult; version: string; existingIndicesUpdated: boolean }> {
   const name = cfg.INDEX_PREFIX;
-  const body = indexTemplateBody(cfg, mappings, revision);
+  const body = indexTemplateBody(cfg, mappings, revision, sort);
   const found = await installed(client, name);
   const current = found?.version;
   if (current === body._meta.version) return { result: 'unchanged', version: current, existingIndicesUpdated: false };

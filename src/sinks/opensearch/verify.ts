@@ -2,7 +2,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { readAliasOf, type Config } from '../../config/schema.js';
 import { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { INDEX_MAPPINGS, MAPPING_REVISION } from '../../event/mapping.js';
+import { INDEX_MAPPINGS, INDEX_SORT, MAPPING_REVISION } from '../../event/mapping.js';
 import { readAliasState } from './alias.js';
 import { indexFamilies } from './families.js';
 import { verifyIsmPolicy, type IsmVerification } from './ism.js';
@@ -35,7 +35,8 @@ export async function verifyIndexSetup(
 ): Promise<SetupVerification> {
   const prefix = cfg.INDEX_PREFIX;
   const problems: string[] = [];
-  const template = await verifyIndexTemplate(client, cfg, mappings, revision);
+  // The access events' template may carry the index sort or not (the cluster's version when setup ran).
+  const template = await verifyIndexTemplate(client, cfg, mappings, revision, INDEX_SORT);
   if (template.state === 'missing') problems.push(`index template ${prefix} is missing`);
   if (template.state === 'older' || template.state === 'differs') problems.push(template.problem);
   if (template.state === 'newer') {

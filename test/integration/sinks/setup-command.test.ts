@@ -36,6 +36,7 @@ describe('recording-audit setup (CLI, real node)', () => {
     expect(first.stderr).not.toContain('failed');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`^index template ${prefix}: created \\(version \\w+\\)$`, 'm'));
+    expect(first.stdout).toMatch(/^new monthly indices: (sorted by aws\.s3\.object\.key, @timestamp|not sorted \(the cluster is before OpenSearch 3\.2)/m);
     expect(first.stdout).toContain(stackEnv().ism ? `ISM policy: ${prefix}-retention created` : 'ISM policy: absent');
     expect(first.stdout).toContain('setup verified: workers with these settings will start');
 

@@ -402,6 +402,27 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     expect(needed.filter((n) => !grants(worker, n.action, asShipped(n.index)))).toEqual([]);
   });
 
+  it('sorts new monthly indices by object key and time on OpenSearch 3.2 and later; the worker accepts the template with or without the sort', async () => {
+    const cfg = fresh();
+    const info = (await direct.transport.request({ method: 'GET', path: '/' })).body as { version: { number: string } };
+    const [major = 0, minor = 0] = info.version.number.split('.').map(Number);
+    const sorts = major > 3 || (major === 3 && minor >= 2);
+    await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
+    const monthly = `${cfg.INDEX_PREFIX}-2024.05`;
+    // Created by the template, as a first write of the month creates it.
+    await direct.transport.request({ method: 'PUT', path: `/${monthly}` });
+    const settings = (await direct.transport.request({ method: 'GET', path: `/${monthly}/_settings`, querystring: { flat_settings: true } })).body as Record<
+      string,
+      { settings: Record<string, unknown> }
+    >;
+    const sort = settings[monthly]!.settings;
+    expect(sort['index.sort.field']).toEqual(sorts ? ['aws.s3.object.key', '@timestamp'] : undefined);
+    await expect(assertIndexSetup(client, cfg, logger)).resolves.toMatchObject({ ok: true });
+    // A template installed without the sort (setup on a cluster before 3.2, since upgraded): still this build's.
+    await ensureIndexTemplate(direct, cfg, MAPPINGS, logger);
+    await expect(assertIndexSetup(client, cfg, logger)).resolves.toMatchObject({ ok: true });
+  });
+
   it('refuses a template of other settings or an older mapping revision, and leaves it as it was', async () => {
     const cfg = fresh();
     await ensureIndexTemplate(direct, { ...cfg, INDEX_REPLICAS: 1 }, MAPPINGS, logger);

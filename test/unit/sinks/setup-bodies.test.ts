@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_MAPPINGS, MAPPING_REVISION } from '../../../src/event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_MAPPINGS, INDEX_SORT, MAPPING_REVISION } from '../../../src/event/mapping.js';
 import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
 import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
 
@@ -18,6 +18,13 @@ describe('indexTemplateBody', () => {
     expect(t._meta.managed_by).toBe('recording-audit');
   });
 
+  it('sorts new indices only when asked (setup asks on OpenSearch 3.2 and later), and the sort changes the version', () => {
+    expect(indexTemplateBody(cfg, mappings).template.settings.index.sort).toBeUndefined();
+    const sorted = indexTemplateBody(cfg, mappings, MAPPING_REVISION, INDEX_SORT);
+    expect(sorted.template.settings.index.sort).toEqual({ field: ['aws.s3.object.key', '@timestamp'], order: ['asc', 'asc'] });
+    expect(sorted._meta.version).not.toBe(indexTemplateBody(cfg, mappings)._meta.version);
+  });
+
   it('never sets ISM settings in the template (they break index creation without the plugin)', () => {
     expect(JSON.stringify(indexTemplateBody(cfg, mappings))).not.toContain('index_state_management');
   });
@@ -31,12 +38,12 @@ describe('indexTemplateBody', () => {
 });
 
 describe('MAPPING_REVISION', () => {
-  it('goes up with every change to the mapping or its analysis settings (update the digest and the revision together)', () => {
+  it('goes up with every change to the mapping, its analysis settings or its index sort (update the digest and the revision together)', () => {
     const digest = createHash('sha256')
-      .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS]))
+      .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS, INDEX_SORT]))
       .digest('hex')
       .slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 6, digest: '302ed5163f26004f' });
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 6, digest: 'c3c2d268202ee674' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
