@@ -27,13 +27,15 @@ export interface LifeBooks {
   stopped: StoppedTotals | undefined;
   /** Signalled while it waited for its dependencies: it received nothing and owes no totals. */
   stoppedBeforeReceiving: boolean;
+  /** It logged that its dependencies answer and it receives: from then on a signal must be handled. */
+  receiving: boolean;
   readonly fatal: string[];
   /** Lines that are not JSON (a crash's bare stderr line, a stack trace). */
   readonly other: string[];
 }
 
 export function emptyBooks(): LifeBooks {
-  return { accounted: [], stopped: undefined, stoppedBeforeReceiving: false, fatal: [], other: [] };
+  return { accounted: [], stopped: undefined, stoppedBeforeReceiving: false, receiving: false, fatal: [], other: [] };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
@@ -63,6 +65,8 @@ export function readLogLine(books: LifeBooks, line: string): void {
       quarantined: num(rec.quarantined),
       errorEvents: num(rec.errorEvents),
     });
+  } else if (msg === 'Dependencies answer; receiving.') {
+    books.receiving = true;
   } else if (msg === 'Stopping while waiting for dependencies; nothing was received.') {
     books.stoppedBeforeReceiving = true;
   } else if (msg === 'Worker stopped.') {

@@ -136,6 +136,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface WrittenObject {
   readonly key: string;
   readonly putAt: number;
+  /** The iteration running when it was written. */
+  readonly iteration: number;
   /** Non-blank lines, as written. */
   readonly lines: readonly string[];
 }
@@ -147,7 +149,7 @@ interface Life {
   readonly books: LifeBooks;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** How we ended it; undefined while running or when it ended on its own. */
-  endedBy: 'sigkill' | 'sigterm' | undefined;
+  endedBy: 'sigkill' | 'sigterm' | 'sigterm-early' | undefined;
   exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
@@ -168,7 +170,11 @@ interface Failure {
 class OwnNode {
   private readonly pidFile = join(stackEnvPath, '..', 'opensearch.pid');
 
-  constructor(private readonly url: URL) {}
+  constructor(
+    private readonly url: URL,
+    private readonly version: string,
+    private readonly ism: boolean,
+  ) {}
 
   available(): string | undefined {
     if (!existsSync(this.pidFile)) return `${this.pidFile} is missing: this checkout did not start the OpenSearch node`;
@@ -186,12 +192,25 @@ class OwnNode {
       execFile(
         'bash',
         ['test/stack/stack.sh', 'up', 'opensearch'],
-        { env: { ...process.env, OPENSEARCH_PORT: port, OPENSEARCH_TRANSPORT_PORT: transport }, timeout: 300_000 },
+        {
+          // The same node again: its ports, version and plugins, on its data.
+          env: {
+            ...process.env,
+            OPENSEARCH_PORT: port,
+            OPENSEARCH_TRANSPORT_PORT: transport,
+            OPENSEARCH_VERSION: this.version,
+            ...(this.ism ? {} : { STACK_ISM: '0' }),
+          },
+          timeout: 300_000,
+        },
         (err, _stdout, stderr) => (err ? reject(new Error(`stack.sh up opensearch failed: ${err.message} ${stderr.slice(-1000)}`)) : resolve()),
       );
     });
   }
 }
+
+/** Objects (one a minute of key time) a replay reads again: the most recent ones. */
+const REPLAY_WINDOW_OBJECTS = 20;
 
 /** A garbage line among the good ones: quarantined, and a pipeline_error event with its id. */
 const badLine = (seed: number, n: number): string => `not an access log record ${seed} ${n} \u0001`;
@@ -212,7 +231,7 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
   };
 
   const node = new URL(stack.opensearchUrl);
-  const own = new OwnNode(node);
+  const own = new OwnNode(node, stack.opensearchVersion, stack.ism);
   const kinds: FaultKind[] = FAULT_KINDS.filter((k) => k !== 'opensearch_kill');
   let opensearchKill = 'off (no --kill-opensearch)';
   if (opts.killOpenSearch) {
@@ -322,7 +341,11 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
       life.child.kill('SIGKILL');
       await life.exited;
     } else if (how === 'sigterm' && exit.code !== 0) {
-      fail(`worker life ${life.n} exited ${JSON.stringify(exit)} after SIGTERM`);
+      // SIGTERM before the process installed its handler (still loading modules) ends it by the
+      // signal: harmless, it held nothing. Once it receives, it must stop cleanly.
+      const early = exit.signal === 'SIGTERM' && !life.books.receiving && life.books.accounted.length === 0;
+      if (early) life.endedBy = 'sigterm-early';
+      else fail(`worker life ${life.n} exited ${JSON.stringify(exit)} after SIGTERM`);
     }
   };
 
@@ -332,6 +355,7 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
   const feedRand = seededRandom(opts.seed ^ 0xfeed);
   const keyBase = Date.UTC(2024, 2, 2);
   let objectNo = 0;
+  let iterationNow = -1;
   const writeObject = async (): Promise<void> => {
     const n = objectNo;
     objectNo += 1;
@@ -341,7 +365,7 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
     const key = logObjectKey(res.logPrefix, new Date(keyBase + n * 60_000), `SOAK${opts.seed}N${n}`);
     const body = `${lines.join('\n')}\n`;
     await putLogObject(s3, res.logBucket, key, feedRand() < 0.3 ? gzipSync(body) : body);
-    written.push({ key, putAt: Date.now(), lines });
+    written.push({ key, putAt: Date.now(), iteration: iterationNow, lines });
   };
   const plantBad = async (n: number): Promise<void> => {
     // Out of the replay window (2020): only the live notification names them.
@@ -393,7 +417,8 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
         '--prefix',
         res.logPrefix,
         '--from',
-        new Date(keyBase).toISOString(),
+        // The window the live fleet is working on: the most recent objects, read a second time.
+        new Date(keyBase + Math.max(0, objectNo - REPLAY_WINDOW_OBJECTS) * 60_000).toISOString(),
         '--to',
         to.toISOString(),
         '--margin-secs',
@@ -471,6 +496,7 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
 
   for (let i = 0; i < opts.iterations; i += 1) {
     const started = Date.now();
+    iterationNow = i;
     if (i === 0 || i === Math.floor(opts.iterations / 2)) await plantBad(i);
     const kind = schedule[i]!;
     await sleep(Math.floor(rand() * opts.iterationMs * 0.5));
@@ -596,13 +622,17 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
       quarantinedReported += a.quarantined;
     }
   }
-  let maxLagMs = 0;
   let unaccounted = 0;
+  const lags: { ms: number; o: WrittenObject }[] = [];
   for (const o of written) {
     const at = firstAccounted.get(o.key);
     if (at === undefined) unaccounted += 1;
-    else maxLagMs = Math.max(maxLagMs, at - o.putAt);
+    else lags.push({ ms: at - o.putAt, o });
   }
+  lags.sort((a, b) => a.ms - b.ms);
+  const lagAt = (q: number): number => Math.round((lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]?.ms ?? 0) / 100) / 10;
+  const worst = lags[lags.length - 1];
+  const maxLagMs = worst?.ms ?? 0;
   if (unaccounted > 0) fail(`${unaccounted} written object(s) never logged as accounted for`);
   // Each document is created once, by whoever got there first; an attempt cut short (SIGKILL,
   // a failed object) created some it never reported, so the reports can only be fewer.
@@ -632,6 +662,12 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
     plantedBad: planted.size,
     deadLettered: [...dead.values()].reduce((n, c) => n + c, 0),
     maxLagSecs: Math.round(maxLagMs / 100) / 10,
+    lagSecs: { p50: lagAt(0.5), p95: lagAt(0.95), p99: lagAt(0.99) },
+    // Put to first "accounted for": the object and the faults of the iterations around it.
+    maxLagObject:
+      worst === undefined
+        ? undefined
+        : { key: worst.o.key, iteration: worst.o.iteration, faults: schedule.slice(Math.max(0, worst.o.iteration), worst.o.iteration + 3) },
     workerLives: lives.length,
     sigkilledLives: sigkilled,
     sigkilledNote: 'a SIGKILLed life has no closing totals: only its finished objects are checked (lines = indexed + duplicates + quarantined each)',
