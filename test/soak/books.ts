@@ -30,12 +30,14 @@ export interface LifeBooks {
   /** It logged that its dependencies answer and it receives: from then on a signal must be handled. */
   receiving: boolean;
   readonly fatal: string[];
+  /** Warning and error lines by level and message: what the faults made the fleet say. */
+  readonly notices: Map<string, number>;
   /** Lines that are not JSON (a crash's bare stderr line, a stack trace). */
   readonly other: string[];
 }
 
 export function emptyBooks(): LifeBooks {
-  return { accounted: [], stopped: undefined, stoppedBeforeReceiving: false, receiving: false, fatal: [], other: [] };
+  return { accounted: [], stopped: undefined, stoppedBeforeReceiving: false, receiving: false, fatal: [], notices: new Map(), other: [] };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
@@ -55,6 +57,10 @@ export function readLogLine(books: LifeBooks, line: string): void {
   }
   const msg = rec.msg;
   if (rec.level === 'fatal') books.fatal.push(text.slice(0, 1000));
+  if (rec.level === 'warn' || rec.level === 'error') {
+    const key = `${rec.level}: ${String(msg)}`;
+    books.notices.set(key, (books.notices.get(key) ?? 0) + 1);
+  }
   if (msg === 'Log object accounted for.') {
     books.accounted.push({
       object: String(rec.object),

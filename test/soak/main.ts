@@ -609,6 +609,8 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
     ...replays.map((r) => ({ name: `replay of iteration ${r.iteration}`, books: r.books, totals: false })),
   ];
   for (const l of lives) if (l.endedBy === 'sigkill') sigkilled += 1;
+  const notices = new Map<string, number>();
+  for (const { books } of allBooks) for (const [k, n] of books.notices) notices.set(k, (notices.get(k) ?? 0) + n);
   for (const { name, books, totals } of allBooks) {
     // A replay is a one-shot command: one that met a fault exits 1 with a fatal line and is run
     // again (its checkpoint resumes it); its report says so. Its finished objects still reconcile.
@@ -669,6 +671,8 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
         ? undefined
         : { key: worst.o.key, iteration: worst.o.iteration, faults: schedule.slice(Math.max(0, worst.o.iteration), worst.o.iteration + 3) },
     workerLives: lives.length,
+    sigtermBeforeHandler: lives.filter((l) => l.endedBy === 'sigterm-early').length,
+    warningsAndErrors: Object.fromEntries([...notices].sort((a, b) => b[1] - a[1]).slice(0, 25)),
     sigkilledLives: sigkilled,
     sigkilledNote: 'a SIGKILLed life has no closing totals: only its finished objects are checked (lines = indexed + duplicates + quarantined each)',
     replays: replays.map((r) => ({ iteration: r.iteration, exit: r.code, objects: r.books.accounted.length, fatal: r.books.fatal[0]?.slice(0, 300) })),
