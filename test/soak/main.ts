@@ -642,7 +642,8 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
 
   const report = {
     seed: opts.seed,
-    command: `npm run soak -- --iterations ${opts.iterations} --workers ${opts.workers} --seed ${opts.seed} --iteration-ms ${opts.iterationMs}${opts.killOpenSearch ? ' --kill-opensearch' : ''}`,
+    command: `npm run soak -- ${process.argv.slice(2).join(' ')}`,
+    equivalent: `--iterations ${opts.iterations} --workers ${opts.workers} --seed ${opts.seed} --iteration-ms ${opts.iterationMs}${opts.killOpenSearch ? ' --kill-opensearch' : ''}`,
     ok: failures.length === 0,
     iterations: opts.iterations,
     iterationMs: opts.iterationMs,
