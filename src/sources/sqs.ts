@@ -132,13 +132,17 @@ export class SqsSource {
           { abortSignal: this.receiveAbort.signal },
         );
         messages = out.Messages ?? [];
+        if (failures > 0) this.log.info({ failures }, 'SQS receive works again.');
         failures = 0;
       } catch (err) {
         if (this.stopping) break;
         failures += 1;
         const delayMs = receiveBackoffMs(failures, this.o.receiveErrorBackoffMaxMs);
         this.metrics.sqsReceiveErrors.inc();
-        this.log.warn({ err: describeError(err), failures, delayMs }, 'SQS receive failed; backing off.');
+        // Once per outage, not per attempt: a long SQS outage must not flood the logs; the counter
+        // (sqsReceiveErrors) counts the attempts, and the recovery line gives their number.
+        if (failures === 1) this.log.warn({ err: describeError(err), delayMs }, 'SQS receive failed; backing off until it works again.');
+        else this.log.debug({ err: describeError(err), failures, delayMs }, 'SQS receive failed again.');
         await this.pause(delayMs);
         continue;
       }

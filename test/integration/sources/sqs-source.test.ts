@@ -337,7 +337,34 @@ describe('SqsSource against moto', () => {
     await finish(h, 1000);
     const receives = count(h, 'ReceiveMessageCommand');
     expect(receives).toBeLessThanOrEqual(4); // backing off (0.5-1 s, then 1-2 s), not hot-looping
-    expect(h.logs.some((l) => l.msg === 'SQS receive failed; backing off.')).toBe(true);
+    // One warning for the outage, however many attempts failed.
+    expect(h.logs.filter((l) => l.level === 'warn' && l.msg === 'SQS receive failed; backing off until it works again.')).toHaveLength(1);
+  });
+
+  it('a failing receive logs one warning when it starts failing and one info when it recovers, per outage', async () => {
+    const { queueUrl, proxy, viaProxy } = await queueBehindProxy();
+    const h = harness(viaProxy.toString(), { receiveErrorBackoffMaxMs: 400 }, undefined, proxy.url);
+    const warnings = (): number => h.logs.filter((l) => l.level === 'warn' && l.msg === 'SQS receive failed; backing off until it works again.').length;
+    const recoveries = (): Record<string, unknown>[] => h.logs.filter((l) => l.level === 'info' && l.msg === 'SQS receive works again.');
+    try {
+      h.running = h.source.run(() => Promise.resolve('delete'));
+      for (let outage = 1; outage <= 2; outage += 1) {
+        await proxy.down();
+        const before = await metricValue(h.metrics.sqsReceiveErrors);
+        await waitFor(async () => (await metricValue(h.metrics.sqsReceiveErrors)) >= before + 4, 20_000, 'four failed receives');
+        expect(warnings()).toBe(outage);
+        expect(recoveries()).toHaveLength(outage - 1);
+        await proxy.up();
+        await waitFor(() => recoveries().length === outage, 20_000, 'the recovery line');
+        expect(Number(recoveries()[outage - 1]?.failures)).toBeGreaterThanOrEqual(4);
+      }
+      await sendBodies(admin, queueUrl, ['after']);
+      await waitFor(async () => (await metricValue(h.metrics.messagesDeleted)) === 1, 10_000, 'the message after recovery');
+      expect(warnings()).toBe(2);
+    } finally {
+      await finish(h, 1000);
+      await proxy.down();
+    }
   });
 });
 
