@@ -98,7 +98,9 @@ export async function run(argv: string[]): Promise<number> {
   const sqs = mode === 'enqueue' ? createSqsClient(cfg) : undefined;
   try {
     // Only processing needs OpenSearch; a dry run or an enqueue never touches it.
-    runtime = mode === 'process' ? await (await import('../pipeline/runtime.js')).createRuntime(cfg, { logger, metrics: createMetrics() }) : undefined;
+    // A node that does not answer yet is waited for (as the worker does), until a signal.
+    runtime =
+      mode === 'process' ? await (await import('../pipeline/runtime.js')).waitForRuntime(cfg, { logger, metrics: createMetrics() }, stop.signal) : undefined;
     const s3 = runtime?.s3 ?? createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
     const region = sqs ? await sqs.config.region() : undefined;
     const result = await runReplay(
@@ -118,6 +120,7 @@ export async function run(argv: string[]): Promise<number> {
         return 1;
     }
   } catch (err) {
+    if (err instanceof AuditError && err.code === 'SHUTDOWN' && signalled) return signalled === 'SIGTERM' ? 143 : 130;
     // Both exit 78 in main: fixed by configuration or `recording-audit setup`, not by a retry.
     if (err instanceof AuditError && (err.code === 'CONFIG_INVALID' || err.code === 'SETUP_MISMATCH')) throw err;
     logger.fatal({ err: describeError(err) }, 'Replay failed.');

@@ -15,6 +15,7 @@ import { createCloudTrailEnricher } from '../enrich/cloudtrail.js';
 import { cloudTrailPrefix } from '../sinks/opensearch/index-name.js';
 import { CloudTrailObjectProcessor, DispatchingObjectProcessor } from './cloudtrail-object.js';
 import { StreamingObjectProcessor } from './object.js';
+import { StartupWait } from './startup.js';
 import type { ObjectProcessor } from './types.js';
 
 /** Everything the worker and replay share: one pipeline, one set of ids, one index layout. */
@@ -44,6 +45,38 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
   // with an admin identity. A mismatch refuses the start (exit 78) and changes nothing.
   try {
     await assertIndexSetup(runtime.opensearch, cfg, deps.logger);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return runtime;
+}
+
+/**
+ * The runtime for a long batch command (replay): like createRuntime, but an OpenSearch that does
+ * not answer yet is waited for with the worker's capped backoff (STARTUP_RETRY_*), so a backfill
+ * started during a node restart or a network blip begins when the node is back instead of failing.
+ * A setup mismatch still refuses at once (exit 78); `signal` ends the wait (AuditError SHUTDOWN).
+ */
+export async function waitForRuntime(cfg: Config, deps: { logger: Logger; metrics: Metrics }, signal: AbortSignal): Promise<Runtime> {
+  const runtime = openRuntime(cfg, deps);
+  const wait = new StartupWait(
+    [
+      {
+        name: 'opensearch',
+        check: async () => {
+          await assertIndexSetup(runtime.opensearch, cfg, deps.logger);
+        },
+      },
+    ],
+    {
+      baseMs: cfg.STARTUP_RETRY_BASE_MS,
+      maxMs: cfg.STARTUP_RETRY_MAX_MS,
+      logger: deps.logger,
+    },
+  );
+  try {
+    await wait.run(signal);
   } catch (err) {
     await runtime.close();
     throw err;

@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real server. `down()` closes the listener and every open
@@ -54,4 +54,13 @@ export class TcpProxy {
     this.sockets.clear();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (just released): connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -20,6 +20,7 @@ import { allDocuments, setupIndices } from '../../support/worker-harness.js';
 import { createBucket, partitionedKey, putObjects, quietLogger, s3Client, simpleKey } from './support.js';
 import { stackEnv, stackSettings, uniqueName } from '../../support/stack-env.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';
+import { closedPort, TcpProxy } from '../../support/tcp-proxy.js';
 
 const FROM = '2024-01-05T00:00:00Z';
 const TO = '2024-01-07T00:00:00Z';
@@ -120,7 +121,12 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
   function cli(
     args: string[],
     env: Record<string, string>,
-  ): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>; kill: (s: NodeJS.Signals) => void } {
+  ): {
+    done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+    kill: (s: NodeJS.Signals) => void;
+    output: () => string;
+    exited: () => boolean;
+  } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', ...args], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -133,7 +139,7 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
     );
-    return { done, kill: (s) => child.kill(s) };
+    return { done, kill: (s) => child.kill(s), output: () => stdout + stderr, exited: () => child.exitCode !== null || child.signalCode !== null };
   }
   const rangeArgs = ['--bucket', bucket, '--prefix', 'logs/', '--from', FROM, '--to', TO, '--margin-secs', String(MARGIN_SECS)];
 
@@ -237,6 +243,30 @@ describe('replay through the real pipeline (moto S3 + OpenSearch)', () => {
     // Every line is in, once: at most the object in flight at the kill was read twice (duplicates).
     expect(report.totals.indexed + report.totals.duplicates + report.totals.quarantined).toBeGreaterThanOrEqual(reference.report.totals.lines);
     expect(await ids(os, prefix)).toEqual(reference.ids);
+  });
+
+  it('started while OpenSearch refuses connections, it waits (no exit), then indexes the window exactly once the node answers', async () => {
+    const prefix = await newPrefix();
+    const cpDir = mkdtempSync(join(tmpdir(), 'replay-wait-'));
+    const target = new URL(stackEnv().opensearchUrl);
+    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    proxy.port = await closedPort();
+    const env = { ...settings(prefix), OPENSEARCH_URL: proxy.url, STARTUP_RETRY_BASE_MS: '100', STARTUP_RETRY_MAX_MS: '400', LOG_LEVEL: 'debug' };
+    const run = cli([...rangeArgs, '--concurrency', '4', '--checkpoint', pathToFileURL(join(cpDir, 'cp.json')).href], env);
+    try {
+      // Waiting, not failed: the wait is logged, and the process is still there after several retries.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && (run.output().match(/still does not answer/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 100));
+      expect(run.output()).toContain('opensearch does not answer');
+      expect(run.exited()).toBe(false);
+      await proxy.up();
+      const r = await run.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(await ids(os, prefix)).toEqual(reference.ids);
+    } finally {
+      run.kill('SIGKILL');
+      await proxy.down();
+    }
   });
 
   it('--dry-run counts objects, bytes and days and writes nothing', async () => {

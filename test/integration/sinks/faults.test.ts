@@ -1,6 +1,4 @@
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
@@ -13,6 +11,7 @@ import { bulkDocCount, FaultProxy } from './fault-proxy.js';
 import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
 import { metricValue } from '../../support/metrics.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
+import { closedPort } from '../../support/tcp-proxy.js';
 
 const logger = createLogger('silent');
 
@@ -31,14 +30,6 @@ class MemoryQuarantine implements QuarantineStore {
 function everyItemRefused(body: Buffer, status: number, error: { type: string; reason: string }): { status: number; body: unknown } {
   const items = Array.from({ length: bulkDocCount(body) }, () => ({ create: { status, error } }));
   return { status: 200, body: { errors: true, items } };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 const clientCfg = (url: string, gzip: boolean) => ({

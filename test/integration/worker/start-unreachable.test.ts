@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { putLogObject, type LogPipelineResources } from '../../../src/sim/s3-logs/log-pipeline.js';
 import { logObjectKey } from '../../../src/sim/s3-logs/scenario.js';
@@ -9,20 +8,13 @@ import { FaultProxy } from '../sinks/fault-proxy.js';
 import { stackEnv } from '../../support/stack-env.js';
 import { allDocuments, queueDepth, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../../support/worker-harness.js';
 import { sha256, useWorkerStack } from './support.js';
+import { closedPort } from '../../support/tcp-proxy.js';
 
 type LogLine = Record<string, unknown> & { level: string; msg: string };
 const WARN = 'warn';
 const DEBUG = 'debug';
 
 /** A port nothing listens on now: bound to learn a free number, then closed (connections are refused). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function httpGet(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path }, (res) => {
