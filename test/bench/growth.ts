@@ -15,7 +15,10 @@ export interface GrowthSample {
   /** 'load' while the feeder writes; 'drain' after it stopped. Only load samples are judged for growth. */
   readonly phase: 'load' | 'drain';
   readonly rssBytes: number;
-  /** Age of the oldest log object written but not yet accounted for (0 when none is waiting). */
+  /**
+   * The larger of the age of the oldest log object written and not yet accounted for, and the
+   * longest put-to-accounted time of the objects finished since the previous sample.
+   */
   readonly lagSecs: number;
 }
 
