@@ -2,6 +2,7 @@
  * npm run bench -- sustained --minutes M --rate R [--objects-per-min N] [--seed S] [--sample-secs 10]
  *                            [--json FILE] [--worker-env NAME=VALUE ...] [--drain-timeout-secs 600]
  *                            [--max-rss-slope-mb-per-min 1] [--max-lag-slope-secs-per-min 3] [--lag-floor-secs 60]
+ *                            [--no-enrich]   (no Genesys: the pipeline `bench -- e2e` measures, for its rate)
  *
  * Sustained load (issue 22): one compiled worker child process with the image's heap flags, moto
  * SQS and S3, the local OpenSearch under a fresh index prefix, and the Genesys simulator for
@@ -153,6 +154,8 @@ export async function bench(args: string[]): Promise<void> {
       json: { type: 'string' },
       'worker-env': { type: 'string', multiple: true, default: [] },
       'drain-timeout-secs': { type: 'string', default: '600' },
+      // Without the Genesys simulator and its settings: the pipeline `bench -- e2e` measures.
+      'no-enrich': { type: 'boolean', default: false },
       'max-rss-slope-mb-per-min': { type: 'string', default: String(DEFAULT_GROWTH_LIMITS.maxRssSlopeMbPerMin) },
       'max-lag-slope-secs-per-min': { type: 'string', default: String(DEFAULT_GROWTH_LIMITS.maxLagSlopeSecsPerMin) },
       'lag-floor-secs': { type: 'string', default: String(DEFAULT_GROWTH_LIMITS.lagFloorSecs) },
@@ -188,7 +191,8 @@ export async function bench(args: string[]): Promise<void> {
     const rec = dataset.recordings[(conversation * 3 + variant) % dataset.recordings.length]!;
     return variant === 2 ? exportMetadataKey(dataset, rec) : exportKey(dataset, rec);
   };
-  const sim = await startGenesysSimulator({ dataset });
+  const enrich = !values['no-enrich'];
+  const sim = enrich ? await startGenesysSimulator({ dataset }) : undefined;
   const res = await createLogPipeline(s3, sqs, {
     recordingsBucket: uniqueName('bench-sus-rec'),
     logBucket: uniqueName('bench-sus-logs'),
@@ -210,9 +214,7 @@ export async function bench(args: string[]): Promise<void> {
     SQS_HEARTBEAT_INTERVAL_SECS: '30',
     HEALTH_PORT: String(healthPort),
     HEALTH_HOST: '127.0.0.1',
-    GENESYS_CLIENT_ID: 'sim-client',
-    GENESYS_CLIENT_SECRET: 'sim-secret',
-    GENESYS_API_URL: sim.url,
+    ...(sim === undefined ? {} : { GENESYS_CLIENT_ID: 'sim-client', GENESYS_CLIENT_SECRET: 'sim-secret', GENESYS_API_URL: sim.url }),
     ...workerSettings,
   });
   await setupIndices(env);
@@ -257,6 +259,8 @@ export async function bench(args: string[]): Promise<void> {
   );
 
   const os = openSearch();
+  // Set when the run fails early: a feeder still writing would keep the process alive to the end.
+  let stopFeeding = false;
   const samples: Sample[] = [];
   let verdict: GrowthVerdict | undefined;
   let report: Record<string, unknown> = {};
@@ -280,18 +284,18 @@ export async function bench(args: string[]): Promise<void> {
     const start = Date.now();
     const feedEnd = start + minutes * 60_000;
     process.stdout.write(
-      `sustained: ${minutes} min at ${rate} lines/s: ${linesPerObject} lines every ${(intervalMs / 1000).toFixed(1)} s; worker pid ${pid}, index prefix ${prefix}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`,
+      `sustained: ${minutes} min at ${rate} lines/s: ${linesPerObject} lines every ${(intervalMs / 1000).toFixed(1)} s; enrichment ${enrich ? 'on' : 'off'}; worker pid ${pid}, index prefix ${prefix}; load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}\n`,
     );
     process.stdout.write(`${HEADER}\n`);
 
     let eventsFed = 0;
     let feedBehindMs = 0;
     let lastPutAt = start;
-    const lines = corpusLines(Number.MAX_SAFE_INTEGER, seed, keyOf);
+    const lines = corpusLines(Number.MAX_SAFE_INTEGER, seed, enrich ? keyOf : undefined);
     const feeder = (async () => {
       for (let k = 0; ; k += 1) {
         const due = start + k * intervalMs;
-        if (due >= feedEnd) return;
+        if (due >= feedEnd || stopFeeding) return;
         const wait = due - Date.now();
         if (wait > 0) await sleep(wait);
         else feedBehindMs = Math.max(feedBehindMs, -wait);
@@ -406,6 +410,7 @@ export async function bench(args: string[]): Promise<void> {
       objects_per_min: objectsPerMin,
       lines_per_object: linesPerObject,
       seed,
+      enrichment: enrich ? 'Genesys simulator' : 'off (--no-enrich)',
       fed_lines_per_sec: Math.round(eventsFed / ((feedEnd - start) / 1000)),
       feeder_max_behind_ms: Math.round(feedBehindMs),
       objects_in: all.length,
@@ -440,6 +445,7 @@ export async function bench(args: string[]): Promise<void> {
       failures: verdict.failures,
     };
   } finally {
+    stopFeeding = true;
     if (exitStatus() === undefined) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -451,7 +457,7 @@ export async function bench(args: string[]): Promise<void> {
     for (const o of objects.values()) {
       if (o.deleted !== true) await s3.send(new DeleteObjectCommand({ Bucket: res.logBucket, Key: o.key })).catch(() => undefined);
     }
-    await sim.close();
+    await sim?.close();
     s3.destroy();
     sqs.destroy();
   }
