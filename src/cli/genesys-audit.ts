@@ -10,6 +10,7 @@ import { auditSourceFromConfig } from '../genesys-audit/from-config.js';
 import { runAuditSource, type ApiRunResult } from '../genesys-audit/source.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { assertIndexSetup } from '../sinks/opensearch/setup.js';
+import { assertDetectSetup } from '../detect/mapping.js';
 import { createQuarantineStore } from '../sinks/quarantine/store.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_TEMPFAIL, EXIT_USAGE } from './exit-codes.js';
@@ -98,6 +99,8 @@ export async function run(argv: string[]): Promise<number> {
   let parts: ReturnType<typeof auditSourceFromConfig> | undefined;
   try {
     await assertIndexSetup(opensearch, cfg, logger);
+    // The watermark lives in the detect-state index: refuse (78) rather than fail every write.
+    await assertDetectSetup(opensearch, cfg.INDEX_PREFIX);
     parts = auditSourceFromConfig(cfg, { opensearch, genesys: genesys.client, quarantine, s3, logger, metrics });
     const apis = api !== undefined ? [api] : parts.options.apis;
     const results = await runAuditSource({ ...parts.options, apis, mode: { kind: 'range', from, to }, signal: controller.signal });

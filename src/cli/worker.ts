@@ -78,7 +78,10 @@ export async function run(argv: string[]): Promise<number> {
           // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s.
           // A mismatch is a configuration error and still refuses the start (exit 78).
           await assertIndexSetup(runtime.opensearch, cfg, logger);
-          if (rules !== undefined) await assertDetectSetup(runtime.opensearch, cfg.INDEX_PREFIX);
+          // The detect-state index holds the rules' and the Genesys audit source's watermarks. Without
+          // its own template it would be created from the events' strict one and every write refused.
+          const auditSourceOn = cfg.GENESYS_AUDIT_INTERVAL_SECS > 0 && runtime.genesys !== undefined;
+          if (rules !== undefined || auditSourceOn) await assertDetectSetup(runtime.opensearch, cfg.INDEX_PREFIX);
         },
       },
       { name: 'sqs', check: () => probeSqs(sqs, queueUrl) },

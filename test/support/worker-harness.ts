@@ -14,6 +14,7 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { ensureIndexSetup, type SetupReport } from '../../src/sinks/opensearch/setup.js';
 import { createSqsClient } from '../../src/core/aws-clients.js';
 import { stackEnv, stackSettings } from './stack-env.js';
+import { ensureDetectSetup } from '../../src/detect/mapping.js';
 
 /** The environment a worker needs against the local stack, plus test-specific settings. */
 export function workerEnv(settings: Record<string, string>): Record<string, string> {
@@ -51,7 +52,10 @@ export async function setupIndices(env: Record<string, string>): Promise<SetupRe
   const cfg = loadConfigOrThrow({ env, required: ['OPENSEARCH_URL'], retentionFloor: true });
   const client = createOpenSearchClient(cfg);
   try {
-    return await ensureIndexSetup(client, cfg, createLogger('warn'));
+    const report = await ensureIndexSetup(client, cfg, createLogger('warn'));
+    // As `recording-audit setup` does: the detect-state index (watermarks) and the alerts index.
+    await ensureDetectSetup(client, cfg.INDEX_PREFIX, createLogger('warn'));
+    return report;
   } finally {
     await client.close();
   }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
+import { ensureIndexSetup } from '../../../src/sinks/opensearch/setup.js';
+import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { ismPolicyBody, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { FaultProxy } from '../sinks/fault-proxy.js';
 import { applyStackEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
@@ -172,6 +174,28 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
       message: expect.stringContaining('differs from RETENTION_DAYS=2192') as string,
     });
     expect((await os.transport.request({ method: 'GET', path })).body).toEqual(before);
+  });
+
+  it('with the Genesys audit source on, refuses (exit 78) while the detect-state index that keeps its watermark is not set up', async () => {
+    // Genesys credentials turn the audit source on (GENESYS_AUDIT_INTERVAL_SECS defaults to 300). The
+    // simulator is never called: the refusal comes before anything is read.
+    const env = envFor({ GENESYS_CLIENT_ID: 'sim-client', GENESYS_CLIENT_SECRET: 'sim-secret', GENESYS_API_URL: 'http://127.0.0.1:9' });
+    const prefix = env.INDEX_PREFIX!;
+    const cfg = loadConfigOrThrow({ env, required: ['OPENSEARCH_URL'], retentionFloor: true });
+    // The events' templates only, as before `setup` learnt the detection indices.
+    await ensureIndexSetup(os, cfg, createLogger('warn'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(78);
+    expect(stderr).toContain(`index template ${prefix}-detect-state is missing`);
+    // Nothing was created in its place from the events' strict template.
+    const state = await os.transport.request({ method: 'GET', path: `/${prefix}-detect-state` }, { ignore: [404] });
+    expect(state.statusCode).toBe(404);
   });
 
   it('starts once setup has run, and its start changes nothing', async () => {
