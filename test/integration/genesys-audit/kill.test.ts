@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDetectSetup } from '../../../src/detect/mapping.js';
 import { genesysAuditDocId } from '../../../src/genesys-audit/build.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { genesysAuditPrefix } from '../../../src/sinks/opensearch/index-name.js';
@@ -52,6 +53,7 @@ describe('genesys-audit killed with SIGKILL during a paged read', () => {
     sim.addAuditMessages(messages);
     const cfg = simConfig(sim, { ...stackSettings(), INDEX_PREFIX: prefix, INDEX_REPLICAS: '0' });
     await ensureIndexSetup(os, cfg, logger);
+    await ensureDetectSetup(os, prefix, logger);
   });
   afterAll(async () => {
     await os.indices.delete({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
@@ -89,6 +91,8 @@ describe('genesys-audit killed with SIGKILL during a paged read', () => {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env() },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
       const deadline = Date.now() + 60_000;
       let n = await count();
@@ -97,7 +101,7 @@ describe('genesys-audit killed with SIGKILL during a paged read', () => {
         n = await count();
       }
       child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
+      expect(await exited, `kill ${kill}: ${stderr}`).toBe('SIGKILL');
       expect(n).toBeLessThan(messages.length);
       seen = n;
     }
