@@ -180,7 +180,8 @@ async function staged(objects: readonly Buffer[][], target: Target, enricher: En
     for (let i = 0; i < docs.length; i += cfg.BULK_MAX_DOCS) {
       const batch = docs.slice(i, i + cfg.BULK_MAX_DOCS);
       c = threadUs();
-      const text = batch.map((d) => encoder.line(indexNameFor(cfg.INDEX_PREFIX, d.event['@timestamp']), d)).join('');
+      // As the sink: each line's bytes at write time, one copy into the request body at send time.
+      const text = Buffer.concat(batch.map((d) => encoder.bytes(indexNameFor(cfg.INDEX_PREFIX, d.event['@timestamp']), d)));
       t.serialise += threadUs() - c;
 
       c = threadUs();

@@ -30,8 +30,8 @@ class Pending implements SettledWrite {
     readonly timestamp: string,
     readonly tracker: WriteTracker,
     readonly index: string,
-    /** Action line + source line, serialised once. */
-    readonly line: string,
+    /** Action line + source line, serialised once, as UTF-8. */
+    readonly line: Buffer,
     /** Bytes held in the budget (0 for documents refused before admission). */
     readonly bytes: number,
     /** Only a document that could not be serialised keeps its object: there are no bytes to read it back from. */
@@ -41,7 +41,7 @@ class Pending implements SettledWrite {
   document(): IndexableDocument {
     if (this.unsent !== undefined) return this.unsent;
     // Our own serialisation of an IndexedDocument (BulkLineEncoder): the source line follows the action line.
-    const event = JSON.parse(this.line.slice(this.line.indexOf('\n') + 1)) as IndexedDocument;
+    const event = JSON.parse(this.line.toString('utf8', this.line.indexOf(NEWLINE) + 1)) as IndexedDocument;
     return { id: this.id, event };
   }
 }
@@ -61,6 +61,8 @@ interface Reject {
   detail?: string;
 }
 
+const NEWLINE = 0x0a;
+const NOTHING = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 const INDEXED: ItemOutcome = Object.freeze({ status: 'indexed' });
 const DUPLICATE: ItemOutcome = Object.freeze({ status: 'duplicate' });
@@ -122,18 +124,18 @@ export class BulkIndexer {
   write(doc: IndexableDocument, tracker: WriteTracker): Promise<void> {
     if (this.closed) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
     let index: string;
-    let line: string;
+    let line: Buffer;
     try {
       index = indexNameFor(this.options.prefix, doc.event['@timestamp']);
-      line = this.encoder.line(index, doc);
+      line = this.encoder.bytes(index, doc);
     } catch (err) {
       // Not sendable at all (no usable @timestamp): quarantine without touching the budget.
       const reason = isAuditError(err) && typeof err.details.reason === 'string' ? err.details.reason : 'serialization_failed';
-      const p = this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, '', '', 0, doc);
+      const p = this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, '', NOTHING, 0, doc);
       void this.quarantineItems([{ p, reason, detail: describeError(err).message }]);
       return RESOLVED;
     }
-    const bytes = Buffer.byteLength(line);
+    const bytes = line.length;
     if (this.budget.tryAcquire(bytes)) {
       this.enqueue(this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes));
       return RESOLVED;
@@ -185,7 +187,7 @@ export class BulkIndexer {
     timestamp: string,
     tracker: WriteTracker,
     index: string,
-    line: string,
+    line: Buffer,
     bytes: number,
     unsent?: IndexableDocument,
   ): Pending {
@@ -229,11 +231,18 @@ export class BulkIndexer {
 
   private async send(batch: Pending[]): Promise<void> {
     const { metrics } = this.deps;
-    const text = batch.map((p) => p.line).join('');
+    let size = 0;
+    const lines = new Array<Buffer>(batch.length);
+    for (let i = 0; i < batch.length; i += 1) {
+      const p = batch[i]!;
+      lines[i] = p.line;
+      size += p.bytes;
+    }
+    const ndjson = Buffer.concat(lines, size);
     const endTimer = metrics.bulkLatency.startTimer();
     let response: unknown;
     try {
-      const { body, headers } = await encodeBulkBody(text, this.options.gzip);
+      const { body, headers } = await encodeBulkBody(ndjson, this.options.gzip);
       const res = await this.client.transport.request(
         { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } },
         { headers },
