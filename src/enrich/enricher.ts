@@ -145,7 +145,10 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
         event.event.self = self.isSelf(event);
         const kind = actors.kindOf(event);
         // What an earlier pass found about the person is found again (or not) below.
-        event.actor = event.actor === undefined ? { kind } : { ...withoutPerson(event.actor), kind };
+        // The parser gives each event an actor of its own: set in place (same key order as a copy) unless person fields must go.
+        if (event.actor === undefined) event.actor = { kind };
+        else if (hasPerson(event.actor)) event.actor = { ...withoutPerson(event.actor), kind };
+        else event.actor.kind = kind;
         const target = personTarget(event, directory);
         if (target !== undefined) {
           const requester = event.aws.s3access.requester ?? '';
@@ -252,11 +255,11 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
   function setStatus(event: AccessEvent, status: EnrichmentStatus, reason: string | undefined): void {
     const now = Date.now();
     if (now !== stamp.at) stamp = { at: now, iso: new Date(now).toISOString() };
-    event.enrichment = {
-      status,
-      ...(status !== 'pending' ? { resolved_at: stamp.iso } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-    };
+    // Key order status, resolved_at, reason (the serialised form); no spread of temporaries per event.
+    const enrichment: NonNullable<AccessEvent['enrichment']> = { status };
+    if (status !== 'pending') enrichment.resolved_at = stamp.iso;
+    if (reason !== undefined) enrichment.reason = reason;
+    event.enrichment = enrichment;
   }
   // Counted once per event at the end of a call: the person's part may change a status set earlier.
   function flushTally(events: readonly AccessEvent[]): void {
@@ -295,10 +298,11 @@ export function createEnricher(cfg: Config, deps: { logger: Logger; metrics: Met
  */
 function skipReason(event: AccessEvent): string | undefined {
   const status = event.aws.s3access.http_status;
-  const reasons: string[] = [];
-  if (event.aws.s3access.requester === undefined) reasons.push('anonymous');
-  if (status !== undefined && status >= 400 && status < 500) reasons.push('client_error');
-  return reasons.length > 0 ? reasons.join(',') : undefined;
+  const anonymous = event.aws.s3access.requester === undefined;
+  const clientError = status !== undefined && status >= 400 && status < 500;
+  // Runs for every event: no array per call.
+  if (anonymous) return clientError ? 'anonymous,client_error' : 'anonymous';
+  return clientError ? 'client_error' : undefined;
 }
 
 /**
@@ -316,8 +320,13 @@ const PERSON_KEYS: ReadonlySet<string> = new Set(ACTOR_PERSON_KEYS);
 
 /** The actor without what enrichment found about the person; the parser's actor as it is (the common case). */
 function withoutPerson<A extends object>(actor: A): A {
-  if (!ACTOR_PERSON_KEYS.some((k) => k in actor)) return actor;
+  if (!hasPerson(actor)) return actor;
   return Object.fromEntries(Object.entries(actor).filter(([k]) => !PERSON_KEYS.has(k))) as A;
+}
+
+function hasPerson(actor: object): boolean {
+  for (const k of ACTOR_PERSON_KEYS) if (k in actor) return true;
+  return false;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -91,9 +91,9 @@ export class StreamingObjectProcessor implements ObjectProcessor {
     const errorCtx: ErrorContext = { source, objectTime: new Date(objectMs).toISOString() };
     // A document OpenSearch refuses is quarantined by the sink; its trace in the index follows.
     const tracker: WriteTracker = {
-      onOutcome: (outcome, doc) => {
-        if (outcome.status === 'quarantined') void this.writeErrorEvent(documentErrorEvent(doc, outcome.reason, errorCtx), tally);
-        tally.onOutcome(outcome, doc);
+      onOutcome: (outcome, write) => {
+        if (outcome.status === 'quarantined') void this.writeErrorEvent(documentErrorEvent(write.document(), outcome.reason, errorCtx), tally);
+        tally.onOutcome(outcome, write);
       },
     };
     const lines = decodeLines(

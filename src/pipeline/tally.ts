@@ -1,6 +1,5 @@
 import { AuditError } from '../core/errors.js';
-import type { IndexableDocument } from '../event/types.js';
-import type { ItemOutcome, WriteTracker } from '../sinks/opensearch/bulk.js';
+import type { ItemOutcome, SettledWrite, WriteTracker } from '../sinks/opensearch/bulk.js';
 
 type DayCounts = { lines: number; indexed: number; duplicates: number; quarantined: number };
 
@@ -30,8 +29,8 @@ export class ObjectTally implements WriteTracker {
     this.outstanding += count;
   }
 
-  onOutcome(outcome: ItemOutcome, doc: IndexableDocument): void {
-    const day = this.day(doc.event['@timestamp']);
+  onOutcome(outcome: ItemOutcome, write: SettledWrite): void {
+    const day = this.day(write.timestamp);
     switch (outcome.status) {
       case 'indexed':
         this.indexed += 1;
@@ -69,7 +68,7 @@ export class ObjectTally implements WriteTracker {
 
   /** The tracker of pipeline_error events: their outcomes settle the event, never a line. */
   readonly errorEventTracker: WriteTracker = {
-    onOutcome: (outcome: ItemOutcome, doc: IndexableDocument): void => {
+    onOutcome: (outcome: ItemOutcome, write: SettledWrite): void => {
       switch (outcome.status) {
         case 'indexed':
         case 'duplicate':
@@ -78,9 +77,9 @@ export class ObjectTally implements WriteTracker {
         case 'quarantined':
           // The index would not take even the minimal trace (a mapping out of step, or another
           // document under its id): the message must go to redelivery and the dead-letter queue.
-          this.firstFailure ??= new AuditError('SINK_REJECTED', `pipeline_error event ${doc.id} was refused (${outcome.reason}).`, {
+          this.firstFailure ??= new AuditError('SINK_REJECTED', `pipeline_error event ${write.id} was refused (${outcome.reason}).`, {
             retryable: true,
-            details: { id: doc.id, reason: outcome.reason },
+            details: { id: write.id, reason: outcome.reason },
           });
           break;
         case 'failed':

@@ -189,7 +189,7 @@ export function spawnWorker(env: Record<string, string>, options: { built?: bool
   const extra = (process.env.WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const args =
     options.built === true
-      ? ['--max-old-space-size=192', '--max-semi-space-size=32', ...extra, 'dist/src/cli/main.js', 'worker']
+      ? ['--max-old-space-size=192', '--max-semi-space-size=16', ...extra, 'dist/src/cli/main.js', 'worker']
       : [...extra, '--import', 'tsx', 'src/cli/main.ts', 'worker'];
   return spawn(process.execPath, args, {
     cwd: process.cwd(),

@@ -17,17 +17,26 @@ export interface EncodedBulkBody {
 }
 
 /** A `_bulk` body as sent: gzipped off the main thread (zlib's thread pool) when asked. */
-export async function encodeBulkBody(ndjson: string, gzipped: boolean): Promise<EncodedBulkBody> {
+export async function encodeBulkBody(ndjson: string | Buffer, gzipped: boolean): Promise<EncodedBulkBody> {
   if (!gzipped) return { body: ndjson, headers: {} };
   return { body: await gzipAsync(ndjson, { level: BULK_GZIP_LEVEL }), headers: { 'content-encoding': 'gzip' } };
 }
 
 /**
- * The action line and source line of one `create`, serialised once: the sink holds this string
+ * The action line and source line of one `create`, serialised once: the sink holds these bytes
  * (not a re-serialisation) until OpenSearch answers. The action prefix of each index is built once.
  */
 export class BulkLineEncoder {
   private readonly actionPrefixes = new Map<string, string>();
+
+  /**
+   * UTF-8 bytes of `line`, as the sink holds them: outside the JavaScript heap, so a request's
+   * worth of lines is neither copied by the young-generation collector nor promoted, and the
+   * request body is a memcpy (Buffer.concat), not a string join that gzip then encodes again.
+   */
+  bytes(index: string, doc: IndexableDocument): Buffer {
+    return Buffer.from(this.line(index, doc));
+  }
 
   line(index: string, doc: IndexableDocument): string {
     return this.actionPrefix(index) + JSON.stringify(doc.id) + '}}\n' + JSON.stringify(doc.event) + '\n';

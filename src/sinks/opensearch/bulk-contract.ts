@@ -16,8 +16,23 @@ export type ItemOutcome =
   /** Retries exhausted or the quarantine write failed: the object must not be acknowledged. */
   | { status: 'failed'; error: AuditError };
 
+/**
+ * A write as the sink holds it until OpenSearch answers: the bytes it sent and the few facts the
+ * answer is judged by, not the event object (which would live, and be copied by the collector,
+ * for a whole request round trip).
+ */
+export interface SettledWrite {
+  readonly id: string;
+  /** event.hash as sent: what a 409 is compared by. */
+  readonly hash: string;
+  /** `@timestamp` as sent. */
+  readonly timestamp: string;
+  /** The document as sent, parsed back from the bytes held: a JSON.parse, for the rare paths (quarantine, its trace). */
+  document(): IndexableDocument;
+}
+
 export interface WriteTracker {
-  onOutcome(outcome: ItemOutcome, doc: IndexableDocument): void;
+  onOutcome(outcome: ItemOutcome, write: SettledWrite): void;
 }
 
 export interface BulkOptions {

@@ -1,29 +1,49 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError, isAuditError } from '../../core/errors.js';
-import type { IndexableDocument } from '../../event/types.js';
+import type { IndexableDocument, IndexedDocument } from '../../event/types.js';
 import type { QuarantineRecord } from '../quarantine/record.js';
 import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
-import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
+import type { BulkDeps, BulkOptions, ItemOutcome, SettledWrite, WriteTracker } from './bulk-contract.js';
 import { ByteBudget } from './budget.js';
 import { BulkLineEncoder, encodeBulkBody } from './bulk-body.js';
 import { readBulkItems, readMgetHashes } from './bulk-response.js';
 import { indexNameFor } from './index-name.js';
 import { backoffMs, classifyItem } from './retry.js';
 
-export type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
+export type { BulkDeps, BulkOptions, ItemOutcome, SettledWrite, WriteTracker } from './bulk-contract.js';
 export { bulkOptionsFrom } from './bulk-contract.js';
 
-interface Pending {
-  readonly seq: number;
-  readonly doc: IndexableDocument;
-  readonly tracker: WriteTracker;
-  readonly index: string;
-  /** Action line + source line, serialized once. */
-  readonly line: string;
-  /** Bytes held in the budget (0 for documents refused before admission). */
-  readonly bytes: number;
-  attempts: number;
-  settled: boolean;
+/**
+ * One write from admission until its outcome: the serialised bytes and the facts an answer is
+ * judged by (SettledWrite). The event object itself is not kept: held for a whole round trip it
+ * would be promoted to the old generation, and a response, a retry and a quarantine record all
+ * work from what was sent.
+ */
+class Pending implements SettledWrite {
+  attempts = 0;
+  settled = false;
+
+  constructor(
+    readonly seq: number,
+    readonly id: string,
+    readonly hash: string,
+    readonly timestamp: string,
+    readonly tracker: WriteTracker,
+    readonly index: string,
+    /** Action line + source line, serialised once, as UTF-8. */
+    readonly line: Buffer,
+    /** Bytes held in the budget (0 for documents refused before admission). */
+    readonly bytes: number,
+    /** Only a document that could not be serialised keeps its object: there are no bytes to read it back from. */
+    private readonly unsent: IndexableDocument | undefined,
+  ) {}
+
+  document(): IndexableDocument {
+    if (this.unsent !== undefined) return this.unsent;
+    // Our own serialisation of an IndexedDocument (BulkLineEncoder): the source line follows the action line.
+    const event = JSON.parse(this.line.toString('utf8', this.line.indexOf(NEWLINE) + 1)) as IndexedDocument;
+    return { id: this.id, event };
+  }
 }
 
 interface Retry {
@@ -41,6 +61,8 @@ interface Reject {
   detail?: string;
 }
 
+const NEWLINE = 0x0a;
+const NOTHING = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 const INDEXED: ItemOutcome = Object.freeze({ status: 'indexed' });
 const DUPLICATE: ItemOutcome = Object.freeze({ status: 'duplicate' });
@@ -102,24 +124,28 @@ export class BulkIndexer {
   write(doc: IndexableDocument, tracker: WriteTracker): Promise<void> {
     if (this.closed) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
     let index: string;
-    let line: string;
+    let line: Buffer;
     try {
       index = indexNameFor(this.options.prefix, doc.event['@timestamp']);
-      line = this.encoder.line(index, doc);
+      line = this.encoder.bytes(index, doc);
     } catch (err) {
       // Not sendable at all (no usable @timestamp): quarantine without touching the budget.
       const reason = isAuditError(err) && typeof err.details.reason === 'string' ? err.details.reason : 'serialization_failed';
-      const p = this.admit(doc, tracker, '', '', 0);
+      const p = this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, '', NOTHING, 0, doc);
       void this.quarantineItems([{ p, reason, detail: describeError(err).message }]);
       return RESOLVED;
     }
-    const bytes = Buffer.byteLength(line);
+    const bytes = line.length;
     if (this.budget.tryAcquire(bytes)) {
-      this.enqueue(this.admit(doc, tracker, index, line, bytes));
+      this.enqueue(this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes));
       return RESOLVED;
     }
+    // Waiting for room must not hold the event object either.
+    const { id } = doc;
+    const hash = doc.event.event.hash;
+    const timestamp = doc.event['@timestamp'];
     return this.budget.acquire(bytes).then(() => {
-      this.enqueue(this.admit(doc, tracker, index, line, bytes));
+      this.enqueue(this.admit(id, hash, timestamp, tracker, index, line, bytes));
     });
   }
 
@@ -155,10 +181,19 @@ export class BulkIndexer {
     this.availability.stop();
   }
 
-  private admit(doc: IndexableDocument, tracker: WriteTracker, index: string, line: string, bytes: number): Pending {
+  private admit(
+    id: string,
+    hash: string,
+    timestamp: string,
+    tracker: WriteTracker,
+    index: string,
+    line: Buffer,
+    bytes: number,
+    unsent?: IndexableDocument,
+  ): Pending {
     this.seq += 1;
     this.unsettled += 1;
-    return { seq: this.seq, doc, tracker, index, line, bytes, attempts: 0, settled: false };
+    return new Pending(this.seq, id, hash, timestamp, tracker, index, line, bytes, unsent);
   }
 
   private enqueue(p: Pending): void {
@@ -196,11 +231,18 @@ export class BulkIndexer {
 
   private async send(batch: Pending[]): Promise<void> {
     const { metrics } = this.deps;
-    const text = batch.map((p) => p.line).join('');
+    let size = 0;
+    const lines = new Array<Buffer>(batch.length);
+    for (let i = 0; i < batch.length; i += 1) {
+      const p = batch[i]!;
+      lines[i] = p.line;
+      size += p.bytes;
+    }
+    const ndjson = Buffer.concat(lines, size);
     const endTimer = metrics.bulkLatency.startTimer();
     let response: unknown;
     try {
-      const { body, headers } = await encodeBulkBody(text, this.options.gzip);
+      const { body, headers } = await encodeBulkBody(ndjson, this.options.gzip);
       const res = await this.client.transport.request(
         { method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER } },
         { headers },
@@ -339,7 +381,7 @@ export class BulkIndexer {
       const error = new AuditError(
         connection ? 'SINK_UNAVAILABLE' : 'SINK_REJECTED',
         `bulk item not written after ${p.attempts} attempts (last: ${status}: ${why})`,
-        { retryable: true, details: { id: p.doc.id, index: p.index, attempts: p.attempts, status } },
+        { retryable: true, details: { id: p.id, index: p.index, attempts: p.attempts, status } },
       );
       this.settle(p, { status: 'failed', error });
     }
@@ -363,7 +405,7 @@ export class BulkIndexer {
         method: 'POST',
         path: '/_mget',
         querystring: { _source_includes: 'event.hash', filter_path: 'docs.found,docs._source,docs.error' },
-        body: { docs: conflicts.map((p) => ({ _index: p.index, _id: p.doc.id })) },
+        body: { docs: conflicts.map((p) => ({ _index: p.index, _id: p.id })) },
       });
       hashes = readMgetHashes(res.body, conflicts.length);
     } catch (err) {
@@ -382,18 +424,18 @@ export class BulkIndexer {
       } else if (!stored.found) {
         // Deleted between the create and the mget: create it again.
         retries.push({ p, status: '409', why: 'conflicting document vanished', connection: false });
-      } else if (stored.hash === p.doc.event.event.hash) {
+      } else if (stored.hash === p.hash) {
         this.settle(p, DUPLICATE);
       } else {
         this.deps.metrics.integrityAlarms.inc();
         this.deps.logger.error(
-          { id: p.doc.id, index: p.index, storedHash: stored.hash ?? null, newHash: p.doc.event.event.hash },
+          { id: p.id, index: p.index, storedHash: stored.hash ?? null, newHash: p.hash },
           'Integrity alarm: a stored event has the same id but a different hash. The stored document is kept; the new one goes to quarantine.',
         );
         mismatches.push({
           p,
           reason: 'integrity_mismatch',
-          detail: `stored event.hash ${stored.hash ?? '(none)'} differs from ${p.doc.event.event.hash}`,
+          detail: `stored event.hash ${stored.hash ?? '(none)'} differs from ${p.hash}`,
         });
       }
     }
@@ -404,15 +446,16 @@ export class BulkIndexer {
   private async quarantineItems(rejects: Reject[]): Promise<void> {
     const at = new Date().toISOString();
     const records = rejects.map(({ p, reason, detail }): QuarantineRecord => {
-      const origin = this.deps.sourceOf?.(p.doc) ?? { source: p.doc.event.log.file.path };
+      const doc = p.document();
+      const origin = this.deps.sourceOf?.(doc) ?? { source: doc.event.log.file.path };
       return {
         reason,
         stage: 'index',
         source: origin.source,
         ...(origin.line !== undefined ? { line: origin.line } : {}),
-        id: p.doc.id,
-        hash: p.doc.event.event.hash,
-        document: p.doc.event,
+        id: p.id,
+        hash: p.hash,
+        document: doc.event,
         ...(detail !== undefined ? { detail } : {}),
         at,
       };
@@ -430,7 +473,7 @@ export class BulkIndexer {
       this.deps.metrics.quarantined.inc({ reason });
       this.settle(p, { status: 'quarantined', reason });
     }
-    this.deps.logger.warn({ byReason, firstId: rejects[0]?.p.doc.id }, 'Documents refused by OpenSearch were quarantined.');
+    this.deps.logger.warn({ byReason, firstId: rejects[0]?.p.id }, 'Documents refused by OpenSearch were quarantined.');
   }
 
   private settle(p: Pending, outcome: ItemOutcome): void {
@@ -439,9 +482,9 @@ export class BulkIndexer {
     if (p.bytes > 0) this.budget.release(p.bytes);
     this.unsettled -= 1;
     try {
-      p.tracker.onOutcome(outcome, p.doc);
+      p.tracker.onOutcome(outcome, p);
     } catch (err) {
-      this.deps.logger.error({ err: describeError(err), id: p.doc.id }, 'A write tracker threw.');
+      this.deps.logger.error({ err: describeError(err), id: p.id }, 'A write tracker threw.');
     }
     if (this.flushWaiters.length === 0) return;
     let done = false;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import type { AccessEvent } from '../../../src/event/types.js';
 import { createMetrics, type Metrics } from '../../../src/core/metrics.js';
-import { BulkIndexer, type BulkOptions } from '../../../src/sinks/opensearch/bulk.js';
+import { BulkIndexer, type BulkOptions, type SettledWrite } from '../../../src/sinks/opensearch/bulk.js';
 import { ensureIndexSetupWith } from '../../../src/sinks/opensearch/install.js';
 import { type QuarantineStore, type StoredQuarantineRecord } from '../../../src/sinks/quarantine/record.js';
 import { createQuarantineStore } from '../../../src/sinks/quarantine/store.js';
@@ -89,6 +89,23 @@ describe('BulkIndexer against the real node', () => {
     await w.close();
     expect(second.count('duplicate')).toBe(docs.length);
     expect(await metricValue(metrics.integrityAlarms)).toBe(0);
+  });
+
+  it('hands its tracker the write as sent (id, hash, time, the document read back from the bytes it held), not the event object', async () => {
+    const doc = testDoc(prefix, 9, '2024-04-03T00:00:00Z');
+    const seen: SettledWrite[] = [];
+    const w = indexer();
+    await w.write(doc, { onOutcome: (_o, write) => void seen.push(write) });
+    await w.close();
+    expect(seen).toHaveLength(1);
+    const write = seen[0]!;
+    expect({ id: write.id, hash: write.hash, timestamp: write.timestamp }).toEqual({
+      id: doc.id,
+      hash: doc.event.event.hash,
+      timestamp: doc.event['@timestamp'],
+    });
+    expect(Object.values(write)).not.toContain(doc.event);
+    expect(write.document()).toEqual({ id: doc.id, event: JSON.parse(JSON.stringify(doc.event)) as unknown });
   });
 
   it('a stored document with the same id but another hash raises an integrity alarm; the new record is quarantined, the stored one kept', async () => {

@@ -3,7 +3,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { ECS_VERSION } from '../../../src/event/build.js';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
 import type { AccessEvent, IndexableEvent } from '../../../src/event/types.js';
-import type { ItemOutcome, WriteTracker } from '../../../src/sinks/opensearch/bulk.js';
+import type { ItemOutcome, SettledWrite, WriteTracker } from '../../../src/sinks/opensearch/bulk.js';
 
 /** The product mapping (strict); `testDoc` writes a subset of it. */
 export const MAPPINGS = INDEX_MAPPINGS;
@@ -33,7 +33,7 @@ export function testDoc(tag: string, n: number, timestamp: string, over: (e: Acc
 /** Collects outcomes by document id; fails the test on a second outcome for one write. */
 export class Outcomes implements WriteTracker {
   readonly byId = new Map<string, ItemOutcome[]>();
-  onOutcome(outcome: ItemOutcome, doc: IndexableEvent): void {
+  onOutcome(outcome: ItemOutcome, doc: SettledWrite): void {
     const list = this.byId.get(doc.id) ?? [];
     list.push(outcome);
     this.byId.set(doc.id, list);

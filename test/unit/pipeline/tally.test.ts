@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { AuditError } from '../../../src/core/errors.js';
-import type { IndexableEvent } from '../../../src/event/types.js';
 import { ObjectTally } from '../../../src/pipeline/tally.js';
+import type { SettledWrite } from '../../../src/sinks/opensearch/bulk.js';
 
-const doc = (ts: string): IndexableEvent => ({ id: ts, event: { '@timestamp': ts } as IndexableEvent['event'] });
+const doc = (ts: string): SettledWrite => ({
+  id: ts,
+  hash: `hash of ${ts}`,
+  timestamp: ts,
+  document: () => {
+    throw new Error('the tally reads no document');
+  },
+});
 
 describe('ObjectTally', () => {
   it('reconciles outcomes per day and resolves drained once nothing is outstanding', async () => {
