@@ -80,6 +80,8 @@ const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reas
 export class BulkIndexer {
   private readonly budget: ByteBudget;
   private readonly availability: SinkAvailability;
+  /** Failed requests since the last answered one: a 429 storm logs one warning and one recovery, not one per retry. */
+  private failedRequestsInARow = 0;
   private readonly random: () => number;
   private readonly encoder = new BulkLineEncoder();
   private open: Pending[] = [];
@@ -291,8 +293,13 @@ export class BulkIndexer {
     metrics.bulkRequests.inc({ result: retries.length + rejects.length === 0 ? 'ok' : 'partial' });
     // An answer that took no document at all is a refusal, not a sign of health: a node with a
     // write block answers every bulk request.
-    if (retries.length < batch.length) this.availability.answered();
-    else this.availability.refused(retries[0]?.why ?? 'no document accepted');
+    if (retries.length < batch.length) {
+      this.availability.answered();
+      if (this.failedRequestsInARow > 0) {
+        this.deps.logger.info({ failedRequests: this.failedRequestsInARow }, 'Bulk requests are answered again.');
+        this.failedRequestsInARow = 0;
+      }
+    } else this.availability.refused(retries[0]?.why ?? 'no document accepted');
     if (retries.length > 0) this.retry(retries);
     if (conflicts.length > 0) void this.resolveConflicts(conflicts);
     if (rejects.length > 0) void this.quarantineItems(rejects);
@@ -323,8 +330,9 @@ export class BulkIndexer {
     const log = { err: describeError(err), docs: batch.length, status: label };
     if (label === '413')
       this.deps.logger.error(log, 'A single document is too large for OpenSearch or a proxy in front of it; it is retried, then its object fails.');
-    else if (wasUp) this.deps.logger.warn(log, 'Bulk request failed; its items will be retried.');
+    else if (wasUp && this.failedRequestsInARow === 0) this.deps.logger.warn(log, 'Bulk request failed; its items will be retried.');
     else this.deps.logger.debug(log, 'Bulk request failed again.');
+    this.failedRequestsInARow += 1;
     const why = describeError(err).message;
     this.retry(batch.map((p) => ({ p, status: label, why, connection })));
   }

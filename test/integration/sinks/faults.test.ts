@@ -180,6 +180,31 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     await w.close();
   });
 
+  it('a short whole-request 429 storm logs one warning and one recovery, not one line per retried request', async () => {
+    let bulkCalls = 0;
+    proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 2 ? { status: 429 } : 'pass');
+    const batch = docs('throttled', 60);
+    const lines: string[] = [];
+    const watching = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
+          if (msg.startsWith('Bulk')) lines.push(msg);
+          cb();
+        },
+      }),
+    );
+    const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 60 }), { logger: watching, metrics, quarantine: new MemoryQuarantine() });
+    const o = new Outcomes();
+    for (const d of batch) await w.write(d, o);
+    await w.flush();
+    expect(bulkCalls).toBeGreaterThan(2);
+    expect(o.count('indexed') + o.count('duplicate')).toBe(60);
+    expect(lines).toEqual(['Bulk request failed; its items will be retried.', 'Bulk requests are answered again.']);
+    await w.close();
+  });
+
   it('per-item 429 (write queue full) is retried with backoff until indexed', async () => {
     let answered = 0;
     proxy.plan = (r) => {
