@@ -7,21 +7,11 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { buildEvent } from '../event/build.js';
+import { AUTHENTICATION_FAILURE_CODES } from '../investigate/reconcile.js';
 import type { LogObject } from '../sim/s3-logs/scenario.js';
 
-/** Requests CloudTrail never logs (as `reconcile` leaves them out): authentication failures. */
-const AUTHENTICATION_FAILURES = new Set([
-  'SignatureDoesNotMatch',
-  'InvalidAccessKeyId',
-  'ExpiredToken',
-  'InvalidToken',
-  'TokenRefreshRequired',
-  'RequestTimeTooSkewed',
-  'AuthorizationHeaderMalformed',
-  'AuthorizationQueryParametersError',
-  'MissingSecurityHeader',
-  'InvalidSecurity',
-]);
+/** Requests CloudTrail never logs, which `reconcile` leaves out too: authentication failures. */
+const AUTHENTICATION_FAILURES = new Set(AUTHENTICATION_FAILURE_CODES);
 
 const EVENT_NAMES: Record<string, string> = {
   'REST.GET.OBJECT': 'GetObject',

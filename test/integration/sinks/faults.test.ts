@@ -32,6 +32,20 @@ function everyItemRefused(body: Buffer, status: number, error: { type: string; r
   return { status: 200, body: { errors: true, items } };
 }
 
+/** A logger at info that keeps the messages starting with `prefix`, in order. */
+function messagesLogger(prefix: string, into: string[]): ReturnType<typeof createLogger> {
+  return createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
+        if (msg.startsWith(prefix)) into.push(msg);
+        cb();
+      },
+    }),
+  );
+}
+
 const clientCfg = (url: string, gzip: boolean) => ({
   OPENSEARCH_URL: url,
   OPENSEARCH_AUTH: 'none' as const,
@@ -156,16 +170,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 4 ? { status: 503 } : 'pass');
     const batch = docs('storm', 150);
     const transitions: string[] = [];
-    const watching = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
-          if (msg.startsWith('OpenSearch')) transitions.push(msg);
-          cb();
-        },
-      }),
-    );
+    const watching = messagesLogger('OpenSearch', transitions);
     const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 150 }), { logger: watching, metrics, quarantine: new MemoryQuarantine() });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
@@ -185,16 +190,7 @@ describe('BulkIndexer under faults (real HTTP seam on 127.0.0.1)', () => {
     proxy.plan = (r) => (r.path.startsWith('/_bulk') && ++bulkCalls <= 2 ? { status: 429 } : 'pass');
     const batch = docs('throttled', 60);
     const lines: string[] = [];
-    const watching = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          const msg = String((JSON.parse(chunk.toString()) as { msg?: unknown }).msg);
-          if (msg.startsWith('Bulk')) lines.push(msg);
-          cb();
-        },
-      }),
-    );
+    const watching = messagesLogger('Bulk', lines);
     const w = new BulkIndexer(through(proxyUrl), options({ concurrency: 1, maxDocs: 60 }), { logger: watching, metrics, quarantine: new MemoryQuarantine() });
     const o = new Outcomes();
     for (const d of batch) await w.write(d, o);
