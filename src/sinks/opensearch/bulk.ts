@@ -1,67 +1,18 @@
 import { errors, type Client } from '@opensearch-project/opensearch';
 import { AuditError, describeError, isAuditError } from '../../core/errors.js';
-import type { IndexableDocument, IndexedDocument } from '../../event/types.js';
-import type { QuarantineRecord } from '../quarantine/record.js';
+import type { IndexableDocument } from '../../event/types.js';
 import { REFUSAL_STREAK, SinkAvailability } from './availability.js';
-import type { BulkDeps, BulkOptions, ItemOutcome, SettledWrite, WriteTracker } from './bulk-contract.js';
+import type { BulkDeps, BulkOptions, ItemOutcome, WriteTracker } from './bulk-contract.js';
+import { judgeConflicts, Pending, quarantineRecords, type Reject, type Retry } from './bulk-pending.js';
 import { ByteBudget } from './budget.js';
 import { BulkLineEncoder, encodeBulkBody } from './bulk-body.js';
-import { readBulkItems, readMgetHashes } from './bulk-response.js';
+import { readBulkItems, readMgetHashes, type StoredHash } from './bulk-response.js';
 import { indexNameFor } from './index-name.js';
 import { backoffMs, classifyItem } from './retry.js';
 
 export type { BulkDeps, BulkOptions, ItemOutcome, SettledWrite, WriteTracker } from './bulk-contract.js';
 export { bulkOptionsFrom } from './bulk-contract.js';
 
-/**
- * One write from admission until its outcome: the serialised bytes and the facts an answer is
- * judged by (SettledWrite). The event object itself is not kept: held for a whole round trip it
- * would be promoted to the old generation, and a response, a retry and a quarantine record all
- * work from what was sent.
- */
-class Pending implements SettledWrite {
-  attempts = 0;
-  settled = false;
-
-  constructor(
-    readonly seq: number,
-    readonly id: string,
-    readonly hash: string,
-    readonly timestamp: string,
-    readonly tracker: WriteTracker,
-    readonly index: string,
-    /** Action line + source line, serialised once, as UTF-8. */
-    readonly line: Buffer,
-    /** Bytes held in the budget (0 for documents refused before admission). */
-    readonly bytes: number,
-    /** Only a document that could not be serialised keeps its object: there are no bytes to read it back from. */
-    private readonly unsent: IndexableDocument | undefined,
-  ) {}
-
-  document(): IndexableDocument {
-    if (this.unsent !== undefined) return this.unsent;
-    // Our own serialisation of an IndexedDocument (BulkLineEncoder): the source line follows the action line.
-    const event = JSON.parse(this.line.toString('utf8', this.line.indexOf(NEWLINE) + 1)) as IndexedDocument;
-    return { id: this.id, event };
-  }
-}
-
-interface Retry {
-  p: Pending;
-  /** Metric label: 429, 5xx, connection, timeout, mget, ... */
-  status: string;
-  why: string;
-  /** The request never got an answer (SINK_UNAVAILABLE when attempts run out). */
-  connection: boolean;
-}
-
-interface Reject {
-  p: Pending;
-  reason: string;
-  detail?: string;
-}
-
-const NEWLINE = 0x0a;
 const NOTHING = Buffer.alloc(0);
 const RESOLVED: Promise<void> = Promise.resolve();
 const INDEXED: ItemOutcome = Object.freeze({ status: 'indexed' });
@@ -407,7 +358,7 @@ export class BulkIndexer {
    * quarantined — the stored document is never overwritten.
    */
   private async resolveConflicts(conflicts: Pending[]): Promise<void> {
-    let hashes: ({ found: true; hash: string | undefined } | { found: false } | undefined)[];
+    let hashes: (StoredHash | undefined)[];
     try {
       const res = await this.client.transport.request({
         method: 'POST',
@@ -422,52 +373,21 @@ export class BulkIndexer {
       this.retry(conflicts.map((p) => ({ p, status: 'mget', why, connection })));
       return;
     }
-    const mismatches: Reject[] = [];
-    const retries: Retry[] = [];
-    for (let i = 0; i < conflicts.length; i += 1) {
-      const p = conflicts[i]!;
-      const stored = hashes[i];
-      if (stored === undefined) {
-        retries.push({ p, status: 'mget', why: 'mget returned an error for this document', connection: false });
-      } else if (!stored.found) {
-        // Deleted between the create and the mget: create it again.
-        retries.push({ p, status: '409', why: 'conflicting document vanished', connection: false });
-      } else if (stored.hash === p.hash) {
-        this.settle(p, DUPLICATE);
-      } else {
-        this.deps.metrics.integrityAlarms.inc();
-        this.deps.logger.error(
-          { id: p.id, index: p.index, storedHash: stored.hash ?? null, newHash: p.hash },
-          'Integrity alarm: a stored event has the same id but a different hash. The stored document is kept; the new one goes to quarantine.',
-        );
-        mismatches.push({
-          p,
-          reason: 'integrity_mismatch',
-          detail: `stored event.hash ${stored.hash ?? '(none)'} differs from ${p.hash}`,
-        });
-      }
+    const { duplicates, retries, mismatches } = judgeConflicts(conflicts, hashes);
+    for (const p of duplicates) this.settle(p, DUPLICATE);
+    for (const { p, storedHash } of mismatches) {
+      this.deps.metrics.integrityAlarms.inc();
+      this.deps.logger.error(
+        { id: p.id, index: p.index, storedHash, newHash: p.hash },
+        'Integrity alarm: a stored event has the same id but a different hash. The stored document is kept; the new one goes to quarantine.',
+      );
     }
     if (retries.length > 0) this.retry(retries);
     if (mismatches.length > 0) await this.quarantineItems(mismatches);
   }
 
   private async quarantineItems(rejects: Reject[]): Promise<void> {
-    const at = new Date().toISOString();
-    const records = rejects.map(({ p, reason, detail }): QuarantineRecord => {
-      const doc = p.document();
-      const origin = this.deps.sourceOf?.(doc) ?? { source: doc.event.log.file.path };
-      return {
-        reason,
-        stage: 'index',
-        source: origin.source,
-        ...(origin.line !== undefined ? { line: origin.line } : {}),
-        id: p.id,
-        hash: p.hash,
-        document: doc.event,
-        ...(detail !== undefined ? { detail } : {}),
-        at,
-      };
-    });
+    const records = quarantineRecords(rejects, this.deps.sourceOf, new Date().toISOString());
     try {
       await this.deps.quarantine.put(records);
     } catch (err) {
