@@ -16,7 +16,6 @@ import { startGenesysAuditTask } from '../genesys-audit/source.js';
 import { openRuntime } from '../pipeline/runtime.js';
 import { StartupWait } from '../pipeline/startup.js';
 import { startLinkTask } from '../sinks/opensearch/link.js';
-import { assertIndexSetup } from '../sinks/opensearch/setup.js';
 import { readAliasOf } from '../config/schema.js';
 import { Worker } from '../pipeline/worker.js';
 import { createSnsClient, createSqsClient } from '../core/aws-clients.js';
@@ -77,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
         check: async () => {
           // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s.
           // A mismatch is a configuration error and still refuses the start (exit 78).
-          await assertIndexSetup(runtime.opensearch, cfg, logger);
+          await runtime.verifySetup();
           // The detect-state index holds the rules' and the Genesys audit source's watermarks. Without
           // its own template it would be created from the events' strict one and every write refused.
           const auditSourceOn = cfg.GENESYS_AUDIT_INTERVAL_SECS > 0 && runtime.genesys !== undefined;

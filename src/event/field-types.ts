@@ -10,8 +10,14 @@ export const keywordNoDv = { ...keyword, doc_values: false } as const;
 /** Kept in `_source` for the record only: no query filters or aggregates on it. */
 export const stored = { type: 'keyword', index: false, doc_values: false } as const;
 export const long = { type: 'long' } as const;
-/** Aggregated (averages, sums), never a range filter. */
+/**
+ * Aggregated or sorted, and filtered rarely: a column store and no BKD points. A range or term
+ * query on it still works, on the doc values (OpenSearch 2.12 and later), at the cost of a scan of
+ * what the other filters of the query leave: cheap beside a time range, a key or a requester.
+ */
 export const longNoIndex = { type: 'long', index: false } as const;
+/** A date as longNoIndex is a number: doc values, no points. */
+export const dateNoIndex = { type: 'date', index: false } as const;
 /** Kept in `_source` only. */
 export const longStored = { type: 'long', index: false, doc_values: false } as const;
 export const date = { type: 'date' } as const;

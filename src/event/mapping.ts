@@ -9,6 +9,7 @@ import {
   linkProps,
   long,
   longNoIndex,
+  dateNoIndex,
   longStored,
   personName,
   props,
@@ -76,7 +77,7 @@ import {
  * Goes up by one with every change to INDEX_MAPPINGS (a test pins the mapping's digest to it). The
  * index template carries it, and a worker never replaces a template of a later revision.
  */
-export const MAPPING_REVISION = 6;
+export const MAPPING_REVISION = 7;
 
 /**
  * The index `analysis` settings the mapping's normalizer needs (the template installs them with
@@ -123,10 +124,12 @@ export const INDEX_MAPPINGS = {
       hash: stored,
       redacted: bool,
       invalid_utf8: bool,
-      parser_version: long,
+      // Revision 7: doc values only (NEW_MONTHS_ONLY): nothing filters on these but verify (the
+      // version) and lag checks (ingested), and event.duration is filtered, if ever, beside others.
+      parser_version: longNoIndex,
       self: bool,
-      ingested: date,
-      duration: long,
+      ingested: dateNoIndex,
+      duration: longNoIndex,
       // pipeline_error events only: the redacted raw line of a quarantined line.
       original: keywordText,
       // ECS names of raw values.
@@ -183,7 +186,8 @@ export const INDEX_MAPPINGS = {
         request_uri: keywordNoDv,
         http_status: long,
         error_code: keyword,
-        bytes_sent: long,
+        // Summed per requester (volume); a size filter runs on the doc values (revision 7).
+        bytes_sent: longNoIndex,
         object_size: longNoIndex,
         // event.duration (nanoseconds) is the field to filter and aggregate on.
         total_time: longStored,
@@ -208,7 +212,8 @@ export const INDEX_MAPPINGS = {
         field_count: longStored,
       }),
       // The Requester in CloudTrail's userIdentity vocabulary.
-      principal: props({ type: keyword, account_id: keyword, role_name: keyword, session_name: keyword }),
+      // session_name: filtered on (a person's session), not aggregated: no column store (revision 7).
+      principal: props({ type: keyword, account_id: keyword, role_name: keyword, session_name: keywordNoDv }),
       s3: props({
         bucket: props({ name: alias(`${RAW}.bucket`) }),
         // key: the Key field URL-decoded. version_id: a DELETE's versionId parameter (a permanent version delete).
@@ -219,20 +224,45 @@ export const INDEX_MAPPINGS = {
         presigned: props({ access_key_id: keyword, signed_at: date, expires_at: date, expires_in_secs: long }),
       }),
     }),
-    log: props({ file: props({ path: keyword }), offset: long }),
+    // offset: sorted on (verify reads a log object in line order) and looked up beside its file path.
+    log: props({ file: props({ path: keyword }), offset: longNoIndex }),
+    // Revision 7: the organization (one per deployment) and the file kind are filtered, never
+    // aggregated; the recording and conversation times are read, and a range on them runs on the
+    // doc values.
     genesys: props({
-      organization: props({ id: keyword }),
-      conversation: props({ id: keyword, start: date }),
-      recording: props({ id: keyword, file: keyword, media_type: keyword, start: date, end: date, file_state: keyword }),
+      organization: props({ id: keywordNoDv }),
+      conversation: props({ id: keyword, start: dateNoIndex }),
+      recording: props({ id: keyword, file: keywordNoDv, media_type: keyword, start: dateNoIndex, end: dateNoIndex, file_state: keyword }),
       // name_folded: lowercase without accents, folded by the product (src/event/names.ts).
       participants: { type: 'nested', ...props({ user_id: keyword, name: personName, name_folded: keyword, purpose: keyword }) },
       agent: props({ user_ids: keyword }),
     }),
-    enrichment: props({ status: keyword, resolved_at: date, reason: keyword }),
+    enrichment: props({ status: keyword, resolved_at: dateNoIndex, reason: keyword }),
     // The CloudTrail twin (same request id), added by the linker after the fact: revision 6, add-only.
     link: linkProps,
   },
 } as const;
+
+/**
+ * Fields whose indexing parameters changed in revision 7 (points or doc values off, measured by
+ * `npm run bench -- size --levers`, lever `rev7-candidate2`): OpenSearch refuses to change them on
+ * an existing index, so `setup` puts the new mapping on existing monthly indices without them.
+ * Those months keep the parameters they were created with; every field stays queryable either way.
+ */
+export const NEW_MONTHS_ONLY: readonly string[] = [
+  'event.parser_version',
+  'event.ingested',
+  'event.duration',
+  'aws.s3access.bytes_sent',
+  'aws.principal.session_name',
+  'log.offset',
+  'genesys.organization.id',
+  'genesys.conversation.start',
+  'genesys.recording.file',
+  'genesys.recording.start',
+  'genesys.recording.end',
+  'enrichment.resolved_at',
+];
 
 /** The correlation fields the linker writes on both families' events (src/sinks/opensearch/link.ts). */
 export const LINK_FIELDS: readonly string[] = ['link.sources', 'link.twin_id', 'link.linked_at'];

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { describeError } from '../core/errors.js';
 import { decodeLines, type RawLine } from '../decode/lines.js';
 import { buildEvent, documentId, lineHash, PARSER_VERSION } from '../event/build.js';
+import { documentIdIn, type IdCutover } from '../event/document-id.js';
 import { NOT_FROM_THE_LINE_FIELDS } from '../event/mapping.js';
+import { idCutoversOfIndices } from '../sinks/opensearch/document-ids.js';
 import { openObject } from '../sources/s3-object.js';
 import { compareDocuments, type FieldDifference } from './compare.js';
 import { auditDifferences, isGenesysAuditSource } from './verify-audit.js';
@@ -114,6 +116,8 @@ const StoredSchema = z.object({
 
 interface Stored {
   readonly hit: Hit;
+  /** The id cutover the document's index records (src/event/document-id.ts): which id form the line's id has there. */
+  readonly idCutover: IdCutover | undefined;
   readonly timestamp: string | undefined;
   readonly hash: string | undefined;
   readonly parserVersion: number | undefined;
@@ -121,10 +125,11 @@ interface Stored {
   readonly offset: number | undefined;
 }
 
-function storedOf(hit: Hit): Stored {
+function storedOf(hit: Hit, idCutover: IdCutover | undefined): Stored {
   const s = StoredSchema.parse(hit._source);
   return {
     hit,
+    idCutover,
     timestamp: s['@timestamp'],
     hash: s.event?.hash,
     parserVersion: s.event?.parser_version,
@@ -142,9 +147,12 @@ export function s3LocationOf(path: string): { bucket: string; key: string } | un
 /** A search hit as verify reads it: the concrete index, the id and the stored document. */
 export type StoredHit = Hit;
 
-/** Compares one stored document with the raw line its log.offset names, read from the object in `logBucket` at `filePath`. */
-export function checkDocument(hit: StoredHit, line: RawLine, logBucket: string, filePath: string): VerifyOutcome {
-  return checkLine(storedOf(hit), line, logBucket, filePath);
+/**
+ * Compares one stored document with the raw line its log.offset names, read from the object in
+ * `logBucket` at `filePath`. `idCutover`: the one the document's index records (undefined: hex ids).
+ */
+export function checkDocument(hit: StoredHit, line: RawLine, logBucket: string, filePath: string, idCutover?: IdCutover): VerifyOutcome {
+  return checkLine(storedOf(hit, idCutover), line, logBucket, filePath);
 }
 
 function checkLine(stored: Stored, line: RawLine, logBucket: string, filePath: string): VerifyOutcome {
@@ -157,7 +165,8 @@ function checkLine(stored: Stored, line: RawLine, logBucket: string, filePath: s
   const hash = line.truncated?.sha256 ?? lineHash(line.bytes);
   const differences: FieldDifference[] = [];
   if (stored.hash !== hash) differences.push({ field: 'event.hash', stored: stored.hash, fromLine: hash });
-  const id = documentId(logBucket, hash);
+  // The form the index's month has: the same line under the other form would be a second document.
+  const id = documentIdIn(stored.idCutover, stored.hit._index, documentId(logBucket, hash));
   if (stored.hit._id !== id) differences.push({ field: '_id', stored: stored.hit._id, fromLine: id });
   // Every document the product has written records its parser version, 1 up to this one. An
   // older one may legitimately parse differently: only hash and id can be held against it. Any
@@ -325,10 +334,14 @@ export async function verifyEvidence(options: VerifyOptions): Promise<VerifySumm
 
   let path: string | undefined;
   let group: Stored[] = [];
+  // Each concrete index's id cutover, read from its mapping once (a handful of monthly indices).
+  const cutovers = new Map<string, IdCutover | undefined>();
   try {
     for await (const hits of pitPages(options)) {
+      const unknown = [...new Set(hits.map((h) => h._index))].filter((i) => !cutovers.has(i));
+      for (const [index, cutover] of await idCutoversOfIndices(options.client, unknown)) cutovers.set(index, cutover);
       for (const hit of hits) {
-        const s = storedOf(hit);
+        const s = storedOf(hit, cutovers.get(hit._index));
         if (group.length > 0 && (s.path !== path || group.length >= maxEventsPerRead)) {
           await submit(path, group);
           group = [];

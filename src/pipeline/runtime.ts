@@ -30,6 +30,11 @@ export interface Runtime {
   readonly genesys?: GenesysClient;
   /** Resolves when Genesys login works (readiness); absent without Genesys credentials. */
   readonly genesysProbe?: () => Promise<void>;
+  /**
+   * Verifies the OpenSearch setup (assertIndexSetup: a mismatch refuses, exit 78) and hands the
+   * sink the id cutover the verified template records; the sink refuses writes until then.
+   */
+  verifySetup(): Promise<void>;
   /** Flushes the sink and releases clients; in-flight objects must have settled first. */
   close(): Promise<void>;
 }
@@ -44,7 +49,7 @@ export async function createRuntime(cfg: Config, deps: { logger: Logger; metrics
   // Verify only: templates, aliases and the retention policy are `recording-audit setup`'s, run
   // with an admin identity. A mismatch refuses the start (exit 78) and changes nothing.
   try {
-    await assertIndexSetup(runtime.opensearch, cfg, deps.logger);
+    await runtime.verifySetup();
   } catch (err) {
     await runtime.close();
     throw err;
@@ -64,9 +69,7 @@ export async function waitForRuntime(cfg: Config, deps: { logger: Logger; metric
     [
       {
         name: 'opensearch',
-        check: async () => {
-          await assertIndexSetup(runtime.opensearch, cfg, deps.logger);
-        },
+        check: () => runtime.verifySetup(),
       },
     ],
     {
@@ -86,14 +89,14 @@ export async function waitForRuntime(cfg: Config, deps: { logger: Logger; metric
 
 /**
  * Builds the clients and the pipeline without a request to anyone (a bad setting still throws
- * CONFIG_INVALID here). Nothing is verified: call assertIndexSetup before processing.
+ * CONFIG_INVALID here). Nothing is verified: call verifySetup before processing (the sink refuses writes until then).
  */
 export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metrics }): Runtime {
   const { logger, metrics } = deps;
   const s3 = createS3Client(cfg, { userAgentSuffix: cfg.SELF_USER_AGENT_SUFFIX });
   const opensearch = createOpenSearchClient(cfg);
   const quarantine = createQuarantineStore(cfg, { s3, logger });
-  const sink = new BulkIndexer(opensearch, bulkOptionsFrom(cfg), { logger, metrics, quarantine });
+  const sink = new BulkIndexer(opensearch, { ...bulkOptionsFrom(cfg), idsByMonth: true }, { logger, metrics, quarantine });
   const enricher = createEnricher(cfg, { logger, metrics, s3 });
   const genesys = enricher.client;
   const access = new StreamingObjectProcessor(cfg, { s3, sink, enricher, quarantine, logger, metrics });
@@ -134,6 +137,9 @@ export function openRuntime(cfg: Config, deps: { logger: Logger; metrics: Metric
           },
         }
       : {}),
+    async verifySetup() {
+      sink.useIdCutover((await assertIndexSetup(opensearch, cfg, logger)).idCutover);
+    },
     async close() {
       await sink.flush();
       await sink.close();

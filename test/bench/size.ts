@@ -8,11 +8,16 @@
  * prints the average `_source` (the JSON sent, byte for byte what `_source` keeps) and the primary
  * store bytes per event.
  *
- * Two indices, the same documents, in the same run:
- *  - product: the index template's own settings and mappings (src/event/mapping.ts);
- *  - baseline: the same mappings with every size setting undone (default codec, every field
- *    indexed with doc values): what the size settings buy.
+ * Three indices, the same documents, in the same run:
+ *  - product: the index template `setup` installs on this cluster (src/event/mapping.ts), with the
+ *    document ids a fresh prefix writes (short: src/event/document-id.ts);
+ *  - revision 6: the mapping as the release before this one shipped it
+ *    (test/fixtures/mappings/revision-6.json), sorted where the cluster sorts, with hex ids: the
+ *    "before" of this revision;
+ *  - baseline: the product's mappings with every size setting undone (default codec, every field
+ *    indexed with doc values, no sort, hex ids): what the size settings buy.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@opensearch-project/opensearch';
 import { loadConfigOrThrow } from '../../src/config/load.js';
@@ -20,6 +25,7 @@ import { createLogger } from '../../src/core/log.js';
 import { createMetrics } from '../../src/core/metrics.js';
 import { createEnricher } from '../../src/enrich/enricher.js';
 import { buildEvent } from '../../src/event/build.js';
+import { shortDocumentId } from '../../src/event/document-id.js';
 import { INDEX_MAPPINGS } from '../../src/event/mapping.js';
 import type { IndexableEvent } from '../../src/event/types.js';
 import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
@@ -50,6 +56,8 @@ function unTuned(node: unknown): unknown {
   }
   return out;
 }
+
+const REVISION_6 = JSON.parse(readFileSync(new URL('../fixtures/mappings/revision-6.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 export async function load(client: Client, index: string, body: { settings: unknown; mappings: unknown }, docs: readonly IndexableEvent[]): Promise<Measured> {
   await client.transport.request({ method: 'PUT', path: `/${index}`, body });
@@ -168,24 +176,23 @@ export async function bench(argv: string[]): Promise<void> {
   const sort = await indexSortFor(client, INDEX_MAPPINGS, createLogger('silent'));
   const template = indexTemplateBody({ ...cfg, INDEX_SHARDS: 1, INDEX_REPLICAS: 0 }, INDEX_MAPPINGS, undefined, sort).template;
   const product = `${uniqueName('bench-size-p')}-2024.03`;
-  const unsorted = `${uniqueName('bench-size-u')}-2024.03`;
+  const before = `${uniqueName('bench-size-r6')}-2024.03`;
   const baseline = `${uniqueName('bench-size-b')}-2024.03`;
   try {
     const { sort: _sorted, ...index } = template.settings.index;
     const b = await load(client, baseline, { settings: unTuned({ index: { ...index, codec: 'default' } }), mappings: unTuned(template.mappings) }, docs);
-    // Before revision 6, and on a cluster before 3.2: the same template without the index sort.
-    const u = sort === undefined ? undefined : await load(client, unsorted, { settings: { index }, mappings: template.mappings }, docs);
-    const p = await load(client, product, { settings: template.settings, mappings: template.mappings }, docs);
+    const r6 = await load(client, before, { settings: template.settings, mappings: REVISION_6 }, docs);
+    const shortIds = docs.map((d) => ({ ...d, id: shortDocumentId(d.id) }));
+    const p = await load(client, product, { settings: template.settings, mappings: template.mappings }, shortIds);
     const per = (m: Measured): number => m.storeBytes / m.docs;
     process.stdout.write(
       [
         `size bench: ${docs.length.toLocaleString()} events (${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')}), one force-merged primary each`,
         `  _source:  ${(sourceBytes / docs.length).toFixed(0)} bytes/event (target <= 1,200)`,
         `  baseline: ${per(b).toFixed(0)} bytes/event on disk (${b.segments} segment, codec default, every field indexed with doc values)`,
-        ...(u === undefined
-          ? []
-          : [`  unsorted: ${per(u).toFixed(0)} bytes/event on disk (the template without index.sort: revision 5, or a cluster before 3.2)`]),
-        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}, sorted by ${sort?.field.join(', ') ?? 'nothing (cluster before 3.2)'}); target <= 500`,
+        `  revision 6: ${per(r6).toFixed(0)} bytes/event on disk (the mapping before this revision, hex ids, same settings)`,
+        `  product:  ${per(p).toFixed(0)} bytes/event on disk (${p.segments} segment, codec ${template.settings.index.codec}, sorted by ${sort?.field.join(', ') ?? 'nothing (cluster before 3.2)'}, 128-bit ids); target <= 500`,
+        `  product/revision 6: ${(per(p) / per(r6)).toFixed(3)}`,
         `  product/baseline: ${(per(p) / per(b)).toFixed(3)}`,
         `  product by Lucene file (bytes/event): ${p.files
           .filter((f) => f.bytes / p.docs >= 1)
@@ -195,7 +202,7 @@ export async function bench(argv: string[]): Promise<void> {
       ].join('\n') + '\n',
     );
   } finally {
-    for (const index of [product, unsorted, baseline]) await client.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
+    for (const index of [product, before, baseline]) await client.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
     await client.close();
   }
 }
@@ -238,22 +245,6 @@ async function runLevers(docs: readonly IndexableEvent[], lines: readonly string
       for (const path of ids) patchMapping(m, path, { doc_values: false });
     },
   };
-  // Fields no query, dashboard or detection aggregates or sorts on (grep of src/, config/dashboards).
-  const peripheral = [
-    'genesys.organization.id',
-    'genesys.recording.file',
-    'genesys.conversation.start',
-    'genesys.recording.start',
-    'genesys.recording.end',
-    'aws.principal.session_name',
-    'enrichment.resolved_at',
-  ];
-  const noDvPeripheral: Lever = {
-    name: 'no-dv-peripheral',
-    mappings: (m) => {
-      for (const path of peripheral) patchMapping(m, path, { doc_values: false });
-    },
-  };
   const noNorms: Lever = {
     name: 'no-norms-names',
     mappings: (m) => {
@@ -274,30 +265,33 @@ async function runLevers(docs: readonly IndexableEvent[], lines: readonly string
     },
     sourceExcludes: ['aws.s3access.*', 'aws.s3.*', 'aws.principal.*', 'url.*', 'http.*', 'tls.*', 'cloud.*', 'ecs.*'],
   };
+  // 128 bits as 22 base64url characters, which OpenSearch stores as 16 binary bytes (instead of 32 for 64 hex).
+  const shortId = (id: string): string => shortDocumentId(id);
+  const keyTime = sort('aws.s3.object.key', '@timestamp');
   const levers: Lever[] = [
     { name: 'product' },
+    // The mapping before revision 7's points and doc values changes (NEW_MONTHS_ONLY in src/event/mapping.ts).
+    {
+      name: 'revision-6-mapping',
+      mappings: (m) => {
+        for (const k of Object.keys(m)) Reflect.deleteProperty(m, k);
+        Object.assign(m, structuredClone(REVISION_6));
+      },
+    },
     { name: 'sort-file-offset', settings: sort('log.file.path', 'log.offset') },
     { name: 'sort-time', settings: sort('@timestamp') },
-    { name: 'sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
+    { name: 'sort-key-time', settings: keyTime },
     { name: 'sort-requester-time', settings: sort('aws.s3access.requester', '@timestamp') },
+    { name: 'short-id', id: shortId },
+    // What a fresh prefix on OpenSearch 3.2+ writes: sorted and short ids.
+    { name: 'as-shipped', settings: keyTime, id: shortId },
     constants,
     noDvIds,
-    noDvPeripheral,
     noNorms,
-    { ...noDvPeripheral, name: 'sort-key+no-dv-periph', settings: sort('aws.s3.object.key', '@timestamp') },
-    { ...constants, name: 'const+sort-key-time', settings: sort('aws.s3.object.key', '@timestamp') },
-    { ...constants, name: 'const+sort-time', settings: sort('@timestamp') },
+    { ...constants, name: 'const+as-shipped', settings: keyTime, id: shortId },
     original,
-    // 128 bits as 22 base64url characters, which OpenSearch stores as 16 binary bytes (instead of 32 for 64 hex).
-    { name: 'what-if-short-id+sort', settings: sort('aws.s3.object.key', '@timestamp'), id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url') },
-    {
-      ...noDvPeripheral,
-      name: 'what-if-short-id+sort+no-dv-periph',
-      settings: sort('aws.s3.object.key', '@timestamp'),
-      id: (id) => Buffer.from(id.slice(0, 32), 'hex').toString('base64url'),
-    },
     { name: 'what-if-derived-source', settings: { derived_source: { enabled: true } } },
-    { ...original, name: 'what-if-orig+sort-key', settings: sort('aws.s3.object.key', '@timestamp') },
+    { ...original, name: 'what-if-orig+sort-key', settings: keyTime },
   ];
   const results: LeverResult[] = [];
   try {

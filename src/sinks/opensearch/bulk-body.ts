@@ -34,12 +34,13 @@ export class BulkLineEncoder {
    * worth of lines is neither copied by the young-generation collector nor promoted, and the
    * request body is a memcpy (Buffer.concat), not a string join that gzip then encodes again.
    */
-  bytes(index: string, doc: IndexableDocument): Buffer {
-    return Buffer.from(this.line(index, doc));
+  bytes(index: string, doc: IndexableDocument, id = doc.id): Buffer {
+    return Buffer.from(this.line(index, doc, id));
   }
 
-  line(index: string, doc: IndexableDocument): string {
-    return this.actionPrefix(index) + JSON.stringify(doc.id) + '}}\n' + JSON.stringify(doc.event) + '\n';
+  /** `id`: the id in `index` (the month's form, src/event/document-id.ts); by default the document's own. */
+  line(index: string, doc: IndexableDocument, id = doc.id): string {
+    return this.actionPrefix(index) + JSON.stringify(id) + '}}\n' + JSON.stringify(doc.event) + '\n';
   }
 
   private actionPrefix(index: string): string {

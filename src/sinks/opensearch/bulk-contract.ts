@@ -51,6 +51,11 @@ export interface BulkOptions {
   maxBufferedBytes?: number;
   /** Timeout of an availability probe. Default 5 s. */
   probeTimeoutMs?: number;
+  /**
+   * The access events' indexer: ids take their month's form (src/event/document-id.ts), and no
+   * write is accepted before BulkIndexer.useIdCutover. Other families keep the hex id.
+   */
+  idsByMonth?: boolean;
 }
 
 export function bulkOptionsFrom(cfg: Config): BulkOptions {

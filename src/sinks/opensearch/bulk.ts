@@ -7,6 +7,7 @@ import { judgeConflicts, Pending, quarantineRecords, type Reject, type Retry } f
 import { ByteBudget } from './budget.js';
 import { BulkLineEncoder, encodeBulkBody } from './bulk-body.js';
 import { readBulkItems, readMgetHashes, type StoredHash } from './bulk-response.js';
+import { documentIdIn, type IdCutover } from '../../event/document-id.js';
 import { indexNameFor } from './index-name.js';
 import { backoffMs, classifyItem } from './retry.js';
 
@@ -47,6 +48,12 @@ export class BulkIndexer {
   private closing = false;
   /** BULK_MAX_BYTES, lowered when OpenSearch or a proxy in front of it answers 413. */
   private maxBytes: number;
+  /**
+   * The id form by month (src/event/document-id.ts). With `options.idsByMonth` it is unknown
+   * (`pending`) until useIdCutover hands over the cutover the verified template records, and a
+   * write before that is refused: a guessed form could give a redelivered record a second id.
+   */
+  private ids: { readonly state: 'pending' } | { readonly state: 'known'; readonly cutover: IdCutover | undefined };
 
   constructor(
     private readonly client: Client,
@@ -54,6 +61,7 @@ export class BulkIndexer {
     private readonly deps: BulkDeps,
   ) {
     this.maxBytes = options.maxBytes;
+    this.ids = options.idsByMonth === true ? { state: 'pending' } : { state: 'known', cutover: undefined };
     this.budget = new ByteBudget(options.maxBufferedBytes ?? 3 * options.maxBytes);
     this.random = deps.random ?? Math.random;
     this.availability = new SinkAvailability(
@@ -76,11 +84,16 @@ export class BulkIndexer {
   // keeps the per-document cost of the hot path to the serialization itself.
   write(doc: IndexableDocument, tracker: WriteTracker): Promise<void> {
     if (this.closed) return Promise.reject(new AuditError('SHUTDOWN', 'bulk indexer is closed'));
+    if (this.ids.state === 'pending') {
+      return Promise.reject(new AuditError('SETUP_MISMATCH', 'the document id form of the monthly indices is not known: verify the setup before writing'));
+    }
     let index: string;
+    let id: string;
     let line: Buffer;
     try {
       index = indexNameFor(this.options.prefix, doc.event['@timestamp']);
-      line = this.encoder.bytes(index, doc);
+      id = documentIdIn(this.ids.cutover, index, doc.id);
+      line = this.encoder.bytes(index, doc, id);
     } catch (err) {
       // Not sendable at all (no usable @timestamp): quarantine without touching the budget.
       const reason = isAuditError(err) && typeof err.details.reason === 'string' ? err.details.reason : 'serialization_failed';
@@ -90,16 +103,20 @@ export class BulkIndexer {
     }
     const bytes = line.length;
     if (this.budget.tryAcquire(bytes)) {
-      this.enqueue(this.admit(doc.id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes));
+      this.enqueue(this.admit(id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes));
       return RESOLVED;
     }
     // Waiting for room must not hold the event object either.
-    const { id } = doc;
     const hash = doc.event.event.hash;
     const timestamp = doc.event['@timestamp'];
     return this.budget.acquire(bytes).then(() => {
       this.enqueue(this.admit(id, hash, timestamp, tracker, index, line, bytes));
     });
+  }
+
+  /** The id cutover the verified template records (undefined: every month hex); writes are accepted from now on. */
+  useIdCutover(cutover: IdCutover | undefined): void {
+    this.ids = { state: 'known', cutover };
   }
 
   /** Sends everything buffered; resolves when every write so far has its outcome reported. */

@@ -1,8 +1,11 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { readAliasOf, type Config } from '../../config/schema.js';
 import type { Logger } from '../../core/log.js';
+import type { IdCutover } from '../../event/document-id.js';
+import { NEW_MONTHS_ONLY } from '../../event/mapping.js';
 import { assertAliasNameFree, assertMovable, ensureReadAlias, moveReadAlias } from './alias.js';
 import { assertRetentionFloor, ensureIsmPolicy, type IsmInstallOptions, type IsmResult } from './ism.js';
+import { chooseIdCutover, withIdCutover } from './document-ids.js';
 import { indexFamilies } from './families.js';
 import { ensureIndexTemplate, indexSortFor, type IndexMappings, type TemplateResult } from './template.js';
 
@@ -11,6 +14,8 @@ export interface SetupReport {
   readonly template: string;
   readonly templateResult: TemplateResult;
   readonly templateVersion: string;
+  /** From which month (`YYYY.MM`) the access events' document ids are short (src/event/document-id.ts); undefined: never. */
+  readonly idCutover: IdCutover | undefined;
   /** The access events' index sort in the template (src/event/mapping.ts INDEX_SORT); undefined on a cluster before 3.2. */
   readonly indexSort: readonly string[] | undefined;
   /** The Genesys audit events' template (`<prefix>.genesys`), installed beside the access events' one. */
@@ -35,6 +40,8 @@ export interface SetupReport {
 export interface SetupOptions extends IsmInstallOptions {
   /** The old INDEX_PREFIX whose indices hand the read alias over to this prefix's (the end of a rebuild). */
   readonly takeAliasFrom?: string;
+  /** The time the id cutover is chosen from (tests); default now. */
+  readonly now?: number;
 }
 
 /**
@@ -55,7 +62,9 @@ export async function ensureIndexSetupWith(
   await assertAliasNameFree(client, cfg.INDEX_PREFIX, aliasName);
   // Sorted monthly indices where the cluster can sort them (src/event/mapping.ts INDEX_SORT).
   const sort = await indexSortFor(client, mappings, logger);
-  const template = await ensureIndexTemplate(client, cfg, mappings, logger, undefined, sort);
+  // Chosen once and then read back from the template: a month never changes its id form.
+  const idCutover = await chooseIdCutover(client, cfg.INDEX_PREFIX, options.now ?? Date.now());
+  const template = await ensureIndexTemplate(client, cfg, withIdCutover(mappings, idCutover), logger, undefined, sort, NEW_MONTHS_ONLY);
   const others = indexFamilies(cfg).filter((f) => f.dataset !== 'aws.s3access');
   const familyTemplates: SetupReport['familyTemplates'][number][] = [];
   for (const family of others) {
@@ -74,6 +83,7 @@ export async function ensureIndexSetupWith(
     template: cfg.INDEX_PREFIX,
     templateResult: template.result,
     templateVersion: template.version,
+    idCutover,
     indexSort: sort?.field,
     auditTemplate: { name: auditTemplate.name, result: auditTemplate.result, version: auditTemplate.version },
     familyTemplates,

@@ -70,6 +70,22 @@ export function indexTemplateBody(cfg: TemplateSettings, mappings: IndexMappings
 
 export type TemplateResult = 'created' | 'updated' | 'unchanged' | 'newer';
 
+/** The mappings without the leaf fields at `paths` (dotted), for a mapping update that must not touch them. */
+export function mappingsWithout(mappings: IndexMappings, paths: readonly string[]): IndexMappings {
+  if (paths.length === 0) return mappings;
+  const drop = (node: Readonly<Record<string, unknown>>, prefix: string): Record<string, unknown> => {
+    const props = node.properties as Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined;
+    if (props === undefined) return { ...node };
+    const out: Record<string, unknown> = {};
+    for (const [name, child] of Object.entries(props)) {
+      const path = `${prefix}${name}`;
+      if (!paths.includes(path)) out[name] = drop(child, `${path}.`);
+    }
+    return { ...node, properties: out };
+  };
+  return drop(mappings, '');
+}
+
 const ClusterInfoSchema = z.object({ version: z.object({ number: z.string(), distribution: z.string().optional() }) });
 
 /**
@@ -190,6 +206,7 @@ export async function ensureIndexTemplate(
   logger: Logger,
   revision = MAPPING_REVISION,
   sort?: IndexSort,
+  newMonthsOnly: readonly string[] = [],
 ): Promise<{ result: TemplateResult; version: string; existingIndicesUpdated: boolean }> {
   const name = cfg.INDEX_PREFIX;
   const body = indexTemplateBody(cfg, mappings, revision, sort);
@@ -209,7 +226,8 @@ export async function ensureIndexTemplate(
       // detection indices that also start with `<prefix>-` and have mappings of their own.
       path: `/${encodeURIComponent(`${name}-*.*`)}/_mapping`,
       querystring: { allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'open' },
-      body: mappings,
+      // Fields whose parameters only new months get are left out: existing indices keep theirs.
+      body: mappingsWithout(mappings, newMonthsOnly),
     });
     existingIndicesUpdated = (res.body as { acknowledged?: unknown }).acknowledged === true;
   } catch (cause) {

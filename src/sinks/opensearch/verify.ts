@@ -3,7 +3,9 @@ import { readAliasOf, type Config } from '../../config/schema.js';
 import { AuditError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { INDEX_MAPPINGS, INDEX_SORT, MAPPING_REVISION } from '../../event/mapping.js';
+import type { IdCutover } from '../../event/document-id.js';
 import { readAliasState } from './alias.js';
+import { installedIdCutover, withIdCutover } from './document-ids.js';
 import { indexFamilies } from './families.js';
 import { verifyIsmPolicy, type IsmVerification } from './ism.js';
 import { verifyIndexTemplate, type IndexMappings, type TemplateVerification } from './template.js';
@@ -19,6 +21,8 @@ export interface SetupVerification {
   readonly problems: readonly string[];
   readonly template: TemplateVerification;
   readonly ism: IsmVerification;
+  /** The access events' id cutover the template records (src/event/document-id.ts): the writer must use it. */
+  readonly idCutover: IdCutover | undefined;
 }
 
 /**
@@ -36,7 +40,9 @@ export async function verifyIndexSetup(
   const prefix = cfg.INDEX_PREFIX;
   const problems: string[] = [];
   // The access events' template may carry the index sort or not (the cluster's version when setup ran).
-  const template = await verifyIndexTemplate(client, cfg, mappings, revision, INDEX_SORT);
+  // The cutover is part of the template `setup` chose for this prefix; the comparison includes it.
+  const { cutover: idCutover } = await installedIdCutover(client, prefix);
+  const template = await verifyIndexTemplate(client, cfg, withIdCutover(mappings, idCutover), revision, INDEX_SORT);
   if (template.state === 'missing') problems.push(`index template ${prefix} is missing`);
   if (template.state === 'older' || template.state === 'differs') problems.push(template.problem);
   if (template.state === 'newer') {
@@ -67,7 +73,7 @@ export async function verifyIndexSetup(
     problems.push(
       `ISM policy ${ism.policyId} differs from RETENTION_DAYS=${cfg.RETENTION_DAYS}: installed "${ism.installed ?? '(no description)'}", expected "${ism.expected}"`,
     );
-  return { ok: problems.length === 0, problems, template, ism };
+  return { ok: problems.length === 0, problems, template, ism, idCutover };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { shortDocumentId } from '../../../src/event/document-id.js';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,7 +233,8 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
       seed: 23,
     }).objects.flatMap((o) => o.lines);
     const target = lines[0]!;
-    const id = documentId(res.logBucket, sha256(target));
+    // A fresh prefix has short ids in every month (src/event/document-id.ts).
+    const id = shortDocumentId(documentId(res.logBucket, sha256(target)));
     const index = indexNameFor(prefix, new Date(Date.parse(`${day.toISOString().slice(0, 10)}T12:00:00Z`)).toISOString());
     // Planted under the id the record will have: the stored document must survive, the record
     // goes to quarantine, and the index shows that it did.

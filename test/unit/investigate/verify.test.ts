@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawLine } from '../../../src/decode/lines.js';
 import { buildEvent, PARSER_VERSION } from '../../../src/event/build.js';
+import { shortDocumentId } from '../../../src/event/document-id.js';
 import { mappingLeaves, NOT_FROM_THE_LINE_FIELDS } from '../../../src/event/mapping.js';
 import { compareDocuments, documentLeaves } from '../../../src/investigate/compare.js';
 import { checkDocument, hasShardDoc, s3LocationOf, selectionQuery, type StoredHit } from '../../../src/investigate/verify.js';
@@ -81,6 +82,17 @@ describe('checkDocument', () => {
       s.enrichment = { status: 'resolved', resolved_at: '2024-06-01T12:05:00.000Z' };
     });
     expect(checkDocument(hit, line(1), LOG_BUCKET, PATH)).toMatchObject({ status: 'verified', line: 1, source: PATH });
+  });
+
+  it('holds the id to the form of the index month: short from the cutover on, hex before it', () => {
+    const hex = storedHit(line(6));
+    const short = { ...hex, _id: shortDocumentId(hex._id) };
+    expect(checkDocument(short, line(6), LOG_BUCKET, PATH, { shortFrom: '2024.06' }).status).toBe('verified');
+    expect(checkDocument(hex, line(6), LOG_BUCKET, PATH, { shortFrom: '2024.07' }).status).toBe('verified');
+    // The same line under the other form is a second document: an id the month does not use.
+    const wrongForm = checkDocument(hex, line(6), LOG_BUCKET, PATH, { shortFrom: '2024.06' });
+    expect(wrongForm).toMatchObject({ status: 'altered', differences: [{ field: '_id', stored: hex._id, fromLine: short._id }] });
+    expect(checkDocument(short, line(6), LOG_BUCKET, PATH).status).toBe('altered');
   });
 
   it('an edited requester or IP with the hash left alone is altered, and names the field', () => {

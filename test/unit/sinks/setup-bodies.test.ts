@@ -43,7 +43,7 @@ describe('MAPPING_REVISION', () => {
       .update(JSON.stringify([INDEX_MAPPINGS, INDEX_ANALYSIS, INDEX_SORT]))
       .digest('hex')
       .slice(0, 16);
-    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 6, digest: 'c3c2d268202ee674' });
+    expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 7, digest: 'b42897c589bef227' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
   });
 });
