@@ -22,12 +22,13 @@ export type ItemOutcome =
  * for a whole request round trip).
  */
 export interface SettledWrite {
+  /** The id in the index: the document's own, or its short form in a month from the id cutover (src/event/document-id.ts). */
   readonly id: string;
   /** event.hash as sent: what a 409 is compared by. */
   readonly hash: string;
   /** `@timestamp` as sent. */
   readonly timestamp: string;
-  /** The document as sent, parsed back from the bytes held: a JSON.parse, for the rare paths (quarantine, its trace). */
+  /** The document as handed over (its own id), parsed back from the bytes held: a JSON.parse, for the rare paths (quarantine, its trace). */
   document(): IndexableDocument;
 }
 

@@ -28,13 +28,16 @@ export class Pending implements SettledWrite {
     readonly bytes: number,
     /** Only a document that could not be serialised keeps its object: there are no bytes to read it back from. */
     private readonly unsent: IndexableDocument | undefined,
+    /** The document's own (hex) id, when `id`, its id in the index's month, is the short form (src/event/document-id.ts). */
+    private readonly documentId?: string,
   ) {}
 
+  /** The document as the pipeline handed it over: its own id, whatever form the index gives it. */
   document(): IndexableDocument {
     if (this.unsent !== undefined) return this.unsent;
     // Our own serialisation of an IndexedDocument (BulkLineEncoder): the source line follows the action line.
     const event = JSON.parse(this.line.toString('utf8', this.line.indexOf(NEWLINE) + 1)) as IndexedDocument;
-    return { id: this.id, event };
+    return { id: this.documentId ?? this.id, event };
   }
 }
 

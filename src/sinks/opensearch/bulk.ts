@@ -103,14 +103,15 @@ export class BulkIndexer {
     }
     const bytes = line.length;
     if (this.budget.tryAcquire(bytes)) {
-      this.enqueue(this.admit(id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes));
+      this.enqueue(this.admit(id, doc.event.event.hash, doc.event['@timestamp'], tracker, index, line, bytes, undefined, doc.id));
       return RESOLVED;
     }
     // Waiting for room must not hold the event object either.
     const hash = doc.event.event.hash;
     const timestamp = doc.event['@timestamp'];
+    const documentId = doc.id;
     return this.budget.acquire(bytes).then(() => {
-      this.enqueue(this.admit(id, hash, timestamp, tracker, index, line, bytes));
+      this.enqueue(this.admit(id, hash, timestamp, tracker, index, line, bytes, undefined, documentId));
     });
   }
 
@@ -160,10 +161,11 @@ export class BulkIndexer {
     line: Buffer,
     bytes: number,
     unsent?: IndexableDocument,
+    documentId?: string,
   ): Pending {
     this.seq += 1;
     this.unsettled += 1;
-    return new Pending(this.seq, id, hash, timestamp, tracker, index, line, bytes, unsent);
+    return new Pending(this.seq, id, hash, timestamp, tracker, index, line, bytes, unsent, documentId === id ? undefined : documentId);
   }
 
   private enqueue(p: Pending): void {

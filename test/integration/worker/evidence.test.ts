@@ -1,4 +1,5 @@
 import { shortDocumentId } from '../../../src/event/document-id.js';
+import { pipelineErrorId } from '../../../src/event/pipeline-error.js';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -253,6 +254,9 @@ describe('evidence integrity (issue 20): pipeline_error events, admission rules,
     const traces = ([...docs.values()] as Doc[]).filter((d) => d.log.file.path === source && d.event.kind === 'pipeline_error');
     expect(traces).toHaveLength(1);
     expect(traces[0]).toMatchObject({ event: { hash: sha256(target) }, error: { code: 'integrity_mismatch', type: 'index' }, log: { offset: 1 } });
+    // Its id is over the line's own (hex) id, then given the month's form, as for a line the parser refused.
+    const traceId = [...docs].find(([, d]) => d === traces[0])?.[0];
+    expect(traceId).toBe(shortDocumentId(pipelineErrorId(documentId(res.logBucket, sha256(target)), 'integrity_mismatch')));
     expect(await metricValue(worker!.metrics.errorEvents)).toBe(errorsBefore + 1);
     const q = await quarantineRecords();
     expect(q.records.filter((r) => r.source === source).map((r) => [r.reason, r.stage, r.hash])).toEqual([['integrity_mismatch', 'index', sha256(target)]]);
