@@ -55,7 +55,8 @@ export function lineHash(bytes: Uint8Array): string {
  * log.file.path, event.hash) without the raw line, and an over-long line that was streamed
  * through a hash, never held whole, still gets its id. The same record delivered again, in any log
  * object of the same bucket, has the same id; the log object key and line number are provenance,
- * not identity, because a copy writes two records with one Request ID.
+ * not identity, because a copy writes two records with one Request ID. In an index, the id has its
+ * month's form: this hex, or its first 128 bits (src/event/document-id.ts).
  */
 export function documentId(logBucket: string, hashHex: string): string {
   return hash('sha256', `${logBucket}\n${hashHex}`, 'hex');

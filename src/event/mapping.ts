@@ -118,7 +118,8 @@ export const INDEX_MAPPINGS = {
       outcome: keyword,
       category: keyword,
       type: keyword,
-      // Not searched by value: the document id is sha256("<log bucket>\n<hash>"), so a line's
+      // Not searched by value: the document id is sha256("<log bucket>\n<hash>") (in its month's
+      // form, src/event/document-id.ts), so a line's
       // document is found by its id (an ids query), which costs nothing extra. Indexing 64 random
       // hex characters per event cost 66 bytes of the ~860 on disk.
       hash: stored,
@@ -244,10 +245,11 @@ export const INDEX_MAPPINGS = {
 } as const;
 
 /**
- * Fields whose indexing parameters changed in revision 7 (points or doc values off, measured by
- * `npm run bench -- size --levers`, lever `rev7-candidate2`): OpenSearch refuses to change them on
- * an existing index, so `setup` puts the new mapping on existing monthly indices without them.
- * Those months keep the parameters they were created with; every field stays queryable either way.
+ * Fields whose indexing parameters changed in revision 7: points or doc values off (with the short
+ * ids, 576 → 496 B/event on disk at 100k events; docs/operations/setup.md "Index size").
+ * OpenSearch refuses to change them on an existing index, so `setup` puts the new mapping on
+ * existing monthly indices without them. Those months keep the parameters they were created with;
+ * every field stays queryable either way.
  */
 export const NEW_MONTHS_ONLY: readonly string[] = [
   'event.parser_version',
