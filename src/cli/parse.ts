@@ -18,8 +18,10 @@ import { EXIT_DATA, EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 const USAGE = `Usage: recording-audit parse [options] [FILE...]
 
 Reads S3 server access log files (plain text or gzip; - or no FILE reads stdin) and prints one
-JSON event per line on stdout, with its document id in "_id". Rejected lines go to stderr as
-JSON lines with their reason and line number. No network, unless --enrich.
+JSON event per line on stdout, with its document id in "_id" (hex; in a month from the index
+prefix's id cutover, the index holds its first 128 bits as base64url: docs/event-schema.md).
+Rejected lines go to stderr as JSON lines with their reason and line number. No network, unless
+--enrich.
 
 Options:
   --log-bucket NAME      Bucket name the document ids are computed with (default: "", so ids

@@ -24,7 +24,9 @@ import { gzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildEvent } from '../../src/event/build.js';
+import { ALL_MONTHS_SHORT, shortDocumentId } from '../../src/event/document-id.js';
 import { pipelineErrorId } from '../../src/event/pipeline-error.js';
+import { installedIdCutover } from '../../src/sinks/opensearch/document-ids.js';
 import { parseNotification } from '../../src/sources/notification.js';
 import { s3EventBody } from '../../src/replay/enqueue.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../src/sim/genesys/server.js';
@@ -548,13 +550,16 @@ export async function soak(opts: Options): Promise<{ report: Record<string, unkn
   say('checking');
   const expected = new Map<string, string>();
   let expectedLines = 0;
+  // A fresh prefix: setup gave it the short ids in every month (src/event/document-id.ts).
+  const { cutover } = await installedIdCutover(os, prefix);
+  if (cutover?.shortFrom !== ALL_MONTHS_SHORT.shortFrom) fail(`the fresh prefix's id cutover is ${JSON.stringify(cutover)}, not every month`);
   for (const o of written) {
     const ctx = { logBucket: res.logBucket, filePath: `s3://${res.logBucket}/${o.key}` };
     o.lines.forEach((line, i) => {
       // The product's builder, in this process: an event's id, or for a rejected line the id of its pipeline_error event.
       const r = buildEvent({ number: i + 1, bytes: Buffer.from(line) }, ctx);
-      if (r.ok) expected.set(r.doc.id, r.doc.event.event.hash);
-      else expected.set(pipelineErrorId(r.rejection.id, r.rejection.reason), r.rejection.hash);
+      if (r.ok) expected.set(shortDocumentId(r.doc.id), r.doc.event.event.hash);
+      else expected.set(shortDocumentId(pipelineErrorId(r.rejection.id, r.rejection.reason)), r.rejection.hash);
       expectedLines += 1;
     });
   }
