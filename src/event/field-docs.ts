@@ -94,7 +94,8 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
     question: 'what',
   },
   'event.hash': {
-    meaning: 'sha256 of the raw line bytes (hex). Not searchable: find a line by its `_id`, sha256("<log bucket>\\n<event.hash>") in its month\'s form (hex, or the first 128 bits as base64url).',
+    meaning:
+      'sha256 of the raw line bytes (hex). Not searchable: find a line by its `_id`, sha256("<log bucket>\\n<event.hash>") in its month\'s form (hex, or the first 128 bits as base64url).',
     question: 'evidence',
   },
   'event.redacted': { meaning: 'Credential values were replaced with `[redacted]` in the Request-URI, Referer or User-Agent.', question: 'evidence' },
