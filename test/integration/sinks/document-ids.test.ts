@@ -8,18 +8,14 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
-import { createMetrics } from '../../../src/core/metrics.js';
 import { ALL_MONTHS_SHORT, shortDocumentId } from '../../../src/event/document-id.js';
-import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
 import { idCutoversOfIndices } from '../../../src/sinks/opensearch/document-ids.js';
 import { assertIndexSetup, ensureIndexSetupWith } from '../../../src/sinks/opensearch/setup.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
-import type { QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
-import { dropPrefix, MAPPINGS, Outcomes, testDoc } from './support.js';
+import { dropPrefix, MAPPINGS, Outcomes, smallIndexer, testDoc } from './support.js';
 
 const logger = createLogger('silent');
-const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('unexpected quarantine')), close: () => Promise.resolve() };
 const DEC_28 = Date.parse('2026-12-28T00:00:00Z');
 /** The access mapping as revision 6 released it, before the id cutover and the revision-7 parameters. */
 const REVISION_6 = JSON.parse(readFileSync(new URL('../../fixtures/mappings/revision-6.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -28,23 +24,7 @@ describe('document id cutover (real node)', () => {
   const client = new Client({ node: stackEnv().opensearchUrl });
   const prefixes: string[] = [];
   const settingsOf = (prefix: string) => ({ INDEX_PREFIX: prefix, INDEX_SHARDS: 1, INDEX_REPLICAS: 0, RETENTION_DAYS: 2192 });
-  const indexer = (prefix: string) =>
-    new BulkIndexer(
-      client,
-      {
-        prefix,
-        maxBytes: 1 << 20,
-        maxDocs: 100,
-        flushIntervalMs: 20,
-        concurrency: 1,
-        gzip: false,
-        retryBaseMs: 10,
-        retryMaxMs: 50,
-        retryMaxAttempts: 3,
-        idsByMonth: true,
-      },
-      { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
-    );
+  const indexer = (prefix: string) => smallIndexer(client, prefix, logger, { idsByMonth: true });
   /** A prefix as the release before this one left it: its template (no cutover) and a written month. */
   const oldDeployment = async (months: string[]): Promise<string> => {
     const prefix = uniqueName('t-ids');

@@ -3,16 +3,13 @@ import { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { INDEX_ANALYSIS, MAPPING_REVISION } from '../../../src/event/mapping.js';
-import { createMetrics } from '../../../src/core/metrics.js';
-import { BulkIndexer } from '../../../src/sinks/opensearch/bulk.js';
 import { ensureIsmPolicy, ismPolicyBody, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { SCHEMA } from '../../../src/config/schema.js';
 import { assertIndexSetup, ensureIndexSetup, ensureIndexSetupWith, verifyIndexSetup } from '../../../src/sinks/opensearch/setup.js';
-import type { QuarantineStore } from '../../../src/sinks/quarantine/record.js';
 import { ensureIndexTemplate } from '../../../src/sinks/opensearch/template.js';
 import { FaultProxy } from './fault-proxy.js';
-import { dropPrefix, Outcomes, MAPPINGS, testDoc } from './support.js';
+import { dropPrefix, Outcomes, MAPPINGS, smallIndexer, testDoc } from './support.js';
 import { grants, loadRoles } from '../../support/opensearch-roles.js';
 import { stackEnv, uniqueName } from '../../support/stack-env.js';
 
@@ -26,7 +23,6 @@ const logger = createLogger(
     },
   }),
 );
-const noQuarantine: QuarantineStore = { put: () => Promise.reject(new Error('unexpected quarantine')), close: () => Promise.resolve() };
 
 describe('index setup (template, alias, ISM)', () => {
   const client = new Client({ node: stackEnv().opensearchUrl });
@@ -75,11 +71,7 @@ describe('index setup (template, alias, ISM)', () => {
   });
 
   it('monthly indices created by a write join the read alias with the strict mapping', async () => {
-    const indexer = new BulkIndexer(
-      client,
-      { prefix, maxBytes: 1 << 20, maxDocs: 100, flushIntervalMs: 20, concurrency: 1, gzip: false, retryBaseMs: 10, retryMaxMs: 50, retryMaxAttempts: 3 },
-      { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
-    );
+    const indexer = smallIndexer(client, prefix, logger);
     const outcomes = new Outcomes();
     await indexer.write(testDoc(prefix, 1, '2024-05-10T10:00:00Z'), outcomes);
     await indexer.write(testDoc(prefix, 2, '2024-06-10T10:00:00Z'), outcomes);
@@ -339,21 +331,7 @@ describe('the worker verifies what setup installed, read-only (real node)', () =
     await ensureIndexSetupWith(direct, cfg, logger, MAPPINGS);
     proxy.seen.length = 0;
     await assertIndexSetup(client, cfg, logger);
-    const indexer = new BulkIndexer(
-      client,
-      {
-        prefix: cfg.INDEX_PREFIX,
-        maxBytes: 1 << 20,
-        maxDocs: 100,
-        flushIntervalMs: 20,
-        concurrency: 1,
-        gzip: false,
-        retryBaseMs: 10,
-        retryMaxMs: 50,
-        retryMaxAttempts: 3,
-      },
-      { logger, metrics: createMetrics({ defaultMetrics: false }), quarantine: noQuarantine },
-    );
+    const indexer = smallIndexer(client, cfg.INDEX_PREFIX, logger);
     const outcomes = new Outcomes();
     const docs = [testDoc(cfg.INDEX_PREFIX, 1, '2024-05-10T10:00:00Z'), testDoc(cfg.INDEX_PREFIX, 2, '2024-06-10T10:00:00Z')];
     for (const d of docs) await indexer.write(d, outcomes);
