@@ -1,4 +1,4 @@
-import { ALL_MONTHS_SHORT, type IdCutover } from '../event/document-id.js';
+import { describeIdCutover } from '../event/document-id.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { RETENTION_FLOOR_DAYS } from '../config/schema.js';
 import { describeError, isAuditError } from '../core/errors.js';
@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       [
         `index template ${report.template}: ${report.templateResult} (version ${report.templateVersion})`,
         `new monthly indices: ${report.indexSort === undefined ? 'not sorted (the cluster is before OpenSearch 3.2, or its version is unknown)' : `sorted by ${report.indexSort.join(', ')}`}`,
-        `document ids: ${idCutoverLine(report.idCutover)}`,
+        `document ids: ${describeIdCutover(report.idCutover)}`,
         ...report.familyTemplates.map((t) => `index template ${t.name}: ${t.result} (version ${t.version}, ${t.dataset} events)`),
         `read alias ${report.alias}: ${report.aliasAddedTo.length > 0 ? `added to ${report.aliasAddedTo.join(', ')}` : 'joined by every monthly index through the template'}`,
         ...(report.aliasRemovedFrom.length > 0
@@ -102,11 +102,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await client.close();
   }
-}
-
-/** What the id cutover means for the operator (src/event/document-id.ts). */
-function idCutoverLine(cutover: IdCutover | undefined): string {
-  if (cutover === undefined) return 'sha256 hex (64 characters) in every month';
-  if (cutover.shortFrom === ALL_MONTHS_SHORT.shortFrom) return '128-bit (22 characters) in every month';
-  return `sha256 hex before ${cutover.shortFrom}, 128-bit (22 characters) from ${cutover.shortFrom} on; workers of earlier releases must be gone before then`;
 }

@@ -55,3 +55,10 @@ export function shortIdsIn(cutover: IdCutover | undefined, index: string): boole
 export function documentIdIn(cutover: IdCutover | undefined, index: string, hexId: string): string {
   return shortIdsIn(cutover, index) ? shortDocumentId(hexId) : hexId;
 }
+
+/** The cutover in words, for the operator (`setup`, `check`). */
+export function describeIdCutover(cutover: IdCutover | undefined): string {
+  if (cutover === undefined) return 'sha256 hex (64 characters) in every month';
+  if (cutover.shortFrom === ALL_MONTHS_SHORT.shortFrom) return '128-bit (22 characters) in every month';
+  return `sha256 hex before ${cutover.shortFrom}, 128-bit (22 characters) from ${cutover.shortFrom} on; workers of earlier releases must be gone before then`;
+}

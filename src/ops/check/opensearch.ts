@@ -1,3 +1,4 @@
+import { describeIdCutover } from '../../event/document-id.js';
 import { monthlyIndexPatterns } from '../../sinks/opensearch/index-name.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { RETENTION_FLOOR_DAYS } from '../../config/schema.js';
@@ -197,7 +198,10 @@ async function setupCheck(rows: Rows, client: Client, ctx: CheckContext): Promis
   try {
     const result = await verifyIndexSetup(client, ctx.config, createLogger('silent'));
     if (result.ok) {
-      rows.pass(check, `template, alias${result.ism.state === 'absent' ? '' : ' and ISM policy'} as \`${SETUP_COMMAND}\` installs them for these settings`);
+      rows.pass(
+        check,
+        `template, alias${result.ism.state === 'absent' ? '' : ' and ISM policy'} as \`${SETUP_COMMAND}\` installs them for these settings; document ids: ${describeIdCutover(result.idCutover)}`,
+      );
     } else {
       rows.fail(
         check,

@@ -38,6 +38,8 @@ describe('recording-audit setup (CLI, real node)', () => {
     expect(first.stdout).toMatch(new RegExp(`^index template ${prefix}: created \\(version \\w+\\)$`, 'm'));
     expect(first.stdout).toMatch(/^new monthly indices: (sorted by aws\.s3\.object\.key, @timestamp|not sorted \(the cluster is before OpenSearch 3\.2)/m);
     expect(first.stdout).toContain(stackEnv().ism ? `ISM policy: ${prefix}-retention created` : 'ISM policy: absent');
+    // A new prefix: no month was written before, so every month has the short ids.
+    expect(first.stdout).toMatch(/^document ids: 128-bit \(22 characters\) in every month$/m);
     expect(first.stdout).toContain('setup verified: workers with these settings will start');
 
     const second = await cli(['setup', '--allow-short-retention'], { INDEX_PREFIX: prefix, RETENTION_DAYS: '30' });
