@@ -1,5 +1,6 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { z } from 'zod';
+import { AuditError } from '../../core/errors.js';
 import { ALL_MONTHS_SHORT, isMonth, monthOfIndex, type IdCutover } from '../../event/document-id.js';
 import type { IndexMappings } from './template.js';
 
@@ -77,6 +78,7 @@ const monthOf = (ms: number): string => {
 /**
  * The cutover `setup` records for the access events of `prefix`, chosen once:
  *  - the one the installed template records, if any (never moved: months already written keep their form);
+ *  - else the one the existing monthly indices record (the template was deleted since);
  *  - every month short when neither the template nor any monthly index exists (nothing was ever written);
  *  - otherwise the month after both the latest monthly index and the month that begins
  *    CUTOVER_MARGIN_MS after `now`: no existing index, and no month an older worker may still be
@@ -85,25 +87,32 @@ const monthOf = (ms: number): string => {
 export async function chooseIdCutover(client: Client, prefix: string, now: number): Promise<IdCutover | undefined> {
   const installed = await installedIdCutover(client, prefix);
   if (installed.cutover !== undefined) return installed.cutover;
-  const months = await monthlyIndexMonths(client, prefix);
+  const indices = await monthlyIndices(client, prefix);
+  // A template deleted and set up again: the indices still say which form their months have.
+  const recorded = [...new Set([...(await idCutoversOfIndices(client, indices)).values()].map((c) => c?.shortFrom))].filter((m) => m !== undefined);
+  if (recorded.length > 1) {
+    throw new AuditError(
+      'SINK_REJECTED',
+      `the monthly indices of ${prefix} record different document id cutovers (${recorded.join(', ')}); set the template's by hand`,
+    );
+  }
+  if (recorded[0] !== undefined) return { shortFrom: recorded[0] };
+  const months = indices.map(monthOfIndex).filter((m): m is string => m !== undefined);
   if (!installed.template && months.length === 0) return ALL_MONTHS_SHORT;
   const latest = [monthOf(now + CUTOVER_MARGIN_MS), ...months].sort().at(-1)!;
   const from = monthAfter(latest);
   return from === undefined ? undefined : { shortFrom: from };
 }
 
-/** The months of the existing `<prefix>-YYYY.MM` indices (closed ones too). */
-async function monthlyIndexMonths(client: Client, prefix: string): Promise<string[]> {
+/** The existing `<prefix>-YYYY.MM` indices (closed ones too). */
+async function monthlyIndices(client: Client, prefix: string): Promise<string[]> {
   const res = await client.transport.request(
     { method: 'GET', path: `/_cat/indices/${encodeURIComponent(`${prefix}-*.*`)}`, querystring: { format: 'json', h: 'index', expand_wildcards: 'all' } },
     { ignore: [404] },
   );
   const rows = z.array(z.object({ index: z.string() })).safeParse(res.body);
   if (!rows.success) return [];
-  return rows.data
-    .filter((r) => r.index.length === prefix.length + 8 && r.index.startsWith(`${prefix}-`))
-    .map((r) => monthOfIndex(r.index))
-    .filter((m): m is string => m !== undefined);
+  return rows.data.map((r) => r.index).filter((i) => i.length === prefix.length + 8 && i.startsWith(`${prefix}-`) && monthOfIndex(i) !== undefined);
 }
 
 const MappingMetaSchema = z.record(z.string(), z.object({ mappings: z.object({ _meta: z.unknown() }).partial() }));
@@ -115,7 +124,8 @@ export async function idCutoversOfIndices(client: Client, indices: readonly stri
   const res = await client.transport.request({
     method: 'GET',
     path: `/${indices.map(encodeURIComponent).join(',')}/_mapping`,
-    querystring: { filter_path: '*.mappings._meta' },
+    // A closed month cannot be written to; it is left out rather than failing the read.
+    querystring: { filter_path: '*.mappings._meta', ignore_unavailable: true, expand_wildcards: 'all' },
   });
   const parsed = MappingMetaSchema.safeParse(res.body ?? {});
   for (const index of indices) out.set(index, parsed.success ? idCutoverOfMeta(parsed.data[index]?.mappings._meta) : undefined);

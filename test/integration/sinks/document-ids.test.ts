@@ -101,6 +101,16 @@ describe('document id cutover (real node)', () => {
     });
   });
 
+  it('a template deleted and set up again takes the cutover back from the monthly indices, never a later one', async () => {
+    const prefix = await oldDeployment(['2026.11']);
+    expect((await ensureIndexSetupWith(client, settingsOf(prefix), logger, MAPPINGS, { now: DEC_28 })).idCutover).toEqual({ shortFrom: '2027.02' });
+    await client.transport.request({ method: 'PUT', path: `/${prefix}-2027.03` });
+    await client.transport.request({ method: 'DELETE', path: `/_index_template/${prefix}` });
+    // Months later: without the record on the indices, the margin rule would now give 2027.06.
+    const again = await ensureIndexSetupWith(client, settingsOf(prefix), logger, MAPPINGS, { now: Date.parse('2027-05-01T00:00:00Z') });
+    expect(again).toMatchObject({ idCutover: { shortFrom: '2027.02' }, templateResult: 'created' });
+  });
+
   it('a month already written past the margin (a late or skewed record) keeps hex ids too', async () => {
     const prefix = await oldDeployment(['2026.11', '2027.05']);
     const report = await ensureIndexSetupWith(client, settingsOf(prefix), logger, MAPPINGS, { now: DEC_28 });
