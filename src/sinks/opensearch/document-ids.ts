@@ -104,15 +104,18 @@ export async function chooseIdCutover(client: Client, prefix: string, now: numbe
   return from === undefined ? undefined : { shortFrom: from };
 }
 
-/** The existing `<prefix>-YYYY.MM` indices (closed ones too). */
+/**
+ * The existing `<prefix>-YYYY.MM` indices (closed ones too), through the alias API: every index
+ * is listed, with or without aliases, under the setup role's indices:admin/aliases/get.
+ */
 async function monthlyIndices(client: Client, prefix: string): Promise<string[]> {
   const res = await client.transport.request(
-    { method: 'GET', path: `/_cat/indices/${encodeURIComponent(`${prefix}-*.*`)}`, querystring: { format: 'json', h: 'index', expand_wildcards: 'all' } },
+    { method: 'GET', path: `/${encodeURIComponent(`${prefix}-*.*`)}/_alias`, querystring: { allow_no_indices: true, expand_wildcards: 'all' } },
     { ignore: [404] },
   );
-  const rows = z.array(z.object({ index: z.string() })).safeParse(res.body);
-  if (!rows.success) return [];
-  return rows.data.map((r) => r.index).filter((i) => i.length === prefix.length + 8 && i.startsWith(`${prefix}-`) && monthOfIndex(i) !== undefined);
+  const body = z.record(z.string(), z.unknown()).safeParse(res.body);
+  if (res.statusCode === 404 || !body.success) return [];
+  return Object.keys(body.data).filter((i) => i.length === prefix.length + 8 && i.startsWith(`${prefix}-`) && monthOfIndex(i) !== undefined);
 }
 
 const MappingMetaSchema = z.record(z.string(), z.object({ mappings: z.object({ _meta: z.unknown() }).partial() }));
