@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_MAPPINGS, INDEX_SORT, MAPPING_REVISION } from '../../../src/event/mapping.js';
+import { INDEX_ANALYSIS, INDEX_CODEC, INDEX_MAPPINGS, INDEX_SORT, mappingLeaves, MAPPING_REVISION, NEW_MONTHS_ONLY } from '../../../src/event/mapping.js';
 import { ismPolicyBody, ismPolicyId, MONTH_MARGIN_DAYS } from '../../../src/sinks/opensearch/ism.js';
-import { indexTemplateBody } from '../../../src/sinks/opensearch/template.js';
+import { indexTemplateBody, mappingsWithout } from '../../../src/sinks/opensearch/template.js';
 
 const mappings = { dynamic: 'strict', properties: { '@timestamp': { type: 'date' } } };
 const cfg = { INDEX_PREFIX: 'audit', INDEX_SHARDS: 2, INDEX_REPLICAS: 1 };
@@ -45,6 +45,23 @@ describe('MAPPING_REVISION', () => {
       .slice(0, 16);
     expect({ revision: MAPPING_REVISION, digest }).toEqual({ revision: 7, digest: 'b42897c589bef227' });
     expect(indexTemplateBody(cfg, mappings)._meta.mapping_revision).toBe(MAPPING_REVISION);
+  });
+});
+
+describe('mappingsWithout (the mapping setup puts on existing monthly indices)', () => {
+  it('leaves out exactly the revision-7 fields, nested ones included, and keeps every other field and the _meta', () => {
+    const all = new Set(mappingLeaves(INDEX_MAPPINGS).keys());
+    for (const path of NEW_MONTHS_ONLY) expect(all.has(path), path).toBe(true);
+    const existing = mappingsWithout(INDEX_MAPPINGS, [...NEW_MONTHS_ONLY, 'genesys.participants.purpose', 'no.such.field']);
+    expect([...mappingLeaves(existing as typeof INDEX_MAPPINGS).keys()].sort()).toEqual(
+      [...all].filter((f) => !NEW_MONTHS_ONLY.includes(f) && f !== 'genesys.participants.purpose').sort(),
+    );
+    expect(existing).toMatchObject({
+      dynamic: 'strict',
+      _meta: INDEX_MAPPINGS._meta,
+      properties: { genesys: { properties: { participants: { type: 'nested' } } } },
+    });
+    expect(mappingsWithout(INDEX_MAPPINGS, [])).toBe(INDEX_MAPPINGS);
   });
 });
 
