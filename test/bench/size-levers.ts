@@ -22,7 +22,7 @@ export interface Lever {
   readonly mappings?: (m: Json) => void;
   /** A change to a copy of each document before it is sent. */
   readonly doc?: (d: Json) => void;
-  /** Another document id (what-if: a shorter id; the product's id must not change, see docs/operations/setup.md). */
+  /** Another document id (the short form a month from the id cutover has: src/event/document-id.ts). */
   readonly id?: (id: string) => string;
   /** `_source.excludes` of the mapping (what-if levers: fields indexed but not kept in `_source`). */
   readonly sourceExcludes?: readonly string[];
