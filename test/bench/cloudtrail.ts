@@ -8,7 +8,6 @@
  * JSON before gzip). Times run from the worker's start to the last document counted in the index,
  * objects already in S3 and their notifications queued.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,17 +18,10 @@ import { applyStackEnv, awsClientConfig, uniqueName } from '../support/stack-env
 import { cloudTrailKey, cloudTrailRecord } from '../support/cloudtrail-files.js';
 import { countDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
+import { rssOf } from './proc.js';
 
 const AUDITED = 'example-health-recordings';
 const ORG = '5d1e2f30-4a5b-4c6d-8e7f-901a2b3c4d5e';
-
-function hwmOf(pid: number): number {
-  try {
-    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
 
 async function runWorker(env: Record<string, string>, index: string, expected: number, built: boolean): Promise<{ seconds: number; peakRssMb: number }> {
   const os = openSearch();
@@ -40,13 +32,13 @@ async function runWorker(env: Record<string, string>, index: string, expected: n
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   try {
     for (;;) {
-      peak = Math.max(peak, hwmOf(child.pid ?? 0));
+      peak = Math.max(peak, rssOf(child.pid ?? 0).hwm);
       if ((await countDocuments(os, index)) >= expected) break;
       if (child.exitCode !== null) throw new Error(`worker exited: ${output.slice(-2000)}`);
       if (Date.now() - started > 600_000) throw new Error('timed out');
       await new Promise((r) => setTimeout(r, 200));
     }
-    peak = Math.max(peak, hwmOf(child.pid ?? 0));
+    peak = Math.max(peak, rssOf(child.pid ?? 0).hwm);
     return { seconds: (Date.now() - started) / 1000, peakRssMb: peak / 1048576 };
   } finally {
     child.kill('SIGTERM');

@@ -27,7 +27,8 @@ import { createOpenSearchClient } from '../../src/sinks/opensearch/client.js';
 import { rawBulkLoad } from './raw-bulk.js';
 import { ensureIndexSetup } from '../../src/sinks/opensearch/setup.js';
 import { applyStackEnv, stackEnvPath, uniqueName } from '../support/stack-env.js';
-import { countDocuments, deleteIndices, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
+import { cpuSecondsOf, rssOf } from './proc.js';
+import { countDocuments, deleteIndices, lineSplitter, openSearch, setupIndices, spawnWorker, waitForEmptyQueue, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
 
 const stackDir = dirname(stackEnvPath);
@@ -47,35 +48,6 @@ interface WorkerRun {
   lines: number;
   /** One per "Log object accounted for." line, in completion order. */
   spans: ObjectSpan[];
-}
-
-function rssOf(pid: number): { rss: number; hwm: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
-
-/** USER_HZ: 100 on every Linux the bench runs on (getconf CLK_TCK). */
-const CLOCK_TICKS = 100;
-
-/**
- * CPU seconds (user + sys, children included) of a live process, from /proc/<pid>/stat: utime,
- * stime, cutime, cstime are fields 14-17, counted after the parenthesised command name.
- */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state): field n is fields[n - 3].
-    const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i] ?? 0), 0);
-    return ticks / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
 
 /** Runs the CLI worker as a child until `expected` documents are in and the queue is empty. */
@@ -100,19 +72,15 @@ async function runWorker(res: LogPipelineResources, sqs: SQSClient, prefix: stri
     peak = Math.max(peak, m.hwm, m.rss);
   }, 200);
   const objectSpans: ObjectSpan[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      if (!line.includes('Log object accounted for.')) continue;
+  child.stdout?.on(
+    'data',
+    lineSplitter((line) => {
+      if (!line.includes('Log object accounted for.')) return;
       const rec = JSON.parse(line) as { time: string; durationMs: number; lines: number; indexed: number };
       const end = Date.parse(rec.time);
       objectSpans.push({ start: end - rec.durationMs, end, lines: rec.lines, indexed: rec.indexed });
-    }
-  });
+    }),
+  );
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const os = openSearch();

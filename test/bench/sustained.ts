@@ -24,7 +24,7 @@
  * a long run does not hold gigabytes of logs in its memory.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -37,7 +37,8 @@ import { startGenesysSimulator } from '../../src/sim/genesys/server.js';
 import { createLogPipeline, putLogObject } from '../../src/sim/s3-logs/log-pipeline.js';
 import { logObjectKey } from '../../src/sim/s3-logs/scenario.js';
 import { applyStackEnv, uniqueName } from '../support/stack-env.js';
-import { countDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, workerEnv } from '../support/worker-harness.js';
+import { cpuSecondsOf, rssOf } from './proc.js';
+import { countDocuments, deleteIndices, lineSplitter, openSearch, queueDepth, setupIndices, spawnWorker, workerEnv } from '../support/worker-harness.js';
 import { corpusLines } from './e2e-corpus.js';
 import { DEFAULT_GROWTH_LIMITS, judgeGrowth, type GrowthLimits, type GrowthSample, type GrowthVerdict } from './growth.js';
 
@@ -69,29 +70,6 @@ interface Sample extends GrowthSample {
   readonly doneLagMaxSecs: number | undefined;
   readonly eventsFed: number;
   readonly eventsAccounted: number;
-}
-
-const CLOCK_TICKS = 100;
-
-function procStatus(pid: number): { rss: number; hwm: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
-
-/** user + sys of a live process (children included), fields 14-17 of /proc/<pid>/stat. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i] ?? 0), 0) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
 
 /** The unlabelled series of a Prometheus text exposition, by name. */
@@ -231,27 +209,23 @@ export async function bench(args: string[]): Promise<void> {
   const source = (key: string): string => `s3://${res.logBucket}/${key}`;
   let warnings = 0;
   const lastWarnings: string[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
+  child.stdout?.on(
+    'data',
+    lineSplitter((line) => {
       if (line.includes('"level":"warn"') || line.includes('"level":"error"') || line.includes('"level":"fatal"')) {
         warnings += 1;
         lastWarnings.push(line.slice(0, 400));
         if (lastWarnings.length > 5) lastWarnings.shift();
       }
-      if (!line.includes('Log object accounted for.')) continue;
+      if (!line.includes('Log object accounted for.')) return;
       const rec = JSON.parse(line) as { time: string; object: string; indexed: number; duplicates: number };
       const obj = objects.get(rec.object);
       // A redelivered object is accounted for again (all duplicates); its first pass is the one that counts.
-      if (obj === undefined || obj.accountedAt !== undefined) continue;
+      if (obj === undefined || obj.accountedAt !== undefined) return;
       obj.accountedAt = Date.parse(rec.time);
       obj.indexed = rec.indexed;
-    }
-  });
+    }),
+  );
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
   let exited: string | undefined;
@@ -348,7 +322,7 @@ export async function bench(args: string[]): Promise<void> {
           await s3.send(new DeleteObjectCommand({ Bucket: res.logBucket, Key: o.key })).catch(() => undefined);
         }
       }
-      const rss = procStatus(pid).rss;
+      const rss = rssOf(pid).rss;
       const ms = (name: string): number | undefined => {
         const v = metrics.get(name);
         return v === undefined ? undefined : v * 1000;
@@ -427,7 +401,7 @@ export async function bench(args: string[]): Promise<void> {
       rss_start_mb: Number((load[0]?.rssMb ?? 0).toFixed(1)),
       rss_end_mb: Number((load[load.length - 1]?.rssMb ?? 0).toFixed(1)),
       rss_max_mb: Number(Math.max(0, ...samples.map((s) => s.rssMb)).toFixed(1)),
-      rss_hwm_mb: Number((procStatus(pid).hwm / 1024 / 1024).toFixed(1)),
+      rss_hwm_mb: Number((rssOf(pid).hwm / 1024 / 1024).toFixed(1)),
       rss_slope_second_half_mb_per_min: verdict.rssSlopeMbPerMin === undefined ? null : Number(verdict.rssSlopeMbPerMin.toFixed(3)),
       heap_used_start_mb: load[0]?.heapUsedMb === undefined ? null : Number(load[0].heapUsedMb.toFixed(1)),
       heap_used_end_mb: load[load.length - 1]?.heapUsedMb === undefined ? null : Number((load[load.length - 1]?.heapUsedMb ?? 0).toFixed(1)),

@@ -86,19 +86,6 @@ export function readLogLine(books: LifeBooks, line: string): void {
   }
 }
 
-/** Splits a stream of chunks into lines for readLogLine. */
-export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let buffered = '';
-  return (chunk) => {
-    buffered += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  };
-}
-
 /**
  * What does not reconcile in one life's books. Each object: lines in = indexed + duplicates
  * (already stored: a 409 on `create`) + quarantined, and one pipeline_error event per quarantined

@@ -37,8 +37,8 @@ import { generateCorpus } from '../fixtures/corpus.js';
 import { FaultProxy } from '../integration/sinks/fault-proxy.js';
 import { applyStackEnv, awsClientConfig, stackEnvPath, uniqueName } from '../support/stack-env.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { allDocuments, deleteIndices, openSearch, queueDepth, setupIndices, spawnWorker, workerEnv } from '../support/worker-harness.js';
-import { emptyBooks, lineSplitter, readLogLine, reconcile, type LifeBooks } from './books.js';
+import { allDocuments, deleteIndices, lineSplitter, openSearch, queueDepth, setupIndices, spawnWorker, workerEnv } from '../support/worker-harness.js';
+import { emptyBooks, readLogLine, reconcile, type LifeBooks } from './books.js';
 
 export const FAULT_KINDS = [
   'worker_sigkill',

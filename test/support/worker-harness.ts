@@ -197,3 +197,16 @@ export function spawnWorker(env: Record<string, string>, options: { built?: bool
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/** Splits a stream of chunks (a worker's stdout) into lines: `child.stdout.on('data', lineSplitter(onLine))`. */
+export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let buffered = '';
+  return (chunk) => {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyBooks, lineSplitter, readLogLine, reconcile } from '../../soak/books.js';
+import { emptyBooks, readLogLine, reconcile } from '../../soak/books.js';
+import { lineSplitter } from '../../support/worker-harness.js';
 import { FAULT_KINDS, faultSchedule, summaryLine } from '../../soak/main.js';
 
 const accounted = (o: Record<string, unknown>): string =>
