@@ -2,7 +2,7 @@ import { readAliasOf, type Config } from '../config/schema.js';
 import { loadConfigOrThrow } from '../config/load.js';
 import { terminalSafe } from '../investigate/format/table.js';
 import { utcText } from '../investigate/format/time.js';
-import { gapOf, reconcileHours, type HourResult, type OneSided } from '../investigate/reconcile.js';
+import { gapOf, reconcileHours, type HourResult, type OneSided, type ReconcileOptions } from '../investigate/reconcile.js';
 import { createOpenSearchClient } from '../sinks/opensearch/client.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -75,14 +75,8 @@ export interface ReconcileTotals {
   failedHours: number;
 }
 
-export interface ReconcileRun {
-  readonly client: Parameters<typeof reconcileHours>[0]['client'];
-  readonly index: string;
-  readonly from: Date;
-  readonly to: Date;
-  readonly buckets: readonly string[];
-  readonly graceSecs: number;
-  readonly now: Date;
+/** The reconcile itself, and how its hours are written out. */
+export interface ReconcileRun extends ReconcileOptions {
   readonly format: Format;
   readonly maxMissing: number;
   readonly output: Output;
@@ -91,7 +85,7 @@ export interface ReconcileRun {
 export async function runReconcile(r: ReconcileRun): Promise<ReconcileTotals> {
   const totals: ReconcileTotals = { hours: 0, pending: 0, cloudtrailOnly: 0, accessLogOnly: 0, failedHours: 0 };
   if (r.format === 'table') await r.output.write(tableHeader());
-  for await (const h of reconcileHours({ client: r.client, index: r.index, from: r.from, to: r.to, buckets: r.buckets, graceSecs: r.graceSecs, now: r.now })) {
+  for await (const h of reconcileHours(r)) {
     totals.hours++;
     if (h.status === 'pending') totals.pending++;
     else {
