@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/core/log.js';
 import { INDEX_MAPPINGS } from '../../../src/event/mapping.js';
@@ -7,6 +6,7 @@ import { ensureIndexSetup } from '../../../src/sinks/opensearch/setup.js';
 import { loadConfigOrThrow } from '../../../src/config/load.js';
 import { ismPolicyBody, ismPolicyId } from '../../../src/sinks/opensearch/ism.js';
 import { FaultProxy } from '../sinks/fault-proxy.js';
+import { runCli } from '../../support/cli.js';
 import { applyStackEnv, stackEnv, uniqueName } from '../../support/stack-env.js';
 import { deleteIndices, openSearch, setupIndices, startWorker, workerEnv } from '../../support/worker-harness.js';
 
@@ -54,16 +54,7 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     expect((err as Error).message).toContain(`index template ${prefix} is missing`);
     expect((err as Error).message).toContain('Run `recording-audit setup`');
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { code, stdout, stderr } = await runCli(['worker'], { ...env, LOG_LEVEL: 'info' });
     expect(code).toBe(78);
     expect(stderr).toContain(`OpenSearch setup does not match this worker (INDEX_PREFIX=${prefix})`);
     expect(stderr).toContain(`index template ${prefix} is missing`);
@@ -90,18 +81,8 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
 
   it('replay refuses the same way (exit 78) before it lists or writes anything', async () => {
     const env = envFor();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--bucket', 'never-listed-logs', '--from', '2024-01-01', '--to', '2024-01-02'],
-      {
-        cwd: process.cwd(),
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(78);
+    const { code, stderr } = await runCli(['replay', '--bucket', 'never-listed-logs', '--from', '2024-01-01', '--to', '2024-01-02'], env);
+    expect(code).toBe(78);
     expect(stderr).toContain(`index template ${env.INDEX_PREFIX!} is missing`);
     expect((await template(env.INDEX_PREFIX!)).status).toBe(404);
   });
@@ -184,14 +165,8 @@ describe('the worker verifies the OpenSearch setup and never changes it', () => 
     const cfg = loadConfigOrThrow({ env, required: ['OPENSEARCH_URL'], retentionFloor: true });
     // The events' templates only, as before `setup` learnt the detection indices.
     await ensureIndexSetup(os, cfg, createLogger('warn'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(78);
+    const { code, stderr } = await runCli(['worker'], env);
+    expect(code).toBe(78);
     expect(stderr).toContain(`index template ${prefix}-detect-state is missing`);
     // Nothing was created in its place from the events' strict template.
     const state = await os.transport.request({ method: 'GET', path: `/${prefix}-detect-state` }, { ignore: [404] });
