@@ -1,5 +1,5 @@
 import { CLOUDTRAIL_MAPPINGS } from './cloudtrail.js';
-import { fieldReference, type FieldDoc } from './field-docs.js';
+import { fieldReference, LINK_FIELD_DOCS, type FieldDoc } from './field-docs.js';
 
 /**
  * The field reference of the `aws.cloudtrail` events in docs/event-schema.md, checked against
@@ -86,13 +86,7 @@ export const CLOUDTRAIL_FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'enrichment.status': { meaning: '`partial` (reason `key_only`) when the key names a recording, else `not_a_recording`.', question: 'completeness' },
   'enrichment.resolved_at': { meaning: 'When the key was resolved.', question: 'completeness' },
   'enrichment.reason': { meaning: '`key_only`: only what the key says; the access-log twin (same `event.id`) carries the rest.', question: 'completeness' },
-  'link.sources': {
-    meaning:
-      'Written by the linker, after the fact: the datasets that have this request (`aws.cloudtrail`, `aws.s3access`). Absent until linked; `reconcile` and `query` do not need it.',
-    question: 'completeness',
-  },
-  'link.twin_id': { meaning: "Document ids of the other source's events for the same request (same `event.id` and bucket).", question: 'completeness' },
-  'link.linked_at': { meaning: 'When the linker wrote the link.', question: 'completeness' },
+  ...LINK_FIELD_DOCS,
 };
 
 export function cloudTrailFieldReference(): string {

@@ -78,6 +78,17 @@ export function mappingLeafDetails(mappings: { properties: Record<string, unknow
 
 const RAW = 'Raw S3 log field';
 
+/** The linker's fields (linkProps), the same on the access and the CloudTrail events. */
+export const LINK_FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
+  'link.sources': {
+    meaning:
+      'Written by the linker, after the fact: the datasets that have this request (`aws.cloudtrail`, `aws.s3access`). Absent until linked; `reconcile` and `query` do not need it.',
+    question: 'completeness',
+  },
+  'link.twin_id': { meaning: "Document ids of the other source's events for the same request (same `event.id` and bucket).", question: 'completeness' },
+  'link.linked_at': { meaning: 'When the linker wrote the link.', question: 'completeness' },
+};
+
 /** One entry per mapping leaf (the unit test checks both directions). */
 export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   '@timestamp': {
@@ -228,13 +239,7 @@ export const FIELD_DOCS: Readonly<Record<string, FieldDoc>> = {
   'enrichment.status': { meaning: '`resolved`, `partial`, `pending`, `not_found`, `not_a_recording` or `skipped`.', question: 'completeness' },
   'enrichment.resolved_at': { meaning: 'When enrichment resolved the Genesys fields.', question: 'completeness' },
   'enrichment.reason': { meaning: 'Why not fully resolved (`keys_only`, `rate_limited`, `anonymous`, `client_error`, ...).', question: 'completeness' },
-  'link.sources': {
-    meaning:
-      'Written by the linker, after the fact: the datasets that have this request (`aws.cloudtrail`, `aws.s3access`). Absent until linked; `reconcile` and `query` do not need it.',
-    question: 'completeness',
-  },
-  'link.twin_id': { meaning: "Document ids of the other source's events for the same request (same `event.id` and bucket).", question: 'completeness' },
-  'link.linked_at': { meaning: 'When the linker wrote the link.', question: 'completeness' },
+  ...LINK_FIELD_DOCS,
 };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
