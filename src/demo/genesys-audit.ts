@@ -11,7 +11,7 @@ import { buildQuery } from '../investigate/queries.js';
 import { searchHits } from '../investigate/search.js';
 import { tableColumns, TableWriter } from '../investigate/format/table.js';
 import { createQuarantineStore } from '../sinks/quarantine/store.js';
-import type { SimAuditMessage } from '../sim/genesys/audits.js';
+import type { SimAuditMessage } from '../sim/genesys/audit-messages.js';
 import type { GenesysSimulator } from '../sim/genesys/server.js';
 
 /**

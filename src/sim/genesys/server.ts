@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createRandom, generateDataset, type Dataset, type DatasetOptions } from './dataset.js';
-import { AUDIT_PERMISSIONS, AuditBackend, type AuditFaults, type AuditGenerationOptions, type SimAuditMessage } from './audits.js';
+import type { AuditGenerationOptions, SimAuditMessage } from './audit-messages.js';
+import { AUDIT_PERMISSIONS, AuditBackend, type AuditFaults } from './audits.js';
 import { handleApi, type ApiContext } from './routes.js';
 
 /**

@@ -6,7 +6,7 @@ import { createMetrics } from '../../../src/core/metrics.js';
 import { fetchAudits, fetchServiceMapping, type AuditPage, type AuditQuerySpec } from '../../../src/enrich/genesys/audits.js';
 import type { GenesysClient } from '../../../src/enrich/genesys/client.js';
 import { genesysFromConfig } from '../../../src/enrich/genesys/from-config.js';
-import type { SimAuditMessage } from '../../../src/sim/genesys/audits.js';
+import type { SimAuditMessage } from '../../../src/sim/genesys/audit-messages.js';
 import { generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { logger, simConfig } from './support.js';

@@ -10,7 +10,7 @@ import { genesysAuditDocId } from '../../../src/genesys-audit/build.js';
 import { createOpenSearchClient } from '../../../src/sinks/opensearch/client.js';
 import { genesysAuditPrefix } from '../../../src/sinks/opensearch/index-name.js';
 import { ensureIndexSetup } from '../../../src/sinks/opensearch/setup.js';
-import type { SimAuditMessage } from '../../../src/sim/genesys/audits.js';
+import type { SimAuditMessage } from '../../../src/sim/genesys/audit-messages.js';
 import { generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { runCli } from '../../support/cli.js';

@@ -25,7 +25,7 @@ import { genesysAuditPrefix } from '../../../src/sinks/opensearch/index-name.js'
 import { ensureIndexSetup } from '../../../src/sinks/opensearch/setup.js';
 import { readWatermark } from '../../../src/sinks/opensearch/state.js';
 import { FileQuarantine } from '../../../src/sinks/quarantine/file.js';
-import type { SimAuditMessage } from '../../../src/sim/genesys/audits.js';
+import type { SimAuditMessage } from '../../../src/sim/genesys/audit-messages.js';
 import { generateDataset } from '../../../src/sim/genesys/dataset.js';
 import { startGenesysSimulator, type GenesysSimulator } from '../../../src/sim/genesys/server.js';
 import { emptyAndDeleteBucket } from '../../support/buckets.js';

@@ -2,7 +2,8 @@
 // consistent with the dataset; the query lifecycle, paging, cursors and validation answer as
 // audits.ts documents, on a clock the test moves.
 import { describe, expect, it } from 'vitest';
-import { AuditBackend, generateAuditMessages, RECORDING_ACTIONS, renderMessage, SERVICE_MAPPING, type AuditFaults } from '../../../src/sim/genesys/audits.js';
+import { generateAuditMessages, RECORDING_ACTIONS, renderMessage, SERVICE_MAPPING } from '../../../src/sim/genesys/audit-messages.js';
+import { AuditBackend, type AuditFaults } from '../../../src/sim/genesys/audits.js';
 import { generateDataset } from '../../../src/sim/genesys/dataset.js';
 import type { Caller } from '../../../src/sim/genesys/routes.js';
 
